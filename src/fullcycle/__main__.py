@@ -1,0 +1,5 @@
+import sys
+
+from fullcycle.cli import main
+
+sys.exit(main())
