@@ -1,0 +1,35 @@
+"""Small helpers shared by the command modules: opening the project, printing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+
+ProjectOption = typer.Option(
+    None, "--project", "-C", help="Project folder (default: the nearest one with fullcycle.yaml)."
+)
+
+
+def console() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def open_project(path: Path | None) -> Any:
+    from fullcycle.project import Project
+
+    return Project.open(path)
+
+
+def when(ts: float | None) -> str:
+    if ts is None:
+        return "-"
+    return dt.datetime.fromtimestamp(ts, tz=dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, default=str, sort_keys=True))

@@ -1,0 +1,182 @@
+"""The facade: one object that the CLI, the server and Python users hold.
+
+Methods delegate to the stages in a few lines each; nothing here knows SQL or HTTP.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fullcycle.errors import AlreadyExists, NotFound
+from fullcycle.names import check_name
+from fullcycle.records import Event, MetricPoint, RunInfo
+from fullcycle.settings import SCOPE_FILE, Settings
+from fullcycle.store import events as event_store
+from fullcycle.store import runs as run_store
+from fullcycle.store.artifacts import ArtifactStore
+from fullcycle.store.db import Database
+
+if TYPE_CHECKING:
+    from fullcycle.scope import Scope
+    from fullcycle.train.tracking import Run
+
+
+def find_project_dir(start: Path) -> Path:
+    """The nearest folder at or above ``start`` holding ``fullcycle.yaml``."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / SCOPE_FILE).is_file():
+            return folder
+    raise NotFound(
+        f"no {SCOPE_FILE} in {start} or any folder above it",
+        hint="create a project with: fullcycle init NAME",
+    )
+
+
+class Project:
+    """A fullcycle project: its scope, metadata store and artifact store."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    # -- opening -------------------------------------------------------------------------------
+    @classmethod
+    def open(
+        cls, path: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None
+    ) -> Project:
+        """Open the project at ``path`` (or the nearest one above the current folder)."""
+        env = os.environ if environ is None else environ
+        start = Path(path) if path is not None else Path(env.get("FULLCYCLE_PROJECT_DIR", "."))
+        return cls(Settings.from_env(env, project_dir=find_project_dir(start)))
+
+    @classmethod
+    def init(
+        cls,
+        path: str | os.PathLike[str],
+        name: str,
+        *,
+        task: str = "classification",
+        target: str = "label",
+        environ: Mapping[str, str] | None = None,
+    ) -> Project:
+        """Write a commented ``fullcycle.yaml`` in ``path`` and create the store beside it."""
+        from fullcycle import scope
+
+        check_name(name, "project name")
+        folder = Path(path)
+        scope_path = folder / SCOPE_FILE
+        if scope_path.exists():
+            raise AlreadyExists(
+                f"{scope_path} exists already; nothing was changed",
+                hint="open the existing project, or choose another folder",
+            )
+        folder.mkdir(parents=True, exist_ok=True)
+        text = scope.template(name, task=task, target=target)
+        fd = os.open(scope_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        env = os.environ if environ is None else environ
+        project = cls(Settings.from_env(env, project_dir=folder))
+        project.db  # noqa: B018 - create and migrate the store now
+        project.record("project.init", subject=name, message=f"created project {name}")
+        return project
+
+    # -- parts ---------------------------------------------------------------------------------
+    @cached_property
+    def db(self) -> Database:
+        return Database.open(
+            self.settings.resolved_database_url(), busy_timeout_s=self.settings.busy_timeout_s
+        )
+
+    @cached_property
+    def artifacts(self) -> ArtifactStore:
+        return ArtifactStore(self.settings.resolved_artifact_url())
+
+    @cached_property
+    def scope(self) -> Scope:
+        from fullcycle.scope import load_scope
+
+        return load_scope(self.settings.scope_path)
+
+    @property
+    def name(self) -> str:
+        return self.scope.name
+
+    def reload_scope(self) -> Scope:
+        self.__dict__.pop("scope", None)
+        return self.scope
+
+    def close(self) -> None:
+        if "db" in self.__dict__:
+            self.db.dispose()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- tracking ------------------------------------------------------------------------------
+    def start_run(
+        self,
+        name: str = "run",
+        *,
+        params: dict[str, Any] | None = None,
+        seed: int | None = None,
+        dataset: str | None = None,
+        parent_id: str | None = None,
+        tags: dict[str, Any] | None = None,
+        flush_every: int = 1000,
+        flush_interval_s: float = 1.0,
+    ) -> Run:
+        """Start a run; use it as a context manager so it ends, or fails, cleanly."""
+        from fullcycle.train.tracking import Run
+
+        return Run(
+            self.db, self.artifacts, name=name, project_dir=self.settings.project_dir,
+            params=params, seed=seed, dataset=dataset, parent_id=parent_id, tags=tags,
+            flush_every=flush_every, flush_interval_s=flush_interval_s,
+        )
+
+    def runs(self, *, limit: int = 50, status: str | None = None) -> list[RunInfo]:
+        return run_store.listing(self.db, limit=limit, status=status)
+
+    def run(self, run_id: str) -> RunInfo:
+        return run_store.get(self.db, run_id)
+
+    def metric_history(self, run_id: str, key: str) -> list[MetricPoint]:
+        return run_store.metric_history(self.db, run_id, key)
+
+    # -- audit ---------------------------------------------------------------------------------
+    def record(self, kind: str, *, subject: str = "", message: str = "", actor: str = "cli",
+               data: dict[str, Any] | None = None) -> int:
+        with self.db.write() as conn:
+            return event_store.record(
+                conn, kind, actor=actor, subject=subject, message=message, data=data
+            )
+
+    def events(self, *, kind: str | None = None, subject: str | None = None,
+               since: float | None = None, limit: int = 100) -> list[Event]:
+        return event_store.listing(self.db, kind=kind, subject=subject, since=since, limit=limit)
+
+    # -- at a glance ---------------------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        from fullcycle.store import counts
+
+        scope = self.scope
+        return {
+            "name": scope.name,
+            "task": scope.task,
+            "target": scope.target,
+            "metric": scope.metric.name,
+            "goal": scope.metric.goal,
+            "baseline": scope.metric.baseline,
+            "project_dir": str(self.settings.project_dir),
+            "database": self.db.url if self.settings.database_url else "embedded SQLite",
+            "artifacts": self.settings.resolved_artifact_url(),
+            "counts": counts.all_counts(self.db),
+        }
