@@ -1,0 +1,80 @@
+import numpy as np
+import pytest
+from sklearn.metrics import accuracy_score, f1_score
+
+from fullcycle.errors import InsufficientData
+from fullcycle.loop.gate import gate, mcnemar, paired_bootstrap, score
+
+
+def _labels(n: int, seed: int, classes: int = 5) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, classes, n).astype(str)
+
+
+def _noisy(y: np.ndarray, wrong: float, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    out = y.copy()
+    flip = rng.random(len(y)) < wrong
+    out[flip] = rng.permutation(y[flip])
+    out[flip & (out == y)] = "other"
+    return out
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_scores_match_scikit_learn(seed: int) -> None:
+    y = _labels(500, seed)
+    p = _noisy(y, 0.3, seed + 100)
+    assert score("accuracy", y, p) == pytest.approx(accuracy_score(y, p), abs=1e-12)
+    assert score("f1_macro", y, p) == pytest.approx(f1_score(y, p, average="macro"), abs=1e-12)
+
+
+def test_mcnemar_counts_discordant_pairs_and_matches_exact_binomial() -> None:
+    from scipy.stats import binomtest
+
+    y = np.array(["a"] * 20)
+    champion = np.array(["a"] * 10 + ["b"] * 10)
+    challenger = np.array(["a"] * 18 + ["b"] * 2)
+    result = mcnemar(y, champion, challenger)
+    assert (result.champion_only, result.challenger_only) == (0, 8)
+    assert result.p_value == pytest.approx(binomtest(0, 8, 0.5).pvalue)
+
+
+def test_a_clearly_better_challenger_passes_and_a_worse_one_is_refused() -> None:
+    y = _labels(2000, 1)
+    champion = _noisy(y, 0.35, 2)
+    better = _noisy(y, 0.10, 3)
+    for test in ("paired_bootstrap", "mcnemar"):
+        ok = gate(y, champion, better, goal=0.7, margin=0.02, test=test)
+        assert ok.passed, ok.reasons
+        bad = gate(y, better, champion, goal=0.5, margin=0.0, test=test)
+        assert not bad.passed
+        assert "does not beat champion" in bad.reasons[0]
+        assert bad.numbers["rows"] == 2000
+
+
+def test_a_challenger_below_the_goal_is_refused_with_the_numbers() -> None:
+    y = _labels(500, 4)
+    result = gate(y, None, _noisy(y, 0.5, 5), goal=0.9)
+    assert not result.passed
+    assert "misses the goal 0.9000" in result.reasons[0]
+
+
+def test_an_equal_challenger_is_not_significant() -> None:
+    y = _labels(1000, 6)
+    a = _noisy(y, 0.2, 7)
+    b = _noisy(y, 0.2, 8)
+    result = gate(y, a, b, margin=-1.0)  # margin waived: only significance decides
+    assert not result.passed
+    assert "not significant" in result.reasons[0]
+
+
+def test_the_bootstrap_interval_covers_the_observed_difference() -> None:
+    y = _labels(800, 9)
+    bs = paired_bootstrap("f1_macro", y, _noisy(y, 0.3, 10), _noisy(y, 0.1, 11), seed=1)
+    assert bs.low < bs.delta < bs.high
+    assert bs.delta > 0.1 and bs.p_value == 0.0
+
+
+def test_too_few_rows_is_insufficient_data_not_a_decision() -> None:
+    y = _labels(20, 12)
+    with pytest.raises(InsufficientData, match="20 labelled rows, need 100"):
+        gate(y, y, y)
