@@ -163,6 +163,19 @@ class Project:
                since: float | None = None, limit: int = 100) -> list[Event]:
         return event_store.listing(self.db, kind=kind, subject=subject, since=since, limit=limit)
 
+    # -- tokens --------------------------------------------------------------------------------
+    def tokens(self) -> list[Any]:
+        from fullcycle.store import tokens as token_store
+
+        return token_store.listing(self.db)
+
+    def revoke_token(self, name: str) -> Any:
+        from fullcycle.store import tokens as token_store
+
+        record = token_store.revoke(self.db, name)
+        self.record("token.revoke", subject=record.name, message=f"revoked token {record.name}")
+        return record
+
     # -- at a glance ---------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
         from fullcycle.store import counts
