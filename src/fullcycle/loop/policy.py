@@ -1,0 +1,206 @@
+"""The loop's policy: observations in, a decision out. Pure: no I/O, no clock, no store.
+
+``loop/controller.py`` gathers the observations, asks :func:`next_step` or
+:func:`canary_verdict`, and carries the decision out. Every decision carries its reasons and
+numbers, including "no action", so the audit log says why nothing happened too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Action = Literal["none", "wait", "queue_labels", "wait_labels", "retrain", "analyse_rollout"]
+CanaryAction = Literal["extend", "step", "promote", "rollback"]
+
+
+@dataclass(frozen=True)
+class Observations:
+    """What the controller saw; every field is a plain value."""
+
+    now: float
+    drift: bool | None = None  # the latest report's verdict; None when it had too little data
+    drifted_features: tuple[str, ...] = ()
+    live_metric: float | None = None  # the scope metric on rows whose labels arrived
+    live_rows: int = 0
+    estimate: float | None = None  # label-free estimate of the metric
+    evaluation_metric: float | None = None  # the champion's metric at evaluation
+    goal: float | None = None
+    greater_is_better: bool = True
+    report_rows: int = 0
+    new_labels: int = 0  # labelled production rows the champion has not learned from
+    open_label_tasks: int = 0
+    last_retrain_at: float | None = None
+    retrains_last_day: int = 0
+    retrain_running: bool = False
+    rollout_active: bool = False
+    live_cost: float | None = None
+    cost_limit: float | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    reasons: list[str]
+    numbers: dict[str, Any] = field(default_factory=dict)
+    triggers: list[str] = field(default_factory=list)
+
+
+def _worse(a: float, b: float, greater_is_better: bool) -> float:
+    """How much worse ``a`` is than ``b`` (positive = worse)."""
+    return (b - a) if greater_is_better else (a - b)
+
+
+def fired_triggers(obs: Observations, retraining: Any, thresholds: Any) -> list[str]:
+    """The retraining triggers that fire, each as a sentence with its numbers."""
+    fired: list[str] = []
+    wanted = set(retraining.triggers)
+    if "drift" in wanted and obs.drift:
+        names = ", ".join(obs.drifted_features[:5]) or "the prediction mix"
+        fired.append(f"drift in {names}")
+    if "performance" in wanted:
+        fired += _performance_triggers(obs, thresholds)
+    if "new_labels" in wanted and obs.new_labels >= retraining.min_new_labels:
+        fired.append(f"{obs.new_labels} new labels (>= {retraining.min_new_labels})")
+    if "schedule" in wanted and retraining.schedule is not None:
+        since = obs.now - (obs.last_retrain_at or 0.0)
+        if since >= retraining.schedule:
+            fired.append(f"schedule: {since / 3600:.1f} h since the last retrain")
+    if (
+        "cost" in wanted and obs.live_cost is not None and obs.cost_limit is not None
+        and obs.live_cost > obs.cost_limit
+    ):
+        fired.append(f"live cost {obs.live_cost:.3g} above the limit {obs.cost_limit:.3g}")
+    return fired
+
+
+def _performance_triggers(obs: Observations, thresholds: Any) -> list[str]:
+    fired = []
+    gib = obs.greater_is_better
+    if obs.live_metric is not None:
+        if obs.goal is not None and _worse(obs.live_metric, obs.goal, gib) > 0:
+            fired.append(
+                f"live metric {obs.live_metric:.4f} below the goal {obs.goal:.4f} "
+                f"({obs.live_rows} labelled rows)"
+            )
+        elif (
+            obs.evaluation_metric is not None
+            and _worse(obs.live_metric, obs.evaluation_metric, gib) > thresholds.metric_drop
+        ):
+            fired.append(
+                f"live metric {obs.live_metric:.4f} dropped more than {thresholds.metric_drop} "
+                f"from {obs.evaluation_metric:.4f} at evaluation"
+            )
+    elif (
+        obs.estimate is not None and obs.evaluation_metric is not None
+        and _worse(obs.estimate, obs.evaluation_metric, gib) > thresholds.metric_drop
+    ):
+        fired.append(
+            f"estimated metric {obs.estimate:.4f} (no labels yet) dropped more than "
+            f"{thresholds.metric_drop} from {obs.evaluation_metric:.4f}"
+        )
+    return fired
+
+
+def next_step(obs: Observations, retraining: Any, thresholds: Any) -> Decision:
+    """What the loop should do now, when no rollout is in progress."""
+    numbers = {
+        "live_metric": obs.live_metric, "live_rows": obs.live_rows, "estimate": obs.estimate,
+        "goal": obs.goal, "new_labels": obs.new_labels, "report_rows": obs.report_rows,
+    }
+    if obs.rollout_active:
+        return Decision("analyse_rollout", ["a rollout is in progress"], numbers)
+    if obs.retrain_running:
+        return Decision("wait", ["another process is retraining (it holds the lease)"], numbers)
+    fired = fired_triggers(obs, retraining, thresholds)
+    if not fired:
+        why = "insufficient data" if obs.drift is None and obs.live_metric is None else "healthy"
+        return Decision("none", [f"no trigger fired ({why})"], numbers)
+    guards = retraining.guards
+    if obs.last_retrain_at is not None and obs.now - obs.last_retrain_at < guards.min_interval:
+        wait = guards.min_interval - (obs.now - obs.last_retrain_at)
+        return Decision("none", [f"guard: last retrain too recent, {wait:.0f} s to go"], numbers,
+                        fired)
+    if obs.retrains_last_day >= guards.max_per_day:
+        return Decision("none", [f"guard: {obs.retrains_last_day} retrains in the last day"],
+                        numbers, fired)
+    if obs.new_labels < retraining.min_new_labels:
+        if obs.open_label_tasks > 0:
+            return Decision(
+                "wait_labels",
+                [f"waiting for labels: {obs.open_label_tasks} rows queued, "
+                 f"{obs.new_labels} of {retraining.min_new_labels} labelled"],
+                numbers, fired,
+            )
+        return Decision(
+            "queue_labels",
+            [f"{obs.new_labels} new labels, need {retraining.min_new_labels}: queue rows"],
+            {**numbers, "budget": retraining.min_new_labels - obs.new_labels}, fired,
+        )
+    return Decision("retrain", fired, numbers, fired)
+
+
+@dataclass(frozen=True)
+class CanaryStats:
+    """Live traffic since the rollout began, for the challenger and the champion."""
+
+    requests: int
+    errors: int
+    p95_ms: float | None
+    disagreement: float | None  # share of challenger rows where the champion would differ
+    labelled: int = 0
+    challenger_metric: float | None = None  # on labelled challenger-served rows
+    champion_metric: float | None = None  # the champion's answers on the same rows
+
+
+@dataclass(frozen=True)
+class CanaryVerdict:
+    action: CanaryAction
+    reasons: list[str]
+    numbers: dict[str, Any] = field(default_factory=dict)
+
+
+def canary_verdict(stats: CanaryStats, rollout: Any, share: float,
+                   greater_is_better: bool = True, min_labelled: int = 30) -> CanaryVerdict:
+    """Roll back on any breached limit; decide nothing below the minimum sample size."""
+    numbers = {**stats.__dict__, "share": share, "min_requests": rollout.min_requests}
+    if stats.requests < rollout.min_requests:
+        return CanaryVerdict(
+            "extend",
+            [f"inconclusive, extending: {stats.requests} of {rollout.min_requests} requests"],
+            numbers,
+        )
+    bad = _canary_breaches(stats, rollout, greater_is_better, min_labelled)
+    if bad:
+        return CanaryVerdict("rollback", bad, numbers)
+    later = [s for s in rollout.steps if s > share]
+    ok = [f"{stats.requests} requests within every limit"]
+    if later and later[0] < 1.0:
+        return CanaryVerdict("step", ok + [f"raise share {share} -> {later[0]}"],
+                             {**numbers, "next_share": later[0]})
+    return CanaryVerdict("promote", ok, numbers)
+
+
+def _canary_breaches(stats: CanaryStats, rollout: Any, gib: bool, min_labelled: int) -> list[str]:
+    bad = []
+    if stats.requests:
+        rate = stats.errors / stats.requests
+        if rate > rollout.max_error_rate:
+            bad.append(f"error rate {rate:.3f} above {rollout.max_error_rate}")
+    if rollout.max_p95_ms is not None and stats.p95_ms is not None and stats.p95_ms > rollout.max_p95_ms:
+        bad.append(f"p95 latency {stats.p95_ms:.1f} ms above {rollout.max_p95_ms} ms")
+    if stats.disagreement is not None and stats.disagreement > rollout.max_disagreement:
+        bad.append(
+            f"disagrees with production on {stats.disagreement:.1%} of rows "
+            f"(max {rollout.max_disagreement:.0%})"
+        )
+    if (
+        stats.labelled >= min_labelled and stats.challenger_metric is not None
+        and stats.champion_metric is not None
+        and _worse(stats.challenger_metric, stats.champion_metric, gib) > 0
+    ):
+        bad.append(
+            f"live metric {stats.challenger_metric:.4f} below production's "
+            f"{stats.champion_metric:.4f} on the same {stats.labelled} labelled rows"
+        )
+    return bad
