@@ -1,68 +1,64 @@
-"""The scope file, ``fullcycle.yaml``: what the project is for and the policy of every stage.
+"""The scope: ``fullcycle.yaml``, one file that says what the project is and how it behaves.
 
-    Scope
-    ├── metric (name, goal, baseline; greater_is_better)   constraints (latency, size, time)
-    ├── features -> Contract (fullcycle.contract)          training (estimator, split, search)
-    ├── monitoring (window, thresholds, alert)             retraining (triggers, guards, data)
-    └── gate, rollout (+ rollback)                         decisions (costs, threshold, abstain)
+    Scope                      schema_version, name, description, users, task, target
+    ├── metric                 name, goal, baseline (e.g. human-level); direction derived
+    ├── constraints            p95 latency, model size, training time
+    ├── features               the feature Contract (fullcycle.contract)
+    ├── training               estimator, params, split, Optuna search space
+    ├── monitoring             window, min_rows, drift thresholds, alert webhook
+    ├── retraining             triggers, guards, data
+    ├── gate                   margin, statistical test, compare on metric or cost
+    ├── rollout / rollback     shadow, canary steps and their analysis; rollback criteria
+    └── decisions              costs or loss, threshold policy, abstain (issue 12)
 
-``load_scope`` reads it with the safe loader only and reports every problem with its line.
+``load_scope`` reads it with the safe YAML loader and reports every problem with its line.
 """
 
 from __future__ import annotations
 
-from fullcycle.scope._common import parse_duration
-from fullcycle.scope._load import load_scope
-from fullcycle.scope._policies import (
+from fullcycle.scope._base import parse_duration
+from fullcycle.scope._decisions import (
     Abstain,
-    Constraint,
-    CostPair,
     Costs,
     Decisions,
-    Gate,
-    RegressionLoss,
-    Rollback,
-    Rollout,
-    ThresholdPolicy,
+    Loss,
+    Threshold,
+    ThresholdConstraint,
 )
-from fullcycle.scope._scope import SCHEMA_VERSION, Scope
-from fullcycle.scope._sections import (
-    CLASSIFICATION_METRICS,
-    REGRESSION_METRICS,
+from fullcycle.scope._loader import load_scope, parse_scope
+from fullcycle.scope._model import METRICS, SCHEMA_VERSION, Baseline, Metric, Scope
+from fullcycle.scope._policies import (
     Alert,
-    Baseline,
     Constraints,
+    Gate,
     Guards,
-    Metric,
     Monitoring,
     RetrainData,
     Retraining,
+    Rollback,
+    Rollout,
     SearchParam,
     Split,
     Thresholds,
     Training,
-    Triggers,
 )
 from fullcycle.scope._template import template
-from fullcycle.scope._write import features_yaml, write_features
+from fullcycle.scope._write import write_features
 
 __all__ = [
-    "CLASSIFICATION_METRICS",
-    "REGRESSION_METRICS",
+    "METRICS",
     "SCHEMA_VERSION",
     "Abstain",
     "Alert",
     "Baseline",
-    "Constraint",
     "Constraints",
-    "CostPair",
     "Costs",
     "Decisions",
     "Gate",
     "Guards",
+    "Loss",
     "Metric",
     "Monitoring",
-    "RegressionLoss",
     "RetrainData",
     "Retraining",
     "Rollback",
@@ -70,13 +66,13 @@ __all__ = [
     "Scope",
     "SearchParam",
     "Split",
-    "ThresholdPolicy",
+    "Threshold",
+    "ThresholdConstraint",
     "Thresholds",
     "Training",
-    "Triggers",
-    "features_yaml",
     "load_scope",
     "parse_duration",
+    "parse_scope",
     "template",
     "write_features",
 ]

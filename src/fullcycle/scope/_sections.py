@@ -6,7 +6,7 @@ import re
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from fullcycle.names import split_ref
 from fullcycle.scope._common import Duration, Section, fail
@@ -46,21 +46,30 @@ class Metric(Section):
     def direction(self) -> str:
         return "maximize" if self.greater_is_better else "minimize"
 
-    @model_validator(mode="after")
-    def _in_range(self) -> Metric:
-        problems = []
-        values = [("goal", self.goal)]
-        if self.baseline is not None:
-            values.append(("baseline.value", self.baseline.value))
-        for key, value in values:
-            if self.name in BOUNDED and not 0 <= value <= 1:
-                problems.append(f"[{key}] must be between 0 and 1 for {self.name}")
-            elif self.name in LOWER_IS_BETTER and value < 0:
-                problems.append(f"[{key}] must be 0 or more for {self.name}")
-            elif self.name == "r2" and value > 1:
-                problems.append(f"[{key}] must be at most 1 for r2")
-        fail(problems)
-        return self
+    @field_validator("goal")
+    @classmethod
+    def _goal(cls, value: float, info: ValidationInfo) -> float:
+        return _in_range(info.data.get("name"), value)
+
+    @field_validator("baseline")
+    @classmethod
+    def _baseline(cls, value: Baseline | None, info: ValidationInfo) -> Baseline | None:
+        if value is not None:
+            try:
+                _in_range(info.data.get("name"), value.value)
+            except ValueError as exc:
+                raise ValueError(f"[value] {exc}") from None
+        return value
+
+
+def _in_range(name: str | None, value: float) -> float:
+    if name in BOUNDED and not 0 <= value <= 1:
+        raise ValueError(f"must be between 0 and 1 for {name}")
+    if name in LOWER_IS_BETTER and value < 0:
+        raise ValueError(f"must be 0 or more for {name}")
+    if name == "r2" and value > 1:
+        raise ValueError("must be at most 1 for r2")
+    return value
 
 
 class Constraints(Section):
