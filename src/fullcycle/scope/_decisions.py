@@ -143,18 +143,36 @@ class Decisions(Section):
         if self.costs is not None:
             for true, row in self.costs.matrix.items():
                 if true not in known:
-                    out.append((f"costs.matrix.{true}", f"unknown class {true!r}; classes "
-                                f"are {', '.join(classes)}"))
+                    out.append(
+                        (
+                            f"costs.matrix.{true}",
+                            f"unknown class {true!r}; classes are {', '.join(classes)}",
+                        )
+                    )
                 for pred in row:
                     if pred not in known:
-                        out.append((f"costs.matrix.{true}.{pred}", f"unknown class {pred!r}; "
-                                    f"classes are {', '.join(classes)}"))
+                        out.append(
+                            (
+                                f"costs.matrix.{true}.{pred}",
+                                f"unknown class {pred!r}; classes are {', '.join(classes)}",
+                            )
+                        )
         threshold = self.threshold
         if threshold is not None:
             if len(classes) != 2 and threshold.policy != "min_cost":
-                out.append(("threshold.policy", f"{threshold.policy} needs two classes, the "
-                            f"target has {len(classes)}; use min_cost with costs instead"))
+                out.append(
+                    (
+                        "threshold.policy",
+                        f"{threshold.policy} needs two classes, the "
+                        f"target has {len(classes)}; use min_cost with costs instead",
+                    )
+                )
             if threshold.positive_class is not None and str(threshold.positive_class) not in known:
-                out.append(("threshold.positive_class", f"unknown class "
-                            f"{threshold.positive_class!r}; classes are {', '.join(classes)}"))
+                out.append(
+                    (
+                        "threshold.positive_class",
+                        f"unknown class "
+                        f"{threshold.positive_class!r}; classes are {', '.join(classes)}",
+                    )
+                )
         return out

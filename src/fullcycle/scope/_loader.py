@@ -28,7 +28,9 @@ def load_scope(path: str | Path) -> Scope:
     try:
         raw = Path(path).read_bytes()
     except FileNotFoundError:
-        raise ScopeError(source, ["file not found: run `fullcycle init NAME` to create one"]) from None
+        raise ScopeError(
+            source, ["file not found: run `fullcycle init NAME` to create one"]
+        ) from None
     except OSError as exc:
         raise ScopeError(source, [f"cannot be read: {exc.strerror or exc}"]) from None
     if len(raw) > MAX_BYTES:
@@ -78,8 +80,14 @@ def read_yaml(text: str, source: str) -> tuple[Any, dict[Loc, int], list[str]]:
     return data, lines, problems
 
 
-def _walk(node: yaml.Node, at: Loc, lines: dict[Loc, int], problems: list[str],
-          count: list[int], source: str) -> None:
+def _walk(
+    node: yaml.Node,
+    at: Loc,
+    lines: dict[Loc, int],
+    problems: list[str],
+    count: list[int],
+    source: str,
+) -> None:
     count[0] += 1
     if count[0] > MAX_NODES:
         raise ScopeError(source, [f"has more than {MAX_NODES} values (YAML aliases?)"])
@@ -90,8 +98,10 @@ def _walk(node: yaml.Node, at: Loc, lines: dict[Loc, int], problems: list[str],
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
             line = key_node.start_mark.line + 1
             if key in seen:
-                problems.append(f"{_fmt(at + (key,))} (line {line}): appears twice "
-                                f"(first on line {seen[key]}); keep one")
+                problems.append(
+                    f"{_fmt(at + (key,))} (line {line}): appears twice "
+                    f"(first on line {seen[key]}); keep one"
+                )
                 continue
             seen[key] = line
             lines[at + (key,)] = line

@@ -24,8 +24,16 @@ from fullcycle.scope._policies import (
 SCHEMA_VERSION = 1
 Task = Literal["classification", "regression"]
 MetricName = Literal[
-    "f1_macro", "f1_weighted", "accuracy", "roc_auc", "log_loss", "precision_macro",
-    "recall_macro", "mae", "rmse", "r2",
+    "f1_macro",
+    "f1_weighted",
+    "accuracy",
+    "roc_auc",
+    "log_loss",
+    "precision_macro",
+    "recall_macro",
+    "mae",
+    "rmse",
+    "r2",
 ]
 # name -> (task, greater is better, lower bound, upper bound)
 METRICS: dict[str, tuple[str, bool, float | None, float | None]] = {
@@ -138,8 +146,11 @@ class Scope(Section):
         p = Problems()
         if self.metric.task != self.task:
             fits = ", ".join(n for n, info in METRICS.items() if info[0] == self.task)
-            p.add("metric.name", f"{self.metric.name} is a {self.metric.task} metric; "
-                  f"for {self.task} use one of {fits}")
+            p.add(
+                "metric.name",
+                f"{self.metric.name} is a {self.metric.task} metric; "
+                f"for {self.task} use one of {fits}",
+            )
         self._check_target(p)
         self._check_policies(p)
         if self.decisions is not None:
@@ -155,8 +166,10 @@ class Scope(Section):
         if target is None:
             return
         if target.name != self.target:
-            p.add("features.target.name", f"{target.name!r} differs from target "
-                  f"{self.target!r}; make them the same")
+            p.add(
+                "features.target.name",
+                f"{target.name!r} differs from target {self.target!r}; make them the same",
+            )
         wanted = "categorical" if self.task == "classification" else "numeric"
         if target.kind != wanted:
             p.add("features.target.kind", f"must be {wanted} for a {self.task} task")
@@ -164,8 +177,10 @@ class Scope(Section):
     def _check_policies(self, p: Problems) -> None:
         if self.task == "regression":
             if self.training.split.strategy == "stratified":
-                p.add("training.split.strategy", "stratified needs classes; use random, time "
-                      "or group for regression")
+                p.add(
+                    "training.split.strategy",
+                    "stratified needs classes; use random, time or group for regression",
+                )
             if self.gate.test == "mcnemar":
                 p.add("gate.test", "mcnemar compares classifiers; use paired_bootstrap")
         if self.gate.compare_on == "cost":
@@ -173,9 +188,12 @@ class Scope(Section):
             if d is None or (d.costs is None and d.loss is None):
                 p.add("gate.compare_on", "cost needs decisions.costs (or decisions.loss)")
         if self.rollback.max_error_rate < self.rollout.max_error_rate:
-            p.add("rollback.max_error_rate", f"{self.rollback.max_error_rate:g} is below "
-                  f"rollout.max_error_rate {self.rollout.max_error_rate:g}: a canary that "
-                  "passes would be rolled back at once")
+            p.add(
+                "rollback.max_error_rate",
+                f"{self.rollback.max_error_rate:g} is below "
+                f"rollout.max_error_rate {self.rollout.max_error_rate:g}: a canary that "
+                "passes would be rolled back at once",
+            )
         lo, hi = self.rollout.max_p95_ms, self.rollback.max_p95_ms
         if lo is not None and hi is not None and hi < lo:
             p.add("rollback.max_p95_ms", f"{hi:g} is below rollout.max_p95_ms {lo:g}")

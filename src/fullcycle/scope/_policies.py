@@ -244,8 +244,9 @@ class Rollout(Section):
         if any(b <= a for a, b in zip(self.steps, self.steps[1:], strict=False)):
             p.add("steps", f"must rise strictly, got {self.steps}")
         if self.steps and self.steps[0] < self.canary_share:
-            p.add("steps", f"the first step {self.steps[0]} is below canary_share "
-                  f"{self.canary_share}")
+            p.add(
+                "steps", f"the first step {self.steps[0]} is below canary_share {self.canary_share}"
+            )
         p.raise_any()
         return self
 
