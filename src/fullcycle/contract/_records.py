@@ -190,23 +190,40 @@ def validate_records(contract: Contract, records: Any) -> tuple[pd.DataFrame, li
 
 
 def build_frame(contract: Contract, rows: list[dict[str, Any]], index: list[int]) -> pd.DataFrame:
-    """The checked rows as a frame with the contract's column order and dtypes."""
+    """The checked rows as a frame with the contract's column order and dtypes.
+
+    Text and categories stay ``object`` columns: building pandas' string arrays would cost
+    more than the checks themselves on a one-row request."""
     names = contract.names
     kinds = [f.kind for f in contract.features]
+    labels = pd.RangeIndex(len(index)) if index == list(range(len(index))) else pd.Index(index)
     if rows and all(k in ("numeric", "integer") for k in kinds):
         if not any(r[n] is None for r in rows for n in names):
             matrix = np.array([[r[n] for n in names] for r in rows], dtype="float64")
-            return pd.DataFrame(matrix, columns=names, index=index, copy=False)
-    columns: dict[str, Any] = {}
-    for name, kind in zip(names, kinds, strict=True):
-        col = [r[name] for r in rows]
-        if kind == "numeric" or (kind == "integer" and None in col):
-            columns[name] = np.array([np.nan if v is None else v for v in col], dtype="float64")
-        elif kind == "integer":
-            columns[name] = np.array(col, dtype="int64")
-        elif kind == "datetime":
-            stamps = pd.to_datetime(pd.Series(col, dtype=object), utc=True, format="ISO8601")
-            columns[name] = stamps.dt.tz_convert(None).to_numpy()
-        else:
-            columns[name] = col
-    return pd.DataFrame(columns, index=index, columns=names)
+            return pd.DataFrame(matrix, columns=names, index=labels, copy=False)
+    floats = [n for n, k in zip(names, kinds, strict=True) if k == "numeric"]
+    block: dict[str, np.ndarray] = {}
+    if rows and floats and not any(r[n] is None for r in rows for n in floats):
+        matrix = np.array([[r[n] for n in floats] for r in rows], dtype="float64").T
+        block = dict(zip(floats, matrix, strict=True))
+    arrays = [block[name] if name in block else _array(kind, [r[name] for r in rows])
+              for name, kind in zip(names, kinds, strict=True)]
+    try:  # about 5x faster than the public constructor for a one-row request
+        return pd.DataFrame._from_arrays(
+            arrays, columns=pd.Index(names), index=labels, verify_integrity=False
+        )
+    except (AttributeError, TypeError):  # pragma: no cover - a pandas without the helper
+        return pd.DataFrame(dict(zip(names, arrays, strict=True)), index=labels)
+
+
+def _array(kind: str, col: list[Any]) -> np.ndarray:
+    if kind == "numeric" or (kind == "integer" and None in col):
+        return np.array([np.nan if v is None else v for v in col], dtype="float64")
+    if kind == "integer":
+        return np.array(col, dtype="int64")
+    if kind == "datetime":
+        stamps = pd.to_datetime(pd.Series(col, dtype=object), utc=True, format="ISO8601")
+        return stamps.dt.tz_convert(None).to_numpy()
+    out = np.empty(len(col), dtype=object)
+    out[:] = col
+    return out
