@@ -138,3 +138,8 @@ def test_scope_error_is_a_config_error_listing_every_problem(tmp_path):
         load_scope(write(tmp_path, scope_dict(task="clustering", target="")))
     assert "2 problem(s)" in str(info.value)
     assert str(tmp_path) in str(info.value)
+
+
+def test_control_character_is_reported_with_its_line(tmp_path):
+    (message,) = problems(write(tmp_path, "schema_version: 1\nname: \x07\n"))
+    assert message.startswith("line 2: character #x0007")

@@ -60,8 +60,9 @@ def parse_scope(text: str, source: str = "fullcycle.yaml") -> Scope:
 
 def read_yaml(text: str, source: str) -> tuple[Any, dict[Loc, int], list[str]]:
     """Parse with the safe loader; the data, the line of every path, and duplicate-key notes."""
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
         data = None if node is None else loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
@@ -69,10 +70,15 @@ def read_yaml(text: str, source: str) -> tuple[Any, dict[Loc, int], list[str]]:
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         what = exc.problem or exc.context or "malformed YAML"
         raise ScopeError(source, [f"{where}{what} (the file is not valid YAML)"]) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        what = f"character #x{exc.character:04x} is not allowed in YAML; remove it"
+        raise ScopeError(source, [f"line {line}: {what}"]) from None
     except yaml.YAMLError as exc:
         raise ScopeError(source, [f"not valid YAML: {exc}"]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     lines: dict[Loc, int] = {}
     problems: list[str] = []
     if node is not None:
@@ -93,9 +99,9 @@ def _walk(
         raise ScopeError(source, [f"has more than {MAX_NODES} values (YAML aliases?)"])
     lines.setdefault(at, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
-        seen: dict[Any, int] = {}
+        seen: dict[str, int] = {}
         for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
             line = key_node.start_mark.line + 1
             if key in seen:
                 problems.append(

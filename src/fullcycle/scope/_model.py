@@ -131,8 +131,9 @@ class Scope(Section):
         """The feature contract, with the target filled in from ``target`` and ``task``."""
         if self.features.target is not None:
             return self.features
-        kind = "categorical" if self.task == "classification" else "numeric"
-        return self.features.with_target(Target(name=self.target, kind=kind))
+        if self.task == "classification":
+            return self.features.with_target(Target(name=self.target, kind="categorical"))
+        return self.features.with_target(Target(name=self.target, kind="numeric"))
 
     @property
     def classes(self) -> list[str] | None:

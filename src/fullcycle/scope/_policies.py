@@ -158,6 +158,7 @@ class Monitoring(Section):
 
 
 Trigger = Literal["drift", "performance", "schedule", "new_labels", "cost"]
+_DEFAULT_TRIGGERS: tuple[Trigger, ...] = ("drift", "performance")
 
 
 class Guards(Section):
@@ -199,7 +200,7 @@ class RetrainData(Section):
 class Retraining(Section):
     """When the loop retrains, with what data, and within which guards."""
 
-    triggers: list[Trigger] = Field(default_factory=lambda: ["drift", "performance"])
+    triggers: list[Trigger] = Field(default_factory=lambda: list(_DEFAULT_TRIGGERS))
     schedule: Duration | None = None
     min_new_labels: int = Field(default=500, ge=1)
     guards: Guards = Field(default_factory=Guards)
