@@ -20,7 +20,24 @@ import pandas as pd
 from fullcycle.contract import Contract, Feature
 from fullcycle.contract._records import check_records
 
-WORDS = np.array("the quick brown fox jumps over a lazy dog while rain falls on quiet".split())
+WORDS = np.array(
+    [
+        "the",
+        "quick",
+        "brown",
+        "fox",
+        "jumps",
+        "over",
+        "a",
+        "lazy",
+        "dog",
+        "while",
+        "rain",
+        "falls",
+        "on",
+        "quiet",
+    ]
+)
 
 
 def make_frame(rows: int, seed: int = 0) -> tuple[pd.DataFrame, Contract]:
@@ -55,14 +72,18 @@ def best_of(fn, repeat: int = 3) -> float:
 
 def bench_frame(rows: int) -> None:
     df, contract = make_frame(rows)
-    print(f"frame: {rows:,} rows x {df.shape[1]} columns; dtypes: "
-          f"{dict(df.dtypes.astype(str).value_counts())}")
+    print(
+        f"frame: {rows:,} rows x {df.shape[1]} columns; dtypes: "
+        f"{dict(df.dtypes.astype(str).value_counts())}"
+    )
     report = contract.validate_frame(df)
     assert report.ok, report.summary("bench frame")
     validate = best_of(lambda: contract.validate_frame(df))
     baseline = best_of(lambda: df.isna().sum())
-    print(f"validate_frame      {validate:8.3f} s  {rows / validate:14,.0f} rows/s  "
-          f"(goal: 1M rows < 1 s)")
+    print(
+        f"validate_frame      {validate:8.3f} s  {rows / validate:14,.0f} rows/s  "
+        f"(goal: 1M rows < 1 s)"
+    )
     print(f"df.isna().sum()     {baseline:8.3f} s  {rows / baseline:14,.0f} rows/s  (baseline)")
     print(f"ratio validate / isna-sum: {validate / baseline:.1f}x")
 
@@ -85,18 +106,28 @@ def bench_records() -> None:
     print("validate_records, 1 row x 20 features (goal ~100 us):")
     print(f"  baseline: pd.DataFrame([row]), no checks {naive * 1e6:8.1f} us/call")
     print(f"  checks only (mixed kinds)           {check * 1e6:8.1f} us/call")
-    print(f"  checks + frame (mixed kinds)        {full * 1e6:8.1f} us/call"
-          f"  ({full / naive:.2f}x the baseline)")
+    print(
+        f"  checks + frame (mixed kinds)        {full * 1e6:8.1f} us/call"
+        f"  ({full / naive:.2f}x the baseline)"
+    )
     print(f"  checks + frame (all numeric)        {fast * 1e6:8.1f} us/call")
     for size in (8, 32, 128, 1000):
         batch = [dict(row) for _ in range(size)]
-        rows_t = min(timeit.repeat(
-            lambda b=batch: check_records(contract, b, columnar=False), number=20, repeat=3))
-        cols_t = min(timeit.repeat(
-            lambda b=batch: check_records(contract, b, columnar=True), number=20, repeat=3))
-        print(f"  {size:5d} rows: per-row loop {rows_t / 20 / size * 1e6:6.2f} us/row, "
-              f"columnar {cols_t / 20 / size * 1e6:6.2f} us/row "
-              f"(columnar/loop {cols_t / rows_t:.2f}x)")
+        rows_t = min(
+            timeit.repeat(
+                lambda b=batch: check_records(contract, b, columnar=False), number=20, repeat=3
+            )
+        )
+        cols_t = min(
+            timeit.repeat(
+                lambda b=batch: check_records(contract, b, columnar=True), number=20, repeat=3
+            )
+        )
+        print(
+            f"  {size:5d} rows: per-row loop {rows_t / 20 / size * 1e6:6.2f} us/row, "
+            f"columnar {cols_t / 20 / size * 1e6:6.2f} us/row "
+            f"(columnar/loop {cols_t / rows_t:.2f}x)"
+        )
 
 
 def main() -> None:

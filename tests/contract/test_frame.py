@@ -149,9 +149,7 @@ def test_pandas_string_and_object_columns_behave_alike():
     df = frame()
     df.loc[1, "plan"] = "gold"
     as_object = df.astype({"plan": object, "note": object})
-    assert problems(contract().validate_frame(df)) == problems(
-        contract().validate_frame(as_object)
-    )
+    assert problems(contract().validate_frame(df)) == problems(contract().validate_frame(as_object))
 
 
 def test_integer_target_classes_and_numeric_target():

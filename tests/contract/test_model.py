@@ -61,7 +61,9 @@ def test_duplicate_and_target_names_are_refused():
     with pytest.raises(ValidationError, match="listed twice"):
         Contract(features=[Feature(name="a", kind="numeric")] * 2)
     with pytest.raises(ValidationError, match="also listed as a feature"):
-        Contract(features=[Feature(name="y", kind="numeric")], target=Target(name="y", kind="numeric"))
+        Contract(
+            features=[Feature(name="y", kind="numeric")], target=Target(name="y", kind="numeric")
+        )
 
 
 def test_target_rules():

@@ -16,7 +16,9 @@ if TYPE_CHECKING:
 Found = list[tuple[str, np.ndarray]]
 
 
-def validate_frame(contract: Contract, df: Any, *, require_target: bool = False) -> ValidationReport:
+def validate_frame(
+    contract: Contract, df: Any, *, require_target: bool = False
+) -> ValidationReport:
     if not isinstance(df, pd.DataFrame):
         from fullcycle.errors import InvalidInput
 
@@ -145,7 +147,10 @@ def _check_target(target: Target, s: pd.Series) -> Found:
     found: Found = [("null target", null)]
     if target.kind == "numeric":
         values, wrong = _as_float(s)
-        return found + [("wrong type: expected a number", wrong), ("infinite value", np.isinf(values))]
+        return found + [
+            ("wrong type: expected a number", wrong),
+            ("infinite value", np.isinf(values)),
+        ]
     if target.classes is not None:
         classes = list(target.classes)
         unknown = ~s.isin(classes).to_numpy() & ~null

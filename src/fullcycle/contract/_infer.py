@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-from fullcycle.contract._model import Contract, Feature, Target
+from fullcycle.contract._model import Contract, Feature, FeatureKind, Target
 
 MAX_CATEGORIES = 50  # more distinct values than this, or long values, make a column text
 MAX_CATEGORY_TOKENS = 3.0
@@ -26,7 +26,9 @@ def infer_contract(df: pd.DataFrame, target: str | None) -> Contract:
             hint=f"columns are: {', '.join(map(str, df.columns[:20]))}",
         )
     features = [_feature(str(name), df[name]) for name in df.columns if name != target]
-    return Contract(features=features, target=None if target is None else _target(target, df[target]))
+    return Contract(
+        columns=features, target=None if target is None else _target(target, df[target])
+    )
 
 
 def _feature(name: str, s: pd.Series) -> Feature:
@@ -40,7 +42,7 @@ def _feature(name: str, s: pd.Series) -> Feature:
         values = present.to_numpy(dtype="float64")
         values = values[np.isfinite(values)]
         integral = values.size > 0 and bool(np.all(np.floor(values) == values))
-        kind = "integer" if ptypes.is_integer_dtype(s.dtype) or integral else "numeric"
+        kind: FeatureKind = "integer" if ptypes.is_integer_dtype(s.dtype) or integral else "numeric"
         lo, hi = _widened(values, kind == "integer")
         return Feature(name=name, kind=kind, min=lo, max=hi, nullable=nullable)
     text = present.astype(str)
@@ -49,8 +51,9 @@ def _feature(name: str, s: pd.Series) -> Feature:
     unique = text.unique()
     tokens = text.str.split().str.len().mean() if len(text) else 0.0
     if len(unique) <= MAX_CATEGORIES and tokens <= MAX_CATEGORY_TOKENS:
-        return Feature(name=name, kind="categorical", allowed=sorted(map(str, unique)),
-                       nullable=nullable)
+        return Feature(
+            name=name, kind="categorical", allowed=sorted(map(str, unique)), nullable=nullable
+        )
     longest = int(text.str.len().max()) if len(text) else 1
     return Feature(name=name, kind="text", max_length=max(1, longest * 2), nullable=nullable)
 

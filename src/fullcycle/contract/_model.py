@@ -106,7 +106,9 @@ class Feature(BaseModel):
     def bounds(self) -> tuple[Any, Any]:
         """(min, max) as numbers, or as naive UTC datetimes for a datetime feature."""
         if self.kind == "datetime":
-            return tuple(None if v is None else parse_datetime(v) for v in (self.min, self.max))
+            lo = None if self.min is None else parse_datetime(self.min)
+            hi = None if self.max is None else parse_datetime(self.max)
+            return lo, hi
         return self.min, self.max
 
     @property
@@ -172,13 +174,14 @@ class Contract(BaseModel):
         return self._index[name]
 
     def with_target(self, target: Target | None) -> Contract:
-        return Contract(features=list(self.features), target=target)
+        return Contract(columns=list(self.features), target=target)
 
     def to_dict(self) -> dict[str, Any]:
         """The YAML/JSON form: ``{"columns": [...], "target": {...}}``, defaults left out."""
         return self.model_dump(by_alias=True, exclude_none=True, exclude_defaults=True) | {
-            "columns": [f.model_dump(exclude_none=True, exclude_defaults=True)
-                        for f in self.features]
+            "columns": [
+                f.model_dump(exclude_none=True, exclude_defaults=True) for f in self.features
+            ]
         }
 
     @classmethod
@@ -200,17 +203,25 @@ class Contract(BaseModel):
     def signature(self) -> dict[str, Any]:
         """Inputs as the registry and the OIP v2 metadata describe them."""
         inputs = [
-            {"name": f.name, "datatype": f.datatype, "shape": [-1], "kind": f.kind,
-             "nullable": f.nullable}
+            {
+                "name": f.name,
+                "datatype": f.datatype,
+                "shape": [-1],
+                "kind": f.kind,
+                "nullable": f.nullable,
+            }
             for f in self.features
         ]
-        target = None
+        target: dict[str, Any] | None = None
         if self.target is not None:
-            target = {"name": self.target.name, "kind": self.target.kind,
-                      "datatype": "FP64" if self.target.kind == "numeric" else "BYTES",
-                      "shape": [-1]}
+            target = {
+                "name": self.target.name,
+                "kind": self.target.kind,
+                "datatype": "FP64" if self.target.kind == "numeric" else "BYTES",
+                "shape": [-1],
+            }
             if self.target.classes is not None:
-                target["classes"] = list(self.target.classes)
+                target["classes"] = [*self.target.classes]
         return {"inputs": inputs, "target": target}
 
     def validate_frame(self, df: pd.DataFrame, *, require_target: bool = False) -> ValidationReport:
