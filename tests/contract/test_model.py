@@ -103,3 +103,9 @@ def test_loading_the_contract_does_not_import_pandas():
     code = "import sys, fullcycle.contract; print('pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_equality_ignores_what_validation_caches():
+    used = small()
+    used.validate_records([{"age": 1}])
+    assert used == small() and used != small().with_target(None)

@@ -150,6 +150,7 @@ class Contract(BaseModel):
     features: list[Feature] = Field(default_factory=list, alias="columns")
     target: Target | None = None
     _index: dict[str, Feature] = PrivateAttr(default_factory=dict)
+    _prepared: Any = PrivateAttr(default=None)  # request checks, built once (see _records)
 
     @model_validator(mode="after")
     def _unique(self) -> Contract:
@@ -165,6 +166,13 @@ class Contract(BaseModel):
             raise ValueError("\n".join(problems))
         self._index = {f.name: f for f in self.features}
         return self
+
+    def __eq__(self, other: object) -> bool:  # the private caches are not part of the value
+        if not isinstance(other, Contract):
+            return NotImplemented
+        return self.features == other.features and self.target == other.target
+
+    __hash__ = None  # type: ignore[assignment]
 
     @property
     def names(self) -> list[str]:

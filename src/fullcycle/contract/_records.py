@@ -208,8 +208,9 @@ def check_records(
             [Violation(-1, "(batch)", "empty batch")],
             hint=f"send at least one row with: {', '.join(contract.names)}",
         )
-    specs, names = _specs(contract), contract.names
-    expected = frozenset(names)
+    if contract._prepared is None:
+        contract._prepared = (_specs(contract), contract.names, frozenset(contract.names))
+    specs, names, expected = contract._prepared
     if columnar if columnar is not None else len(records) >= COLUMNAR_FROM:
         return _check_columnar(specs, expected, names, records)
     return _check_rows(specs, expected, names, records, range(len(records)))
