@@ -162,3 +162,17 @@ def test_big_batches_take_the_columnar_path_and_agree():
     good, found = check_records(c, records)
     assert (good, found) == check_records(c, records, columnar=False)
     assert {v.row for v in found} == {7, 9} | {i for i in range(200) if i % 150 > 120}
+
+
+def test_check_then_frame_per_batch_matches_validate_records():
+    c = contract()
+    requests = [[row()], [row(age=-1)], [row(age=7), row(plan="free")]]
+    accepted = []
+    for records in requests:
+        good, found = c.check_records(records)
+        if not found:
+            accepted += [records[i] for i in good]
+    batch = c.frame(accepted)
+    assert batch["age"].tolist() == [30, 7, 30]
+    expected, _ = c.validate_records([row(), row(age=7), row(plan="free")])
+    assert batch.equals(expected)

@@ -246,6 +246,20 @@ class Contract(BaseModel):
 
         return validate_records(self, records)
 
+    def check_records(self, records: Any) -> tuple[list[int], list[Violation]]:
+        """The checks of :meth:`validate_records` without building a frame (about 20 us a row):
+        indexes of the rows that passed, and every violation. A micro-batching server checks
+        each request with this and builds one frame per batch with :meth:`frame`."""
+        from fullcycle.contract._records import check_records
+
+        return check_records(self, records)
+
+    def frame(self, rows: list[dict[str, Any]], index: list[int] | None = None) -> pd.DataFrame:
+        """Rows that passed :meth:`check_records`, as a frame in contract order and dtypes."""
+        from fullcycle.contract._records import build_frame
+
+        return build_frame(self, rows, list(range(len(rows))) if index is None else index)
+
     @classmethod
     def infer(cls, df: pd.DataFrame, target: str | None = None) -> Contract:
         """Propose a contract from data, for the user to edit."""
