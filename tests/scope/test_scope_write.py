@@ -92,3 +92,24 @@ def test_malformed_file_is_refused_and_left_unchanged(tmp_path):
 def test_missing_file_is_a_scope_error(tmp_path):
     with pytest.raises(ScopeError):
         write_features(tmp_path / "nope.yaml", contract())
+
+
+HEAD = "schema_version: 1\nname: d\ntask: regression\ntarget: y\nmetric: {name: mae}\n"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "features:\ntraining:\n  trials: 3\n",
+        "features:   # empty\n\n# c\ntraining:\n  trials: 3\n",
+        "features: ~\ntraining: {trials: 3}\n",
+        "training: {trials: 3}\nfeatures:",
+    ],
+)
+def test_empty_features_section_is_filled_without_eating_the_next_key(tmp_path, body):
+    path = write(tmp_path, HEAD + body)
+    write_features(path, Contract(features=[Feature(name="a", kind="numeric")]))
+    scope = load_scope(path)
+    assert scope.training.trials == 3
+    assert scope.features.names == ["a"]
+    assert ("# c\n" in path.read_text()) == ("# c\n" in body)
