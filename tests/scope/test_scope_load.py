@@ -143,3 +143,8 @@ def test_scope_error_is_a_config_error_listing_every_problem(tmp_path):
 def test_control_character_is_reported_with_its_line(tmp_path):
     (message,) = problems(write(tmp_path, "schema_version: 1\nname: \x07\n"))
     assert message.startswith("line 2: character #x0007")
+
+
+def test_deep_nesting_is_refused_without_a_recursion_error(tmp_path):
+    (message,) = problems(write(tmp_path, "metric: " + "[" * 990 + "]" * 990 + "\n"))
+    assert "nested deeper than" in message

@@ -17,6 +17,7 @@ from fullcycle.scope._model import SCHEMA_VERSION, Scope
 
 MAX_BYTES = 1_000_000
 MAX_NODES = 100_000
+MAX_DEPTH = 32
 Loc = tuple[str | int, ...]
 _SUB_RE = re.compile(r"^\[([\w.\[\]-]+)\] (.*)$", re.S)
 _PART_RE = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -64,6 +65,10 @@ def read_yaml(text: str, source: str) -> tuple[Any, dict[Loc, int], list[str]]:
     try:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)  # libyaml: 10x faster
         node = loader.get_single_node()
+        lines: dict[Loc, int] = {}
+        problems: list[str] = []
+        if node is not None:
+            _walk(node, (), lines, problems, [0], source)  # before construction: caps the size
         data = None if node is None else loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -79,10 +84,6 @@ def read_yaml(text: str, source: str) -> tuple[Any, dict[Loc, int], list[str]]:
     finally:
         if loader is not None:
             loader.dispose()
-    lines: dict[Loc, int] = {}
-    problems: list[str] = []
-    if node is not None:
-        _walk(node, (), lines, problems, [0], source)
     return data, lines, problems
 
 
@@ -97,6 +98,9 @@ def _walk(
     count[0] += 1
     if count[0] > MAX_NODES:
         raise ScopeError(source, [f"has more than {MAX_NODES} values (YAML aliases?)"])
+    if len(at) > MAX_DEPTH:
+        line = node.start_mark.line + 1
+        raise ScopeError(source, [f"{_fmt(at)} (line {line}): nested deeper than {MAX_DEPTH}"])
     lines.setdefault(at, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
