@@ -314,3 +314,48 @@ def test_scope_is_frozen():
     scope = load()
     with pytest.raises(ValueError):
         scope.name = "other"
+
+
+def test_metric_compares_values_in_its_direction():
+    f1 = load().metric
+    assert f1.is_better(0.91, 0.90)
+    assert not f1.is_better(0.91, 0.90, margin=0.02)
+    assert f1.meets_goal(0.9) and not f1.meets_goal(0.89)
+    rmse = load(**REGRESSION).metric
+    assert rmse.is_better(0.8, 1.0)
+    assert not rmse.is_better(1.2, 1.0)
+    assert rmse.meets_goal(0.99) and not rmse.meets_goal(1.01)
+
+
+def test_cost_matrix_in_class_order():
+    costs = load(decisions={"costs": COSTS}).decisions.costs
+    assert costs.as_matrix(["stay", "leave"]) == [[0, 5], [200, 0]]
+
+
+@pytest.mark.parametrize(
+    ("loss", "under", "over"),
+    [
+        ({"kind": "absolute"}, 2.0, 2.0),
+        ({"kind": "squared"}, 4.0, 4.0),
+        ({"kind": "asymmetric", "under": 3, "over": 1}, 6.0, 2.0),
+    ],
+)
+def test_regression_loss_prices_under_and_over_prediction(loss, under, over):
+    decisions = load(**REGRESSION | {"decisions": {"loss": loss}}).decisions
+    assert decisions.loss.cost(10.0, 8.0) == under
+    assert decisions.loss.cost(10.0, 12.0) == over
+    assert decisions.loss.cost(10.0, 10.0) == 0
+
+
+def test_regression_loss_works_on_arrays():
+    import numpy as np
+
+    loss = load(**REGRESSION | {"decisions": {"loss": {"kind": "asymmetric", "under": 3}}})
+    got = loss.decisions.loss.cost(np.array([10.0, 10.0]), np.array([8.0, 12.0]))
+    assert got.tolist() == [6.0, 2.0]
+
+
+def test_canary_latency_limit_falls_back_to_the_constraint():
+    assert load(constraints={"p95_latency_ms": 40}).canary_max_p95_ms == 40
+    scope = load(constraints={"p95_latency_ms": 40}, rollout={"max_p95_ms": 60})
+    assert scope.canary_max_p95_ms == 60

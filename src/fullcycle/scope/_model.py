@@ -76,6 +76,17 @@ class Metric(Section):
     def direction(self) -> str:
         return "maximize" if self.greater_is_better else "minimize"
 
+    def is_better(self, value: float, reference: float, margin: float = 0.0) -> bool:
+        """True when ``value`` beats ``reference`` by more than ``margin`` in this direction."""
+        gain = value - reference if self.greater_is_better else reference - value
+        return gain > margin
+
+    def meets_goal(self, value: float) -> bool | None:
+        """Whether ``value`` reaches the goal (None when no goal is set)."""
+        if self.goal is None:
+            return None
+        return value >= self.goal if self.greater_is_better else value <= self.goal
+
     @model_validator(mode="after")
     def _in_range(self) -> Metric:
         p = Problems()
@@ -134,6 +145,11 @@ class Scope(Section):
         if self.task == "classification":
             return self.features.with_target(Target(name=self.target, kind="categorical"))
         return self.features.with_target(Target(name=self.target, kind="numeric"))
+
+    @property
+    def canary_max_p95_ms(self) -> float | None:
+        """The canary's latency limit: rollout.max_p95_ms, else constraints.p95_latency_ms."""
+        return self.rollout.max_p95_ms or self.constraints.p95_latency_ms
 
     @property
     def classes(self) -> list[str] | None:
