@@ -3,7 +3,8 @@
     .venv/bin/python bench/contract.py [--rows 1000000]
 
 Prints seconds and rows/s for ``validate_frame`` and the ratio against pandas merely running
-``df.isna().sum()`` on the same frame in the same process (issue 3's goal: 1M rows under 1 s);
+``df.isna().sum()`` on the same frame in the same process (issue 3's goal: 1M rows under 1 s),
+and the time ``Contract.infer`` takes on that frame;
 then microseconds per ``validate_records`` call for 1 row x 20 features (goal: about 100 us),
 and where the per-row loop and the columnar path cross over.
 """
@@ -86,6 +87,8 @@ def bench_frame(rows: int) -> None:
     )
     print(f"df.isna().sum()     {baseline:8.3f} s  {rows / baseline:14,.0f} rows/s  (baseline)")
     print(f"ratio validate / isna-sum: {validate / baseline:.1f}x")
+    infer = best_of(lambda: Contract.infer(df, None), repeat=1)
+    print(f"Contract.infer      {infer:8.3f} s  ({infer / baseline:.1f}x isna-sum)")
 
 
 def bench_records() -> None:

@@ -45,17 +45,23 @@ def _feature(name: str, s: pd.Series) -> Feature:
         kind: FeatureKind = "integer" if ptypes.is_integer_dtype(s.dtype) or integral else "numeric"
         lo, hi = _widened(values, kind == "integer")
         return Feature(name=name, kind=kind, min=lo, max=hi, nullable=nullable)
-    text = present.astype(str)
+    text = present if ptypes.is_string_dtype(present.dtype) else present.astype(str)
     if len(text) and _looks_like_dates(text):
         return _datetime(name, pd.to_datetime(text, utc=True, format="ISO8601"), nullable)
-    unique = text.unique()
-    tokens = text.str.split().str.len().mean() if len(text) else 0.0
-    if len(unique) <= MAX_CATEGORIES and tokens <= MAX_CATEGORY_TOKENS:
-        return Feature(
-            name=name, kind="categorical", allowed=sorted(map(str, unique)), nullable=nullable
-        )
+    unique = np.asarray(present.unique(), dtype=object)
+    if len(unique) <= MAX_CATEGORIES and _short(unique):
+        allowed = sorted((v.item() if isinstance(v, np.generic) else v for v in unique), key=str)
+        return Feature(name=name, kind="categorical", allowed=allowed, nullable=nullable)
     longest = int(text.str.len().max()) if len(text) else 1
     return Feature(name=name, kind="text", max_length=max(1, longest * 2), nullable=nullable)
+
+
+def _short(unique: np.ndarray) -> bool:
+    """Few words per value on average, and only values a category can hold."""
+    if not all(isinstance(v, str | int | bool | np.integer | np.bool_) for v in unique):
+        return False
+    tokens = [len(str(v).split()) for v in unique]
+    return sum(tokens) / max(1, len(tokens)) <= MAX_CATEGORY_TOKENS
 
 
 def _looks_like_dates(text: pd.Series) -> bool:
