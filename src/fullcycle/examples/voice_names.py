@@ -1,0 +1,138 @@
+"""The invented world of the voice-search example: entities per domain, born and faded by period.
+
+Names are built from syllables, so no real person, team or product is named. Every domain
+draws from the same syllables, so a name's spelling says nothing about its domain: a model can
+only route a bare name it has seen before, which is what makes the example decay.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+DOMAINS: tuple[str, ...] = (
+    "music",
+    "news",
+    "sports",
+    "weather",
+    "navigation",
+    "shopping",
+    "movies",
+)
+N_PERIODS = 6
+
+_ONSETS = (
+    "b d f g h j k l m n p r s t v z ch sh br dr kr tr st pl gl fl".split()
+    + ["", "", "", ""]  # vowel-initial syllables now and then
+)
+_VOWELS = "a e i o u a e i o u ai ei ou ia".split()
+_CODAS = ["", "", "", "", "n", "r", "l", "s", "m", "x"]
+_TEAM_WORDS = "lions rovers united city falcons wanderers rangers athletic".split()
+_PLACE_WORDS = "mall station park street plaza market square bridge".split()
+_PRODUCT_WORDS = "pro max mini plus air ultra".split()
+
+
+@dataclass(frozen=True)
+class DomainPlan:
+    """How many entities a domain starts with, gains each period, and how fast old ones fade."""
+
+    initial: int
+    new_per_period: int
+    fading_share: float
+
+
+# Music, news, sports, films and products churn; cities and places barely move.
+PLANS: dict[str, DomainPlan] = {
+    "music": DomainPlan(140, 10, 0.35),
+    "news": DomainPlan(110, 8, 0.35),
+    "sports": DomainPlan(120, 8, 0.25),
+    "weather": DomainPlan(70, 2, 0.05),
+    "navigation": DomainPlan(100, 4, 0.10),
+    "shopping": DomainPlan(110, 8, 0.35),
+    "movies": DomainPlan(120, 10, 0.40),
+}
+HYPE = 5.0  # how much more a newly born name is asked about than an average old one
+HYPE_DECAY = 0.85  # per period after birth
+SPREAD = 1.0  # sigma of the log-normal popularity: a few hits, a long tail
+FADE_DECAY = 0.25  # per period after an old name starts fading
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One named thing a query can mention."""
+
+    name: str
+    domain: str
+    born: int  # the first period in which it is mentioned
+    fades_from: int  # the period from which it is mentioned less and less (N_PERIODS = never)
+    popularity: float
+
+    def weight(self, period: int) -> float:
+        """How often the entity is mentioned in ``period``, relative to others of its domain."""
+        if period < self.born:
+            return 0.0
+        w = self.popularity
+        if self.born > 0:
+            w *= HYPE * HYPE_DECAY ** (period - self.born)
+        if period >= self.fades_from:
+            w *= FADE_DECAY ** (period - self.fades_from + 1)
+        return w
+
+
+class _Speller:
+    """Draws pronounceable words that were never drawn before (across all domains)."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self._rng = rng
+        self._used: set[str] = set()
+
+    def word(self, syllables: int | None = None) -> str:
+        while True:
+            k = syllables or int(self._rng.choice([2, 2, 2, 3]))
+            parts = [
+                str(self._rng.choice(_ONSETS)) + str(self._rng.choice(_VOWELS)) for _ in range(k)
+            ]
+            parts[-1] += str(self._rng.choice(_CODAS))
+            word = "".join(parts)
+            if len(word) >= 4 and word not in self._used:
+                self._used.add(word)
+                return word
+
+    def pick(self, words: list[str]) -> str:
+        return str(self._rng.choice(words))
+
+
+def _spell(domain: str, speller: _Speller, rng: np.random.Generator) -> str:
+    """A name whose shape only loosely fits its domain: most are one or two invented words."""
+    shape = rng.random()
+    if domain == "sports" and shape < 0.3:
+        return f"{speller.word()} {speller.pick(_TEAM_WORDS)}"
+    if domain == "navigation" and shape < 0.4:
+        return f"{speller.word()} {speller.pick(_PLACE_WORDS)}"
+    if domain == "shopping" and shape < 0.3:
+        return f"{speller.word()} {speller.pick(_PRODUCT_WORDS)}"
+    if shape < 0.6:
+        return f"{speller.word()} {speller.word()}"
+    return speller.word()
+
+
+def build_world(world: int = 0) -> dict[str, list[Entity]]:
+    """Every entity of every period, per domain; the same ``world`` always gives the same names."""
+    rng = np.random.default_rng(np.random.SeedSequence([world, 7_2026]))
+    speller = _Speller(rng)
+    entities: dict[str, list[Entity]] = {}
+    for domain in DOMAINS:
+        plan = PLANS[domain]
+        pool = []
+        births = [0] * plan.initial + [
+            p for p in range(1, N_PERIODS) for _ in range(plan.new_per_period)
+        ]
+        for born in births:
+            fades = N_PERIODS
+            if born == 0 and rng.random() < plan.fading_share:
+                fades = int(rng.integers(1, N_PERIODS))
+            popularity = float(rng.lognormal(0.0, SPREAD))
+            pool.append(Entity(_spell(domain, speller, rng), domain, born, fades, popularity))
+        entities[domain] = pool
+    return entities
