@@ -21,7 +21,13 @@ import pandas as pd
 
 from fullcycle.errors import InvalidInput
 from fullcycle.examples import voice_queries as q
-from fullcycle.examples.voice_names import DOMAINS, N_PERIODS, Entity, build_world
+from fullcycle.examples.voice_names import (
+    DOMAINS,
+    N_PERIODS,
+    Entity,
+    build_world,
+    mention_shares,
+)
 
 __all__ = [
     "DEVICES",
@@ -125,8 +131,8 @@ def _names(
     for d, dname in enumerate(DOMAINS):
         rows = np.flatnonzero(needs & (domain == d))
         pool = world[dname]
-        weights = np.array([e.weight(period) for e in pool])
-        picked = rng.choice(len(pool), len(rows), p=weights / weights.sum())
+        shares = np.array(mention_shares(pool, period))
+        picked = rng.choice(len(pool), len(rows), p=shares / shares.sum())
         name[rows] = np.asarray([e.name for e in pool], dtype=object)[picked]
         is_new[rows] = np.asarray([e.born > 0 for e in pool])[picked]
     return list(name), is_new

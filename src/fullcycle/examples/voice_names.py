@@ -7,9 +7,8 @@ only route a bare name it has seen before, which is what makes the example decay
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
-
-import numpy as np
 
 DOMAINS: tuple[str, ...] = (
     "music",
@@ -35,25 +34,32 @@ _PRODUCT_WORDS = "pro max mini plus air ultra".split()
 
 @dataclass(frozen=True)
 class DomainPlan:
-    """How many entities a domain starts with, gains each period, and how fast old ones fade."""
+    """A domain's entities: how many it starts with, gains each period, and how much they churn.
+
+    ``novelty`` is the share of the domain's name mentions in the last period that go to names
+    born after period 0; earlier periods get a rising part of it. Fixing the share (rather than
+    letting it follow the random popularity of the new names) keeps the story the same in every
+    world.
+    """
 
     initial: int
     new_per_period: int
     fading_share: float
+    novelty: float
 
 
 # Music, news, sports, films and products churn; cities and places barely move.
 PLANS: dict[str, DomainPlan] = {
-    "music": DomainPlan(140, 10, 0.35),
-    "news": DomainPlan(110, 8, 0.35),
-    "sports": DomainPlan(120, 8, 0.25),
-    "weather": DomainPlan(70, 2, 0.05),
-    "navigation": DomainPlan(100, 4, 0.10),
-    "shopping": DomainPlan(110, 8, 0.35),
-    "movies": DomainPlan(120, 10, 0.40),
+    "music": DomainPlan(140, 10, 0.35, 0.60),
+    "news": DomainPlan(110, 8, 0.35, 0.65),
+    "sports": DomainPlan(120, 8, 0.25, 0.50),
+    "weather": DomainPlan(70, 2, 0.05, 0.10),
+    "navigation": DomainPlan(100, 4, 0.10, 0.20),
+    "shopping": DomainPlan(110, 8, 0.35, 0.60),
+    "movies": DomainPlan(120, 10, 0.40, 0.65),
 }
-HYPE = 5.0  # how much more a newly born name is asked about than an average old one
-HYPE_DECAY = 0.85  # per period after birth
+NOVELTY_CURVE = 0.7  # novelty(period) = novelty * (period / last) ** NOVELTY_CURVE
+HYPE_DECAY = 0.8  # a new name is asked about less each period after its birth
 SPREAD = 1.0  # sigma of the log-normal popularity: a few hits, a long tail
 FADE_DECAY = 0.25  # per period after an old name starts fading
 
@@ -69,41 +75,48 @@ class Entity:
     popularity: float
 
     def weight(self, period: int) -> float:
-        """How often the entity is mentioned in ``period``, relative to others of its domain."""
+        """How often the entity is mentioned in ``period``, relative to others of its age group."""
         if period < self.born:
             return 0.0
-        w = self.popularity
-        if self.born > 0:
-            w *= HYPE * HYPE_DECAY ** (period - self.born)
+        w = self.popularity * HYPE_DECAY ** (period - self.born) if self.born else self.popularity
         if period >= self.fades_from:
             w *= FADE_DECAY ** (period - self.fades_from + 1)
         return w
 
 
+def mention_shares(pool: list[Entity], period: int) -> list[float]:
+    """The share of a domain's name mentions in ``period`` that goes to each entity of ``pool``."""
+    plan = PLANS[pool[0].domain]
+    novelty = plan.novelty * (period / (N_PERIODS - 1)) ** NOVELTY_CURVE
+    raw = [e.weight(period) for e in pool]
+    old = sum(w for w, e in zip(raw, pool, strict=True) if e.born == 0)
+    new = sum(w for w, e in zip(raw, pool, strict=True) if e.born > 0)
+    new_scale = novelty / new if new else 0.0
+    old_scale = (1.0 - novelty if new else 1.0) / old
+    return [w * (new_scale if e.born else old_scale) for w, e in zip(raw, pool, strict=True)]
+
+
 class _Speller:
     """Draws pronounceable words that were never drawn before (across all domains)."""
 
-    def __init__(self, rng: np.random.Generator) -> None:
+    def __init__(self, rng: random.Random) -> None:
         self._rng = rng
         self._used: set[str] = set()
 
-    def word(self, syllables: int | None = None) -> str:
+    def word(self) -> str:
+        choice = self._rng.choice
         while True:
-            k = syllables or int(self._rng.choice([2, 2, 2, 3]))
-            parts = [
-                str(self._rng.choice(_ONSETS)) + str(self._rng.choice(_VOWELS)) for _ in range(k)
-            ]
-            parts[-1] += str(self._rng.choice(_CODAS))
-            word = "".join(parts)
+            k = choice((2, 2, 2, 3))
+            word = "".join(choice(_ONSETS) + choice(_VOWELS) for _ in range(k)) + choice(_CODAS)
             if len(word) >= 4 and word not in self._used:
                 self._used.add(word)
                 return word
 
     def pick(self, words: list[str]) -> str:
-        return str(self._rng.choice(words))
+        return self._rng.choice(words)
 
 
-def _spell(domain: str, speller: _Speller, rng: np.random.Generator) -> str:
+def _spell(domain: str, speller: _Speller, rng: random.Random) -> str:
     """A name whose shape only loosely fits its domain: most are one or two invented words."""
     shape = rng.random()
     if domain == "sports" and shape < 0.3:
@@ -119,7 +132,8 @@ def _spell(domain: str, speller: _Speller, rng: np.random.Generator) -> str:
 
 def build_world(world: int = 0) -> dict[str, list[Entity]]:
     """Every entity of every period, per domain; the same ``world`` always gives the same names."""
-    rng = np.random.default_rng(np.random.SeedSequence([world, 7_2026]))
+    # random.Random with a str seed is stable across Python versions and fast for scalar draws.
+    rng = random.Random(f"fullcycle-voice-world-{world}")
     speller = _Speller(rng)
     entities: dict[str, list[Entity]] = {}
     for domain in DOMAINS:
@@ -131,8 +145,8 @@ def build_world(world: int = 0) -> dict[str, list[Entity]]:
         for born in births:
             fades = N_PERIODS
             if born == 0 and rng.random() < plan.fading_share:
-                fades = int(rng.integers(1, N_PERIODS))
-            popularity = float(rng.lognormal(0.0, SPREAD))
+                fades = rng.randrange(1, N_PERIODS)
+            popularity = rng.lognormvariate(0.0, SPREAD)
             pool.append(Entity(_spell(domain, speller, rng), domain, born, fades, popularity))
         entities[domain] = pool
     return entities
