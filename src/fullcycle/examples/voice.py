@@ -32,6 +32,7 @@ from fullcycle.examples.voice_names import (
 __all__ = [
     "DEVICES",
     "DOMAINS",
+    "FEATURES",
     "LOCALES",
     "TARGET",
     "TRUTH_COLUMNS",
@@ -42,6 +43,7 @@ __all__ = [
     "period_range",
     "periods",
     "two_labellers",
+    "without_truth",
 ]
 
 LOCALES = q.LOCALES
@@ -106,15 +108,24 @@ def generate(period: int, n: int, *, seed: int = 0, world: int = 0) -> pd.DataFr
     return frame.sort_values("request_time", kind="stable", ignore_index=True)
 
 
+def without_truth(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` without the generator's ``_`` truth columns (the target stays)."""
+    return frame.drop(columns=[c for c in frame.columns if str(c).startswith("_")])
+
+
 def _templates(rng: np.random.Generator, domain: np.ndarray, locale: np.ndarray) -> list[str]:
     chosen = np.empty(len(domain), dtype=object)
     for d, dname in enumerate(DOMAINS):
         for lo, lname in enumerate(LOCALES):
             rows = np.flatnonzero((domain == d) & (locale == lo))
             texts, probs = q.template_mix(dname, lname)
-            chosen[rows] = np.asarray(texts, dtype=object)[rng.choice(len(texts), len(rows), p=probs)]
+            chosen[rows] = np.asarray(texts, dtype=object)[
+                rng.choice(len(texts), len(rows), p=probs)
+            ]
     generic = rng.random(len(domain)) < q.GENERIC_SHARE
-    chosen[generic] = np.asarray(q.GENERIC, dtype=object)[rng.integers(0, len(q.GENERIC), generic.sum())]
+    chosen[generic] = np.asarray(q.GENERIC, dtype=object)[
+        rng.integers(0, len(q.GENERIC), generic.sum())
+    ]
     return list(chosen)
 
 

@@ -22,14 +22,15 @@ DOMAINS: tuple[str, ...] = (
 N_PERIODS = 6
 
 _ONSETS = (
-    "b d f g h j k l m n p r s t v z ch sh br dr kr tr st pl gl fl".split()
-    + ["", "", "", ""]  # vowel-initial syllables now and then
-)
-_VOWELS = "a e i o u a e i o u ai ei ou ia".split()
+    "b", "d", "f", "g", "h", "j", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z",
+    "ch", "sh", "br", "dr", "kr", "tr", "st", "pl", "gl", "fl",
+    "", "", "", "",  # vowel-initial syllables now and then
+)  # fmt: skip
+_VOWELS = ("a", "e", "i", "o", "u", "a", "e", "i", "o", "u", "ai", "ei", "ou", "ia")
 _CODAS = ["", "", "", "", "n", "r", "l", "s", "m", "x"]
-_TEAM_WORDS = "lions rovers united city falcons wanderers rangers athletic".split()
-_PLACE_WORDS = "mall station park street plaza market square bridge".split()
-_PRODUCT_WORDS = "pro max mini plus air ultra".split()
+_TEAM_WORDS = ["lions", "rovers", "united", "city", "falcons", "wanderers", "rangers", "athletic"]
+_PLACE_WORDS = ["mall", "station", "park", "street", "plaza", "market", "square", "bridge"]
+_PRODUCT_WORDS = ["pro", "max", "mini", "plus", "air", "ultra"]
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from fullcycle.examples.voice_names import DOMAINS
-
 LOCALES: tuple[str, ...] = ("en-US", "en-GB", "en-IN", "en-AU")
 DEVICES: tuple[str, ...] = ("phone", "speaker", "car", "tv")
 GENERIC_SHARE = 0.03  # queries that no one could route without context: the human ceiling
@@ -153,8 +151,32 @@ _MORNING = np.array([1.0, 1.6, 1.0, 1.8, 1.2, 0.8, 0.6])
 _EVENING = np.array([1.1, 0.8, 1.3, 0.7, 1.0, 1.0, 1.4])
 _LOCALE_TILT = {"en-IN": np.array([1.0, 1.0, 1.4, 1.0, 1.0, 1.1, 1.2])}
 _HOUR_PROFILE = np.array(
-    [1, 0.6, 0.4, 0.3, 0.3, 0.6, 1.5, 3, 3.5, 3, 2.5, 2.5, 2.8, 2.6, 2.4, 2.5, 3, 3.6, 4, 4.2,
-     3.8, 3.2, 2.4, 1.6]  # fmt: skip
+    [
+        1,
+        0.6,
+        0.4,
+        0.3,
+        0.3,
+        0.6,
+        1.5,
+        3,
+        3.5,
+        3,
+        2.5,
+        2.5,
+        2.8,
+        2.6,
+        2.4,
+        2.5,
+        3,
+        3.6,
+        4,
+        4.2,
+        3.8,
+        3.2,
+        2.4,
+        1.6,
+    ]  # fmt: skip
 )
 
 
@@ -202,4 +224,3 @@ def draw(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
     cdf = np.cumsum(probs, axis=1)
     u = rng.random(len(probs)) * cdf[:, -1]
     return np.minimum((u[:, None] >= cdf).sum(axis=1), probs.shape[1] - 1)
-
