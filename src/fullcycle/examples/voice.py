@@ -52,6 +52,7 @@ TARGET = "domain"
 TRUTH_COLUMNS: tuple[str, ...] = ("_name", "_name_is_new", "_template")
 FEATURES: tuple[str, ...] = ("request_time", "query", "locale", "device", "hour")
 PERIOD_DAYS = 28
+MAX_ROWS = 5_000_000  # one call's frame; ask for more in several calls with other seeds
 _EPOCH = pd.Timestamp("2026-01-05")  # a Monday; times are UTC, stored without a zone
 
 
@@ -76,6 +77,11 @@ def generate(period: int, n: int, *, seed: int = 0, world: int = 0) -> pd.DataFr
     """
     _check_period(period)
     _check_count(n, "n")
+    if n > MAX_ROWS:
+        raise InvalidInput(
+            f"n={n} rows is more than one call makes (at most {MAX_ROWS})",
+            hint="generate in several calls with different seeds and concatenate",
+        )
     _check_count(seed, "seed")
     _check_count(world, "world")
     rng = np.random.default_rng(np.random.SeedSequence([seed, period, 2026]))
