@@ -1,8 +1,9 @@
 """The invented world of the voice-search example: entities per domain, born and faded by period.
 
 Names are built from syllables, so no real person, team or product is named. Every domain
-draws from the same syllables, so a name's spelling says nothing about its domain: a model can
-only route a bare name it has seen before, which is what makes the example decay.
+draws from the same syllables, so a name's spelling says little about its domain (a team may end
+in "rovers", a place in "station"): a model routes a bare name well only if it has seen it
+before, which is what makes the example decay.
 """
 
 from __future__ import annotations
