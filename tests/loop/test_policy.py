@@ -29,8 +29,9 @@ def test_decay_without_labels_queues_rows_then_waits_for_them() -> None:
     d = next_step(decayed, RETRAIN, TH)
     assert d.action == "queue_labels" and d.numbers["budget"] == 300
     assert any("below the goal" in t for t in d.triggers) and any("query" in t for t in d.triggers)
-    waiting = next_step(obs(drift=True, live_metric=0.71, open_label_tasks=300, new_labels=120),
-                        RETRAIN, TH)
+    waiting = next_step(
+        obs(drift=True, live_metric=0.71, open_label_tasks=300, new_labels=120), RETRAIN, TH
+    )
     assert waiting.action == "wait_labels" and "120 of 300" in waiting.reasons[0]
 
 
@@ -60,13 +61,26 @@ def test_guards_hold_back_retrains() -> None:
     assert rolling.action == "analyse_rollout"
 
 
-ROLLOUT = Rollout(min_requests=200, max_error_rate=0.01, max_disagreement=0.5,
-                  canary_share=0.1, steps=[0.1, 0.5, 1.0], max_p95_ms=50)
+ROLLOUT = Rollout(
+    min_requests=200,
+    max_error_rate=0.01,
+    max_disagreement=0.5,
+    canary_share=0.1,
+    steps=[0.1, 0.5, 1.0],
+    max_p95_ms=50,
+)
 
 
 def stats(**kw: object) -> CanaryStats:
-    base = dict(requests=400, errors=0, p95_ms=12.0, disagreement=0.2, labelled=80,
-                challenger_metric=0.9, champion_metric=0.7)
+    base = dict(
+        requests=400,
+        errors=0,
+        p95_ms=12.0,
+        disagreement=0.2,
+        labelled=80,
+        challenger_metric=0.9,
+        champion_metric=0.7,
+    )
     base.update(kw)
     return CanaryStats(**base)  # type: ignore[arg-type]
 

@@ -14,9 +14,22 @@ def fixed(*addresses: str):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize(
     "address",
-    ["127.0.0.1", "127.1.2.3", "10.0.0.5", "172.16.0.1", "192.168.1.1", "169.254.169.254",
-     "0.0.0.0", "::1", "fe80::1", "::ffff:127.0.0.1", "::ffff:169.254.169.254", "224.0.0.1",
-     "100.64.0.1", "fd00::1"],
+    [
+        "127.0.0.1",
+        "127.1.2.3",
+        "10.0.0.5",
+        "172.16.0.1",
+        "192.168.1.1",
+        "169.254.169.254",
+        "0.0.0.0",
+        "::1",
+        "fe80::1",
+        "::ffff:127.0.0.1",
+        "::ffff:169.254.169.254",
+        "224.0.0.1",
+        "100.64.0.1",
+        "fd00::1",
+    ],
 )
 def test_addresses_that_are_not_public_are_blocked(address: str) -> None:
     with pytest.raises(BlockedURL, match="refusing"):
@@ -29,8 +42,15 @@ def test_one_bad_address_among_several_blocks_the_call() -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["http://2130706433/", "http://0x7f000001/", "http://127.1/", "http://[::1]/",
-            "http://169.254.169.254/latest/meta-data/", "http://localhost:8000/"],
+    "url",
+    [
+        "http://2130706433/",
+        "http://0x7f000001/",
+        "http://127.1/",
+        "http://[::1]/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://localhost:8000/",
+    ],
 )
 def test_literal_and_encoded_local_hosts_are_blocked_by_the_real_resolver(url: str) -> None:
     from urllib.parse import urlsplit
@@ -49,8 +69,9 @@ def test_hosts_not_allowed_and_odd_urls_are_blocked() -> None:
 
 
 def test_the_connection_is_pinned_to_the_checked_address() -> None:
-    pinned, host = check_url("https://h.example/hook?a=1", ["h.example"],
-                             resolver=fixed("93.184.216.34"))
+    pinned, host = check_url(
+        "https://h.example/hook?a=1", ["h.example"], resolver=fixed("93.184.216.34")
+    )
     assert pinned == "https://93.184.216.34:443/hook?a=1" and host == "h.example"
 
 
@@ -86,12 +107,21 @@ def test_a_redirect_to_the_metadata_address_is_blocked_on_the_hop(
 ) -> None:
     port, received = local_server
     # loopback is allowed here only so the test has a server to talk to
-    status = send(f"http://hooks.test:{port}/ok", {"alert": "drift"}, ["hooks.test"],
-                  resolver=fixed("127.0.0.1"), allow_loopback=True)
+    status = send(
+        f"http://hooks.test:{port}/ok",
+        {"alert": "drift"},
+        ["hooks.test"],
+        resolver=fixed("127.0.0.1"),
+        allow_loopback=True,
+    )
     assert status == 204
     assert received == [{"host": "hooks.test", "body": {"alert": "drift"}}]
     with pytest.raises(BlockedURL):
-        send(f"http://hooks.test:{port}/redirect", {"alert": "x"}, ["hooks.test", "169.254.169.254"],
-             resolver=lambda h, p: ["127.0.0.1"] if h == "hooks.test" else ["169.254.169.254"],
-             allow_loopback=True)
+        send(
+            f"http://hooks.test:{port}/redirect",
+            {"alert": "x"},
+            ["hooks.test", "169.254.169.254"],
+            resolver=lambda h, p: ["127.0.0.1"] if h == "hooks.test" else ["169.254.169.254"],
+            allow_loopback=True,
+        )
     assert len(received) == 1

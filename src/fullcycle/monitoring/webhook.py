@@ -42,8 +42,13 @@ def _public(address: str, allow_loopback: bool) -> bool:
     return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_link_local)
 
 
-def check_url(url: str, allowed_hosts: list[str], *, resolver: Resolver = system_resolver,
-              allow_loopback: bool = False) -> tuple[str, str]:
+def check_url(
+    url: str,
+    allowed_hosts: list[str],
+    *,
+    resolver: Resolver = system_resolver,
+    allow_loopback: bool = False,
+) -> tuple[str, str]:
     """Return (url rewritten to the checked address, original host) or raise BlockedURL."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -68,18 +73,27 @@ def check_url(url: str, allowed_hosts: list[str], *, resolver: Resolver = system
     return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, "")), host
 
 
-def send(url: str, payload: dict[str, Any], allowed_hosts: list[str], *, timeout_s: float = 5.0,
-         resolver: Resolver = system_resolver, allow_loopback: bool = False) -> int:
+def send(
+    url: str,
+    payload: dict[str, Any],
+    allowed_hosts: list[str],
+    *,
+    timeout_s: float = 5.0,
+    resolver: Resolver = system_resolver,
+    allow_loopback: bool = False,
+) -> int:
     """POST ``payload`` as JSON; returns the final status. Redirects are re-checked each hop."""
     import httpx
 
     current = url
     with httpx.Client(timeout=timeout_s, follow_redirects=False, trust_env=False) as client:
         for _ in range(MAX_REDIRECTS + 1):
-            pinned, host = check_url(current, allowed_hosts, resolver=resolver,
-                                     allow_loopback=allow_loopback)
-            response = client.post(pinned, json=payload, headers={"Host": host},
-                                   extensions={"sni_hostname": host})
+            pinned, host = check_url(
+                current, allowed_hosts, resolver=resolver, allow_loopback=allow_loopback
+            )
+            response = client.post(
+                pinned, json=payload, headers={"Host": host}, extensions={"sni_hostname": host}
+            )
             if response.status_code in (301, 302, 303, 307, 308) and "location" in response.headers:
                 current = urljoin(current, response.headers["location"])
                 continue
