@@ -20,7 +20,7 @@ TOP = 10
 
 
 def profile_table(table: pa.Table, kinds: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """``{column: {kind, type, missing, ...}}``; ``kinds`` (from the contract) wins over guessing."""
+    """``{column: {kind, type, missing, ...}}``; ``kinds`` (from the contract) beat guessing."""
     kinds = kinds or {}
     out: dict[str, Any] = {}
     for name, column in zip(table.column_names, table.columns, strict=True):
