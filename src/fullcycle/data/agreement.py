@@ -44,7 +44,8 @@ def pairwise_kappa(by_task: Mapping[int, Mapping[str, Any]]) -> list[dict[str, A
             common = [t for t, v in by_task.items() if first in v and second in v]
             if len(common) < 2:
                 continue
-            kappa = cohen_kappa([by_task[t][first] for t in common],
-                                [by_task[t][second] for t in common])
+            kappa = cohen_kappa(
+                [by_task[t][first] for t in common], [by_task[t][second] for t in common]
+            )
             out.append({"labellers": [first, second], "n": len(common), "kappa": round(kappa, 6)})
     return out

@@ -49,8 +49,9 @@ def export(tasks: Sequence[LabelTask], path: str | os.PathLike[str], fmt: str) -
             for t in tasks:
                 fh.write(json.dumps(_plain(t), ensure_ascii=False) + "\n")
     else:
-        target.write_text(json.dumps([_studio(t) for t in tasks], ensure_ascii=False, indent=1),
-                          encoding="utf-8")
+        target.write_text(
+            json.dumps([_studio(t) for t in tasks], ensure_ascii=False, indent=1), encoding="utf-8"
+        )
     return len(tasks)
 
 
@@ -59,9 +60,17 @@ def _predicted(t: LabelTask) -> Any:
 
 
 def _plain(t: LabelTask) -> dict[str, Any]:
-    return {"task_id": t.id, "batch": t.batch, "request_id": t.request_id, "reason": t.reason,
-            "data": t.row, "prediction": _predicted(t),
-            "proba": (t.prediction or {}).get("proba"), "label": None, "labeller": None}
+    return {
+        "task_id": t.id,
+        "batch": t.batch,
+        "request_id": t.request_id,
+        "reason": t.reason,
+        "data": t.row,
+        "prediction": _predicted(t),
+        "proba": (t.prediction or {}).get("proba"),
+        "label": None,
+        "labeller": None,
+    }
 
 
 def _write_csv(tasks: Sequence[LabelTask], target: Path) -> None:
@@ -74,32 +83,57 @@ def _write_csv(tasks: Sequence[LabelTask], target: Path) -> None:
         writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
         for t in tasks:
-            writer.writerow({**t.row, "task_id": t.id, "batch": t.batch,
-                             "request_id": t.request_id or "", "reason": t.reason,
-                             "prediction": _predicted(t), "label": "", "labeller": ""})
+            writer.writerow(
+                {
+                    **t.row,
+                    "task_id": t.id,
+                    "batch": t.batch,
+                    "request_id": t.request_id or "",
+                    "reason": t.reason,
+                    "prediction": _predicted(t),
+                    "label": "",
+                    "labeller": "",
+                }
+            )
 
 
 def _studio(t: LabelTask) -> dict[str, Any]:
-    task: dict[str, Any] = {"data": {"item": t.row, "fc_task_id": t.id,
-                                     "fc_request_id": t.request_id, "fc_reason": t.reason}}
+    task: dict[str, Any] = {
+        "data": {
+            "item": t.row,
+            "fc_task_id": t.id,
+            "fc_request_id": t.request_id,
+            "fc_reason": t.reason,
+        }
+    }
     predicted = _predicted(t)
     if predicted is not None:
         proba = (t.prediction or {}).get("proba") or {}
-        task["predictions"] = [{
-            "model_version": t.source,
-            "score": max(proba.values()) if proba else None,
-            "result": [{"from_name": FROM_NAME, "to_name": TO_NAME, "type": "choices",
-                        "value": {"choices": [str(predicted)]}}],
-        }]
+        task["predictions"] = [
+            {
+                "model_version": t.source,
+                "score": max(proba.values()) if proba else None,
+                "result": [
+                    {
+                        "from_name": FROM_NAME,
+                        "to_name": TO_NAME,
+                        "type": "choices",
+                        "value": {"choices": [str(predicted)]},
+                    }
+                ],
+            }
+        ]
     return task
 
 
 def label_studio_config(classes: Sequence[Any]) -> str:
     """The Label Studio labelling config matching the exported tasks."""
     choices = "\n".join(f"    <Choice value={quoteattr(str(c))}/>" for c in classes)
-    return (f'<View>\n  <Table name="{TO_NAME}" value="$item"/>\n'
-            f'  <Choices name="{FROM_NAME}" toName="{TO_NAME}" choice="single">\n'
-            f"{choices}\n  </Choices>\n</View>\n")
+    return (
+        f'<View>\n  <Table name="{TO_NAME}" value="$item"/>\n'
+        f'  <Choices name="{FROM_NAME}" toName="{TO_NAME}" choice="single">\n'
+        f"{choices}\n  </Choices>\n</View>\n"
+    )
 
 
 def read_labels(path: str | os.PathLike[str], default_labeller: str = "anonymous") -> list[Entry]:
@@ -119,8 +153,10 @@ def read_labels(path: str | os.PathLike[str], default_labeller: str = "anonymous
             return _read_studio(source, default_labeller)
     except UnicodeDecodeError:
         raise InvalidInput(f"{source.name} is not valid UTF-8", hint="save it as UTF-8") from None
-    raise InvalidInput(f"{source.name}: unknown label file type {suffix!r}",
-                       hint="use .csv, .jsonl, or .json (a Label Studio JSON export)")
+    raise InvalidInput(
+        f"{source.name}: unknown label file type {suffix!r}",
+        hint="use .csv, .jsonl, or .json (a Label Studio JSON export)",
+    )
 
 
 def _task_id(raw: Any, where: str) -> int | None:
@@ -138,8 +174,10 @@ def _entry(where: str, rec: dict[str, Any], default: str) -> Entry | None:
     request = rec.get("request_id") or None
     task = _task_id(rec.get("task_id"), where)
     if task is None and request is None:
-        raise InvalidInput(f"{where}: a label without task_id or request_id",
-                           hint="keep the task_id column of the exported file")
+        raise InvalidInput(
+            f"{where}: a label without task_id or request_id",
+            hint="keep the task_id column of the exported file",
+        )
     who = str(rec.get("labeller") or rec.get("annotator") or default)
     return Entry(where, task, None if request is None else str(request), who[:128], label)
 
@@ -149,8 +187,10 @@ def _read_csv(path: Path, default: str) -> list[Entry]:
     with open(path, encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
         if not reader.fieldnames or "label" not in reader.fieldnames:
-            raise InvalidInput(f"{path.name}: no 'label' column",
-                               hint="fill in the label column of the exported CSV")
+            raise InvalidInput(
+                f"{path.name}: no 'label' column",
+                hint="fill in the label column of the exported CSV",
+            )
         for rec in reader:
             entry = _entry(f"{path.name} line {reader.line_num}", rec, default)
             if entry is not None:
@@ -198,8 +238,12 @@ def _read_studio(path: Path, default: str) -> list[Entry]:
             label = _choice(ann, f"{where} annotation {ann.get('id', '?')}")
             if label is None:
                 continue
-            rec = {"task_id": task_id, "request_id": request, "label": label,
-                   "labeller": _who(ann.get("completed_by"), default)}
+            rec = {
+                "task_id": task_id,
+                "request_id": request,
+                "label": label,
+                "labeller": _who(ann.get("completed_by"), default),
+            }
             entry = _entry(f"{where} annotation {ann.get('id', '?')}", rec, default)
             if entry is not None:
                 out.append(entry)

@@ -34,8 +34,12 @@ if TYPE_CHECKING:
     from fullcycle.contract import Contract
 
 STRATEGIES = ("uncertainty", "margin", "entropy", "drift", "random")
-REASONS = {"uncertainty": "least confidence", "margin": "small margin between the top two",
-           "entropy": "high entropy", "drift": "drift score"}
+REASONS = {
+    "uncertainty": "least confidence",
+    "margin": "small margin between the top two",
+    "entropy": "high entropy",
+    "drift": "drift score",
+}
 PROBA_PREFIX = "proba_"
 SPECIAL = ("request_id", "prediction", "drift_score")
 MAX_PROBLEMS = 10
@@ -53,10 +57,14 @@ class ImportReport:
     confidence: dict[int, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"imported": self.imported, "duplicates": self.duplicates,
-                "tasks_labelled": self.tasks_labelled, "requeued": self.requeued,
-                "agreement": self.agreement,
-                "confidence": {str(k): v for k, v in self.confidence.items()}}
+        return {
+            "imported": self.imported,
+            "duplicates": self.duplicates,
+            "tasks_labelled": self.tasks_labelled,
+            "requeued": self.requeued,
+            "agreement": self.agreement,
+            "confidence": {str(k): v for k, v in self.confidence.items()},
+        }
 
 
 def proba_columns(frame: pd.DataFrame) -> list[str]:
@@ -73,8 +81,10 @@ def scores(frame: pd.DataFrame, strategy: str) -> np.ndarray | None:
         return _finite(frame, ["drift_score"])[:, 0]
     cols = proba_columns(frame)
     if len(cols) < 2:
-        raise InvalidInput(f"the {strategy} strategy needs class probabilities",
-                           hint=f"give one {PROBA_PREFIX}<class> column per class")
+        raise InvalidInput(
+            f"the {strategy} strategy needs class probabilities",
+            hint=f"give one {PROBA_PREFIX}<class> column per class",
+        )
     p = _finite(frame, cols)
     if strategy == "uncertainty":
         return 1.0 - p.max(axis=1)
@@ -88,8 +98,10 @@ def scores(frame: pd.DataFrame, strategy: str) -> np.ndarray | None:
 def _finite(frame: pd.DataFrame, cols: list[str]) -> np.ndarray:
     missing = [c for c in cols if c not in frame.columns]
     if missing:
-        raise InvalidInput(f"candidates have no {missing[0]!r} column",
-                           hint="monitoring supplies drift_score per row")
+        raise InvalidInput(
+            f"candidates have no {missing[0]!r} column",
+            hint="monitoring supplies drift_score per row",
+        )
     import pandas as pd
 
     values = frame[cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype="float64")
@@ -121,19 +133,29 @@ def queue(
     if not len(pool):
         raise InsufficientData("no candidate rows left to queue: all are queued or labelled")
     audit, picked = _select(pool, score, budget, audit_share, strategy, seed)
-    why = [("random", "random", None) if strategy == "random" else ("audit", "random audit", None)
-           for _ in audit]
+    why = [
+        ("random", "random", None) if strategy == "random" else ("audit", "random audit", None)
+        for _ in audit
+    ]
     if score is not None:
-        why += [(strategy, f"{REASONS[strategy]} (score {score[i]:.4f})", float(score[i]))
-                for i in picked]
+        why += [
+            (strategy, f"{REASONS[strategy]} (score {score[i]:.4f})", float(score[i]))
+            for i in picked
+        ]
     rows = _task_rows(candidates, np.concatenate([audit, picked]), why, source)
     batch = f"{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:6]}"
     label_store.add_tasks(db, batch, rows, actor=actor)
     return batch
 
 
-def _select(pool: np.ndarray, score: np.ndarray | None, budget: int, audit_share: float,
-            strategy: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _select(
+    pool: np.ndarray,
+    score: np.ndarray | None,
+    budget: int,
+    audit_share: float,
+    strategy: str,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray]:
     """(audit rows drawn uniformly from the whole pool, then the best-scored of the rest)."""
     rng = np.random.default_rng(seed)
     take = min(budget, len(pool))
@@ -158,24 +180,36 @@ def _fresh_rows(db: Database, candidates: pd.DataFrame) -> np.ndarray:
     return np.flatnonzero(keep)
 
 
-def _task_rows(frame: pd.DataFrame, idx: np.ndarray, why: list[tuple[str, str, float | None]],
-               source: str) -> list[dict[str, Any]]:
+def _task_rows(
+    frame: pd.DataFrame, idx: np.ndarray, why: list[tuple[str, str, float | None]], source: str
+) -> list[dict[str, Any]]:
     probas = proba_columns(frame)
     features = [c for c in frame.columns if c not in SPECIAL and c not in probas]
     picked = frame.iloc[idx]
     rows = json.loads(picked[features].to_json(orient="records", date_format="iso"))
-    extra = json.loads(picked[[c for c in (*SPECIAL, *probas) if c in frame.columns]]
-                       .to_json(orient="records", date_format="iso"))
+    extra = json.loads(
+        picked[[c for c in (*SPECIAL, *probas) if c in frame.columns]].to_json(
+            orient="records", date_format="iso"
+        )
+    )
     out = []
     for row, more, (strategy, reason, score) in zip(rows, extra, why, strict=True):
-        proba = {c[len(PROBA_PREFIX):]: more[c] for c in probas}
+        proba = {c[len(PROBA_PREFIX) :]: more[c] for c in probas}
         prediction = None
         if "prediction" in more or proba:
             prediction = {"label": more.get("prediction"), "proba": proba}
         rid = more.get("request_id")
-        out.append({"request_id": None if rid is None else str(rid)[:128], "source": source,
-                    "row": row, "prediction": prediction, "strategy": strategy,
-                    "reason": reason, "score": score})
+        out.append(
+            {
+                "request_id": None if rid is None else str(rid)[:128],
+                "source": source,
+                "row": row,
+                "prediction": prediction,
+                "strategy": strategy,
+                "reason": reason,
+                "score": score,
+            }
+        )
     return out
 
 
@@ -203,8 +237,14 @@ def import_labels(
     outcomes, confidence = _outcomes(tasks, votes, touched, allowed, min_agreement)
     agreement = _agreement(tasks, votes, touched)
     requeued = [t for t in touched if outcomes[t]["status"] == "queued"]
-    report = ImportReport(len(new), duplicates, [t for t in touched if t not in requeued],
-                          requeued, agreement, confidence)
+    report = ImportReport(
+        len(new),
+        duplicates,
+        [t for t in touched if t not in requeued],
+        requeued,
+        agreement,
+        confidence,
+    )
     summary = {k: v for k, v in report.to_dict().items() if k != "confidence"}
     label_store.save_labels(db, new, outcomes, actor=actor, summary=summary)
     return report
@@ -228,8 +268,12 @@ def _classes(given: Sequence[Any] | None, tasks: Any) -> dict[str, Any] | None:
     return {str(c): c for c in sorted(seen)} or None
 
 
-def _checked(entries: list[Entry], tasks: dict[int, LabelTask], allowed: dict[str, Any] | None,
-             stored: dict[tuple[int, str], Any]) -> tuple[list[dict[str, Any]], int]:
+def _checked(
+    entries: list[Entry],
+    tasks: dict[int, LabelTask],
+    allowed: dict[str, Any] | None,
+    stored: dict[tuple[int, str], Any],
+) -> tuple[list[dict[str, Any]], int]:
     by_request = {t.request_id: t.id for t in tasks.values() if t.status in label_store.OPEN}
     problems: list[str] = []
     new: dict[tuple[int, str], tuple[str, Any]] = {}
@@ -258,22 +302,31 @@ def _checked(entries: list[Entry], tasks: dict[int, LabelTask], allowed: dict[st
                 duplicates += 1
             else:
                 where = earlier[0] if earlier else "an earlier import"
-                problems.append(f"{e.where}: {e.labeller} labelled task {task_id} {label!r}, "
-                                f"but {before!r} in {where}")
+                problems.append(
+                    f"{e.where}: {e.labeller} labelled task {task_id} {label!r}, "
+                    f"but {before!r} in {where}"
+                )
             continue
         new[key] = (e.where, label)
     if problems:
         extra = len(problems) - MAX_PROBLEMS
         more = f"\n  ... and {extra} more" if extra > 0 else ""
-        raise InvalidInput(f"{len(problems)} label(s) refused; nothing was imported:\n  "
-                           + "\n  ".join(problems[:MAX_PROBLEMS]) + more)
+        raise InvalidInput(
+            f"{len(problems)} label(s) refused; nothing was imported:\n  "
+            + "\n  ".join(problems[:MAX_PROBLEMS])
+            + more
+        )
     rows = [{"task_id": t, "labeller": who, "label": lab} for (t, who), (_, lab) in new.items()]
     return rows, duplicates
 
 
-def _outcomes(tasks: dict[int, LabelTask], votes: dict[int, dict[str, Any]], touched: list[int],
-              allowed: dict[str, Any] | None, min_agreement: float
-              ) -> tuple[dict[int, dict[str, Any]], dict[int, float]]:
+def _outcomes(
+    tasks: dict[int, LabelTask],
+    votes: dict[int, dict[str, Any]],
+    touched: list[int],
+    allowed: dict[str, Any] | None,
+    min_agreement: float,
+) -> tuple[dict[int, dict[str, Any]], dict[int, float]]:
     order = list(allowed.values()) if allowed else []
     outcomes: dict[int, dict[str, Any]] = {}
     confidence: dict[int, float] = {}
@@ -282,17 +335,25 @@ def _outcomes(tasks: dict[int, LabelTask], votes: dict[int, dict[str, Any]], tou
         confidence[task_id] = round(share, 6)
         reason = tasks[task_id].reason.split(" | re-queued")[0]
         if len(votes[task_id]) > 1 and share < min_agreement:
-            outcomes[task_id] = {"status": "queued", "label": None, "confidence": share,
-                                 "reason": f"{reason} | re-queued: agreement {share:.2f} "
-                                           f"below {min_agreement:.2f}"}
+            outcomes[task_id] = {
+                "status": "queued",
+                "label": None,
+                "confidence": share,
+                "reason": f"{reason} | re-queued: agreement {share:.2f} below {min_agreement:.2f}",
+            }
         else:
-            outcomes[task_id] = {"status": "labelled", "label": label, "confidence": share,
-                                 "reason": reason}
+            outcomes[task_id] = {
+                "status": "labelled",
+                "label": label,
+                "confidence": share,
+                "reason": reason,
+            }
     return outcomes, confidence
 
 
-def _agreement(tasks: dict[int, LabelTask], votes: dict[int, dict[str, Any]],
-               touched: list[int]) -> list[dict[str, Any]]:
+def _agreement(
+    tasks: dict[int, LabelTask], votes: dict[int, dict[str, Any]], touched: list[int]
+) -> list[dict[str, Any]]:
     out = []
     for batch in sorted({tasks[t].batch for t in touched}):
         in_batch = {t: v for t, v in votes.items() if t in tasks and tasks[t].batch == batch}
@@ -319,22 +380,39 @@ def merge(
     name = check_name(name or parent.name, "dataset name")
     target = target or (contract.target.name if contract and contract.target else None)
     if target is None:
-        raise InvalidInput("merging labels needs the target column",
-                           hint="set target in fullcycle.yaml's features section")
+        raise InvalidInput(
+            "merging labels needs the target column",
+            hint="set target in fullcycle.yaml's features section",
+        )
     tasks = label_store.tasks(db, batch=batch, status="labelled")
     if not tasks:
-        raise InsufficientData("there are no labelled rows to merge",
-                               hint="import labels first: fullcycle label import FILE")
+        raise InsufficientData(
+            "there are no labelled rows to merge",
+            hint="import labels first: fullcycle label import FILE",
+        )
     frame = load(db, artifacts, parent.ref)
     added = pd.DataFrame([{**t.row, target: t.label} for t in tasks])
     added = added.reindex(columns=frame.columns)
     merged = pd.concat([frame, _like(added, frame)], ignore_index=True)
     batches = sorted({t.batch for t in tasks})
-    origin = {"kind": "merge", "base": parent.ref, "label_batches": batches,
-              "label_tasks": [t.id for t in tasks],
-              "request_ids": [t.request_id for t in tasks if t.request_id]}
-    version = add_data(db, artifacts, merged, name, contract=contract, parents=[parent.ref],
-                       origin=origin, allow_violations=bool(parent.violations), actor=actor)
+    origin = {
+        "kind": "merge",
+        "base": parent.ref,
+        "label_batches": batches,
+        "label_tasks": [t.id for t in tasks],
+        "request_ids": [t.request_id for t in tasks if t.request_id],
+    }
+    version = add_data(
+        db,
+        artifacts,
+        merged,
+        name,
+        contract=contract,
+        parents=[parent.ref],
+        origin=origin,
+        allow_violations=bool(parent.violations),
+        actor=actor,
+    )
     label_store.set_status(db, [t.id for t in tasks], "merged", subject=version.ref, actor=actor)
     return version
 

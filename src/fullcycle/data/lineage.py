@@ -29,8 +29,12 @@ def lineage_tree(db: Database, ref: str, *, _depth: int = 0) -> dict[str, Any]:
     """``{ref, sha256, n_rows, created_at, origin, parents: [subtrees]}`` back to the roots."""
     version = resolve(db, ref)
     node: dict[str, Any] = {
-        "ref": version.ref, "sha256": version.sha256, "n_rows": version.n_rows,
-        "created_at": version.created_at, "origin": version.origin, "parents": [],
+        "ref": version.ref,
+        "sha256": version.sha256,
+        "n_rows": version.n_rows,
+        "created_at": version.created_at,
+        "origin": version.origin,
+        "parents": [],
     }
     if _depth >= MAX_DEPTH:
         node["truncated"] = True
@@ -43,8 +47,10 @@ def describe(origin: dict[str, Any]) -> str:
     """One line saying how a version was made."""
     kind = origin.get("kind", "?")
     if kind == "file":
-        return f"file {origin.get('file')} ({origin.get('format')}, sha256 " \
-               f"{str(origin.get('sha256', ''))[:12]})"
+        return (
+            f"file {origin.get('file')} ({origin.get('format')}, sha256 "
+            f"{str(origin.get('sha256', ''))[:12]})"
+        )
     if kind == "merge":
         n = len(origin.get("label_tasks", []))
         batches = ", ".join(origin.get("label_batches", []))
@@ -57,7 +63,13 @@ def describe(origin: dict[str, Any]) -> str:
 
 
 def filter_rows(
-    db: Database, artifacts: ArtifactStore, ref: str, mask: Any, *, name: str, description: str,
+    db: Database,
+    artifacts: ArtifactStore,
+    ref: str,
+    mask: Any,
+    *,
+    name: str,
+    description: str,
     contract: Contract | None = None,
 ) -> DatasetVersion:
     """A new version with the rows of ``ref`` where ``mask`` (a boolean array) is true."""
@@ -65,15 +77,30 @@ def filter_rows(
     frame = load(db, artifacts, parent.ref)
     keep = np.asarray(mask, dtype=bool)
     if keep.shape != (len(frame),):
-        raise InvalidInput(f"filter of {parent.ref}: the mask has {keep.shape} values, "
-                           f"the data {len(frame)} rows")
+        raise InvalidInput(
+            f"filter of {parent.ref}: the mask has {keep.shape} values, the data {len(frame)} rows"
+        )
     origin = {"kind": "filter", "description": description, "kept": int(keep.sum())}
-    return add_data(db, artifacts, frame[keep].reset_index(drop=True), name, contract=contract,
-                    parents=[parent.ref], origin=origin, allow_violations=bool(parent.violations))
+    return add_data(
+        db,
+        artifacts,
+        frame[keep].reset_index(drop=True),
+        name,
+        contract=contract,
+        parents=[parent.ref],
+        origin=origin,
+        allow_violations=bool(parent.violations),
+    )
 
 
 def sample_rows(
-    db: Database, artifacts: ArtifactStore, ref: str, n: int, *, name: str, seed: int = 0,
+    db: Database,
+    artifacts: ArtifactStore,
+    ref: str,
+    n: int,
+    *,
+    name: str,
+    seed: int = 0,
     contract: Contract | None = None,
 ) -> DatasetVersion:
     """A new version with ``n`` rows of ``ref`` drawn without replacement (in their order)."""
@@ -83,6 +110,13 @@ def sample_rows(
         raise InvalidInput(f"sample of {parent.ref}: n={n} must be in 1..{len(frame)}")
     rows = np.sort(np.random.default_rng(seed).permutation(len(frame))[:n])
     origin = {"kind": "sample", "n": n, "seed": seed}
-    return add_data(db, artifacts, frame.iloc[rows].reset_index(drop=True), name,
-                    contract=contract, parents=[parent.ref], origin=origin,
-                    allow_violations=bool(parent.violations))
+    return add_data(
+        db,
+        artifacts,
+        frame.iloc[rows].reset_index(drop=True),
+        name,
+        contract=contract,
+        parents=[parent.ref],
+        origin=origin,
+        allow_violations=bool(parent.violations),
+    )

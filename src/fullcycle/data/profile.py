@@ -66,8 +66,12 @@ def profile_column(column: pa.ChunkedArray, kind: str) -> dict[str, Any]:
     typ = column.type
     if pa.types.is_floating(typ):
         missing += pc.sum(pc.is_nan(column)).as_py() or 0
-    base: dict[str, Any] = {"kind": kind, "type": str(typ), "count": n,
-                            "missing": round(missing / n, 6) if n else 0.0}
+    base: dict[str, Any] = {
+        "kind": kind,
+        "type": str(typ),
+        "count": n,
+        "missing": round(missing / n, 6) if n else 0.0,
+    }
     if kind in ("numeric", "integer") and _is_number(typ):
         base.update(_numbers(column))
     elif kind == "datetime" and pa.types.is_temporal(typ):
@@ -92,8 +96,10 @@ def _numbers(column: pa.ChunkedArray) -> dict[str, Any]:
     lo_hi = pc.min_max(values).as_py()
     qs = pc.quantile(values, q=list(QUANTILES), interpolation="linear").to_pylist()
     return {
-        "min": _json(lo_hi["min"]), "max": _json(lo_hi["max"]),
-        "mean": _json(pc.mean(values).as_py()), "std": _json(pc.stddev(values).as_py()),
+        "min": _json(lo_hi["min"]),
+        "max": _json(lo_hi["max"]),
+        "mean": _json(pc.mean(values).as_py()),
+        "std": _json(pc.stddev(values).as_py()),
         "quantiles": {str(q): _json(v) for q, v in zip(QUANTILES, qs, strict=True)},
     }
 
@@ -103,8 +109,10 @@ def _categories(column: pa.ChunkedArray) -> dict[str, Any]:
     if len(counts) == 0:
         return {"distinct": 0, "top": []}
     values, freq = counts.field("values"), counts.field("counts")
-    order = pc.sort_indices(pa.table({"f": freq, "v": values.cast(pa.string())}),
-                            sort_keys=[("f", "descending"), ("v", "ascending")])
+    order = pc.sort_indices(
+        pa.table({"f": freq, "v": values.cast(pa.string())}),
+        sort_keys=[("f", "descending"), ("v", "ascending")],
+    )
     top = order[:TOP].to_pylist()
     return {
         "distinct": len(counts),
@@ -120,8 +128,13 @@ def _text(column: pa.ChunkedArray) -> dict[str, Any]:
     qs = pc.quantile(lengths, q=[0.5, 0.95]).to_pylist()
     tokens = pc.list_flatten(pc.utf8_split_whitespace(pc.utf8_lower(pc.drop_null(column))))
     return {
-        "length": {"min": stats["min"], "max": stats["max"],
-                   "mean": _json(pc.mean(lengths).as_py()), "p50": qs[0], "p95": qs[1]},
+        "length": {
+            "min": stats["min"],
+            "max": stats["max"],
+            "mean": _json(pc.mean(lengths).as_py()),
+            "p50": qs[0],
+            "p95": qs[1],
+        },
         "vocabulary": pc.count_distinct(tokens).as_py(),
         "distinct": pc.count_distinct(column).as_py(),
     }

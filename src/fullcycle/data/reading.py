@@ -17,8 +17,12 @@ import pyarrow as pa
 from fullcycle.errors import InvalidInput
 
 FORMATS = {
-    ".csv": "csv", ".tsv": "tsv", ".parquet": "parquet", ".pq": "parquet",
-    ".jsonl": "jsonl", ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
 }
 _SNIFF = 65536
 
@@ -27,8 +31,10 @@ def file_format(path: Path) -> str:
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         known = ", ".join(sorted(FORMATS))
-        raise InvalidInput(f"{path.name}: unknown file type {path.suffix or '(no extension)'!r}",
-                           hint=f"use one of {known}")
+        raise InvalidInput(
+            f"{path.name}: unknown file type {path.suffix or '(no extension)'!r}",
+            hint=f"use one of {known}",
+        )
     return fmt
 
 
@@ -60,21 +66,29 @@ def _sniff(path: Path, fmt: str) -> None:
         raise InvalidInput(f"{name} is empty", hint="give a file with a header and rows")
     is_parquet = head.startswith(b"PAR1")
     if fmt == "parquet" and not is_parquet:
-        raise InvalidInput(f"{name} is not a Parquet file (it does not start with PAR1)",
-                           hint="rename it to what it is (.csv, .jsonl) or export it as Parquet")
+        raise InvalidInput(
+            f"{name} is not a Parquet file (it does not start with PAR1)",
+            hint="rename it to what it is (.csv, .jsonl) or export it as Parquet",
+        )
     if fmt == "parquet":
         return
     if is_parquet:
-        raise InvalidInput(f"{name} is a Parquet file, but its name ends in {path.suffix}",
-                           hint="rename it to .parquet")
+        raise InvalidInput(
+            f"{name} is a Parquet file, but its name ends in {path.suffix}",
+            hint="rename it to .parquet",
+        )
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InvalidInput(f"{name} is UTF-16 encoded", hint="save it as UTF-8")
     if head.startswith(b"\x1f\x8b") or b"\x00" in head:
-        raise InvalidInput(f"{name} is binary (compressed or not text), not {fmt.upper()}",
-                           hint="decompress it, or give the file type its extension says")
+        raise InvalidInput(
+            f"{name} is binary (compressed or not text), not {fmt.upper()}",
+            hint="decompress it, or give the file type its extension says",
+        )
     if fmt == "jsonl" and not head.lstrip().startswith(b"{"):
-        raise InvalidInput(f"{name} is not JSON Lines: line 1 is not a JSON object",
-                           hint="write one JSON object per line")
+        raise InvalidInput(
+            f"{name} is not JSON Lines: line 1 is not a JSON object",
+            hint="write one JSON object per line",
+        )
 
 
 def _read_csv(path: Path, strings: set[str], delimiter: str) -> pa.Table:
@@ -94,13 +108,16 @@ def _csv_error(path: Path, message: str, delimiter: str) -> InvalidInput:
     text = message.removeprefix("CSV parse error: ")
     if "Expected" in message and "columns" in message:
         where = _ragged_line(path, delimiter)
-        return InvalidInput(f"{path.name}{where}: ragged row: {text}",
-                            hint="every row needs as many fields as the header")
+        return InvalidInput(
+            f"{path.name}{where}: ragged row: {text}",
+            hint="every row needs as many fields as the header",
+        )
     if "Empty CSV" in message:
         return InvalidInput(f"{path.name} is empty", hint="give a file with a header and rows")
     if "UTF8" in message or "utf8" in message.lower():
-        return InvalidInput(f"{path.name}{_bad_utf8_line(path)} is not valid UTF-8",
-                            hint="save the file as UTF-8")
+        return InvalidInput(
+            f"{path.name}{_bad_utf8_line(path)} is not valid UTF-8", hint="save the file as UTF-8"
+        )
     return InvalidInput(f"{path.name} cannot be read as CSV: {text}")
 
 
@@ -130,8 +147,10 @@ def _bad_utf8_line(path: Path) -> str:
 def _check_binary_columns(table: pa.Table, path: Path) -> None:
     for name, typ in zip(table.column_names, table.schema.types, strict=True):
         if pa.types.is_binary(typ) or pa.types.is_large_binary(typ):
-            raise InvalidInput(f"{path.name}{_bad_utf8_line(path)}, column {name!r}: "
-                               "text is not valid UTF-8", hint="save the file as UTF-8")
+            raise InvalidInput(
+                f"{path.name}{_bad_utf8_line(path)}, column {name!r}: text is not valid UTF-8",
+                hint="save the file as UTF-8",
+            )
 
 
 def _read_parquet(path: Path) -> pa.Table:
@@ -151,10 +170,14 @@ def _read_jsonl(path: Path) -> pa.Table:
     except pa.ArrowInvalid as exc:
         text = str(exc).removeprefix("JSON parse error: ")
         if "UTF8" in text or "utf8" in text.lower():
-            raise InvalidInput(f"{path.name}{_bad_utf8_line(path)} is not valid UTF-8",
-                               hint="save the file as UTF-8") from None
-        raise InvalidInput(f"{path.name} is not valid JSON Lines: {_jsonl_where(text)}",
-                           hint="write one JSON object per line, same fields on each") from None
+            raise InvalidInput(
+                f"{path.name}{_bad_utf8_line(path)} is not valid UTF-8",
+                hint="save the file as UTF-8",
+            ) from None
+        raise InvalidInput(
+            f"{path.name} is not valid JSON Lines: {_jsonl_where(text)}",
+            hint="write one JSON object per line, same fields on each",
+        ) from None
 
 
 def _jsonl_where(text: str) -> str:
@@ -179,8 +202,9 @@ def read_frame(data: Any, what: str = "the table") -> pa.Table:
         _check_names([str(c) for c in data.columns], what)
         bad = [c for c in data.columns if not isinstance(c, str)]
         if bad:
-            raise InvalidInput(f"{what}: column name {bad[0]!r} is not a string",
-                               hint="rename the columns to text")
+            raise InvalidInput(
+                f"{what}: column name {bad[0]!r} is not a string", hint="rename the columns to text"
+            )
         table = _from_pandas(data, what)
     check_table(table, what)
     return table
@@ -197,16 +221,19 @@ def _from_pandas(df: Any, what: str) -> pa.Table:
             except (pa.ArrowInvalid, pa.ArrowTypeError):
                 column = f", column {name!r}"
                 break
-        raise InvalidInput(f"{what}{column} mixes types that cannot be stored: {exc}",
-                           hint="make each column one type") from None
+        raise InvalidInput(
+            f"{what}{column} mixes types that cannot be stored: {exc}",
+            hint="make each column one type",
+        ) from None
 
 
 def _check_names(names: list[str], what: str) -> None:
     seen: set[str] = set()
     for name in names:
         if name in seen:
-            raise InvalidInput(f"{what}: duplicate column name {name!r}",
-                               hint="give every column a distinct name")
+            raise InvalidInput(
+                f"{what}: duplicate column name {name!r}", hint="give every column a distinct name"
+            )
         seen.add(name)
     for name in names:
         if not name.strip():
@@ -230,7 +257,11 @@ def as_strings(table: pa.Table, columns: Iterable[str]) -> pa.Table:
         typ = table.schema.field(i).type
         if pa.types.is_string(typ) or pa.types.is_large_string(typ):
             continue
-        if pa.types.is_null(typ) or pa.types.is_integer(typ) or pa.types.is_boolean(typ) \
-                or pa.types.is_floating(typ):
+        if (
+            pa.types.is_null(typ)
+            or pa.types.is_integer(typ)
+            or pa.types.is_boolean(typ)
+            or pa.types.is_floating(typ)
+        ):
             table = table.set_column(i, name, table.column(i).cast(pa.string()))
     return table

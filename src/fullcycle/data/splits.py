@@ -46,8 +46,10 @@ class SplitSpec:
         known = {k: v for k, v in values.items() if k in cls.__dataclass_fields__ and v is not None}
         unknown = sorted(set(values) - set(cls.__dataclass_fields__))
         if unknown:
-            raise InvalidInput(f"split spec: unknown field {unknown[0]!r}",
-                               hint=f"use {', '.join(cls.__dataclass_fields__)}")
+            raise InvalidInput(
+                f"split spec: unknown field {unknown[0]!r}",
+                hint=f"use {', '.join(cls.__dataclass_fields__)}",
+            )
         if target is not None and "target" not in known:
             known["target"] = target
         if seed is not None:
@@ -56,8 +58,9 @@ class SplitSpec:
 
     def checked(self) -> SplitSpec:
         if self.strategy not in STRATEGIES:
-            raise InvalidInput(f"split strategy {self.strategy!r} is not one of "
-                               f"{', '.join(STRATEGIES)}")
+            raise InvalidInput(
+                f"split strategy {self.strategy!r} is not one of {', '.join(STRATEGIES)}"
+            )
         if not 0 < self.test_size < 1:
             raise InvalidInput(f"split test_size {self.test_size} must be between 0 and 1")
         if not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
@@ -65,8 +68,10 @@ class SplitSpec:
         needs = {"stratified": "target", "time": "time_column", "group": "group_column"}
         field = needs.get(self.strategy)
         if field and not getattr(self, field):
-            raise InvalidInput(f"a {self.strategy} split needs {field}",
-                               hint=f"set training.split.{field} in fullcycle.yaml")
+            raise InvalidInput(
+                f"a {self.strategy} split needs {field}",
+                hint=f"set training.split.{field} in fullcycle.yaml",
+            )
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -82,14 +87,17 @@ class Split:
     spec: dict[str, Any]
 
 
-def split(frame: pd.DataFrame, spec: Any, seed: int | None = None, *,
-          target: str | None = None) -> Split:
+def split(
+    frame: pd.DataFrame, spec: Any, seed: int | None = None, *, target: str | None = None
+) -> Split:
     """Split ``frame``'s rows as ``spec`` says; the same data, spec and seed give the same rows."""
     s = SplitSpec.coerce(spec, target=target, seed=seed)
     n = len(frame)
     if n < 2:
-        raise InsufficientData(f"cannot split {n} row(s) into train and test",
-                               hint="add data; a split needs at least two rows")
+        raise InsufficientData(
+            f"cannot split {n} row(s) into train and test",
+            hint="add data; a split needs at least two rows",
+        )
     n_test = min(n - 1, max(1, math.ceil(s.test_size * n)))
     rng = np.random.default_rng(s.seed)
     if s.strategy == "random":
@@ -108,14 +116,18 @@ def split(frame: pd.DataFrame, spec: Any, seed: int | None = None, *,
 
 def _column(frame: pd.DataFrame, name: str | None) -> pd.Series:
     if name not in frame.columns:
-        raise InvalidInput(f"split column {name!r} is not in the data",
-                           hint=f"columns: {', '.join(map(str, frame.columns[:12]))}")
+        raise InvalidInput(
+            f"split column {name!r} is not in the data",
+            hint=f"columns: {', '.join(map(str, frame.columns[:12]))}",
+        )
     col = frame[name]
     nulls = int(col.isna().sum())
     if nulls:
         first = int(np.flatnonzero(col.isna().to_numpy())[0])
-        raise InvalidInput(f"split column {name!r} has {nulls} empty value(s), e.g. row {first}",
-                           hint="fill or drop those rows first")
+        raise InvalidInput(
+            f"split column {name!r} has {nulls} empty value(s), e.g. row {first}",
+            hint="fill or drop those rows first",
+        )
     return col
 
 
@@ -126,8 +138,10 @@ def _stratified(y: pd.Series, test_size: float, rng: np.random.Generator) -> np.
     counts = np.bincount(codes)
     lonely = [str(classes[i]) for i in np.flatnonzero(counts < 2)]
     if lonely:
-        raise InsufficientData(f"stratified split: class {lonely[0]!r} of {y.name!r} has one row",
-                               hint="add rows of that class, or use a random split")
+        raise InsufficientData(
+            f"stratified split: class {lonely[0]!r} of {y.name!r} has one row",
+            hint="add rows of that class, or use a random split",
+        )
     picked = []
     for k in range(len(classes)):
         rows = np.flatnonzero(codes == k)
@@ -139,19 +153,26 @@ def _stratified(y: pd.Series, test_size: float, rng: np.random.Generator) -> np.
 def _by_time(col: pd.Series, n_test: int) -> np.ndarray:
     import pandas as pd
 
-    when = col if pd.api.types.is_datetime64_any_dtype(col) else pd.to_datetime(
-        col, errors="coerce", utc=True, format="ISO8601")
+    when = (
+        col
+        if pd.api.types.is_datetime64_any_dtype(col)
+        else pd.to_datetime(col, errors="coerce", utc=True, format="ISO8601")
+    )
     if when.isna().any():
         bad = int(np.flatnonzero(when.isna().to_numpy())[0])
-        raise InvalidInput(f"time split: column {col.name!r} row {bad} is not a date or time",
-                           hint="use ISO 8601 times")
+        raise InvalidInput(
+            f"time split: column {col.name!r} row {bad} is not a date or time",
+            hint="use ISO 8601 times",
+        )
     values = when.to_numpy()
     order = np.argsort(values, kind="stable")
     cutoff = values[order[len(values) - n_test]]
     test = np.flatnonzero(values >= cutoff)  # rows tied with the cutoff all go to the test side
     if len(test) == len(values):
-        raise InsufficientData(f"time split: every row of {col.name!r} has the same time",
-                               hint="a time split needs at least two distinct times")
+        raise InsufficientData(
+            f"time split: every row of {col.name!r} has the same time",
+            hint="a time split needs at least two distinct times",
+        )
     return test
 
 
@@ -160,8 +181,10 @@ def _by_group(col: pd.Series, n_test: int, rng: np.random.Generator) -> np.ndarr
 
     codes, groups = pd.factorize(col.astype(str), sort=True)
     if len(groups) < 2:
-        raise InsufficientData(f"group split: column {col.name!r} has a single group",
-                               hint="a group split needs at least two groups")
+        raise InsufficientData(
+            f"group split: column {col.name!r} has a single group",
+            hint="a group split needs at least two groups",
+        )
     sizes = np.bincount(codes)
     order = rng.permutation(len(groups))
     filled = np.cumsum(sizes[order])

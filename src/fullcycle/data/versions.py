@@ -66,9 +66,17 @@ def add_data(
     profile = profile_table(table, _kinds(contract))
     artifacts.put_bytes(data)
     version, _created = dataset_store.insert(
-        db, name=name, sha256=sha, actor=actor, n_rows=table.num_rows, n_cols=table.num_columns,
-        schema=schema_of(table), profile=profile, parents=parent_refs,
-        origin=dict(origin) if origin is not None else made, violations=violations,
+        db,
+        name=name,
+        sha256=sha,
+        actor=actor,
+        n_rows=table.num_rows,
+        n_cols=table.num_columns,
+        schema=schema_of(table),
+        profile=profile,
+        parents=parent_refs,
+        origin=dict(origin) if origin is not None else made,
+        violations=violations,
     )
     return version
 
@@ -81,6 +89,12 @@ def _read(obj: Any, strings: list[str]) -> tuple[pa.Table, str, dict[str, Any]]:
         return table, path.name, made
     table = as_strings(read_frame(obj), strings)
     return table, f"the {type(obj).__name__}", {"kind": "frame", "type": type(obj).__name__}
+
+
+def read_any(frame_or_path: Any) -> pd.DataFrame:
+    """The data as pandas, read with the same checks as :func:`add_data` (for inference)."""
+    table, _what, _made = _read(frame_or_path, [])
+    return table.to_pandas()
 
 
 def _file_sha(path: Path) -> str:
@@ -96,11 +110,17 @@ def _string_columns(contract: Contract | None) -> list[str]:
     if contract is None:
         return []
     out = [f.name for f in contract.features if f.kind == "text"]
-    out += [f.name for f in contract.features
-            if f.kind == "categorical" and all(isinstance(v, str) for v in f.allowed or ())]
+    out += [
+        f.name
+        for f in contract.features
+        if f.kind == "categorical" and all(isinstance(v, str) for v in f.allowed or ())
+    ]
     target = contract.target
-    if target is not None and target.kind == "categorical" \
-            and all(isinstance(c, str) for c in target.classes or ()):
+    if (
+        target is not None
+        and target.kind == "categorical"
+        and all(isinstance(c, str) for c in target.classes or ())
+    ):
         out.append(target.name)
     return out
 
@@ -122,8 +142,10 @@ def _validate(
     target = contract.target
     if target is not None and target.name not in table.column_names:
         shown = ", ".join(table.column_names[:12])
-        raise InvalidInput(f"{what}: target column {target.name!r} is missing (columns: {shown})",
-                           hint="add the column, or fix target in fullcycle.yaml")
+        raise InvalidInput(
+            f"{what}: target column {target.name!r} is missing (columns: {shown})",
+            hint="add the column, or fix target in fullcycle.yaml",
+        )
     report = contract.validate_frame(table.to_pandas(), require_target=True)
     if report.ok:
         return []
@@ -165,8 +187,13 @@ def canonical_bytes(table: pa.Table) -> bytes:
 
     sink = pa.BufferOutputStream()
     pq.write_table(
-        table, sink, row_group_size=ROW_GROUP, compression=COMPRESSION,
-        compression_level=COMPRESSION_LEVEL, use_dictionary=True, write_statistics=True,
+        table,
+        sink,
+        row_group_size=ROW_GROUP,
+        compression=COMPRESSION,
+        compression_level=COMPRESSION_LEVEL,
+        use_dictionary=True,
+        write_statistics=True,
     )
     return sink.getvalue().to_pybytes()
 
@@ -194,4 +221,3 @@ def listing(db: Database, name: str | None = None) -> list[DatasetVersion]:
     if name is not None:
         check_name(name, "dataset name")
     return dataset_store.listing(db, name=name)
-

@@ -29,9 +29,9 @@ def find_sha(db: Database, name: str, sha256: str) -> DatasetVersion | None:
     return None if row is None else _record(row)
 
 
-def insert(db: Database, *, name: str, sha256: str, actor: str = "api", **values: Any) -> tuple[
-    DatasetVersion, bool
-]:
+def insert(
+    db: Database, *, name: str, sha256: str, actor: str = "api", **values: Any
+) -> tuple[DatasetVersion, bool]:
     """Add ``name@(latest+1)``, or return the version holding the same bytes; (version, created).
 
     Two writers racing for the same number: the unique constraint refuses one, which retries.
@@ -41,13 +41,15 @@ def insert(db: Database, *, name: str, sha256: str, actor: str = "api", **values
             return _insert_once(db, name=name, sha256=sha256, actor=actor, **values)
         except sa_exc.IntegrityError:
             time.sleep(0.01)
-    raise Conflict(f"dataset {name}: could not number a new version after {_RETRIES} tries",
-                   hint="retry; another writer is adding versions of this dataset")
+    raise Conflict(
+        f"dataset {name}: could not number a new version after {_RETRIES} tries",
+        hint="retry; another writer is adding versions of this dataset",
+    )
 
 
-def _insert_once(db: Database, *, name: str, sha256: str, actor: str, **values: Any) -> tuple[
-    DatasetVersion, bool
-]:
+def _insert_once(
+    db: Database, *, name: str, sha256: str, actor: str, **values: Any
+) -> tuple[DatasetVersion, bool]:
     with db.write() as conn:
         same = conn.execute(
             sa.select(datasets).where(datasets.c.name == name, datasets.c.sha256 == sha256)
@@ -64,7 +66,10 @@ def _insert_once(db: Database, *, name: str, sha256: str, actor: str, **values: 
             )
         )
         event_store.record(
-            conn, "data.add", actor=actor, subject=f"{name}@{version}",
+            conn,
+            "data.add",
+            actor=actor,
+            subject=f"{name}@{version}",
             message=f"added {name}@{version} ({values.get('n_rows')} rows)",
             data={"sha256": sha256, "origin": values.get("origin", {})},
         )
@@ -85,8 +90,9 @@ def get(db: Database, name: str, version: int | None = None) -> DatasetVersion:
         row = conn.execute(query).first()
     if row is None:
         shown = name if version is None else f"{name}@{version}"
-        raise NotFound(f"dataset {shown} does not exist",
-                       hint="list datasets with: fullcycle data list")
+        raise NotFound(
+            f"dataset {shown} does not exist", hint="list datasets with: fullcycle data list"
+        )
     return _record(row)
 
 

@@ -48,7 +48,10 @@ def add_tasks(db: Database, batch: str, rows: list[dict[str, Any]], *, actor: st
                 [{**r, "batch": batch, "status": "queued", "created_at": now} for r in rows],
             )
         event_store.record(
-            conn, "label.queue", actor=actor, subject=batch,
+            conn,
+            "label.queue",
+            actor=actor,
+            subject=batch,
             message=f"queued {len(rows)} rows for labelling",
             data={"strategies": sorted({r["strategy"] for r in rows})},
         )
@@ -106,13 +109,18 @@ def save_labels(
         for task_id, values in outcomes.items():
             conn.execute(label_tasks.update().where(label_tasks.c.id == task_id).values(**values))
         event_store.record(
-            conn, "label.import", actor=actor, subject="labels",
-            message=f"imported {len(new)} labels for {len(outcomes)} tasks", data=summary or {},
+            conn,
+            "label.import",
+            actor=actor,
+            subject="labels",
+            message=f"imported {len(new)} labels for {len(outcomes)} tasks",
+            data=summary or {},
         )
 
 
-def set_status(db: Database, task_ids: Iterable[int], status: str, *, subject: str = "",
-               actor: str = "api") -> None:
+def set_status(
+    db: Database, task_ids: Iterable[int], status: str, *, subject: str = "", actor: str = "api"
+) -> None:
     ids = list(task_ids)
     with db.write() as conn:
         for start in range(0, len(ids), 500):
@@ -121,5 +129,10 @@ def set_status(db: Database, task_ids: Iterable[int], status: str, *, subject: s
                 .where(label_tasks.c.id.in_(ids[start : start + 500]))
                 .values(status=status)
             )
-        event_store.record(conn, f"label.{status}", actor=actor, subject=subject,
-                           message=f"{len(ids)} label tasks marked {status}")
+        event_store.record(
+            conn,
+            f"label.{status}",
+            actor=actor,
+            subject=subject,
+            message=f"{len(ids)} label tasks marked {status}",
+        )
