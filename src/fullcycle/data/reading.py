@@ -116,9 +116,23 @@ def _csv_error(path: Path, message: str, delimiter: str) -> InvalidInput:
         return InvalidInput(f"{path.name} is empty", hint="give a file with a header and rows")
     if "UTF8" in message or "utf8" in message.lower():
         return InvalidInput(
-            f"{path.name}{_bad_utf8_line(path)} is not valid UTF-8", hint="save the file as UTF-8"
+            f"{path.name}{_bad_utf8_line(path)}{_column_named(path, message, delimiter)}: "
+            "text is not valid UTF-8",
+            hint="save the file as UTF-8",
         )
     return InvalidInput(f"{path.name} cannot be read as CSV: {text}")
+
+
+def _column_named(path: Path, message: str, delimiter: str) -> str:
+    """ ", column 'x'" from pyarrow's "In CSV column #N: ..." (the header is read raw)."""
+    _, found, rest = message.partition("In CSV column #")
+    number = rest.split(":", 1)[0]
+    if not found or not number.isdigit():
+        return ""
+    with open(path, "rb") as fh:
+        header = fh.readline().decode("utf-8", "replace").rstrip("\r\n")
+    names = next(csv.reader([header], delimiter=delimiter), [])
+    return f", column {names[int(number)]!r}" if int(number) < len(names) else ""
 
 
 def _ragged_line(path: Path, delimiter: str) -> str:
