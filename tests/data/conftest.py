@@ -53,6 +53,11 @@ GOOD_CSV = (
 
 
 @pytest.fixture
+def good_text() -> str:
+    return GOOD_CSV
+
+
+@pytest.fixture
 def good_csv(tmp_path: Path) -> Path:
     path = tmp_path / "customers.csv"
     path.write_text(GOOD_CSV, encoding="utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -11,9 +12,9 @@ from fullcycle.contract import Contract
 from fullcycle.data.versions import add_data
 from fullcycle.errors import InvalidInput, InvalidName
 from fullcycle.store import datasets as dataset_store
-from tests.data.conftest import GOOD_CSV, Store
 
 PARQUET_MAGIC = b"PAR1\x15\x04\x15\x00"
+GOOD_CSV = "age,income,color,note,label\n34,52000.5,red,walks,yes\n51,,green,,no\n"
 
 CASES = [
     ("empty.csv", b"", r"empty\.csv is empty"),
@@ -47,7 +48,7 @@ CASES = [
 
 @pytest.mark.parametrize(("filename", "content", "message"), CASES, ids=[c[0] for c in CASES])
 def test_bad_file_is_refused_and_nothing_is_stored(
-    store: Store, contract: Contract, tmp_path: Path, filename: str, content: bytes, message: str
+    store: Any, contract: Contract, tmp_path: Path, filename: str, content: bytes, message: str
 ) -> None:
     path = tmp_path / filename
     path.write_bytes(content)
@@ -58,30 +59,30 @@ def test_bad_file_is_refused_and_nothing_is_stored(
 
 
 @pytest.mark.parametrize("name", ["../escape", "a/../b", "bad\x00name", "", ".."])
-def test_unsafe_names_are_refused(store: Store, good_csv: Path, name: str) -> None:
+def test_unsafe_names_are_refused(store: Any, good_csv: Path, name: str) -> None:
     with pytest.raises(InvalidName, match="dataset name"):
         add_data(store.db, store.artifacts, good_csv, name)
     assert dataset_store.listing(store.db) == []
 
 
-def test_missing_file_names_the_path(store: Store, tmp_path: Path) -> None:
+def test_missing_file_names_the_path(store: Any, tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="nope.csv: no such file"):
         add_data(store.db, store.artifacts, tmp_path / "nope.csv", "x")
 
 
-def test_frame_with_duplicate_columns_is_refused(store: Store) -> None:
+def test_frame_with_duplicate_columns_is_refused(store: Any) -> None:
     frame = pd.DataFrame([[1, 2]], columns=["a", "a"])
     with pytest.raises(InvalidInput, match="duplicate column name 'a'"):
         add_data(store.db, store.artifacts, frame, "x")
 
 
-def test_frame_with_mixed_types_names_the_column(store: Store) -> None:
+def test_frame_with_mixed_types_names_the_column(store: Any) -> None:
     frame = pd.DataFrame({"ok": [1, 2], "mixed": [1, "two"]})
     with pytest.raises(InvalidInput, match="column 'mixed'"):
         add_data(store.db, store.artifacts, frame, "x")
     assert store.artifact_count() == 0
 
 
-def test_not_a_table_is_refused(store: Store) -> None:
+def test_not_a_table_is_refused(store: Any) -> None:
     with pytest.raises(InvalidInput, match="cannot add list"):
         add_data(store.db, store.artifacts, [1, 2], "x")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -14,11 +15,10 @@ from fullcycle.contract import Contract
 from fullcycle.data.versions import add_data, load, resolve
 from fullcycle.errors import ContractViolation, NotFound
 from fullcycle.store import datasets as dataset_store
-from tests.data.conftest import GOOD_CSV, Store
 
 
 def test_add_csv_creates_version_one_with_counts_schema_and_origin(
-    store: Store, contract: Contract, good_csv: Path
+    store: Any, contract: Contract, good_csv: Path
 ) -> None:
     v = add_data(store.db, store.artifacts, good_csv, "customers", contract=contract)
     assert v.ref == "customers@1"
@@ -30,7 +30,7 @@ def test_add_csv_creates_version_one_with_counts_schema_and_origin(
 
 
 def test_identical_data_returns_the_existing_version(
-    store: Store, contract: Contract, good_csv: Path, tmp_path: Path
+    store: Any, contract: Contract, good_csv: Path, tmp_path: Path
 ) -> None:
     first = add_data(store.db, store.artifacts, good_csv, "customers", contract=contract)
     again = add_data(store.db, store.artifacts, good_csv, "customers", contract=contract)
@@ -49,7 +49,7 @@ def test_identical_data_returns_the_existing_version(
 
 
 def test_load_returns_the_rows_by_version_or_latest(
-    store: Store, contract: Contract, good_csv: Path
+    store: Any, contract: Contract, good_csv: Path
 ) -> None:
     add_data(store.db, store.artifacts, good_csv, "customers", contract=contract)
     add_data(
@@ -64,7 +64,7 @@ def test_load_returns_the_rows_by_version_or_latest(
 
 
 def test_profile_numbers_categories_and_text(
-    store: Store, contract: Contract, good_csv: Path
+    store: Any, contract: Contract, good_csv: Path
 ) -> None:
     p = add_data(store.db, store.artifacts, good_csv, "customers", contract=contract).profile
     assert p["age"]["kind"] == "integer"
@@ -82,10 +82,10 @@ def test_profile_numbers_categories_and_text(
 
 
 def test_contract_violation_stores_nothing(
-    store: Store, contract: Contract, tmp_path: Path
+    store: Any, contract: Contract, tmp_path: Path, good_text: str
 ) -> None:
     path = tmp_path / "bad.csv"
-    path.write_text(GOOD_CSV.replace("34,", "-3,").replace("blue", "purple"), encoding="utf-8")
+    path.write_text(good_text.replace("34,", "-3,").replace("blue", "purple"), encoding="utf-8")
     with pytest.raises(ContractViolation) as info:
         add_data(store.db, store.artifacts, path, "customers", contract=contract)
     message = str(info.value)
@@ -96,10 +96,10 @@ def test_contract_violation_stores_nothing(
 
 
 def test_allow_violations_records_them_with_the_version(
-    store: Store, contract: Contract, tmp_path: Path
+    store: Any, contract: Contract, tmp_path: Path, good_text: str
 ) -> None:
     path = tmp_path / "bad.csv"
-    path.write_text(GOOD_CSV.replace("yes\n51", "maybe\n51"), encoding="utf-8")
+    path.write_text(good_text.replace("yes\n51", "maybe\n51"), encoding="utf-8")
     v = add_data(
         store.db, store.artifacts, path, "customers", contract=contract, allow_violations=True
     )
@@ -109,7 +109,7 @@ def test_allow_violations_records_them_with_the_version(
 
 
 def test_columns_follow_the_contract_order_and_codes_stay_text(
-    store: Store, contract: Contract, tmp_path: Path
+    store: Any, contract: Contract, tmp_path: Path
 ) -> None:
     frame = pd.DataFrame(
         {
@@ -129,7 +129,7 @@ def test_columns_follow_the_contract_order_and_codes_stay_text(
 
 
 def test_parquet_and_pyarrow_inputs(
-    store: Store, contract: Contract, good_csv: Path, tmp_path: Path
+    store: Any, contract: Contract, good_csv: Path, tmp_path: Path
 ) -> None:
     import pyarrow.parquet as pq
 
@@ -141,7 +141,7 @@ def test_parquet_and_pyarrow_inputs(
     assert from_table.id == from_file.id
 
 
-def test_concurrent_adds_number_versions_without_gaps(store: Store, good_csv: Path) -> None:
+def test_concurrent_adds_number_versions_without_gaps(store: Any, good_csv: Path) -> None:
     base = pd.read_csv(good_csv)
     results: list[str] = []
     errors: list[BaseException] = []
@@ -162,7 +162,7 @@ def test_concurrent_adds_number_versions_without_gaps(store: Store, good_csv: Pa
     assert sorted(results, key=lambda r: int(r.split("@")[1])) == [f"race@{i}" for i in range(1, 9)]
 
 
-def test_parents_must_exist(store: Store, good_csv: Path) -> None:
+def test_parents_must_exist(store: Any, good_csv: Path) -> None:
     with pytest.raises(NotFound, match="ghost@1"):
         add_data(store.db, store.artifacts, good_csv, "child", parents=["ghost@1"])
     assert dataset_store.listing(store.db) == []
