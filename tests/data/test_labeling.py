@@ -183,11 +183,11 @@ def test_two_labellers_disagreeing(store: Any, tmp_path: Path) -> None:
     bob = np.where(rng.random(20) < 0.7, ann, rng.choice(CLASSES, size=20))
     write_labels(
         tmp_path / "ann.csv",
-        [{"task_id": t, "label": lab, "labeller": "ann"} for t, lab in zip(ids, ann)],
+        [{"task_id": t, "label": lab, "labeller": "ann"} for t, lab in zip(ids, ann, strict=True)],
     )
     write_labels(
         tmp_path / "bob.csv",
-        [{"task_id": t, "label": lab, "labeller": "bob"} for t, lab in zip(ids, bob)],
+        [{"task_id": t, "label": lab, "labeller": "bob"} for t, lab in zip(ids, bob, strict=True)],
     )
     first = import_labels(store.db, tmp_path / "ann.csv", classes=CLASSES)
     assert first.agreement == [] and len(first.tasks_labelled) == 20
@@ -195,7 +195,7 @@ def test_two_labellers_disagreeing(store: Any, tmp_path: Path) -> None:
     (pair,) = second.agreement
     assert pair["labellers"] == ["ann", "bob"] and pair["n"] == 20
     assert pair["kappa"] == pytest.approx(cohen_kappa_score(ann, bob), abs=1e-6)
-    disagree = sorted(t for t, a, b in zip(ids, ann, bob) if a != b)
+    disagree = sorted(t for t, a, b in zip(ids, ann, bob, strict=True) if a != b)
     assert disagree and second.requeued == disagree
     states = {t.id: t for t in tasks_of(store, batch)}
     assert all(states[t].status == "queued" and "re-queued" in states[t].reason for t in disagree)
