@@ -176,16 +176,17 @@ class Project:
         return proposed
 
     def add_data(self, frame_or_path: Any, name: str, *, allow_violations: bool = False,
-                 infer_contract: bool = False, parents: tuple[str, ...] = (),
-                 origin: dict[str, Any] | None = None, actor: str = "api") -> DatasetVersion:
+                 infer_contract: bool = False, require_target: bool = True,
+                 parents: tuple[str, ...] = (), origin: dict[str, Any] | None = None,
+                 actor: str = "api") -> DatasetVersion:
         """Store a CSV / Parquet / JSON Lines file, or a pandas / pyarrow table, as NAME@N."""
         from fullcycle.data.versions import add_data
 
         if infer_contract:
             self.infer_contract(frame_or_path)
         return add_data(self.db, self.artifacts, frame_or_path, name, contract=self.contract(),
-                        allow_violations=allow_violations, parents=parents, origin=origin,
-                        actor=actor)
+                        allow_violations=allow_violations, require_target=require_target,
+                        parents=parents, origin=origin, actor=actor)
 
     def dataset(self, ref: str) -> DatasetVersion:
         from fullcycle.data.versions import resolve

@@ -24,6 +24,9 @@ def add(
     allow_violations: bool = typer.Option(
         False, "--allow-violations", help="Store the data anyway and record the violations."
     ),
+    unlabelled: bool = typer.Option(
+        False, "--unlabelled", help="The rows have no target yet (e.g. scored production rows)."
+    ),
     project: Path = ProjectOption,
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -31,7 +34,12 @@ def add(
     proj = open_project(project)
     before = {v.id for v in proj.datasets(name)}
     version = proj.add_data(
-        path, name, allow_violations=allow_violations, infer_contract=infer_contract, actor="cli"
+        path,
+        name,
+        allow_violations=allow_violations,
+        infer_contract=infer_contract,
+        require_target=not unlabelled,
+        actor="cli",
     )
     if as_json:
         print_json(version.__dict__ | {"ref": version.ref})

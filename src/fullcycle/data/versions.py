@@ -43,6 +43,7 @@ def add_data(
     *,
     contract: Contract | None = None,
     allow_violations: bool = False,
+    require_target: bool = True,
     parents: Sequence[str] = (),
     origin: Mapping[str, Any] | None = None,
     actor: str = "api",
@@ -51,13 +52,14 @@ def add_data(
 
     ``frame_or_path``: a CSV / TSV / Parquet / JSON Lines path, a pandas DataFrame or a pyarrow
     Table. Contract violations raise :class:`ContractViolation` and store nothing, unless
-    ``allow_violations`` (then they are recorded with the version).
+    ``allow_violations`` (then they are recorded with the version). ``require_target=False``
+    accepts rows without the target column (production rows scored by a model, to be labelled).
     """
     check_name(name, "dataset name")
     parent_refs = [resolve(db, p).ref for p in parents]
     table, what, made = _read(frame_or_path, _string_columns(contract))
     table = canonical_table(table, contract)
-    violations = _validate(table, contract, what, allow_violations)
+    violations = _validate(table, contract, what, allow_violations, require_target)
     data = canonical_bytes(table)
     sha = hashlib.sha256(data).hexdigest()
     same = dataset_store.find_sha(db, name, sha)
@@ -135,18 +137,18 @@ def _kinds(contract: Contract | None) -> dict[str, str]:
 
 
 def _validate(
-    table: pa.Table, contract: Contract | None, what: str, allow: bool
+    table: pa.Table, contract: Contract | None, what: str, allow: bool, require_target: bool
 ) -> list[dict[str, Any]]:
     if contract is None:
         return []
     target = contract.target
-    if target is not None and target.name not in table.column_names:
+    if require_target and target is not None and target.name not in table.column_names:
         shown = ", ".join(table.column_names[:12])
         raise InvalidInput(
             f"{what}: target column {target.name!r} is missing (columns: {shown})",
             hint="add the column, or fix target in fullcycle.yaml",
         )
-    report = contract.validate_frame(table.to_pandas(), require_target=True)
+    report = contract.validate_frame(table.to_pandas(), require_target=require_target)
     if report.ok:
         return []
     if not allow:
