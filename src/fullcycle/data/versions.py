@@ -69,7 +69,7 @@ def add_data(
         same = dataset_store.find_sha(db, name, sha)
         if same is not None:
             return same
-        artifacts.put_bytes(data)
+        artifacts.put_bytes(data)  # type: ignore[arg-type]  # any buffer works, no copy
         version, _created = dataset_store.insert(
             db,
             name=name,
@@ -137,7 +137,7 @@ def _column_types(contract: Contract | None) -> dict[str, pa.DataType]:
 def _kinds(contract: Contract | None) -> dict[str, str]:
     if contract is None:
         return {}
-    kinds = {f.name: f.kind for f in contract.features}
+    kinds: dict[str, str] = {f.name: f.kind for f in contract.features}
     if contract.target is not None:
         kinds[contract.target.name] = contract.target.kind
     return kinds
