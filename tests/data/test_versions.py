@@ -210,3 +210,31 @@ def test_many_chunks_and_one_chunk_give_the_same_bytes(store: Any, tmp_path: Pat
     exact = np.quantile(frame["x"], 0.5)
     assert q["quantiles"]["0.5"] == pytest.approx(exact, abs=0.02)
     assert q["mean"] == pytest.approx(frame["x"].mean())
+
+
+def test_mixed_iso_times_become_timestamps(store: Any, tmp_path: Path) -> None:
+    from fullcycle.contract import Feature
+
+    times = Contract(features=[Feature(name="when", kind="datetime")])
+    path = tmp_path / "times.csv"
+    path.write_text("when\n2025-01-01T10:00:00\n2025-01-02\n2025-01-03T01:00:00+01:00\n")
+    v = add_data(store.db, store.artifacts, path, "times", contract=times)
+    assert v.schema[0]["type"] == "timestamp[us]"
+    assert (v.profile["when"]["min"], v.profile["when"]["max"]) == (
+        "2025-01-01T10:00:00",
+        "2025-01-03T00:00:00",
+    )
+
+
+def test_nested_json_lines_are_stored_and_profiled(store: Any, tmp_path: Path) -> None:
+    path = tmp_path / "nested.jsonl"
+    path.write_text('{"a": 1, "tags": ["x"]}\n{"a": 2, "tags": []}\n')
+    v = add_data(store.db, store.artifacts, path, "nested")
+    assert v.profile["tags"] == {
+        "kind": "other",
+        "type": "list<item: string>",
+        "count": 2,
+        "missing": 0.0,
+    }
+    assert v.profile["a"]["max"] == 2
+    assert load(store.db, store.artifacts, v.ref)["tags"].map(len).tolist() == [1, 0]
