@@ -90,6 +90,10 @@ def _as_float(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     if ptypes.is_numeric_dtype(s.dtype):
         return s.to_numpy(dtype="float64", na_value=np.nan), np.zeros(len(s), dtype=bool)
     present = s.notna().to_numpy()
+    inferred = ptypes.infer_dtype(s, skipna=True)
+    if inferred in ("integer", "floating", "mixed-integer-float", "decimal", "empty"):
+        values = pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        return values, present & np.isnan(values)
     if ptypes.is_object_dtype(s.dtype):  # bools hide in object columns and would pass as 0/1
         is_bool = s.map(type, na_action="ignore").isin([bool, np.bool_]).to_numpy()
         s = s.where(~is_bool)
