@@ -40,7 +40,10 @@ def parse_datetime(value: Any) -> dt.datetime:
     else:
         raise ValueError(f"expected an ISO 8601 date or time, got {type(value).__name__}")
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+        try:
+            parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+        except OverflowError:
+            raise ValueError("date or time out of range") from None
     return parsed
 
 
