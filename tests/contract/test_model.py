@@ -39,6 +39,8 @@ def test_min_above_max_is_refused():
         ({"kind": "text", "min": 1}, "only numeric, integer and datetime features have min"),
         ({"kind": "datetime", "max": "not a date"}, "must be an ISO 8601 date"),
         ({"kind": "numeric", "min": "zero"}, "must be a finite number"),
+        ({"kind": "numeric", "min": 10**400}, "must be a finite number"),
+        ({"kind": "numeric", "max": float("inf")}, "must be a finite number"),
         ({"kind": "categorical", "allowed": []}, "at least one value"),
         ({"kind": "numeric", "min": True}, "not true/false"),
         ({"kind": "colour"}, "Input should be"),
@@ -61,7 +63,9 @@ def test_duplicate_and_target_names_are_refused():
     with pytest.raises(ValidationError, match="listed twice"):
         Contract(features=[Feature(name="a", kind="numeric")] * 2)
     with pytest.raises(ValidationError, match="also listed as a feature"):
-        Contract(features=[Feature(name="y", kind="numeric")], target=Target(name="y", kind="numeric"))
+        Contract(
+            features=[Feature(name="y", kind="numeric")], target=Target(name="y", kind="numeric")
+        )
 
 
 def test_target_rules():
@@ -101,3 +105,64 @@ def test_loading_the_contract_does_not_import_pandas():
     code = "import sys, fullcycle.contract; print('pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_equality_ignores_what_validation_caches():
+    used = small()
+    used.validate_records([{"age": 1}])
+    assert used == small() and used != small().with_target(None)
+
+
+def test_from_dict_on_arbitrary_input_raises_only_config_error():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    scalars = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(),
+        st.text(max_size=8),
+        st.integers(min_value=10**30, max_value=10**400),
+        st.sampled_from(FEATURE_WORDS),
+    )
+    values = st.recursive(
+        scalars,
+        lambda inner: (
+            st.lists(inner, max_size=3)
+            | st.dictionaries(st.sampled_from(FEATURE_WORDS), inner, max_size=4)
+        ),
+        max_leaves=12,
+    )
+
+    @settings(max_examples=300, deadline=None)
+    @given(values)
+    def check(data):
+        try:
+            result = Contract.from_dict(data)
+        except ConfigError as exc:
+            assert "feature contract is invalid" in str(exc)
+        else:
+            assert isinstance(result, Contract)
+
+    check()
+
+
+FEATURE_WORDS = [
+    "columns",
+    "target",
+    "name",
+    "kind",
+    "min",
+    "max",
+    "allowed",
+    "nullable",
+    "max_length",
+    "classes",
+    "numeric",
+    "integer",
+    "categorical",
+    "text",
+    "datetime",
+    "2024-01-01",
+]

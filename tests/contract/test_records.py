@@ -79,6 +79,7 @@ def test_bad_numbers_are_named(value, problem):
         ({"seen": "tomorrow"}, ("seen", "not an ISO 8601 date or time")),
         ({"seen": 1700000000}, ("seen", "must be an ISO 8601 date or time string, got integer")),
         ({"seen": "2019-12-31"}, ("seen", "below min 2020-01-01 00:00:00")),
+        ({"seen": "0001-01-01T00:00:00+01:00"}, ("seen", "not an ISO 8601 date or time")),
     ],
 )
 def test_other_kinds(changes, expected):
@@ -120,10 +121,13 @@ json_scalars = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=15),
     st.sampled_from(["free", "pro", "2024-01-01", "2021-02-03T04:05:06+02:00", "hi"]),
+    st.sampled_from(["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "1500-01-01"]),
 )
 json_values = st.recursive(
     json_scalars,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
     max_leaves=6,
 )
 keys = st.sampled_from(["age", "income", "plan", "note", "seen", "other"])
@@ -160,3 +164,17 @@ def test_big_batches_take_the_columnar_path_and_agree():
     good, found = check_records(c, records)
     assert (good, found) == check_records(c, records, columnar=False)
     assert {v.row for v in found} == {7, 9} | {i for i in range(200) if i % 150 > 120}
+
+
+def test_check_then_frame_per_batch_matches_validate_records():
+    c = contract()
+    requests = [[row()], [row(age=-1)], [row(age=7), row(plan="free")]]
+    accepted = []
+    for records in requests:
+        good, found = c.check_records(records)
+        if not found:
+            accepted += [records[i] for i in good]
+    batch = c.frame(accepted)
+    assert batch["age"].tolist() == [30, 7, 30]
+    expected, _ = c.validate_records([row(), row(age=7), row(plan="free")])
+    assert batch.equals(expected)

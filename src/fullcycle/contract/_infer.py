@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-from fullcycle.contract._model import Contract, Feature, Target
+from fullcycle.contract._model import Contract, Feature, FeatureKind, Target
 
 MAX_CATEGORIES = 50  # more distinct values than this, or long values, make a column text
 MAX_CATEGORY_TOKENS = 3.0
@@ -26,7 +26,9 @@ def infer_contract(df: pd.DataFrame, target: str | None) -> Contract:
             hint=f"columns are: {', '.join(map(str, df.columns[:20]))}",
         )
     features = [_feature(str(name), df[name]) for name in df.columns if name != target]
-    return Contract(features=features, target=None if target is None else _target(target, df[target]))
+    return Contract(
+        columns=features, target=None if target is None else _target(target, df[target])
+    )
 
 
 def _feature(name: str, s: pd.Series) -> Feature:
@@ -40,19 +42,26 @@ def _feature(name: str, s: pd.Series) -> Feature:
         values = present.to_numpy(dtype="float64")
         values = values[np.isfinite(values)]
         integral = values.size > 0 and bool(np.all(np.floor(values) == values))
-        kind = "integer" if ptypes.is_integer_dtype(s.dtype) or integral else "numeric"
+        kind: FeatureKind = "integer" if ptypes.is_integer_dtype(s.dtype) or integral else "numeric"
         lo, hi = _widened(values, kind == "integer")
         return Feature(name=name, kind=kind, min=lo, max=hi, nullable=nullable)
-    text = present.astype(str)
+    text = present if ptypes.is_string_dtype(present.dtype) else present.astype(str)
     if len(text) and _looks_like_dates(text):
         return _datetime(name, pd.to_datetime(text, utc=True, format="ISO8601"), nullable)
-    unique = text.unique()
-    tokens = text.str.split().str.len().mean() if len(text) else 0.0
-    if len(unique) <= MAX_CATEGORIES and tokens <= MAX_CATEGORY_TOKENS:
-        return Feature(name=name, kind="categorical", allowed=sorted(map(str, unique)),
-                       nullable=nullable)
+    unique = np.asarray(present.unique(), dtype=object)
+    if len(unique) <= MAX_CATEGORIES and _short(unique):
+        allowed = sorted((v.item() if isinstance(v, np.generic) else v for v in unique), key=str)
+        return Feature(name=name, kind="categorical", allowed=allowed, nullable=nullable)
     longest = int(text.str.len().max()) if len(text) else 1
     return Feature(name=name, kind="text", max_length=max(1, longest * 2), nullable=nullable)
+
+
+def _short(unique: np.ndarray) -> bool:
+    """Few words per value on average, and only values a category can hold."""
+    if not all(isinstance(v, str | int | bool | np.integer | np.bool_) for v in unique):
+        return False
+    tokens = [len(str(v).split()) for v in unique]
+    return sum(tokens) / max(1, len(tokens)) <= MAX_CATEGORY_TOKENS
 
 
 def _looks_like_dates(text: pd.Series) -> bool:

@@ -40,7 +40,10 @@ def parse_datetime(value: Any) -> dt.datetime:
     else:
         raise ValueError(f"expected an ISO 8601 date or time, got {type(value).__name__}")
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+        try:
+            parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+        except OverflowError:
+            raise ValueError("date or time out of range") from None
     return parsed
 
 
@@ -87,7 +90,7 @@ class Feature(BaseModel):
                     parse_datetime(value)
                 except ValueError:
                     problems.append(f"[{key}] must be an ISO 8601 date or time for a datetime")
-            elif isinstance(value, str) or not math.isfinite(value):
+            elif isinstance(value, str) or abs(value) > 2**63 or not math.isfinite(value):
                 problems.append(f"[{key}] must be a finite number for a {self.kind} feature")
         if not problems and self.min is not None and self.max is not None:
             lo, hi = self.bounds()
@@ -106,7 +109,9 @@ class Feature(BaseModel):
     def bounds(self) -> tuple[Any, Any]:
         """(min, max) as numbers, or as naive UTC datetimes for a datetime feature."""
         if self.kind == "datetime":
-            return tuple(None if v is None else parse_datetime(v) for v in (self.min, self.max))
+            lo = None if self.min is None else parse_datetime(self.min)
+            hi = None if self.max is None else parse_datetime(self.max)
+            return lo, hi
         return self.min, self.max
 
     @property
@@ -148,6 +153,7 @@ class Contract(BaseModel):
     features: list[Feature] = Field(default_factory=list, alias="columns")
     target: Target | None = None
     _index: dict[str, Feature] = PrivateAttr(default_factory=dict)
+    _prepared: Any = PrivateAttr(default=None)  # request checks, built once (see _records)
 
     @model_validator(mode="after")
     def _unique(self) -> Contract:
@@ -164,6 +170,13 @@ class Contract(BaseModel):
         self._index = {f.name: f for f in self.features}
         return self
 
+    def __eq__(self, other: object) -> bool:  # the private caches are not part of the value
+        if not isinstance(other, Contract):
+            return NotImplemented
+        return self.features == other.features and self.target == other.target
+
+    __hash__ = None  # type: ignore[assignment]
+
     @property
     def names(self) -> list[str]:
         return [f.name for f in self.features]
@@ -172,13 +185,14 @@ class Contract(BaseModel):
         return self._index[name]
 
     def with_target(self, target: Target | None) -> Contract:
-        return Contract(features=list(self.features), target=target)
+        return Contract(columns=list(self.features), target=target)
 
     def to_dict(self) -> dict[str, Any]:
         """The YAML/JSON form: ``{"columns": [...], "target": {...}}``, defaults left out."""
         return self.model_dump(by_alias=True, exclude_none=True, exclude_defaults=True) | {
-            "columns": [f.model_dump(exclude_none=True, exclude_defaults=True)
-                        for f in self.features]
+            "columns": [
+                f.model_dump(exclude_none=True, exclude_defaults=True) for f in self.features
+            ]
         }
 
     @classmethod
@@ -200,17 +214,25 @@ class Contract(BaseModel):
     def signature(self) -> dict[str, Any]:
         """Inputs as the registry and the OIP v2 metadata describe them."""
         inputs = [
-            {"name": f.name, "datatype": f.datatype, "shape": [-1], "kind": f.kind,
-             "nullable": f.nullable}
+            {
+                "name": f.name,
+                "datatype": f.datatype,
+                "shape": [-1],
+                "kind": f.kind,
+                "nullable": f.nullable,
+            }
             for f in self.features
         ]
-        target = None
+        target: dict[str, Any] | None = None
         if self.target is not None:
-            target = {"name": self.target.name, "kind": self.target.kind,
-                      "datatype": "FP64" if self.target.kind == "numeric" else "BYTES",
-                      "shape": [-1]}
+            target = {
+                "name": self.target.name,
+                "kind": self.target.kind,
+                "datatype": "FP64" if self.target.kind == "numeric" else "BYTES",
+                "shape": [-1],
+            }
             if self.target.classes is not None:
-                target["classes"] = list(self.target.classes)
+                target["classes"] = [*self.target.classes]
         return {"inputs": inputs, "target": target}
 
     def validate_frame(self, df: pd.DataFrame, *, require_target: bool = False) -> ValidationReport:
@@ -226,6 +248,20 @@ class Contract(BaseModel):
         from fullcycle.contract._records import validate_records
 
         return validate_records(self, records)
+
+    def check_records(self, records: Any) -> tuple[list[int], list[Violation]]:
+        """The checks of :meth:`validate_records` without building a frame (about 20 us a row):
+        indexes of the rows that passed, and every violation. A micro-batching server checks
+        each request with this and builds one frame per batch with :meth:`frame`."""
+        from fullcycle.contract._records import check_records
+
+        return check_records(self, records)
+
+    def frame(self, rows: list[dict[str, Any]], index: list[int] | None = None) -> pd.DataFrame:
+        """Rows that passed :meth:`check_records`, as a frame in contract order and dtypes."""
+        from fullcycle.contract._records import build_frame
+
+        return build_frame(self, rows, list(range(len(rows))) if index is None else index)
 
     @classmethod
     def infer(cls, df: pd.DataFrame, target: str | None = None) -> Contract:

@@ -17,8 +17,16 @@ if TYPE_CHECKING:
 
 COLUMNAR_FROM = 32  # rows; below this the per-row loop is faster (bench/contract.py)
 MAX_INT = 2**53
-_JSON_TYPES = {str: "string", bool: "boolean", list: "array", dict: "object", type(None): "null",
-               int: "integer", float: "number", tuple: "array"}
+_JSON_TYPES = {
+    str: "string",
+    bool: "boolean",
+    list: "array",
+    dict: "object",
+    type(None): "null",
+    int: "integer",
+    float: "number",
+    tuple: "array",
+}
 Spec = tuple[str, str, Any, Any, Any, bool, Any]
 
 
@@ -27,12 +35,19 @@ def _tname(value: Any) -> str:
 
 
 def _specs(contract: Contract) -> list[Spec]:
-    specs = []
+    specs: list[Spec] = []
     for f in contract.features:
         lo, hi = f.bounds()
-        allowed = None if f.allowed is None else (
-            frozenset(f.allowed), any(type(v) is bool for v in f.allowed),
-            ", ".join(str(v) for v in f.allowed[:10]) + (", ..." if len(f.allowed) > 10 else ""))
+        allowed = (
+            None
+            if f.allowed is None
+            else (
+                frozenset(f.allowed),
+                any(type(v) is bool for v in f.allowed),
+                ", ".join(str(v) for v in f.allowed[:10])
+                + (", ..." if len(f.allowed) > 10 else ""),
+            )
+        )
         specs.append((f.name, f.kind, lo, hi, allowed, f.nullable, f.max_length))
     return specs
 
@@ -84,15 +99,20 @@ def _row_shape(i: int, rec: Any, expected: frozenset[str], names: list[str]) -> 
     if type(rec) is not dict:
         return [Violation(i, "(row)", f"must be an object of feature values, got {_tname(rec)}")]
     signature = ", ".join(names)
-    out = [Violation(i, n, f"missing; the model expects: {signature}")
-           for n in names if n not in rec]
-    out += [Violation(i, str(k)[:100], f"unexpected field; the model expects: {signature}")
-            for k in rec if k not in expected]
+    out = [
+        Violation(i, n, f"missing; the model expects: {signature}") for n in names if n not in rec
+    ]
+    out += [
+        Violation(i, str(k)[:100], f"unexpected field; the model expects: {signature}")
+        for k in rec
+        if k not in expected
+    ]
     return out
 
 
-def _check_rows(specs: list[Spec], expected: frozenset[str], names: list[str],
-                records: list[Any], rows: range) -> tuple[list[int], list[Violation]]:
+def _check_rows(
+    specs: list[Spec], expected: frozenset[str], names: list[str], records: list[Any], rows: range
+) -> tuple[list[int], list[Violation]]:
     good, out = [], []
     for i in rows:
         rec = records[i]
@@ -128,15 +148,20 @@ def _check_column(spec: Spec, col: list[Any], rows: list[int]) -> list[tuple[int
             bad |= values < lo
         if hi is not None:
             bad |= values > hi
-        return _slow(spec, [col[j] for j in np.flatnonzero(bad)],
-                     [rows[j] for j in np.flatnonzero(bad)]) if bad.any() else []
+        return (
+            _slow(
+                spec, [col[j] for j in np.flatnonzero(bad)], [rows[j] for j in np.flatnonzero(bad)]
+            )
+            if bad.any()
+            else []
+        )
     if kind in ("categorical", "text") and types <= ({str, type(None)} if nullable else {str}):
         allowed, max_length = spec[4], spec[6]
         if kind == "categorical" and allowed is not None and not set(col) <= allowed[0] | {None}:
             return _slow(spec, col, rows)
-        if kind == "text" and max_length is not None:
-            if max(map(len, filter(None, col)), default=0) > max_length:
-                return _slow(spec, col, rows)
+        longest = max(map(len, filter(None, col)), default=0) if kind == "text" else 0
+        if max_length is not None and longest > max_length:
+            return _slow(spec, col, rows)
         return []
     return _slow(spec, col, rows)
 
@@ -146,8 +171,9 @@ def _slow(spec: Spec, col: list[Any], rows: list[int]) -> list[tuple[int, str]]:
     return [(r, p) for r, p in found if p is not None]
 
 
-def _check_columnar(specs: list[Spec], expected: frozenset[str], names: list[str],
-                    records: list[Any]) -> tuple[list[int], list[Violation]]:
+def _check_columnar(
+    specs: list[Spec], expected: frozenset[str], names: list[str], records: list[Any]
+) -> tuple[list[int], list[Violation]]:
     shaped = [i for i, r in enumerate(records) if type(r) is dict and r.keys() == expected]
     if len(shaped) == len(records):
         odd: list[Violation] = []
@@ -164,8 +190,12 @@ def _check_columnar(specs: list[Spec], expected: frozenset[str], names: list[str
     return [i for i in shaped if i not in bad_rows], out
 
 
-def check_records(contract: Contract, records: Any, *, columnar: bool | None = None,
-                  ) -> tuple[list[int], list[Violation]]:
+def check_records(
+    contract: Contract,
+    records: Any,
+    *,
+    columnar: bool | None = None,
+) -> tuple[list[int], list[Violation]]:
     """Indexes of the rows that passed, and every violation, sorted by row then feature."""
     if not isinstance(records, list):
         raise ContractViolation(
@@ -174,11 +204,13 @@ def check_records(contract: Contract, records: Any, *, columnar: bool | None = N
         )
     if not records:
         raise ContractViolation(
-            "the request has no rows", [Violation(-1, "(batch)", "empty batch")],
+            "the request has no rows",
+            [Violation(-1, "(batch)", "empty batch")],
             hint=f"send at least one row with: {', '.join(contract.names)}",
         )
-    specs, names = _specs(contract), contract.names
-    expected = frozenset(names)
+    if contract._prepared is None:
+        contract._prepared = (_specs(contract), contract.names, frozenset(contract.names))
+    specs, names, expected = contract._prepared
     if columnar if columnar is not None else len(records) >= COLUMNAR_FROM:
         return _check_columnar(specs, expected, names, records)
     return _check_rows(specs, expected, names, records, range(len(records)))
@@ -190,23 +222,42 @@ def validate_records(contract: Contract, records: Any) -> tuple[pd.DataFrame, li
 
 
 def build_frame(contract: Contract, rows: list[dict[str, Any]], index: list[int]) -> pd.DataFrame:
-    """The checked rows as a frame with the contract's column order and dtypes."""
+    """The checked rows as a frame with the contract's column order and dtypes.
+
+    Text and categories stay ``object`` columns: building pandas' string arrays would cost
+    more than the checks themselves on a one-row request."""
     names = contract.names
     kinds = [f.kind for f in contract.features]
-    if rows and all(k in ("numeric", "integer") for k in kinds):
-        if not any(r[n] is None for r in rows for n in names):
-            matrix = np.array([[r[n] for n in names] for r in rows], dtype="float64")
-            return pd.DataFrame(matrix, columns=names, index=index, copy=False)
-    columns: dict[str, Any] = {}
-    for name, kind in zip(names, kinds, strict=True):
-        col = [r[name] for r in rows]
-        if kind == "numeric" or (kind == "integer" and None in col):
-            columns[name] = np.array([np.nan if v is None else v for v in col], dtype="float64")
-        elif kind == "integer":
-            columns[name] = np.array(col, dtype="int64")
-        elif kind == "datetime":
-            stamps = pd.to_datetime(pd.Series(col, dtype=object), utc=True, format="ISO8601")
-            columns[name] = stamps.dt.tz_convert(None).to_numpy()
-        else:
-            columns[name] = col
-    return pd.DataFrame(columns, index=index, columns=names)
+    labels = pd.RangeIndex(len(index)) if index == list(range(len(index))) else pd.Index(index)
+    numbers_only = rows and all(k in ("numeric", "integer") for k in kinds)
+    if numbers_only and not any(r[n] is None for r in rows for n in names):
+        matrix = np.array([[r[n] for n in names] for r in rows], dtype="float64")
+        return pd.DataFrame(matrix, columns=names, index=labels, copy=False)
+    floats = [n for n, k in zip(names, kinds, strict=True) if k == "numeric"]
+    block: dict[str, np.ndarray] = {}
+    if rows and floats and not any(r[n] is None for r in rows for n in floats):
+        matrix = np.array([[r[n] for n in floats] for r in rows], dtype="float64").T
+        block = dict(zip(floats, matrix, strict=True))
+    arrays = [
+        block[name] if name in block else _array(kind, [r[name] for r in rows])
+        for name, kind in zip(names, kinds, strict=True)
+    ]
+    try:  # about 5x faster than the public constructor for a one-row request
+        return pd.DataFrame._from_arrays(
+            arrays, columns=pd.Index(names), index=labels, verify_integrity=False
+        )
+    except (AttributeError, TypeError):  # pragma: no cover - a pandas without the helper
+        return pd.DataFrame(dict(zip(names, arrays, strict=True)), index=labels)
+
+
+def _array(kind: str, col: list[Any]) -> np.ndarray:
+    if kind == "numeric" or (kind == "integer" and None in col):
+        return np.array([np.nan if v is None else v for v in col], dtype="float64")
+    if kind == "integer":
+        return np.array(col, dtype="int64")
+    if kind == "datetime":
+        stamps = pd.to_datetime(pd.Series(col, dtype=object), utc=True, format="ISO8601")
+        return stamps.dt.tz_convert(None).to_numpy()
+    out = np.empty(len(col), dtype=object)
+    out[:] = col
+    return out

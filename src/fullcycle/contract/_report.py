@@ -68,7 +68,9 @@ class ValidationReport:
         return {"ok": self.ok, "rows": self.rows, "columns": self.violations_by_column}
 
     def summary(self, what: str) -> str:
-        lines = [f"{what} breaks the feature contract in {len(self.violations_by_column)} column(s):"]
+        lines = [
+            f"{what} breaks the feature contract in {len(self.violations_by_column)} column(s):"
+        ]
         for v in self.violations:
             shown = ", ".join(str(r) for r in v.examples)
             rows = f" (e.g. rows {shown})" if shown else ""

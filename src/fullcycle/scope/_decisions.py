@@ -47,6 +47,10 @@ class Costs(Section):
             return self.matrix.get(t, {}).get(p, self.correct)
         return self.matrix.get(t, {}).get(p, self.default)
 
+    def as_matrix(self, classes: list[Any]) -> list[list[float]]:
+        """Dense costs in ``classes`` order: ``[true][predicted]`` (for evaluation)."""
+        return [[self.cost(t, p) for p in classes] for t in classes]
+
 
 class Loss(Section):
     """A regression loss: absolute, squared, or asymmetric (under- and over-prediction)."""
@@ -54,6 +58,16 @@ class Loss(Section):
     kind: Literal["absolute", "squared", "asymmetric"] = "absolute"
     under: Cost = 1.0
     over: Cost = 1.0
+
+    def cost(self, true: Any, predicted: Any) -> Any:
+        """Loss per prediction; works on numbers and on numpy arrays alike."""
+        diff = predicted - true
+        if self.kind == "absolute":
+            return abs(diff)
+        if self.kind == "squared":
+            return diff * diff
+        over = (abs(diff) + diff) / 2  # max(diff, 0) without importing numpy
+        return self.over * over + self.under * (over - diff)
 
     @model_validator(mode="after")
     def _asymmetric_only(self) -> Loss:
@@ -143,18 +157,36 @@ class Decisions(Section):
         if self.costs is not None:
             for true, row in self.costs.matrix.items():
                 if true not in known:
-                    out.append((f"costs.matrix.{true}", f"unknown class {true!r}; classes "
-                                f"are {', '.join(classes)}"))
+                    out.append(
+                        (
+                            f"costs.matrix.{true}",
+                            f"unknown class {true!r}; classes are {', '.join(classes)}",
+                        )
+                    )
                 for pred in row:
                     if pred not in known:
-                        out.append((f"costs.matrix.{true}.{pred}", f"unknown class {pred!r}; "
-                                    f"classes are {', '.join(classes)}"))
+                        out.append(
+                            (
+                                f"costs.matrix.{true}.{pred}",
+                                f"unknown class {pred!r}; classes are {', '.join(classes)}",
+                            )
+                        )
         threshold = self.threshold
         if threshold is not None:
             if len(classes) != 2 and threshold.policy != "min_cost":
-                out.append(("threshold.policy", f"{threshold.policy} needs two classes, the "
-                            f"target has {len(classes)}; use min_cost with costs instead"))
+                out.append(
+                    (
+                        "threshold.policy",
+                        f"{threshold.policy} needs two classes, the "
+                        f"target has {len(classes)}; use min_cost with costs instead",
+                    )
+                )
             if threshold.positive_class is not None and str(threshold.positive_class) not in known:
-                out.append(("threshold.positive_class", f"unknown class "
-                            f"{threshold.positive_class!r}; classes are {', '.join(classes)}"))
+                out.append(
+                    (
+                        "threshold.positive_class",
+                        f"unknown class "
+                        f"{threshold.positive_class!r}; classes are {', '.join(classes)}",
+                    )
+                )
         return out

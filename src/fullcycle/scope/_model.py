@@ -24,8 +24,16 @@ from fullcycle.scope._policies import (
 SCHEMA_VERSION = 1
 Task = Literal["classification", "regression"]
 MetricName = Literal[
-    "f1_macro", "f1_weighted", "accuracy", "roc_auc", "log_loss", "precision_macro",
-    "recall_macro", "mae", "rmse", "r2",
+    "f1_macro",
+    "f1_weighted",
+    "accuracy",
+    "roc_auc",
+    "log_loss",
+    "precision_macro",
+    "recall_macro",
+    "mae",
+    "rmse",
+    "r2",
 ]
 # name -> (task, greater is better, lower bound, upper bound)
 METRICS: dict[str, tuple[str, bool, float | None, float | None]] = {
@@ -67,6 +75,17 @@ class Metric(Section):
     @property
     def direction(self) -> str:
         return "maximize" if self.greater_is_better else "minimize"
+
+    def is_better(self, value: float, reference: float, margin: float = 0.0) -> bool:
+        """True when ``value`` beats ``reference`` by more than ``margin`` in this direction."""
+        gain = value - reference if self.greater_is_better else reference - value
+        return gain > margin
+
+    def meets_goal(self, value: float) -> bool | None:
+        """Whether ``value`` reaches the goal (None when no goal is set)."""
+        if self.goal is None:
+            return None
+        return value >= self.goal if self.greater_is_better else value <= self.goal
 
     @model_validator(mode="after")
     def _in_range(self) -> Metric:
@@ -123,8 +142,14 @@ class Scope(Section):
         """The feature contract, with the target filled in from ``target`` and ``task``."""
         if self.features.target is not None:
             return self.features
-        kind = "categorical" if self.task == "classification" else "numeric"
-        return self.features.with_target(Target(name=self.target, kind=kind))
+        if self.task == "classification":
+            return self.features.with_target(Target(name=self.target, kind="categorical"))
+        return self.features.with_target(Target(name=self.target, kind="numeric"))
+
+    @property
+    def canary_max_p95_ms(self) -> float | None:
+        """The canary's latency limit: rollout.max_p95_ms, else constraints.p95_latency_ms."""
+        return self.rollout.max_p95_ms or self.constraints.p95_latency_ms
 
     @property
     def classes(self) -> list[str] | None:
@@ -138,8 +163,11 @@ class Scope(Section):
         p = Problems()
         if self.metric.task != self.task:
             fits = ", ".join(n for n, info in METRICS.items() if info[0] == self.task)
-            p.add("metric.name", f"{self.metric.name} is a {self.metric.task} metric; "
-                  f"for {self.task} use one of {fits}")
+            p.add(
+                "metric.name",
+                f"{self.metric.name} is a {self.metric.task} metric; "
+                f"for {self.task} use one of {fits}",
+            )
         self._check_target(p)
         self._check_policies(p)
         if self.decisions is not None:
@@ -155,8 +183,10 @@ class Scope(Section):
         if target is None:
             return
         if target.name != self.target:
-            p.add("features.target.name", f"{target.name!r} differs from target "
-                  f"{self.target!r}; make them the same")
+            p.add(
+                "features.target.name",
+                f"{target.name!r} differs from target {self.target!r}; make them the same",
+            )
         wanted = "categorical" if self.task == "classification" else "numeric"
         if target.kind != wanted:
             p.add("features.target.kind", f"must be {wanted} for a {self.task} task")
@@ -164,8 +194,10 @@ class Scope(Section):
     def _check_policies(self, p: Problems) -> None:
         if self.task == "regression":
             if self.training.split.strategy == "stratified":
-                p.add("training.split.strategy", "stratified needs classes; use random, time "
-                      "or group for regression")
+                p.add(
+                    "training.split.strategy",
+                    "stratified needs classes; use random, time or group for regression",
+                )
             if self.gate.test == "mcnemar":
                 p.add("gate.test", "mcnemar compares classifiers; use paired_bootstrap")
         if self.gate.compare_on == "cost":
@@ -173,9 +205,12 @@ class Scope(Section):
             if d is None or (d.costs is None and d.loss is None):
                 p.add("gate.compare_on", "cost needs decisions.costs (or decisions.loss)")
         if self.rollback.max_error_rate < self.rollout.max_error_rate:
-            p.add("rollback.max_error_rate", f"{self.rollback.max_error_rate:g} is below "
-                  f"rollout.max_error_rate {self.rollout.max_error_rate:g}: a canary that "
-                  "passes would be rolled back at once")
+            p.add(
+                "rollback.max_error_rate",
+                f"{self.rollback.max_error_rate:g} is below "
+                f"rollout.max_error_rate {self.rollout.max_error_rate:g}: a canary that "
+                "passes would be rolled back at once",
+            )
         lo, hi = self.rollout.max_p95_ms, self.rollback.max_p95_ms
         if lo is not None and hi is not None and hi < lo:
             p.add("rollback.max_p95_ms", f"{hi:g} is below rollout.max_p95_ms {lo:g}")

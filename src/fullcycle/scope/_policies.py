@@ -158,6 +158,7 @@ class Monitoring(Section):
 
 
 Trigger = Literal["drift", "performance", "schedule", "new_labels", "cost"]
+_DEFAULT_TRIGGERS: tuple[Trigger, ...] = ("drift", "performance")
 
 
 class Guards(Section):
@@ -199,7 +200,7 @@ class RetrainData(Section):
 class Retraining(Section):
     """When the loop retrains, with what data, and within which guards."""
 
-    triggers: list[Trigger] = Field(default_factory=lambda: ["drift", "performance"])
+    triggers: list[Trigger] = Field(default_factory=lambda: list(_DEFAULT_TRIGGERS))
     schedule: Duration | None = None
     min_new_labels: int = Field(default=500, ge=1)
     guards: Guards = Field(default_factory=Guards)
@@ -244,8 +245,9 @@ class Rollout(Section):
         if any(b <= a for a, b in zip(self.steps, self.steps[1:], strict=False)):
             p.add("steps", f"must rise strictly, got {self.steps}")
         if self.steps and self.steps[0] < self.canary_share:
-            p.add("steps", f"the first step {self.steps[0]} is below canary_share "
-                  f"{self.canary_share}")
+            p.add(
+                "steps", f"the first step {self.steps[0]} is below canary_share {self.canary_share}"
+            )
         p.raise_any()
         return self
 

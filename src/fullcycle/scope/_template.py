@@ -8,6 +8,7 @@ from fullcycle.contract._model import check_column_name
 from fullcycle.errors import ConfigError, InvalidInput
 from fullcycle.names import check_name
 
+COMMENT_COLUMN = 32
 _BY_TASK = {
     "classification": {
         "metric": "f1_macro",
@@ -58,7 +59,7 @@ _DECISIONS = {
 _TEMPLATE = """\
 # fullcycle.yaml: the project's scope. `fullcycle` reads it on every command.
 # Durations are written 30s, 15m, 6h, 7d, 2w. Shares are between 0 and 1.
-schema_version: 1               # the format of this file; fullcycle upgrades it for you
+schema_version: 1               # the format of this file
 
 name: {name}                    # letters, digits, . _ - (used in paths and model names)
 description: ""                 # what the model does, in a sentence
@@ -169,10 +170,30 @@ def template(name: str, *, task: str = "classification", target: str = "label") 
     except ValueError as exc:
         raise InvalidInput(f"target column {target!r}: {exc}") from None
     values = _BY_TASK[task]
-    return _TEMPLATE.format(
-        name=json.dumps(name),
-        target=json.dumps(target, ensure_ascii=False),
-        task=task,
-        decisions=_DECISIONS[task],
-        **values,
+    return _align(
+        _TEMPLATE.format(
+            name=json.dumps(name),
+            target=json.dumps(target, ensure_ascii=False),
+            task=task,
+            decisions=_DECISIONS[task],
+            **values,
+        )
     )
+
+
+def _align(text: str) -> str:
+    """Start trailing comments in one column, whatever the length of the filled-in values."""
+    out = []
+    for line in text.splitlines():
+        value, sep, comment = line.partition("  # ")
+        if (
+            sep
+            and value.strip()
+            and not value.lstrip().startswith("#")
+            and value.count('"') % 2 == 0
+        ):
+            line = f"{value.rstrip():<{COMMENT_COLUMN - 1}} # {comment.lstrip()}"
+        elif line.lstrip().startswith("#") and line.startswith(" " * 20):
+            line = " " * COMMENT_COLUMN + line.lstrip()
+        out.append(line)
+    return "\n".join(out) + "\n"

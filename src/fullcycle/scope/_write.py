@@ -34,15 +34,20 @@ def write_features(path: str | Path, contract: Contract) -> None:
         new = "".join(lines[:start]) + section + "".join(lines[end:])
     check = yaml.safe_load(new)
     if not isinstance(check, dict) or Contract.from_dict(check["features"]) != contract:
-        raise ScopeError(str(path), ["features: the rewritten section did not read back; "
-                                     "the file was left unchanged"])
+        raise ScopeError(
+            str(path),
+            ["features: the rewritten section did not read back; the file was left unchanged"],
+        )
     _replace(path, new)
 
 
 def _dump(contract: Contract) -> str:
     body = yaml.safe_dump(
         {"features": contract.to_dict()},
-        sort_keys=False, default_flow_style=None, width=100, allow_unicode=True,
+        sort_keys=False,
+        default_flow_style=None,
+        width=100,
+        allow_unicode=True,
     )
     return body if body.endswith("\n") else body + "\n"
 
@@ -64,8 +69,11 @@ def _section_span(text: str, source: str) -> tuple[int, int] | None:
 def _last_line(node: yaml.Node) -> int:
     """The 0-based line where the node's own text ends (trailing comments excluded)."""
     if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and not node.flow_style:
-        children = [v for pair in node.value for v in pair] if isinstance(
-            node, yaml.MappingNode) else list(node.value)
+        children = (
+            [v for pair in node.value for v in pair]
+            if isinstance(node, yaml.MappingNode)
+            else list(node.value)
+        )
         if children:
             return max(_last_line(child) for child in children)
     end = node.end_mark
