@@ -25,8 +25,9 @@ from fullcycle.store.tables import (
 )
 
 
-def monitor_reports_of(db: Database, *, model: str | None = None, limit: int = 50
-                       ) -> list[dict[str, Any]]:
+def monitor_reports_of(
+    db: Database, *, model: str | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
     """Newest first: id, created_at, model, version, window, verdict, summary."""
     query = sa.select(monitor_reports).order_by(monitor_reports.c.created_at.desc()).limit(limit)
     if model:
@@ -37,8 +38,10 @@ def monitor_reports_of(db: Database, *, model: str | None = None, limit: int = 5
 
 def open_alerts(db: Database, limit: int = 50) -> list[dict[str, Any]]:
     query = (
-        sa.select(alerts).where(alerts.c.closed_at.is_(None))
-        .order_by(alerts.c.last_seen.desc()).limit(limit)
+        sa.select(alerts)
+        .where(alerts.c.closed_at.is_(None))
+        .order_by(alerts.c.last_seen.desc())
+        .limit(limit)
     )
     with db.read() as conn:
         return [dict(r._mapping) for r in conn.execute(query)]
@@ -95,13 +98,20 @@ def withdraw_label(db: Database, task_id: int, labeller: str, *, actor: str) -> 
         ).rowcount
         if not gone:
             raise NotFound(f"{labeller} has no label on task {task_id} to undo")
-        left = [r[0] for r in conn.execute(sa.select(labels.c.label)
-                                           .where(labels.c.task_id == task_id))]
+        left = [
+            r[0] for r in conn.execute(sa.select(labels.c.label).where(labels.c.task_id == task_id))
+        ]
         values: dict[str, Any] = {"status": "queued", "label": None, "confidence": None}
         if left:
             label, votes = Counter(map(repr, left)).most_common(1)[0]
             winner = next(v for v in left if repr(v) == label)
             values = {"status": "labelled", "label": winner, "confidence": votes / len(left)}
         conn.execute(label_tasks.update().where(label_tasks.c.id == task_id).values(**values))
-        event_store.record(conn, "label.withdraw", actor=actor, subject=f"task {task_id}",
-                           message=f"{labeller} took back a label", data={"at": time.time()})
+        event_store.record(
+            conn,
+            "label.withdraw",
+            actor=actor,
+            subject=f"task {task_id}",
+            message=f"{labeller} took back a label",
+            data={"at": time.time()},
+        )

@@ -47,8 +47,7 @@ class _Refused(Exception):
         super().__init__(message)
 
 
-def action(role: str, do: Callable[[Any, auth.Principal, dict[str, str]], tuple[str, str]]
-           ) -> Any:
+def action(role: str, do: Callable[[Any, auth.Principal, dict[str, str]], tuple[str, str]]) -> Any:
     """A POST endpoint: ``do(project, who, form)`` returns (page to go to, message)."""
 
     async def endpoint(request: Request) -> Response:
@@ -58,8 +57,9 @@ def action(role: str, do: Callable[[Any, auth.Principal, dict[str, str]], tuple[
             form = await read_form(request)
             if security.needs_csrf(request, state.auth_required):
                 security.check_csrf(request, form.get(security.CSRF_FIELD))
-            who = await run_in_threadpool(security.principal, request, state.project.db,
-                                          state.auth_required)
+            who = await run_in_threadpool(
+                security.principal, request, state.project.db, state.auth_required
+            )
             auth.require(who, role)
             target, message = await run_in_threadpool(do, state.project, who, form)
         except _Refused as exc:
@@ -75,24 +75,29 @@ def _redirect(request: Request, target: str, message: str) -> Response:
     base = request.scope.get("root_path", "").rstrip("/")
     response = RedirectResponse(f"{base}/{target}", status_code=303)
     if message:
-        response.set_cookie(FLASH_COOKIE, quote(message[:300]), httponly=True, samesite="strict",
-                            path=base or "/")
+        response.set_cookie(
+            FLASH_COOKIE, quote(message[:300]), httponly=True, samesite="strict", path=base or "/"
+        )
     return response
 
 
 def _field(form: dict[str, str], key: str, what: str, pattern: re.Pattern[str] = _NAME_RE) -> str:
     value = form.get(key, "").strip()
     if not pattern.fullmatch(value):
-        raise InvalidInput(f"{what} {value[:60]!r} is missing or not allowed",
-                           hint="use letters, digits, '.', '_' or '-'")
+        raise InvalidInput(
+            f"{what} {value[:60]!r} is missing or not allowed",
+            hint="use letters, digits, '.', '_' or '-'",
+        )
     return value
 
 
 def _reason(form: dict[str, str]) -> str:
     reason = " ".join(form.get("reason", "").split())[:500]
     if not reason:
-        raise InvalidInput("a reason is required; it is kept in the audit log",
-                           hint="say why, e.g. 'better recall on recent data'")
+        raise InvalidInput(
+            "a reason is required; it is kept in the audit log",
+            hint="say why, e.g. 'better recall on recent data'",
+        )
     return reason
 
 
@@ -101,8 +106,9 @@ def _promote(project: Any, who: auth.Principal, form: dict[str, str]) -> tuple[s
     version = _field(form, "version", "version", re.compile(r"\d{1,9}"))
     alias = _field(form, "alias", "alias")
     force = form.get("force") == "on"
-    done = project.promote(f"{name}:{version}", alias, force=force, reason=_reason(form),
-                           actor=f"ui:{who.name}")
+    done = project.promote(
+        f"{name}:{version}", alias, force=force, reason=_reason(form), actor=f"ui:{who.name}"
+    )
     return f"models?v={name}:{version}", f"{alias} now points at {name}:{done.version}"
 
 
@@ -115,8 +121,13 @@ def _rollback(project: Any, who: auth.Principal, form: dict[str, str]) -> tuple[
     previous = rollback_targets(project, name).get(alias)
     if previous is None:
         raise NotFound(f"{name}@{alias} has no earlier version to roll back to")
-    done = project.promote(f"{name}:{previous}", alias, force=True,
-                           reason=f"rollback: {reason}", actor=f"ui:{who.name}")
+    done = project.promote(
+        f"{name}:{previous}",
+        alias,
+        force=True,
+        reason=f"rollback: {reason}",
+        actor=f"ui:{who.name}",
+    )
     return f"models?v={name}:{done.version}", f"{alias} rolled back to {name}:{done.version}"
 
 
@@ -161,11 +172,18 @@ async def login(request: Request) -> Response:
     except FullcycleError as exc:
         return error_page(request, exc, None)
     nxt = form.get("next", "")
-    response = _redirect(request, nxt if nxt in {n for n, _ in NAV} else "",
-                         f"signed in as {who.name} ({who.role})")
+    response = _redirect(
+        request, nxt if nxt in {n for n, _ in NAV} else "", f"signed in as {who.name} ({who.role})"
+    )
     base = request.scope.get("root_path", "").rstrip("/")
-    response.set_cookie(security.TOKEN_COOKIE, token, httponly=True, samesite="strict",
-                        path=base or "/", secure=request.url.scheme == "https")
+    response.set_cookie(
+        security.TOKEN_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        path=base or "/",
+        secure=request.url.scheme == "https",
+    )
     return response
 
 

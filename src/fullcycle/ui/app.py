@@ -72,8 +72,9 @@ def routes() -> list[BaseRoute]:
     ]
 
 
-def create_ui(project: Any, *, auth_required: bool, allowed_hosts: Iterable[str] = LOCAL_HOSTS
-              ) -> Any:
+def create_ui(
+    project: Any, *, auth_required: bool, allowed_hosts: Iterable[str] = LOCAL_HOSTS
+) -> Any:
     """The dashboard for ``project``; mount it under ``/ui`` (or serve it with
     :func:`standalone`). With ``auth_required=False`` every request acts as the local admin,
     so bind it to 127.0.0.1 only."""

@@ -52,21 +52,45 @@ def window_label(report: dict[str, Any]) -> str:
     return when(_finite(end) or report.get("created_at"))
 
 
-def metric_over_time(reports: list[dict[str, Any]], metric: str | None,
-                     goal: float | None) -> dict[str, Any] | None:
+def metric_over_time(
+    reports: list[dict[str, Any]], metric: str | None, goal: float | None
+) -> dict[str, Any] | None:
+    """The scope's metric per window (or the first one the reports hold), with the goal."""
+    metric = metric or _first_metric(reports)
     points = [(window_label(r), performance_of(r.get("summary") or {}, metric)) for r in reports]
     points = [(x, y) for x, y in points if y is not None]
     if not points:
         return None
-    data: list[dict[str, Any]] = [{
-        "type": "scatter", "mode": "lines+markers", "name": esc(metric),
-        "x": [x for x, _ in points], "y": [y for _, y in points], "line": {"color": COLORS[0]},
-    }]
+    data: list[dict[str, Any]] = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": esc(metric),
+            "x": [x for x, _ in points],
+            "y": [y for _, y in points],
+            "line": {"color": COLORS[0]},
+        }
+    ]
     if goal is not None:
-        data.append({"type": "scatter", "mode": "lines", "name": "goal",
-                     "x": [points[0][0], points[-1][0]], "y": [goal, goal],
-                     "line": {"dash": "dash", "color": COLORS[2]}})
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": "goal",
+                "x": [points[0][0], points[-1][0]],
+                "y": [goal, goal],
+                "line": {"dash": "dash", "color": COLORS[2]},
+            }
+        )
     return figure(data, f"{metric} in production")
+
+
+def _first_metric(reports: list[dict[str, Any]]) -> str | None:
+    for report in reports:
+        perf = (report.get("summary") or {}).get("performance")
+        if isinstance(perf, dict) and perf:
+            return str(next(iter(perf)))
+    return None
 
 
 def drift_features(summary: dict[str, Any]) -> list[dict[str, Any]]:
@@ -87,13 +111,25 @@ def drift_heatmap(reports: list[dict[str, Any]]) -> dict[str, Any] | None:
         return None
     z = [[s.get(n) for s in scores] for n in names]
     x = [f"#{r['id']} {window_label(r)}" for r in reports]
-    trace = {"type": "heatmap", "z": z, "x": x, "y": [esc(n) for n in names],
-             "zmin": 0, "zmax": 2, "colorscale": [[0, "#f0fdf4"], [0.5, "#fde68a"],
-                                                  [1, "#dc2626"]],
-             "colorbar": {"title": {"text": "score"}}, "hoverongaps": False}
+    trace = {
+        "type": "heatmap",
+        "z": z,
+        "x": x,
+        "y": [esc(n) for n in names],
+        "zmin": 0,
+        "zmax": 2,
+        "colorscale": [[0, "#f0fdf4"], [0.5, "#fde68a"], [1, "#dc2626"]],
+        "colorbar": {"title": {"text": "score"}},
+        "hoverongaps": False,
+    }
     height = max(240, 40 + 26 * len(names))
-    return figure([trace], "Drift score by feature and window (above 1 = drift)", height=height,
-                  xaxis={"type": "category"}, yaxis={"type": "category", "automargin": True})
+    return figure(
+        [trace],
+        "Drift score by feature and window (above 1 = drift)",
+        height=height,
+        xaxis={"type": "category"},
+        yaxis={"type": "category", "automargin": True},
+    )
 
 
 def latency(reports: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -105,9 +141,17 @@ def latency(reports: list[dict[str, Any]]) -> dict[str, Any] | None:
             value = _finite(lat.get(k) if isinstance(lat, dict) else None)
             if value is not None:
                 series[k].append((window_label(report), value))
-    data = [{"type": "scatter", "mode": "lines+markers", "name": k,
-             "x": [x for x, _ in pts], "y": [y for _, y in pts]}
-            for k, pts in series.items() if pts]
+    data = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": k,
+            "x": [x for x, _ in pts],
+            "y": [y for _, y in pts],
+        }
+        for k, pts in series.items()
+        if pts
+    ]
     return figure(data, "Latency percentiles (ms)") if data else None
 
 
@@ -120,8 +164,10 @@ def distributions(summary: dict[str, Any], limit: int = 6) -> list[dict[str, Any
         if not c.get("x"):
             continue
         x = c["x"] if c.get("type") == "numeric" else [esc(v) for v in c["x"]]
-        data = [{"type": "bar", "name": name, "x": x, "y": c.get(name, []), "opacity": 0.6}
-                for name in ("reference", "current")]
+        data = [
+            {"type": "bar", "name": name, "x": x, "y": c.get(name, []), "opacity": 0.6}
+            for name in ("reference", "current")
+        ]
         out.append(figure(data, f"{f['name']} ({f.get('verdict', '')})", barmode="overlay"))
     return out
 
@@ -132,8 +178,15 @@ def profiles(profile: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for name, p in (profile or {}).items():
         if isinstance(p, dict):
-            out.append({"name": name, "kind": p.get("kind", ""), "missing": p.get("missing"),
-                        "stats": _column_stats(p), "chart": _column_chart(name, p)})
+            out.append(
+                {
+                    "name": name,
+                    "kind": p.get("kind", ""),
+                    "missing": p.get("missing"),
+                    "stats": _column_stats(p),
+                    "chart": _column_chart(name, p),
+                }
+            )
     return out
 
 
@@ -152,14 +205,27 @@ def _column_chart(name: str, p: dict[str, Any]) -> dict[str, Any] | None:
     top = p.get("top")
     if isinstance(top, list) and top:
         pairs = [t for t in top if isinstance(t, list | tuple) and len(t) == 2][:10]
-        return figure([{"type": "bar", "x": [esc(v) for v, _ in pairs],
-                        "y": [n for _, n in pairs]}], xaxis={"type": "category"}, **small)
+        return figure(
+            [{"type": "bar", "x": [esc(v) for v, _ in pairs], "y": [n for _, n in pairs]}],
+            xaxis={"type": "category"},
+            **small,
+        )
     quantiles = p.get("quantiles")
     if isinstance(quantiles, dict) and quantiles:
         qs = sorted((float(q), v) for q, v in quantiles.items() if _finite(v) is not None)
-        return figure([{"type": "scatter", "mode": "lines+markers", "x": [v for _, v in qs],
-                        "y": [q for q, _ in qs], "name": "share below"}],
-                      yaxis={"range": [0, 1], "title": {"text": "share below"}}, **small)
+        return figure(
+            [
+                {
+                    "type": "scatter",
+                    "mode": "lines+markers",
+                    "x": [v for _, v in qs],
+                    "y": [q for q, _ in qs],
+                    "name": "share below",
+                }
+            ],
+            yaxis={"range": [0, 1], "title": {"text": "share below"}},
+            **small,
+        )
     return None
 
 
@@ -185,8 +251,11 @@ def lineage(tree: dict[str, Any]) -> dict[str, Any] | None:
     by_depth: dict[int, list[str]] = {}
     for ref, (d, _) in nodes.items():
         by_depth.setdefault(d, []).append(ref)
-    pos = {ref: (depth_max - d, i - (len(refs) - 1) / 2)
-           for d, refs in by_depth.items() for i, ref in enumerate(refs)}
+    pos = {
+        ref: (depth_max - d, i - (len(refs) - 1) / 2)
+        for d, refs in by_depth.items()
+        for i, ref in enumerate(refs)
+    }
     ex: list[float | None] = []
     ey: list[float | None] = []
     for a, b in edges:
@@ -194,16 +263,34 @@ def lineage(tree: dict[str, Any]) -> dict[str, Any] | None:
         ey += [pos[a][1], pos[b][1], None]
     refs = list(nodes)
     data = [
-        {"type": "scatter", "mode": "lines", "x": ex, "y": ey, "hoverinfo": "skip",
-         "line": {"color": "#94a3b8"}},
-        {"type": "scatter", "mode": "markers+text", "x": [pos[r][0] for r in refs],
-         "y": [pos[r][1] for r in refs], "text": [_lineage_label(nodes[r][1]) for r in refs],
-         "textposition": "bottom center", "marker": {"size": 18, "color": COLORS[0]},
-         "hoverinfo": "text"},
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "x": ex,
+            "y": ey,
+            "hoverinfo": "skip",
+            "line": {"color": "#94a3b8"},
+        },
+        {
+            "type": "scatter",
+            "mode": "markers+text",
+            "x": [pos[r][0] for r in refs],
+            "y": [pos[r][1] for r in refs],
+            "text": [_lineage_label(nodes[r][1]) for r in refs],
+            "textposition": "bottom center",
+            "marker": {"size": 18, "color": COLORS[0]},
+            "hoverinfo": "text",
+        },
     ]
     hidden = {"visible": False, "range": [-0.6, depth_max + 0.6]}
-    return figure(data, "Lineage (parents on the left)", showlegend=False, height=260,
-                  xaxis=hidden, yaxis={"visible": False})
+    return figure(
+        data,
+        "Lineage (parents on the left)",
+        showlegend=False,
+        height=260,
+        xaxis=hidden,
+        yaxis={"visible": False},
+    )
 
 
 def _lineage_label(text: str) -> str:
@@ -220,9 +307,16 @@ def run_curves(project: Any, runs: list[Any], keys: list[str]) -> list[dict[str,
         for i, run in enumerate(runs):
             points = project.metric_history(run.id, key)[-MAX_CURVE_POINTS:]
             if len(points) > 1:
-                data.append({"type": "scatter", "mode": "lines", "name": esc(run.name),
-                             "x": [p.step for p in points], "y": [p.value for p in points],
-                             "line": {"color": COLORS[i % len(COLORS)]}})
+                data.append(
+                    {
+                        "type": "scatter",
+                        "mode": "lines",
+                        "name": esc(run.name),
+                        "x": [p.step for p in points],
+                        "y": [p.value for p in points],
+                        "line": {"color": COLORS[i % len(COLORS)]},
+                    }
+                )
         if data:
             out.append(figure(data, key, xaxis={"title": {"text": "step"}}))
     return out
@@ -235,9 +329,24 @@ def slices(items: list[dict[str, Any]], goal: float | None) -> dict[str, Any] | 
         return None
     labels = [esc(f"{s.get('feature')}={s.get('value')}") for s in rows]
     colors = [COLORS[4] if s.get("below_goal") else COLORS[0] for s in rows]
-    data: list[dict[str, Any]] = [{"type": "bar", "x": labels, "y": [s["metric"] for s in rows],
-                                   "marker": {"color": colors}, "name": "slice"}]
+    data: list[dict[str, Any]] = [
+        {
+            "type": "bar",
+            "x": labels,
+            "y": [s["metric"] for s in rows],
+            "marker": {"color": colors},
+            "name": "slice",
+        }
+    ]
     if goal is not None:
-        data.append({"type": "scatter", "mode": "lines", "name": "goal", "x": [labels[0],
-                     labels[-1]], "y": [goal, goal], "line": {"dash": "dash"}})
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": "goal",
+                "x": [labels[0], labels[-1]],
+                "y": [goal, goal],
+                "line": {"dash": "dash"},
+            }
+        )
     return figure(data, "Metric by slice (red: below the goal)", xaxis={"type": "category"})

@@ -101,16 +101,22 @@ def csrf_token(request: Request) -> str:
 def set_csrf_cookie(request: Request, response: Any) -> None:
     new = request.state.__dict__.get("new_csrf")
     if new:
-        response.set_cookie(CSRF_COOKIE, new, httponly=True, samesite="strict",
-                            path=request.scope.get("root_path") or "/")
+        response.set_cookie(
+            CSRF_COOKIE,
+            new,
+            httponly=True,
+            samesite="strict",
+            path=request.scope.get("root_path") or "/",
+        )
 
 
 def check_csrf(request: Request, sent: str | None) -> None:
     """Forbidden unless ``sent`` equals the cookie and any Origin is this host."""
     cookie = request.cookies.get(CSRF_COOKIE, "")
     if not cookie or not sent or not hmac.compare_digest(cookie.encode(), sent.encode()):
-        raise Forbidden("the form's CSRF token is missing or stale",
-                        hint="reload the page and submit again")
+        raise Forbidden(
+            "the form's CSRF token is missing or stale", hint="reload the page and submit again"
+        )
     origin = request.headers.get("origin")
     if origin and origin != "null":
         if urlsplit(origin).netloc.lower() != request.headers.get("host", "").lower():

@@ -114,8 +114,11 @@ def data_page(project: Any, ref: str | None) -> dict[str, Any]:
         return {"pending": Pending("the data stage", "fullcycle data add FILE --name NAME")}
     versions = listing()
     if not versions:
-        return {"pending": Pending("no dataset version yet",
-                                   "fullcycle data add FILE --name NAME --infer-contract")}
+        return {
+            "pending": Pending(
+                "no dataset version yet", "fullcycle data add FILE --name NAME --infer-contract"
+            )
+        }
     chosen = next((v for v in versions if v.ref == ref), None) if ref else None
     chosen = chosen or max(versions, key=lambda v: v.created_at)
     contract = facade(project, "contract")
@@ -152,7 +155,7 @@ def runs_page(project: Any, sort: str, desc: bool, chosen: list[str]) -> dict[st
     metric_keys = sorted({k for r in runs for k in r.latest_metrics})
     key = sort if sort in SORT_KEYS or sort in metric_keys else "started"
     runs.sort(key=lambda r: _sort_value(r, key), reverse=desc)
-    picked = [r for r in runs if r.id in chosen][:6]
+    picked = [project.run(r.id) for r in runs if r.id in chosen][:6]
     return {
         "runs": runs,
         "metric_keys": metric_keys[:8],

@@ -106,8 +106,14 @@ def _split_chart(current: dict[str, Any] | None) -> dict[str, Any] | None:
     if current.get("canary") is not None and share:
         labels.append(f"canary v{current['canary']}")
         values.append(share)
-    trace = {"type": "pie", "labels": labels, "values": values, "hole": 0.55,
-             "marker": {"colors": list(charts.COLORS[: len(values)])}, "sort": False}
+    trace = {
+        "type": "pie",
+        "labels": labels,
+        "values": values,
+        "hole": 0.55,
+        "marker": {"colors": list(charts.COLORS[: len(values)])},
+        "sort": False,
+    }
     return charts.figure([trace], "Traffic split", height=260)
 
 
@@ -120,9 +126,13 @@ def _canary(rollout: Any) -> dict[str, Any]:
     for key, limit in criteria.items() if isinstance(criteria, dict) else []:
         seen = observed.get(key) if isinstance(observed, dict) else None
         rows.append({"name": key, "limit": limit, "seen": seen})
-    return {"rollout": rollout, "criteria": rows, "samples": data.get("samples"),
-            "min_samples": data.get("min_samples"),
-            "shadow_disagreement": data.get("shadow_disagreement")}
+    return {
+        "rollout": rollout,
+        "criteria": rows,
+        "samples": data.get("samples"),
+        "min_samples": data.get("min_samples"),
+        "shadow_disagreement": data.get("shadow_disagreement"),
+    }
 
 
 def monitoring_page(project: Any, report_id: int | None) -> dict[str, Any]:
@@ -155,11 +165,18 @@ def labelling_page(project: Any, task_id: int | None, after: int) -> dict[str, A
         task = dashboard.next_task(project.db, after=after)
     total = sum(progress.values())
     done = total - progress.get("queued", 0)
-    page = {"progress": progress, "total": total, "done": done, "task": task,
-            "classes": _classes(project, task), "suggestion": _suggestion(task)}
+    page = {
+        "progress": progress,
+        "total": total,
+        "done": done,
+        "task": task,
+        "classes": _classes(project, task),
+        "suggestion": _suggestion(task),
+    }
     if total == 0:
-        page["pending"] = Pending("no rows queued for labelling",
-                                  "fullcycle label queue --budget 100")
+        page["pending"] = Pending(
+            "no rows queued for labelling", "fullcycle label queue --budget 100"
+        )
     return page
 
 
