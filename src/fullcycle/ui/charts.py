@@ -311,7 +311,7 @@ def run_curves(project: Any, runs: list[Any], keys: list[str]) -> list[dict[str,
                     {
                         "type": "scatter",
                         "mode": "lines",
-                        "name": esc(run.name),
+                        "name": esc(f"{run.name} {run.id[:6]}"),
                         "x": [p.step for p in points],
                         "y": [p.value for p in points],
                         "line": {"color": COLORS[i % len(COLORS)]},
