@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -113,7 +114,7 @@ def add_monitoring(project: Project) -> None:
                 "verdict": "drift" if i == 3 else "ok",
                 "summary": {
                     "drift": {"features": features},
-                    "performance": {"accuracy": 0.9 - i / 50},
+                    "performance": {"accuracy": 0.9 - i / 50, "f1_macro": 0.82 - i / 40},
                     "latency": {"p50": 3.0 + i, "p95": 9.0 + i, "p99": 15.0 + i},
                 },
             }
@@ -154,3 +155,78 @@ def populate(project: Project) -> dict[str, Any]:
     add_monitoring(project)
     add_rollout(project)
     return {"run_ids": run_ids}
+
+
+def stages_landed(*modules: str) -> bool:
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) is not None for m in modules)
+
+
+FULL_STAGES = ("fullcycle.scope", "fullcycle.data.labeling", "fullcycle.registry")
+
+
+def full_project(folder: Path) -> Project:
+    """A project built through the stages: scope, data, two trained and promoted versions,
+    a labelling queue, a canary deployment, and the monitoring and loop records above."""
+    import numpy as np
+    import pandas as pd
+
+    project = Project.init(folder, "churn")
+    scope = project.settings.scope_path
+    text = scope.read_text("utf-8").replace("strategy: stratified", "strategy: random")
+    scope.write_text(text, "utf-8")
+    project.reload_scope()
+    rng = np.random.default_rng(0)
+    n = 400
+    frame = pd.DataFrame(
+        {
+            "amount": rng.normal(size=n),
+            "visits": rng.integers(0, 10, n),
+            "city": rng.choice(["paris", "rome", "oslo", HOSTILE], n),
+        }
+    )
+    signal = frame["amount"] + (frame["city"] == "paris") + rng.normal(size=n) * 0.7
+    frame["label"] = np.where(signal > 0.4, "yes", "no")
+    version = project.add_data(frame, "customers", infer_contract=True)
+    for params in ({"max_iter": 60}, {"max_iter": 120, "learning_rate": 0.05}):
+        project.train(version.ref, params=params)
+        model = project.register(description=f"trained with {params} {HOSTILE}")
+        project.promote(model.ref, "production", force=True, reason="walkthrough")
+    candidates = frame.drop(columns=["label"]).head(60).copy()
+    candidates["request_id"] = [f"req-{i}" for i in range(len(candidates))]
+    candidates["prediction"] = "yes"
+    candidates["proba_yes"] = np.linspace(0.35, 0.65, len(candidates))
+    candidates["proba_no"] = 1 - candidates["proba_yes"]
+    project.label_queue(candidates, budget=12, seed=0)
+    first = [t["id"] for t in _queued(project)[:4]]
+    labels = folder / "labels.jsonl"
+    labels.write_text("".join(f'{{"task_id": {t}, "label": "yes"}}\n' for t in first), "utf-8")
+    project.label_import(labels, labeller="ana")
+    project.label_merge(version.ref)
+    if stages_landed("fullcycle.store.deployments"):
+        from fullcycle.store import deployments
+
+        deployments.set(project.db, "churn", production=1, actor="test", reason="first deploy")
+        deployments.set(
+            project.db,
+            "churn",
+            production=1,
+            canary=2,
+            canary_share=0.1,
+            actor="loop",
+            reason="canary for churn:2",
+        )
+    populate(project)
+    return project
+
+
+def _queued(project: Project) -> list[dict[str, Any]]:
+    from fullcycle.store import dashboard
+
+    out = []
+    after = 0
+    while (task := dashboard.next_task(project.db, after=after)) and task["id"] > after:
+        out.append(task)
+        after = task["id"]
+    return out

@@ -206,27 +206,48 @@ def _column_chart(name: str, p: dict[str, Any]) -> dict[str, Any] | None:
     if isinstance(top, list) and top:
         pairs = [t for t in top if isinstance(t, list | tuple) and len(t) == 2][:10]
         return figure(
-            [{"type": "bar", "x": [esc(v) for v, _ in pairs], "y": [n for _, n in pairs]}],
+            [
+                {
+                    "type": "bar",
+                    "x": [esc(v) for v, _ in pairs],
+                    "y": [n for _, n in pairs],
+                    "marker": {"color": COLORS[0]},
+                }
+            ],
             xaxis={"type": "category"},
             **small,
         )
     quantiles = p.get("quantiles")
     if isinstance(quantiles, dict) and quantiles:
-        qs = sorted((float(q), v) for q, v in quantiles.items() if _finite(v) is not None)
-        return figure(
-            [
-                {
-                    "type": "scatter",
-                    "mode": "lines+markers",
-                    "x": [v for _, v in qs],
-                    "y": [q for q, _ in qs],
-                    "name": "share below",
-                }
-            ],
-            yaxis={"range": [0, 1], "title": {"text": "share below"}},
-            **small,
-        )
+        return _quantile_histogram(p, quantiles, small)
     return None
+
+
+def _quantile_histogram(
+    p: dict[str, Any], quantiles: dict[str, Any], small: dict[str, Any]
+) -> dict[str, Any] | None:
+    """A histogram with one bar between neighbouring quantiles: the share of rows in the bar
+    over its width, so the area is the share (the profile keeps quantiles, not counts)."""
+    points = [(0.0, _finite(p.get("min")))]
+    points += sorted((float(q), _finite(v)) for q, v in quantiles.items())
+    points.append((1.0, _finite(p.get("max"))))
+    known = [(q, v) for q, v in points if v is not None]
+    bars = [
+        (a_v, b_v - a_v, (b_q - a_q) / (b_v - a_v))
+        for (a_q, a_v), (b_q, b_v) in zip(known, known[1:], strict=False)
+        if b_v > a_v
+    ]
+    if not bars:
+        return None
+    trace = {
+        "type": "bar",
+        "x": [left + width / 2 for left, width, _ in bars],
+        "width": [width for _, width, _ in bars],
+        "y": [density for _, _, density in bars],
+        "marker": {"color": COLORS[0], "line": {"color": "#fff", "width": 1}},
+        "hovertemplate": "%{x:.3g}: density %{y:.3g}<extra></extra>",
+    }
+    return figure([trace], yaxis={"title": {"text": "density"}}, **small)
 
 
 def lineage(tree: dict[str, Any]) -> dict[str, Any] | None:
@@ -287,7 +308,7 @@ def lineage(tree: dict[str, Any]) -> dict[str, Any] | None:
         data,
         "Lineage (parents on the left)",
         showlegend=False,
-        height=260,
+        height=200,
         xaxis=hidden,
         yaxis={"visible": False},
     )

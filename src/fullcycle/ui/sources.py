@@ -128,7 +128,9 @@ def data_page(project: Any, ref: str | None) -> dict[str, Any]:
         "chosen": chosen,
         "contract": _contract_rows(contract() if contract else None),
         "profile": charts.profiles(chosen.profile),
-        "lineage_chart": charts.lineage(lineage(chosen.ref)) if lineage else None,
+        "lineage_chart": charts.lineage(lineage(chosen.ref))
+        if lineage and chosen.parents
+        else None,
     }
 
 

@@ -52,7 +52,8 @@ def _eval_charts(ev: dict[str, Any] | None, goal: float | None) -> list[dict[str
         layout.setdefault("height", 300)
         layout.setdefault("margin", {"t": 40, "b": 44, "l": 52, "r": 12})
         _escape_categories(fig)
-    sliced = charts.slices(ev.get("slices") or [], goal)
+    titles = " ".join(str(f.get("layout", {}).get("title", "")) for f in figures)
+    sliced = None if "slice" in titles else charts.slices(ev.get("slices") or [], goal)
     return figures + ([sliced] if sliced else [])
 
 
