@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from browser import CHROMIUM, Console, chromium, serving
-from uikit import PAGES, populate
+from uikit import FULL_STAGES, PAGES, full_project, populate, stages_landed
 
 from fullcycle.project import Project
 from fullcycle.ui.app import standalone
@@ -83,12 +83,74 @@ def test_sign_in_with_a_token_then_browse(bare_project: Project, browser: Any) -
         assert console.errors == []
 
 
-@pytest.mark.parametrize("width", [1280])
-def test_screenshots_of_the_main_pages(bare_project: Project, browser: Any, width: int) -> None:
+full_cycle = pytest.mark.skipif(
+    not stages_landed(*FULL_STAGES), reason="needs the scope, data and registry stages"
+)
+
+
+@full_cycle
+def test_a_label_typed_on_the_keyboard_lands_in_the_store_and_u_undoes_it(
+    tmp_path: Path, browser: Any
+) -> None:
+    from fullcycle.store import labels
+
+    project = full_project(tmp_path / "churn")
+    with serving(dashboard(project)) as url:
+        page, console = open_page(browser)
+        page.goto(f"{url}/ui/labelling")
+        task = int(page.get_attribute("#task", "data-task") or 0)
+        classes = page.locator("#label-form button").all_text_contents()
+        assert [c.split()[-1] for c in classes] == ["no", "yes"]
+        page.keyboard.press("1")
+        page.wait_for_url("**/labelling?after=*")
+        assert labels.tasks(project.db, ids=[task])[0].label == "no"
+        assert int(page.get_attribute("#task", "data-task") or 0) != task
+        page.keyboard.press("s")  # skip the next one
+        page.wait_for_load_state("load")
+        page.goto(f"{url}/ui/labelling?last={task}")
+        page.keyboard.press("u")
+        page.wait_for_url(f"**/labelling?task={task}")
+        assert labels.tasks(project.db, ids=[task])[0].status == "queued"
+        assert console.errors == []
+
+
+@full_cycle
+def test_promote_and_roll_back_through_the_page_move_the_alias(
+    tmp_path: Path, browser: Any
+) -> None:
+    project = full_project(tmp_path / "churn")
+
+    def production() -> int:
+        return next(a.version for a in project.aliases("churn") if a.alias == "production")
+
+    with serving(dashboard(project)) as url:
+        page, console = open_page(browser)
+        page.goto(f"{url}/ui/models?v=churn:2")
+        page.click("text=Roll back production")
+        page.fill(".rollback-form input[name=reason]", "errors went up")
+        page.click(".rollback-form button")
+        page.wait_for_url("**/models?v=churn:1")
+        assert production() == 1
+        assert "production rolled back to churn:1" in page.inner_text(".flash")
+        page.goto(f"{url}/ui/models?v=churn:2")
+        page.click("summary:has-text('Promote')")
+        page.fill("#promote-form input[name=reason]", "fixed upstream")
+        page.check("#promote-form input[name=force]")
+        page.click("#promote-form button")
+        page.wait_for_url("**/models?v=churn:2")
+        assert production() == 2
+        assert console.errors == []
+
+
+def test_screenshots_of_the_main_pages(tmp_path: Path, bare_project: Project, browser: Any) -> None:
     """Saved to docs/screenshots for the README; look at them after a change to the pages."""
-    populate(bare_project)
+    if stages_landed(*FULL_STAGES):
+        project = full_project(tmp_path / "churn")
+    else:
+        project = bare_project
+        populate(project)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with serving(dashboard(bare_project)) as url:
+    with serving(dashboard(project)) as url:
         page, console = open_page(browser)
         for path in PAGES:
             page.goto(f"{url}/ui{path}")
