@@ -185,7 +185,10 @@ def test_a_read_token_sees_pages_but_cannot_promote_label_or_undo(
         )
         assert res.status_code == 403, path
         assert "role read" in res.text
-    assert len(bare_project.events(limit=1000)) == before
+    denied = bare_project.events(kind="auth.denied", limit=100)
+    assert sorted(e.subject for e in denied) == sorted(MUTATIONS)
+    assert {e.actor for e in denied} == {"ui:viewer"}
+    assert len(bare_project.events(limit=1000)) == before + len(MUTATIONS)
 
 
 def test_signing_in_with_a_pasted_token_sets_an_httponly_cookie(

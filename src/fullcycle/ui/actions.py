@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from fullcycle import auth
-from fullcycle.errors import FullcycleError, InvalidInput, NotFound, Unauthorized
+from fullcycle.errors import Forbidden, FullcycleError, InvalidInput, NotFound, Unauthorized
 from fullcycle.ui import security
 from fullcycle.ui.pages import FLASH_COOKIE, NAV, error_page, render
 
@@ -60,7 +60,7 @@ def action(role: str, do: Callable[[Any, auth.Principal, dict[str, str]], tuple[
             who = await run_in_threadpool(
                 security.principal, request, state.project.db, state.auth_required
             )
-            auth.require(who, role)
+            await run_in_threadpool(_require, state.project, who, role, request.url.path)
             target, message = await run_in_threadpool(do, state.project, who, form)
         except _Refused as exc:
             return PlainTextResponse(str(exc), exc.status)
@@ -69,6 +69,21 @@ def action(role: str, do: Callable[[Any, auth.Principal, dict[str, str]], tuple[
         return _redirect(request, target, message)
 
     return endpoint
+
+
+def _require(project: Any, who: auth.Principal, role: str, path: str) -> None:
+    """Refuse a token without ``role``, and keep the refusal in the audit log."""
+    try:
+        auth.require(who, role)
+    except Forbidden as exc:
+        project.record(
+            "auth.denied",
+            subject=path[:200],
+            actor=f"ui:{who.name}",
+            message=exc.message,
+            data={"role": who.role, "needs": role},
+        )
+        raise
 
 
 def _redirect(request: Request, target: str, message: str) -> Response:
