@@ -137,9 +137,17 @@ class Project:
         from fullcycle.train.tracking import Run
 
         return Run(
-            self.db, self.artifacts, name=name, project_dir=self.settings.project_dir,
-            params=params, seed=seed, dataset=dataset, parent_id=parent_id, tags=tags,
-            flush_every=flush_every, flush_interval_s=flush_interval_s,
+            self.db,
+            self.artifacts,
+            name=name,
+            project_dir=self.settings.project_dir,
+            params=params,
+            seed=seed,
+            dataset=dataset,
+            parent_id=parent_id,
+            tags=tags,
+            flush_every=flush_every,
+            flush_interval_s=flush_interval_s,
         )
 
     def runs(self, *, limit: int = 50, status: str | None = None) -> list[RunInfo]:
@@ -152,15 +160,28 @@ class Project:
         return run_store.metric_history(self.db, run_id, key)
 
     # -- audit ---------------------------------------------------------------------------------
-    def record(self, kind: str, *, subject: str = "", message: str = "", actor: str = "cli",
-               data: dict[str, Any] | None = None) -> int:
+    def record(
+        self,
+        kind: str,
+        *,
+        subject: str = "",
+        message: str = "",
+        actor: str = "cli",
+        data: dict[str, Any] | None = None,
+    ) -> int:
         with self.db.write() as conn:
             return event_store.record(
                 conn, kind, actor=actor, subject=subject, message=message, data=data
             )
 
-    def events(self, *, kind: str | None = None, subject: str | None = None,
-               since: float | None = None, limit: int = 100) -> list[Event]:
+    def events(
+        self,
+        *,
+        kind: str | None = None,
+        subject: str | None = None,
+        since: float | None = None,
+        limit: int = 100,
+    ) -> list[Event]:
         return event_store.listing(self.db, kind=kind, subject=subject, since=since, limit=limit)
 
     # -- tokens --------------------------------------------------------------------------------

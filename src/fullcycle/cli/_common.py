@@ -16,7 +16,11 @@ ProjectOption = typer.Option(
 
 
 def console() -> Console:
-    return Console(highlight=False, soft_wrap=True)
+    """A console that does not fold tables to 80 columns when printing to a pipe or file."""
+    import sys
+
+    width = None if sys.stdout.isatty() else 160
+    return Console(highlight=False, soft_wrap=True, width=width)
 
 
 def open_project(path: Path | None) -> Any:
