@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
-from uikit import PAGES, UIClient, populate
+from uikit import PAGES, UIClient, add_monitoring, populate
 
 from fullcycle.project import Project
 
@@ -123,3 +124,18 @@ def test_plotly_is_served_from_the_installed_package(
     assert res.status_code == 200 and "javascript" in res.headers["content-type"]
     assert len(res.content) > 1_000_000
     assert b"plotly" in res.content[:2000].lower()
+
+
+def test_overview_shows_the_scope_and_the_live_metric_against_the_goal(
+    tmp_path: Path, client_for: Callable[..., UIClient]
+) -> None:
+    project = Project.init(tmp_path / "churn", "churn")
+    client = client_for(project)
+    text = client.get("/").text
+    scope = project.scope
+    assert f"<h1>{scope.name}</h1>" in text and scope.metric.name in text
+    assert "no labelled production window" in text
+    add_monitoring(project)
+    text = client.get("/").text
+    assert 'data-figure="fig-live"' in text
+    assert '<p class="big bad">0.745' in text  # below the goal of the scope template

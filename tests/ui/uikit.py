@@ -70,7 +70,8 @@ def add_runs(project: Project) -> list[str]:
 
 def add_monitoring(project: Project) -> None:
     """Reports and an alert as the monitoring stage stores them (written here until it lands)."""
-    from fullcycle.store.tables import alerts, monitor_reports
+    from fullcycle.store import alerts as alert_store
+    from fullcycle.store.tables import monitor_reports
 
     now = time.time()
     rows: list[dict[str, Any]] = []
@@ -121,11 +122,8 @@ def add_monitoring(project: Project) -> None:
         )
     with project.db.write() as conn:
         conn.execute(monitor_reports.insert(), rows)
-        conn.execute(
-            alerts.insert().values(
-                key=f"drift:{HOSTILE}", opened_at=now - 60, last_seen=now, count=2, data={}
-            )
-        )
+    alert_store.raise_or_touch(project.db, f"drift:{HOSTILE}", "drift in a feature", {})
+    alert_store.raise_or_touch(project.db, f"drift:{HOSTILE}", "drift in a feature", {})
 
 
 def add_rollout(project: Project) -> None:

@@ -15,14 +15,7 @@ import sqlalchemy as sa
 from fullcycle.errors import NotFound
 from fullcycle.store import events as event_store
 from fullcycle.store.db import Database
-from fullcycle.store.tables import (
-    alerts,
-    deployments,
-    label_tasks,
-    labels,
-    monitor_reports,
-    rollouts,
-)
+from fullcycle.store.tables import deployments, label_tasks, labels, monitor_reports
 
 
 def monitor_reports_of(
@@ -36,26 +29,9 @@ def monitor_reports_of(
         return [dict(r._mapping) for r in conn.execute(query)]
 
 
-def open_alerts(db: Database, limit: int = 50) -> list[dict[str, Any]]:
-    query = (
-        sa.select(alerts)
-        .where(alerts.c.closed_at.is_(None))
-        .order_by(alerts.c.last_seen.desc())
-        .limit(limit)
-    )
-    with db.read() as conn:
-        return [dict(r._mapping) for r in conn.execute(query)]
-
-
 def deployment_history(db: Database, limit: int = 20) -> list[dict[str, Any]]:
     """Every model's deployment revisions, newest first."""
     query = sa.select(deployments).order_by(deployments.c.revision.desc()).limit(limit)
-    with db.read() as conn:
-        return [dict(r._mapping) for r in conn.execute(query)]
-
-
-def rollouts_of(db: Database, limit: int = 20) -> list[dict[str, Any]]:
-    query = sa.select(rollouts).order_by(rollouts.c.id.desc()).limit(limit)
     with db.read() as conn:
         return [dict(r._mapping) for r in conn.execute(query)]
 

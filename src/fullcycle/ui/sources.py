@@ -79,7 +79,7 @@ def _plain(section: Any) -> dict[str, Any]:
 
 
 def overview(project: Any) -> dict[str, Any]:
-    from fullcycle.store import counts, dashboard
+    from fullcycle.store import alerts, counts, dashboard
 
     db = project.db
     scope = scope_info(project)
@@ -91,7 +91,7 @@ def overview(project: Any) -> dict[str, Any]:
     return {
         "scope": scope,
         "counts": counts.all_counts(db),
-        "alerts": dashboard.open_alerts(db),
+        "alerts": alerts.open_alerts(db)[-20:],
         "deployment": deployment[0] if deployment else None,
         "decisions": project.events(kind="loop.", limit=10),
         "latest_events": project.events(limit=8),
