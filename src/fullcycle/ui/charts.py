@@ -196,7 +196,11 @@ def _column_stats(p: dict[str, Any]) -> dict[str, Any]:
 
 
 def _column_chart(name: str, p: dict[str, Any]) -> dict[str, Any] | None:
-    small = {"height": 160, "margin": {"t": 8, "b": 30, "l": 40, "r": 8}, "showlegend": False}
+    small: dict[str, Any] = {
+        "height": 160,
+        "margin": {"t": 8, "b": 30, "l": 40, "r": 8},
+        "showlegend": False,
+    }
     hist = p.get("histogram")
     if isinstance(hist, dict) and hist.get("counts"):
         edges = hist.get("edges") or []
@@ -283,7 +287,7 @@ def lineage(tree: dict[str, Any]) -> dict[str, Any] | None:
         ex += [pos[a][0], pos[b][0], None]
         ey += [pos[a][1], pos[b][1], None]
     refs = list(nodes)
-    data = [
+    data: list[dict[str, Any]] = [
         {
             "type": "scatter",
             "mode": "lines",
