@@ -125,3 +125,21 @@ def test_a_label_given_in_the_page_lands_in_the_queue_and_undo_takes_it_back(
     assert res.status_code == 303
     assert labels.tasks(project.db, ids=[task])[0].status == "queued"
     assert labels.existing_labels(project.db, [task]) == {}
+
+
+@pytest.mark.skipif(not stages_landed("fullcycle.store.deployments"), reason="needs serving")
+def test_the_deployment_rolls_back_one_step_from_its_page(
+    project: Project, client_for: Callable[..., UIClient]
+) -> None:
+    from fullcycle.store import deployments
+
+    client = client_for(project)
+    token = csrf_of(client)
+    assert deployments.current(project.db, "churn").canary == 2
+    assert "Roll back the deployment" in client.get("/deployment").text
+    res = client.post(
+        "/deployment/rollback", data={"csrf": token, "name": "churn", "reason": "errors"}
+    )
+    assert res.status_code == 303
+    now = deployments.current(project.db, "churn")
+    assert now.canary is None and now.production == 1 and now.actor == "ui:local"

@@ -12,7 +12,13 @@ from fullcycle import auth
 from fullcycle.project import Project
 from fullcycle.ui.app import routes
 
-MUTATIONS = ("/models/promote", "/models/rollback", "/labelling/label", "/labelling/undo")
+MUTATIONS = (
+    "/models/promote",
+    "/models/rollback",
+    "/deployment/rollback",
+    "/labelling/label",
+    "/labelling/undo",
+)
 
 
 def test_security_headers_on_every_page(

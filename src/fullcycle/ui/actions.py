@@ -146,6 +146,22 @@ def _rollback(project: Any, who: auth.Principal, form: dict[str, str]) -> tuple[
     return f"models?v={name}:{done.version}", f"{alias} rolled back to {name}:{done.version}"
 
 
+def _deployment_rollback(
+    project: Any, who: auth.Principal, form: dict[str, str]
+) -> tuple[str, str]:
+    from fullcycle.ui.sources import module
+
+    deployments = module("fullcycle.store.deployments")
+    if deployments is None:
+        raise NotFound("deployments are not available yet", hint="run fullcycle serve first")
+    name = _field(form, "name", "model name")
+    state = deployments.rollback(
+        project.db, name, actor=f"ui:{who.name}", reason=f"rollback: {_reason(form)}"
+    )
+    canary = f", canary v{state.canary}" if state.canary else ""
+    return "deployment", f"{name} rolled back: production v{state.production}{canary}"
+
+
 def _label(project: Any, who: auth.Principal, form: dict[str, str]) -> tuple[str, str]:
     task_id = int(_field(form, "task_id", "task", re.compile(r"\d{1,12}")))
     label = form.get("label", "")
@@ -168,6 +184,7 @@ def _undo(project: Any, who: auth.Principal, form: dict[str, str]) -> tuple[str,
 
 promote = action("admin", _promote)
 rollback = action("admin", _rollback)
+deployment_rollback = action("admin", _deployment_rollback)
 label = action("write", _label)
 undo = action("write", _undo)
 

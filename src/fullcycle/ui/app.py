@@ -65,6 +65,7 @@ def routes() -> list[BaseRoute]:
         Route("/logout", actions.logout, methods=["POST"]),
         Route("/models/promote", actions.promote, methods=["POST"]),
         Route("/models/rollback", actions.rollback, methods=["POST"]),
+        Route("/deployment/rollback", actions.deployment_rollback, methods=["POST"]),
         Route("/labelling/label", actions.label, methods=["POST"]),
         Route("/labelling/undo", actions.undo, methods=["POST"]),
         Route("/static/plotly.min.js", plotly_js),

@@ -89,7 +89,10 @@ def deployment_page(project: Any) -> dict[str, Any]:
     if not history and not rolls:
         return {"pending": Pending("no deployment yet", "fullcycle serve (or fullcycle deploy)")}
     current = history[0] if history else None
+    same_model = [d for d in history if current and d["name"] == current["name"]]
     return {
+        "can_roll_back": len(same_model) > 1 and module("fullcycle.store.deployments") is not None,
+        "previous": same_model[1] if len(same_model) > 1 else None,
         "current": current,
         "history": history,
         "rollouts": rolls,
