@@ -12,6 +12,7 @@ from browser import CHROMIUM, Console, chromium, serving
 from uikit import FULL_STAGES, PAGES, full_project, populate, stages_landed
 
 from fullcycle.project import Project
+from fullcycle.settings import Settings
 from fullcycle.ui.app import standalone
 
 pytestmark = [
@@ -144,12 +145,13 @@ def test_promote_and_roll_back_through_the_page_move_the_alias(
         assert console.errors == []
 
 
-def test_screenshots_of_the_main_pages(tmp_path: Path, bare_project: Project, browser: Any) -> None:
+def test_screenshots_of_the_main_pages(tmp_path: Path, browser: Any) -> None:
     """Saved to docs/screenshots for the README; look at them after a change to the pages."""
     if stages_landed(*FULL_STAGES):
         project, folder = full_project(tmp_path / "churn"), SCREENSHOTS
     else:  # a partial project would make poor README pictures: keep them out of docs/
-        project, folder = bare_project, tmp_path / "screenshots"
+        project = Project(Settings.from_env({}, project_dir=tmp_path))
+        folder = tmp_path / "screenshots"
         populate(project)
     folder.mkdir(parents=True, exist_ok=True)
     with serving(dashboard(project)) as url:
