@@ -15,7 +15,7 @@ from fullcycle.cli._errors import run_guarded
 
 
 def build_app() -> typer.Typer:
-    from fullcycle.cli import core, runs
+    from fullcycle.cli import core, drift, runs
 
     app = typer.Typer(
         name="fullcycle",
@@ -26,6 +26,7 @@ def build_app() -> typer.Typer:
     )
     core.register(app)
     runs.register(app)
+    drift.register(app)
     return app
 
 
