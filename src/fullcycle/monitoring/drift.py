@@ -153,11 +153,11 @@ def bin_counts(values: ArrayLike, edges: ArrayLike) -> tuple[Floats, Floats]:
 
 
 def regroup(counts: ArrayLike, groups: NDArray[np.intp], n_groups: int) -> Floats:
-    """Sum counts of fine bins into coarser bins (``groups[i]`` is fine bin i's coarse bin)."""
+    """Sum counts of fine bins into coarser bins; ``groups`` (fine bin -> coarse bin) is sorted."""
     c = np.asarray(counts, dtype=np.float64)
-    onehot = np.zeros((c.shape[-1], n_groups))
-    onehot[np.arange(c.shape[-1]), groups] = 1.0
-    return c @ onehot
+    cum = np.concatenate([np.zeros(c.shape[:-1] + (1,)), np.cumsum(c, axis=-1)], axis=-1)
+    bounds = np.searchsorted(groups, np.arange(n_groups + 1), side="left")
+    return np.diff(cum[..., bounds], axis=-1)
 
 
 def coarse_groups(fine_edges: ArrayLike, coarse_edges: ArrayLike) -> NDArray[np.intp]:

@@ -234,7 +234,7 @@ def categorical_rows(summary: Summary, series: pd.Series, limit: int, eps: float
     import pandas as pd
 
     values = series.astype("string").to_numpy(dtype=object, na_value=None)
-    codes = pd.Categorical(values, categories=summary.categories).codes
+    codes = pd.Index(summary.categories).get_indexer(values)
     present = np.flatnonzero(pd.notna(values))
     unseen = present[codes[present] < 0]
     seen = present[codes[present] >= 0]
