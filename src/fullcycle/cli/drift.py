@@ -15,7 +15,13 @@ if TYPE_CHECKING:
 
     from fullcycle.monitoring.report import DriftReport
 
-READERS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+READERS = {
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+}
 TABLE_STATS = {
     "psi": "psi",
     "ks": "ks",
@@ -31,8 +37,12 @@ def register(app: typer.Typer) -> None:
 
 
 def drift_command(
-    reference: Annotated[str, typer.Argument(help="Reference data: a .csv, .parquet or .jsonl file.")],
-    current: Annotated[str, typer.Argument(help="Data to compare: a .csv, .parquet or .jsonl file.")],
+    reference: Annotated[
+        str, typer.Argument(help="Reference data: a .csv, .parquet or .jsonl file.")
+    ],
+    current: Annotated[
+        str, typer.Argument(help="Data to compare: a .csv, .parquet or .jsonl file.")
+    ],
     html: Annotated[
         Path | None, typer.Option("--html", help="Also write a self-contained HTML report here.")
     ] = None,

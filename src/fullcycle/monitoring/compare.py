@@ -98,7 +98,10 @@ def compare(
     names = _columns(reference, kinds)
     series = _series(reference, current, names, predictions, confidence)
     seeds = np.random.SeedSequence(int(pol["seed"])).spawn(max(len(series), 1))
-    jobs = [(name, s, np.random.default_rng(seed)) for (name, s), seed in zip(series.items(), seeds)]
+    rngs = [np.random.default_rng(seed) for seed in seeds]
+    jobs = [
+        (name, s, rng) for (name, s), rng in zip(series.items(), rngs[: len(series)], strict=True)
+    ]
     n_tests = max(len(jobs), 1)
     workers = int(pol["workers"]) or min(os.cpu_count() or 1, 8)
 
@@ -134,9 +137,7 @@ def _columns(reference: Reference, kinds: Mapping[str, str] | None) -> list[str]
         elif kind != ref.kind and not (kind in NUMBER_KINDS and ref.kind in NUMBER_KINDS):
             problems.append(f"column {name!r} is {kind!r} here but {ref.kind!r} in the reference")
     if problems:
-        raise InvalidInput(
-            "; ".join(problems), hint="rebuild the reference or fix the kinds map"
-        )
+        raise InvalidInput("; ".join(problems), hint="rebuild the reference or fix the kinds map")
     return list(kinds)
 
 
@@ -173,7 +174,9 @@ def _feature(
 ) -> FeatureDrift:
     obs = features.observe(ref, series, pol, rng)
     floors = {s: float(pol[s]) for s in obs.stats}
-    null_score = np.max([np.broadcast_to(obs.null[s], (pol["bootstrap"],)) / floors[s] for s in floors], axis=0)
+    null_score = np.max(
+        [np.broadcast_to(obs.null[s], (pol["bootstrap"],)) / floors[s] for s in floors], axis=0
+    )
     scale = max(1.0, drift.lognormal_quantile(null_score, 1 - pol["alpha"] / n_tests))
     thresholds = {s: floors[s] * scale for s in floors}
     ratios = {s: obs.stats[s] / thresholds[s] for s in floors}

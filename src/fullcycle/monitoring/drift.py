@@ -136,13 +136,17 @@ def _rel_entr(x: Floats, y: Floats) -> Floats:
 # ---------------------------------------------------------------- sketches
 
 
-def bin_counts(values: ArrayLike, edges: ArrayLike) -> tuple[Floats, Floats]:
+def bin_counts(
+    values: ArrayLike, edges: ArrayLike, *, presorted: bool = False
+) -> tuple[Floats, Floats]:
     """Counts and sums of finite ``values`` in the bins of ``edges`` (``len(edges) + 1`` bins).
 
     Adding the results of two partitions gives the result of their union (sums up to
     floating-point rounding). Non-finite values must be removed by the caller.
     """
-    xs = np.sort(np.asarray(values, dtype=np.float64))
+    xs = np.asarray(values, dtype=np.float64)
+    if not presorted:
+        xs = np.sort(xs)
     e = np.asarray(edges, dtype=np.float64)
     upto = np.searchsorted(xs, e, side="right")
     cum = np.concatenate([[0.0], np.cumsum(xs)])
@@ -207,9 +211,9 @@ def wasserstein_from_sketch(
     sample distance unless the CDFs cross inside a bin.
     """
     e = np.asarray(edges, dtype=np.float64)
-    return np.abs(_cdf_integrals(e, ref_counts, ref_sums) - _cdf_integrals(e, cur_counts, cur_sums)).sum(
-        axis=-1
-    )
+    return np.abs(
+        _cdf_integrals(e, ref_counts, ref_sums) - _cdf_integrals(e, cur_counts, cur_sums)
+    ).sum(axis=-1)
 
 
 def _cdf_integrals(e: Floats, counts: ArrayLike, sums: ArrayLike) -> Floats:
@@ -248,7 +252,9 @@ def good_turing_unseen(counts: ArrayLike) -> float:
     return float(np.count_nonzero(c == 1) / total) if total > 0 else 0.0
 
 
-def missing_change(ref_missing: float, ref_total: float, cur_missing: float, cur_total: float) -> float:
+def missing_change(
+    ref_missing: float, ref_total: float, cur_missing: float, cur_total: float
+) -> float:
     """Change in the share of missing values, current minus reference (in [-1, 1])."""
     ref = ref_missing / ref_total if ref_total > 0 else 0.0
     cur = cur_missing / cur_total if cur_total > 0 else 0.0

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 #: The reference is treated as exact (not resampled) when it is this many times the window.
 EXACT_REFERENCE_RATIO = 50
+#: Above this effective window size the no-drift counts are drawn from a Gaussian.
+GAUSSIAN_FROM = 20_000
 CHART_BINS = 40
 CHART_CATEGORIES = 20
 
@@ -81,12 +83,25 @@ def _resample_share(n_ref: int, n_cur: int, p: float, b: int, rng: np.random.Gen
 def _draw(
     p: np.ndarray, n_ref: int, n_cur: int, b: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Simulated (reference, window) counts under no drift; the reference exact if it is big."""
+    """Simulated (reference, window) counts under no drift.
+
+    Two samples of sizes ``n`` and ``m`` from one distribution differ like one sample of the
+    effective size ``n*m/(n+m)`` differs from the distribution itself (the variances of the
+    shares add), so one draw of that size is compared with the exact shares. Draws are
+    multinomial up to ``GAUSSIAN_FROM`` values; above, where thresholds sit at the policy's
+    floors anyway, a Gaussian with the multinomial's covariance (clipped at 0) is far faster.
+    """
     p = p / p.sum()
-    cur = rng.multinomial(max(n_cur, 1), p, size=b).astype(np.float64)
-    if n_ref >= EXACT_REFERENCE_RATIO * max(n_cur, 1):
-        return (p * n_ref)[None, :], cur
-    return rng.multinomial(n_ref, p, size=b).astype(np.float64), cur
+    n_cur = max(n_cur, 1)
+    n_eff = n_cur if n_ref >= EXACT_REFERENCE_RATIO * n_cur else n_ref * n_cur // (n_ref + n_cur)
+    n_eff = max(n_eff, 1)
+    if n_eff <= GAUSSIAN_FROM:
+        cur = rng.multinomial(n_eff, p, size=b).astype(np.float64)
+    else:
+        x = np.sqrt(p) * rng.standard_normal((b, p.size))
+        x -= p * x.sum(axis=1, keepdims=True)
+        cur = np.maximum(n_eff * p + np.sqrt(n_eff) * x, 0.0)
+    return (p * n_ref)[None, :], cur
 
 
 # ---------------------------------------------------------------- numbers
@@ -105,7 +120,8 @@ def _numeric(
     if values.size == 0 or edges.size == 0:
         return Observation(stats={}, null={}, valid=int(values.size))
     rc, rs = np.asarray(summary.counts), np.asarray(summary.sums)
-    cc, cs = drift.bin_counts(values, edges)
+    values = np.sort(values)
+    cc, cs = drift.bin_counts(values, edges, presorted=True)
     groups = drift.coarse_groups(edges, summary.coarse_edges)
     ng = len(summary.coarse_edges) + 1
     eps, scale = float(policy["eps"]), spread(summary)
@@ -132,22 +148,23 @@ def _numeric(
     return Observation(observed, null, int(values.size), info, chart)
 
 
-def _numeric_chart(summary: Summary, values: np.ndarray) -> dict[str, Any]:
+def _numeric_chart(summary: Summary, xs: np.ndarray) -> dict[str, Any]:
+    """Reference and window shares on one uniform grid (``xs`` is the sorted window)."""
     edges = np.asarray(summary.edges)
-    lo = min(edges[0], float(np.quantile(values, 0.001)))
-    hi = max(edges[-1], float(np.quantile(values, 0.999)))
+    lo = min(edges[0], xs[int(0.001 * (xs.size - 1))])
+    hi = max(edges[-1], xs[int(0.999 * (xs.size - 1))])
     if hi <= lo:
         hi = lo + 1.0
     grid = np.linspace(lo, hi, CHART_BINS + 1)
     rc = np.asarray(summary.counts)
     ref_cdf = np.interp(grid, edges, np.cumsum(rc)[:-1] / rc.sum(), left=0.0, right=1.0)
-    cur = np.histogram(np.clip(values, lo, hi), bins=grid)[0] / values.size
-    centers = (grid[:-1] + grid[1:]) / 2
+    cur_cdf = np.searchsorted(xs, grid, side="right") / xs.size
+    cur_cdf[0], cur_cdf[-1] = 0.0, 1.0  # the outer bars hold the clipped tails
     return {
         "type": "numeric",
-        "x": centers.tolist(),
+        "x": ((grid[:-1] + grid[1:]) / 2).tolist(),
         "reference": np.diff(ref_cdf).tolist(),
-        "current": cur.tolist(),
+        "current": np.diff(cur_cdf).tolist(),
     }
 
 
@@ -163,11 +180,16 @@ def numeric_rows(summary: Summary, series: pd.Series, limit: int, eps: float) ->
     ref = drift.shares(drift.regroup(summary.counts, groups, coarse.size + 1))
     cur = np.bincount(bins, minlength=coarse.size + 1) / finite.size
     ratio = np.maximum(cur, eps) / np.maximum(ref, eps)
-    over = ratio[bins]
-    keep = over > 1.0
-    dist = np.abs(values[finite] - summary.mean)
-    order = np.lexsort((-dist[keep], -over[keep]))
-    return finite[keep][order][:limit]
+    picked: list[np.ndarray] = []
+    for b in np.argsort(-ratio, kind="stable"):
+        if ratio[b] <= 1.0 or sum(p.size for p in picked) >= limit:
+            break
+        rows = finite[bins == b]
+        dist = np.abs(values[rows] - summary.mean)
+        take = min(limit, rows.size)
+        top = np.argpartition(-dist, take - 1)[:take]
+        picked.append(rows[top[np.argsort(-dist[top], kind="stable")]])
+    return np.concatenate(picked)[:limit] if picked else np.zeros(0, dtype=np.intp)
 
 
 # ---------------------------------------------------------------- categories and text
@@ -233,17 +255,18 @@ def categorical_rows(summary: Summary, series: pd.Series, limit: int, eps: float
     """Positions of rows with unseen categories first, then the most over-represented ones."""
     import pandas as pd
 
-    values = series.astype("string").to_numpy(dtype=object, na_value=None)
-    codes = pd.Index(summary.categories).get_indexer(values)
-    present = np.flatnonzero(pd.notna(values))
-    unseen = present[codes[present] < 0]
-    seen = present[codes[present] >= 0]
+    local, uniques = pd.factorize(series, use_na_sentinel=True)
+    names = pd.Index(uniques).map(str)
+    lookup = np.append(pd.Index(summary.categories).get_indexer(names), -2)
+    codes = lookup[local]  # -1 unseen, -2 missing (factorize's sentinel -1 picks the -2)
+    unseen = np.flatnonzero(codes == -1)
+    seen = np.flatnonzero(codes >= 0)
     ref = np.maximum(drift.shares(summary.counts), eps)
-    cur = np.bincount(codes[seen], minlength=len(summary.categories)) / max(present.size, 1)
+    cur = np.bincount(codes[seen], minlength=len(summary.categories)) / max(int(local.size), 1)
     ratio = np.maximum(cur, eps) / ref
     over = seen[ratio[codes[seen]] > 1.0]
-    over = over[np.argsort(-ratio[codes[over]], kind="stable")]
-    return np.concatenate([unseen, over])[:limit]
+    over = over[np.argsort(-ratio[codes[over]], kind="stable")[:limit]]
+    return np.concatenate([unseen[:limit], over])[:limit]
 
 
 def _text(
