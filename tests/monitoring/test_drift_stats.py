@@ -39,6 +39,15 @@ def test_ks_asymptotic_pvalue_matches_scipy_asymp():
     assert ours.pvalue == pytest.approx(theirs.pvalue, abs=1e-9)
 
 
+def test_ks_limit_pvalue_is_close_for_big_samples():
+    rng = np.random.default_rng(9)
+    x, y = rng.normal(size=40000), rng.normal(0.02, 1, size=30000)
+    d = drift.ks_statistic(x, y)
+    assert drift.ks_pvalue_limit(d, x.size, y.size) == pytest.approx(
+        stats.ks_2samp(x, y).pvalue, abs=2e-3
+    )
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_wasserstein_matches_scipy(seed):
     rng = np.random.default_rng(seed)

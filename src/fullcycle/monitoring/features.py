@@ -138,7 +138,7 @@ def _numeric(
     r_sim, c_sim = _draw(rc, int(rc.sum()), values.size, int(policy["bootstrap"]), rng)
     null = stats(r_sim, c_sim, r_sim * means, c_sim * means)
     info = {
-        "ks_pvalue": drift.ks_pvalue(observed["ks"], int(rc.sum()), values.size),
+        "ks_pvalue": drift.ks_pvalue_limit(observed["ks"], int(rc.sum()), values.size),
         "mean": float(values.mean()),
         "mean_reference": summary.mean,
         "std": float(values.std()),

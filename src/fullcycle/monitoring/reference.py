@@ -199,8 +199,10 @@ def numeric_array(series: pd.Series, kind: str) -> np.ndarray:
 def numeric_values(series: pd.Series, kind: str) -> tuple[np.ndarray, int, int]:
     """Finite values as float64, the missing count and the non-finite (+-inf) count."""
     values = numeric_array(series, kind)
-    nan = np.isnan(values)
     finite = np.isfinite(values)
+    if finite.all():
+        return values, 0, 0
+    nan = np.isnan(values)
     return values[finite], int(nan.sum()), int((~finite & ~nan).sum())
 
 
