@@ -157,15 +157,54 @@ def bin_counts(
     floating-point rounding). Non-finite values must be removed by the caller.
     """
     xs = np.asarray(values, dtype=np.float64)
-    if not presorted:
-        xs = np.sort(xs)
     e = np.asarray(edges, dtype=np.float64)
+    if not presorted:
+        idx = bin_index(xs, e)
+        counts = np.bincount(idx, minlength=e.size + 1).astype(np.float64)
+        return counts, np.bincount(idx, weights=xs, minlength=e.size + 1)
     upto = np.searchsorted(xs, e, side="right")
     cum = np.concatenate([[0.0], np.cumsum(xs)])
     bounds = np.concatenate([[0], upto, [xs.size]])
     counts = np.diff(bounds).astype(np.float64)
     sums = np.diff(cum[bounds])
     return counts, sums
+
+
+def bin_index(values: ArrayLike, edges: ArrayLike, *, passes: int = 4) -> NDArray[np.intp]:
+    """``np.searchsorted(edges, values, side="left")`` for finite values, several times faster.
+
+    A uniform grid of ``16 * len(edges)`` cells over the edges' range maps each value to the
+    first edge of its cell; the few edges inside the cell (at most ``passes``) are compared
+    directly. Edges outside a value's cell are on the known side of it, because the value ->
+    cell map is monotone even in floating point, so the result is exact. Values in cells
+    holding more edges fall back to ``np.searchsorted``.
+    """
+    x = np.asarray(values, dtype=np.float64)
+    e = np.asarray(edges, dtype=np.float64)
+    if e.size < 8 or x.size < 64 * e.size or not e[-1] > e[0]:
+        return np.searchsorted(e, x, side="left")
+    n_cells = 16 * e.size
+    scale = n_cells / (e[-1] - e[0])
+    edge_cells = np.clip((e - e[0]) * scale, 0, n_cells - 1).astype(np.intp)
+    first = np.searchsorted(edge_cells, np.arange(n_cells), side="left")
+    per_cell = np.diff(np.append(first, e.size))
+    crowded = per_cell > passes
+    if per_cell[crowded].sum() > e.size // 4:  # heavy tails: most edges in a few cells
+        return np.searchsorted(e, x, side="left")
+    passes = int(min(passes, per_cell.max()))
+    pos = x - e[0]
+    pos *= scale
+    np.clip(pos, 0, n_cells - 1, out=pos)
+    cell = pos.astype(np.intp)
+    start = first[cell]
+    idx = start.copy()
+    padded = np.append(e, np.full(passes, np.inf))
+    for t in range(passes):
+        idx += padded[start + t] < x
+    if crowded.any():
+        slow = np.flatnonzero(crowded[cell])
+        idx[slow] = np.searchsorted(e, x[slow], side="left")
+    return idx
 
 
 def regroup(counts: ArrayLike, groups: NDArray[np.intp], n_groups: int) -> Floats:
