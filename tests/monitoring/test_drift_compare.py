@@ -241,3 +241,13 @@ def test_datetime_columns_are_compared_as_time():
     assert drift_frames(ref, ref.sample(frac=1.0, random_state=1)).verdict == "no drift"
     moved = drift_frames(ref, later).feature("when")
     assert moved.kind == "datetime" and moved.drifted
+
+
+def test_dataset_verdict_follows_the_drift_share_policy():
+    rng = np.random.default_rng(13)
+    ref = pd.DataFrame({"a": rng.normal(size=3000), "b": rng.normal(size=3000)})
+    cur = pd.DataFrame({"a": rng.normal(size=3000) + 1, "b": rng.normal(size=3000)})
+    assert drift_frames(ref, cur).verdict == "drift: 1 of 2 features"
+    lenient = drift_frames(ref, cur, policy={"dataset_drift_share": 0.6})
+    assert lenient.verdict == "no drift" and not lenient.drifted
+    assert lenient.drifted_features == ["a"]

@@ -334,7 +334,7 @@ def lognormal_quantile(samples: ArrayLike, q: float) -> float:
     """Upper ``q`` quantile of a log-normal fitted to positive ``samples`` (tail extrapolation).
 
     Used to read a far quantile (``1 - alpha / n_features``) from a few hundred bootstrap
-    draws; never below the largest draw's 99th percentile.
+    draws; never below the draws' own 99th percentile.
     """
     from statistics import NormalDist
 
