@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +60,3 @@ class _Client:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-async def _unused() -> AsyncIterator[None]:  # pragma: no cover
-    yield

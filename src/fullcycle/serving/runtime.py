@@ -109,6 +109,8 @@ class Runtime:
         self._nudge: asyncio.Event | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._watcher: asyncio.Task[None] | None = None
+        self._retiring: set[asyncio.Task[Any]] = set()
+        self._retired: list[Served] = []
         self._recent: dict[str, None] = {}  # ids this process answered lately, for feedback
 
     @property
@@ -126,11 +128,13 @@ class Runtime:
             self._watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watcher
+        for task in list(self._retiring):
+            task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self.active is not None:
-            for served in self.active.served().values():
-                await served.batcher.close()
+        left = list(self.active.served().values()) if self.active else []
+        for served in left + self._retired:
+            await served.batcher.close()
 
     async def _watch(self) -> None:
         assert self._nudge is not None
@@ -190,7 +194,10 @@ class Runtime:
         self.active, self._refused = new, None
         retired = [s for v, s in have.items() if v not in new.served()]
         if retired:
-            self._spawn(self._retire(retired))
+            self._retired.extend(retired)
+            task = loop.create_task(self._retire(retired))
+            self._retiring.add(task)
+            task.add_done_callback(self._retiring.discard)
         await loop.run_in_executor(None, self._audit, "serving.swapped", state, "")
         return SwapReport(state.revision, True, None, sorted(state.versions()))
 
@@ -205,6 +212,7 @@ class Runtime:
     async def _retire(self, retired: list[Served]) -> None:
         await asyncio.sleep(RETIRE_AFTER_S)  # requests that read the old reference finish
         for served in retired:
+            self._retired.remove(served)
             await served.batcher.close()
 
     def _audit(self, kind: str, state: DeploymentState, message: str) -> None:
