@@ -19,7 +19,8 @@ def create() -> FastAPI:
     async def predict(request: Request) -> Response:
         records = orjson.loads(await request.body())["records"]
         preds = model.predict(pd.DataFrame(records))
-        return Response(orjson.dumps({"predictions": preds.tolist()}),
-                        media_type="application/json")
+        return Response(
+            orjson.dumps({"predictions": preds.tolist()}), media_type="application/json"
+        )
 
     return app

@@ -7,6 +7,7 @@ signature and reference rows).
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import joblib
@@ -28,14 +29,18 @@ class BenchSource:
 
     def load(self, name: str, version: int) -> LoadedModel:
         est = joblib.load(self.path)
-        return LoadedModel(name=name, version=version, estimator=est,
-                           validate=signature_validator(self.spec["signature"]),
-                           classes=[c.item() if hasattr(c, "item") else c for c in est.classes_],
-                           signature=self.spec["signature"],
-                           reference_rows=self.spec["reference_rows"])
+        return LoadedModel(
+            name=name,
+            version=version,
+            estimator=est,
+            validate=signature_validator(self.spec["signature"]),
+            classes=[c.item() if hasattr(c, "item") else c for c in est.classes_],
+            signature=self.spec["signature"],
+            reference_rows=self.spec["reference_rows"],
+        )
 
 
 def make_source(settings: Settings) -> BenchSource:
     db = Database.open(settings.resolved_database_url())
-    spec = orjson.loads(open(os.environ["FULLCYCLE_BENCH_SPEC"], "rb").read())
+    spec = orjson.loads(Path(os.environ["FULLCYCLE_BENCH_SPEC"]).read_bytes())
     return BenchSource(db, spec["name"], os.environ["FULLCYCLE_BENCH_MODEL"], spec)

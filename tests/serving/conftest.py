@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from serving_fixtures import MODEL, FixtureSource  # noqa: E402
 
 from fullcycle.serving.app import create_app  # noqa: E402
-from fullcycle.serving.logbook import LogConfig, Logbook  # noqa: E402
+from fullcycle.serving.logbook import Logbook, LogConfig  # noqa: E402
 from fullcycle.serving.runtime import Runtime  # noqa: E402
 from fullcycle.store import deployments  # noqa: E402
 from fullcycle.store.db import Database  # noqa: E402
@@ -32,8 +32,12 @@ def make_client(tmp_path: Path, db: Database) -> Callable[..., Any]:
         if production is not None:
             deployments.set(db, MODEL, production=production, actor="test", **deploy)
         source = FixtureSource(db)
-        logbook = Logbook(db, tmp_path / "logs", model=MODEL,
-                          config=LogConfig(durability=durability, fsync_interval_s=0.01))
+        logbook = Logbook(
+            db,
+            tmp_path / "logs",
+            model=MODEL,
+            config=LogConfig(durability=durability, fsync_interval_s=0.01),
+        )
         runtime = Runtime(source, logbook, db=db, poll_s=0.05)
         app = create_app(runtime)
         return _Client(app, runtime)
@@ -48,8 +52,9 @@ class _Client:
     async def __aenter__(self) -> httpx.AsyncClient:
         self._lifespan = self.app.router.lifespan_context(self.app)
         await self._lifespan.__aenter__()
-        self._client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app),
-                                         base_url="http://test")
+        self._client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app), base_url="http://test"
+        )
         return self._client
 
     async def __aexit__(self, *exc: Any) -> None:

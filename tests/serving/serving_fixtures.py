@@ -70,11 +70,18 @@ class FixtureSource:
         self.loads.append(version)
         if version >= 200 and version < 300:
             raise OSError(f"artifact of {name}:{version} is corrupt")
-        est: Any = (Raising() if 100 <= version < 200 else NaNModel() if version >= 300
-                    else train(version))
-        return LoadedModel(name=name, version=version, estimator=est,
-                           validate=signature_validator(SIGNATURE), classes=["no", "yes"],
-                           signature=SIGNATURE, reference_rows=rows(8, seed=99))
+        est: Any = (
+            Raising() if 100 <= version < 200 else NaNModel() if version >= 300 else train(version)
+        )
+        return LoadedModel(
+            name=name,
+            version=version,
+            estimator=est,
+            validate=signature_validator(SIGNATURE),
+            classes=["no", "yes"],
+            signature=SIGNATURE,
+            reference_rows=rows(8, seed=99),
+        )
 
 
 def make_source(settings: Settings) -> FixtureSource:

@@ -28,25 +28,27 @@ def metric(text: str, name: str, **labels: str) -> float:
 
 async def test_concurrent_single_rows_are_batched_into_one_model_call(make_client):
     async with make_client() as client:
-        answers = await asyncio.gather(*[
-            client.post("/predict", json={"records": rows(1, seed=i)}) for i in range(64)])
+        answers = await asyncio.gather(
+            *[client.post("/predict", json={"records": rows(1, seed=i)}) for i in range(64)]
+        )
         text = (await client.get("/metrics")).text
     assert {a.status_code for a in answers} == {200}
     calls = metric(text, "fullcycle_batch_size_count", version="1")
     total = metric(text, "fullcycle_batch_size_sum", version="1")
     assert total >= 64 and calls < total  # on average more than one row per model call
     assert metric(text, "fullcycle_logs_dropped") == 0
-    assert metric(text, "fullcycle_requests_total", route="/predict", version="1",
-                  status="200") == 64
+    assert (
+        metric(text, "fullcycle_requests_total", route="/predict", version="1", status="200") == 64
+    )
 
 
 async def test_each_caller_gets_its_own_rows_back(make_client):
     recs = [rows(1, seed=i)[0] for i in range(30)]
     async with make_client() as client:
-        alone = [(await client.post("/predict", json={"records": [r]})).json()
-                 for r in recs[:5]]
-        together = await asyncio.gather(*[client.post("/predict", json={"records": [r]})
-                                          for r in recs])
+        alone = [(await client.post("/predict", json={"records": [r]})).json() for r in recs[:5]]
+        together = await asyncio.gather(
+            *[client.post("/predict", json={"records": [r]}) for r in recs]
+        )
     for a, t in zip(alone, together[:5], strict=False):
         assert a["probabilities"] == t.json()["probabilities"]
 
@@ -54,10 +56,22 @@ async def test_each_caller_gets_its_own_rows_back(make_client):
 async def test_canary_split_is_stable_by_request_id(make_client):
     async with make_client(production=1, canary=2, canary_share=0.3) as client:
         ids = [f"req-{i}" for i in range(200)]
-        first = [(await client.post("/predict", json={"records": rows(1)},
-                                    headers={"X-Request-ID": i})).json()["version"] for i in ids]
-        again = [(await client.post("/predict", json={"records": rows(1)},
-                                    headers={"X-Request-ID": i})).json()["version"] for i in ids]
+        first = [
+            (
+                await client.post(
+                    "/predict", json={"records": rows(1)}, headers={"X-Request-ID": i}
+                )
+            ).json()["version"]
+            for i in ids
+        ]
+        again = [
+            (
+                await client.post(
+                    "/predict", json={"records": rows(1)}, headers={"X-Request-ID": i}
+                )
+            ).json()["version"]
+            for i in ids
+        ]
     assert first == again
     assert first == [2 if canary_bucket(i) < 0.3 else 1 for i in ids]
     assert 30 <= first.count(2) <= 90
@@ -65,8 +79,9 @@ async def test_canary_split_is_stable_by_request_id(make_client):
 
 async def test_shadow_predictions_are_logged_never_returned(make_client, db):
     async with make_client(production=1, shadow=3) as client:
-        answers = [await client.post("/predict", json={"records": rows(2, seed=i)})
-                   for i in range(20)]
+        answers = [
+            await client.post("/predict", json={"records": rows(2, seed=i)}) for i in range(20)
+        ]
         await asyncio.sleep(0.2)
     assert {a.json()["version"] for a in answers} == {1}
     assert {a.headers["x-model-version"] for a in answers} == {"1"}
@@ -77,8 +92,7 @@ async def test_shadow_predictions_are_logged_never_returned(make_client, db):
 
 
 @pytest.mark.parametrize("bad", [100, 200, 300])
-async def test_swap_to_a_failing_version_is_refused_and_the_old_keeps_serving(
-        make_client, db, bad):
+async def test_swap_to_a_failing_version_is_refused_and_the_old_keeps_serving(make_client, db, bad):
     async with make_client() as client:
         deployments.set(db, MODEL, production=bad, actor="test", reason="try a bad one")
         r = await client.post("/admin/reload")
@@ -108,8 +122,10 @@ async def test_feedback_joins_known_ids_and_reports_orphans(make_client, db):
     async with make_client() as client:
         rid = (await client.post("/predict", json={"records": rows(1)})).json()["request_id"]
         one = await client.post("/feedback", json={"request_id": rid, "label": "yes"})
-        many = await client.post("/feedback", json=[{"request_id": rid, "label": "no"},
-                                                    {"request_id": "never-seen", "label": 1}])
+        many = await client.post(
+            "/feedback",
+            json=[{"request_id": rid, "label": "no"}, {"request_id": "never-seen", "label": 1}],
+        )
         bad = await client.post("/feedback", json=[{"label": "no"}])
     assert one.status_code == 200 and one.json()["orphans"] == []
     assert many.json() == {**many.json(), "stored": 2, "orphans": ["never-seen"]}
@@ -123,8 +139,9 @@ async def test_every_request_is_logged_rejected_ones_marked(make_client, db):
     async with make_client() as client:
         ok = await client.post("/predict", json={"records": rows(3)})
         bad = await client.post("/predict", json={"records": [{"f0": "x"}]})
-        broken = await client.post("/predict", content=b"{",
-                                   headers={"content-type": "application/json"})
+        broken = await client.post(
+            "/predict", content=b"{", headers={"content-type": "application/json"}
+        )
     log = read_log(db)
     by_id = {rid: g for rid, g in log.groupby("request_id")}
     assert list(by_id[ok.json()["request_id"]].status) == [200] * 3

@@ -23,9 +23,12 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     settings = Settings.from_env()
     options = ServeOptions(
-        source_factory=args.source, model=args.model,
-        durability=args.durability or settings.durability, max_batch=args.max_batch,
-        max_wait_ms=args.max_wait_ms, poll_s=args.poll_s,
+        source_factory=args.source,
+        model=args.model,
+        durability=args.durability or settings.durability,
+        max_batch=args.max_batch,
+        max_wait_ms=args.max_wait_ms,
+        poll_s=args.poll_s,
     )
     run(options, host=args.host, port=args.port, workers=args.workers, settings=settings)
 

@@ -78,8 +78,11 @@ async def read_json(request: Request, limit: int) -> Any:
     media, _, params = ctype.partition(";")
     charset = params.strip().lower()
     if media.strip().lower() != "application/json" or charset not in ("", "charset=utf-8"):
-        raise HTTPFault(415, f"content type {ctype[:80]!r} is not accepted; send "
-                             "'Content-Type: application/json' (UTF-8)")
+        raise HTTPFault(
+            415,
+            f"content type {ctype[:80]!r} is not accepted; send "
+            "'Content-Type: application/json' (UTF-8)",
+        )
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
         raise HTTPFault(413, f"the body is larger than the limit of {limit} bytes")
@@ -100,20 +103,31 @@ def _error_body(exc: BaseException, rid: str) -> dict[str, Any]:
         if isinstance(exc, E.ContractViolation):
             body["violations"] = [
                 {"row": v.row, "field": v.field, "problem": v.problem}
-                for v in exc.violations[:MAX_VIOLATIONS]]
+                for v in exc.violations[:MAX_VIOLATIONS]
+            ]
             body["n_violations"] = len(exc.violations)
         return body
-    return {"error": "internal error; the server keeps serving", "kind": "internal",
-            "request_id": rid}
+    return {
+        "error": "internal error; the server keeps serving",
+        "kind": "internal",
+        "request_id": rid,
+    }
 
 
-def create_app(runtime: Runtime, *, body_limit: int = BODY_LIMIT,
-               admin_check: Callable[[Request], Awaitable[None]] | None = None,
-               close_logbook: bool = True) -> FastAPI:
+def create_app(
+    runtime: Runtime,
+    *,
+    body_limit: int = BODY_LIMIT,
+    admin_check: Callable[[Request], Awaitable[None]] | None = None,
+    close_logbook: bool = True,
+) -> FastAPI:
     """Assemble the app around a runtime (which owns the models and the prediction log)."""
     logbook: Logbook = runtime.logbook
-    metrics = Metrics(log_depth=logbook.depth, logs_dropped=lambda: logbook.dropped,
-                      log_written=lambda: logbook.written)
+    metrics = Metrics(
+        log_depth=logbook.depth,
+        logs_dropped=lambda: logbook.dropped,
+        log_written=lambda: logbook.written,
+    )
     runtime.on_batch = metrics.observe_batch
 
     @asynccontextmanager
@@ -126,16 +140,20 @@ def create_app(runtime: Runtime, *, body_limit: int = BODY_LIMIT,
         if close_logbook:
             logbook.close()
 
-    app = FastAPI(title="fullcycle inference server", lifespan=lifespan, docs_url=None,
-                  redoc_url=None)
+    app = FastAPI(
+        title="fullcycle inference server", lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     app.state.runtime, app.state.metrics = runtime, metrics
 
     async def admin(request: Request) -> None:  # the one hook where the token check goes
         if admin_check is not None:
             await admin_check(request)
 
-    async def serve(request: Request, route: str,
-                    handler: Callable[[str, float], Awaitable[tuple[int, Any, Any]]]) -> Response:
+    async def serve(
+        request: Request,
+        route: str,
+        handler: Callable[[str, float], Awaitable[tuple[int, Any, Any]]],
+    ) -> Response:
         started = time.perf_counter()
         given = request.headers.get("x-request-id")
         rid = given if given and _RID.fullmatch(given) else new_request_id()
@@ -146,8 +164,11 @@ def create_app(runtime: Runtime, *, body_limit: int = BODY_LIMIT,
         except Exception as exc:
             status = status_of(exc)
             body = _error_body(exc, rid)
-            metrics.errors.labels(type(exc).__name__ if status < 500 or isinstance(
-                exc, E.FullcycleError) else "internal").inc()
+            metrics.errors.labels(
+                type(exc).__name__
+                if status < 500 or isinstance(exc, E.FullcycleError)
+                else "internal"
+            ).inc()
             if route in ("/predict", "/v2/infer") and status != 422:
                 await _log_refusal(rid, status, str(body["error"]), started)
         metrics.observe(route, version, status, time.perf_counter() - started)
@@ -161,16 +182,20 @@ def create_app(runtime: Runtime, *, body_limit: int = BODY_LIMIT,
 
     async def predict_records(records: Any, rid: str, started: float) -> Prediction:
         if not isinstance(records, list) or not records:
-            raise E.ContractViolation("the request has no rows", [payload.Violation(
-                None, None, "empty batch; send one or more rows")])
+            raise E.ContractViolation(
+                "the request has no rows",
+                [payload.Violation(None, None, "empty batch; send one or more rows")],
+            )
         if len(records) > payload.MAX_ROWS:
             raise HTTPFault(413, f"{len(records)} rows is more than {payload.MAX_ROWS} per request")
         pred = await runtime.predict(records, rid, started)
         if pred.outcome.violations:
             raise E.ContractViolation(
                 f"the request breaks the contract of model {pred.model}:{pred.version} "
-                f"({len(pred.outcome.violations)} problem(s))", pred.outcome.violations,
-                hint="fix the rows and fields listed in 'violations'")
+                f"({len(pred.outcome.violations)} problem(s))",
+                pred.outcome.violations,
+                hint="fix the rows and fields listed in 'violations'",
+            )
         return pred
 
     @app.post("/predict", openapi_extra=_PREDICT_DOC)
@@ -180,15 +205,21 @@ def create_app(runtime: Runtime, *, body_limit: int = BODY_LIMIT,
             try:
                 records = payload.records_from_predict(data)
             except E.InvalidInput as exc:
-                raise E.ContractViolation(str(exc), [payload.Violation(None, None, exc.message)])
+                raise E.ContractViolation(
+                    str(exc), [payload.Violation(None, None, exc.message)]
+                ) from None
             pred = await predict_records(records, rid, started)
-            out: dict[str, Any] = {"request_id": rid, "model": pred.model,
-                                   "version": pred.version, "predictions":
-                                   pred.outcome.predictions}
+            out: dict[str, Any] = {
+                "request_id": rid,
+                "model": pred.model,
+                "version": pred.version,
+                "predictions": pred.outcome.predictions,
+            }
             if pred.outcome.proba is not None:
                 out["probabilities"] = pred.outcome.proba
                 out["classes"] = _classes(runtime, pred)
             return 200, out, pred.version
+
         return await serve(request, "/predict", run)
 
     @app.post("/v2/models/{name}/infer", openapi_extra=_INFER_DOC)
@@ -199,19 +230,26 @@ def create_app(runtime: Runtime, *, body_limit: int = BODY_LIMIT,
             try:
                 records, given_id = payload.records_from_v2(data)
             except E.InvalidInput as exc:
-                raise E.ContractViolation(str(exc), [payload.Violation(None, None, exc.message)])
+                raise E.ContractViolation(
+                    str(exc), [payload.Violation(None, None, exc.message)]
+                ) from None
             pred = await predict_records(records, rid, started)
             return 200, _v2_outputs(runtime, pred, given_id or rid), pred.version
+
         return await serve(request, "/v2/infer", run)
 
     @app.post("/feedback")
     async def feedback(request: Request) -> Response:
         async def run(rid: str, started: float) -> tuple[int, Any, Any]:
             data = await read_json(request, body_limit)
-            items = logs.check_feedback(data.get("items", data) if isinstance(data, dict)
-                                        and "request_id" not in data else data)
+            items = logs.check_feedback(
+                data.get("items", data)
+                if isinstance(data, dict) and "request_id" not in data
+                else data
+            )
             stored, orphans = await runtime.add_feedback(items)
             return 200, {"stored": stored, "orphans": orphans, "request_id": rid}, None
+
         return await serve(request, "/feedback", run)
 
     @app.get("/metrics")
@@ -222,13 +260,22 @@ def create_app(runtime: Runtime, *, body_limit: int = BODY_LIMIT,
     async def reload(request: Request) -> Response:
         async def run(rid: str, started: float) -> tuple[int, Any, Any]:
             report = await runtime.refresh(force=True)
-            metrics.swaps.labels("swapped" if report.swapped else "unchanged" if
-                                 report.error is None else "refused").inc()
-            body = {"revision": report.revision, "swapped": report.swapped,
-                    "error": report.error, "versions": report.versions}
+            metrics.swaps.labels(
+                "swapped" if report.swapped else "unchanged" if report.error is None else "refused"
+            ).inc()
+            body = {
+                "revision": report.revision,
+                "swapped": report.swapped,
+                "error": report.error,
+                "versions": report.versions,
+            }
             active = runtime.active
-            return (200 if report.error is None else 409), body, (
-                active.production.model.version if active else None)
+            return (
+                (200 if report.error is None else 409),
+                body,
+                (active.production.model.version if active else None),
+            )
+
         return await serve(request, "/admin/reload", run)
 
     _add_v2_metadata(app, runtime, serve)
@@ -245,28 +292,52 @@ def _classes(runtime: Runtime, pred: Prediction) -> Any:
 
 def _check_model_name(runtime: Runtime, name: str) -> None:
     if name != runtime.model_name:
-        raise E.NotFound(f"model {name[:128]!r} is not served here",
-                         hint=f"this server serves {runtime.model_name!r}")
+        raise E.NotFound(
+            f"model {name[:128]!r} is not served here",
+            hint=f"this server serves {runtime.model_name!r}",
+        )
 
 
 def _v2_outputs(runtime: Runtime, pred: Prediction, given_id: str) -> dict[str, Any]:
     preds = pred.outcome.predictions
-    kind = "BYTES" if any(isinstance(p, str) for p in preds) else (
-        "FP64" if any(isinstance(p, float) for p in preds) else "INT64")
+    kind = (
+        "BYTES"
+        if any(isinstance(p, str) for p in preds)
+        else ("FP64" if any(isinstance(p, float) for p in preds) else "INT64")
+    )
     outputs = [{"name": "predict", "datatype": kind, "shape": [len(preds)], "data": preds}]
     if pred.outcome.proba is not None:
         flat = [p for row in pred.outcome.proba for p in row]
         width = len(pred.outcome.proba[0]) if pred.outcome.proba else 0
-        outputs.append({"name": "predict_proba", "datatype": "FP64",
-                        "shape": [len(preds), width], "data": flat})
-    return {"model_name": pred.model, "model_version": str(pred.version), "id": given_id,
-            "parameters": {"request_id": pred.request_id, "route": pred.route},
-            "outputs": outputs}
+        outputs.append(
+            {
+                "name": "predict_proba",
+                "datatype": "FP64",
+                "shape": [len(preds), width],
+                "data": flat,
+            }
+        )
+    return {
+        "model_name": pred.model,
+        "model_version": str(pred.version),
+        "id": given_id,
+        "parameters": {"request_id": pred.request_id, "route": pred.route},
+        "outputs": outputs,
+    }
 
 
-_DATATYPES = {"double": "FP64", "float": "FP64", "numeric": "FP64", "integer": "INT64",
-              "long": "INT64", "string": "BYTES", "text": "BYTES", "categorical": "BYTES",
-              "bool": "BOOL", "boolean": "BOOL"}
+_DATATYPES = {
+    "double": "FP64",
+    "float": "FP64",
+    "numeric": "FP64",
+    "integer": "INT64",
+    "long": "INT64",
+    "string": "BYTES",
+    "text": "BYTES",
+    "categorical": "BYTES",
+    "bool": "BOOL",
+    "boolean": "BOOL",
+}
 
 
 def _server_version() -> str:
@@ -283,17 +354,35 @@ def _model_metadata(runtime: Runtime) -> dict[str, Any]:
     if active is None:
         raise E.StoreUnavailable("no model is loaded yet", hint="deploy a version")
     model = active.production.model
-    inputs = [{"name": f.get("name"), "datatype": _DATATYPES.get(str(f.get("type")).lower(),
-                                                                 "BYTES"), "shape": [-1]}
-              for f in model.signature.get("inputs", [])]
-    outputs = [{"name": "predict", "datatype": "BYTES" if model.classes and any(
-        isinstance(c, str) for c in model.classes) else "FP64", "shape": [-1]}]
+    inputs = [
+        {
+            "name": f.get("name"),
+            "datatype": _DATATYPES.get(str(f.get("type")).lower(), "BYTES"),
+            "shape": [-1],
+        }
+        for f in model.signature.get("inputs", [])
+    ]
+    outputs = [
+        {
+            "name": "predict",
+            "datatype": "BYTES"
+            if model.classes and any(isinstance(c, str) for c in model.classes)
+            else "FP64",
+            "shape": [-1],
+        }
+    ]
     if model.classes is not None:
-        outputs.append({"name": "predict_proba", "datatype": "FP64",
-                        "shape": [-1, len(model.classes)]})
+        outputs.append(
+            {"name": "predict_proba", "datatype": "FP64", "shape": [-1, len(model.classes)]}
+        )
     versions = sorted(str(v) for v in active.served())
-    return {"name": model.name, "versions": versions, "platform": "scikit-learn",
-            "inputs": inputs, "outputs": outputs}
+    return {
+        "name": model.name,
+        "versions": versions,
+        "platform": "scikit-learn",
+        "inputs": inputs,
+        "outputs": outputs,
+    }
 
 
 def _add_v2_metadata(app: FastAPI, runtime: Runtime, serve: Any) -> None:
@@ -303,12 +392,14 @@ def _add_v2_metadata(app: FastAPI, runtime: Runtime, serve: Any) -> None:
     async def server_metadata(request: Request) -> Response:
         async def run(rid: str, started: float) -> tuple[int, Any, Any]:
             return 200, {"name": SERVER_NAME, "version": version, "extensions": []}, None
+
         return await serve(request, "/v2", run)
 
     @app.get("/v2/health/live")
     async def live(request: Request) -> Response:
         async def run(rid: str, started: float) -> tuple[int, Any, Any]:
             return 200, {"live": True}, None
+
         return await serve(request, "/v2/health/live", run)
 
     @app.get("/v2/health/ready")
@@ -316,6 +407,7 @@ def _add_v2_metadata(app: FastAPI, runtime: Runtime, serve: Any) -> None:
         async def run(rid: str, started: float) -> tuple[int, Any, Any]:
             ok = runtime.active is not None
             return (200 if ok else 503), {"ready": ok}, None
+
         return await serve(request, "/v2/health/ready", run)
 
     @app.get("/v2/models/{name}")
@@ -323,6 +415,7 @@ def _add_v2_metadata(app: FastAPI, runtime: Runtime, serve: Any) -> None:
         async def run(rid: str, started: float) -> tuple[int, Any, Any]:
             _check_model_name(runtime, name)
             return 200, _model_metadata(runtime), None
+
         return await serve(request, "/v2/models", run)
 
     @app.get("/v2/models/{name}/ready")
@@ -331,25 +424,66 @@ def _add_v2_metadata(app: FastAPI, runtime: Runtime, serve: Any) -> None:
             _check_model_name(runtime, name)
             ok = runtime.active is not None
             return (200 if ok else 503), {"name": name, "ready": ok}, None
+
         return await serve(request, "/v2/models/ready", run)
 
 
-_PREDICT_DOC: dict[str, Any] = {"requestBody": {"required": True, "content": {
-    "application/json": {"schema": {"type": "object", "properties": {
-        "records": {"type": "array", "items": {"type": "object"}},
-        "columns": {"type": "array", "items": {"type": "string"}},
-        "data": {"type": "array", "items": {"type": "array"}}}}}}}}
-_INFER_DOC: dict[str, Any] = {"requestBody": {"required": True, "content": {
-    "application/json": {"schema": {"type": "object", "required": ["inputs"], "properties": {
-        "id": {"type": "string"}, "inputs": {"type": "array", "items": {
-            "type": "object", "required": ["name", "shape", "datatype", "data"]}}}}}}}}
+_PREDICT_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "records": {"type": "array", "items": {"type": "object"}},
+                        "columns": {"type": "array", "items": {"type": "string"}},
+                        "data": {"type": "array", "items": {"type": "array"}},
+                    },
+                }
+            }
+        },
+    }
+}
+_INFER_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["inputs"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "inputs": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["name", "shape", "datatype", "data"],
+                            },
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
 
 
-def serve_forever(factory: str, *, host: str, port: int, workers: int,
-                  graceful_s: float = 30.0) -> None:
+def serve_forever(
+    factory: str, *, host: str, port: int, workers: int, graceful_s: float = 30.0
+) -> None:
     """Run uvicorn on ``factory`` (``module:function`` returning the app) in N processes."""
     import uvicorn
 
-    uvicorn.run(factory, factory=True, host=host, port=port, workers=workers,
-                log_level="warning", access_log=False, timeout_graceful_shutdown=int(graceful_s),
-                lifespan="on")
+    uvicorn.run(
+        factory,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=int(graceful_s),
+        lifespan="on",
+    )

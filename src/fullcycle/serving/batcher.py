@@ -30,15 +30,24 @@ class Outcome:
 
 def _as_violation(v: Any, offset: int = 0) -> Violation:
     row = getattr(v, "row", None)
-    return Violation(None if row is None else int(row) - offset, getattr(v, "field", None),
-                     str(getattr(v, "problem", v)))
+    return Violation(
+        None if row is None else int(row) - offset,
+        getattr(v, "field", None),
+        str(getattr(v, "problem", v)),
+    )
 
 
 class MicroBatcher:
     """Batches validate + predict for one loaded model."""
 
-    def __init__(self, model: LoadedModel, *, max_batch: int = 32, max_wait_ms: float = 2.0,
-                 on_batch: Callable[[LoadedModel, int], None] | None = None) -> None:
+    def __init__(
+        self,
+        model: LoadedModel,
+        *,
+        max_batch: int = 32,
+        max_wait_ms: float = 2.0,
+        on_batch: Callable[[LoadedModel, int], None] | None = None,
+    ) -> None:
         self.model = model
         self.max_batch = max(1, max_batch)
         self.max_wait = max(0.0, max_wait_ms) / 1000.0
@@ -99,7 +108,8 @@ class MicroBatcher:
             if live:
                 try:
                     outs = await loop.run_in_executor(
-                        self._pool, self._process, [recs for recs, _ in live])
+                        self._pool, self._process, [recs for recs, _ in live]
+                    )
                     for (_, fut), out in zip(live, outs, strict=True):
                         if not fut.done():
                             fut.set_result(out)
@@ -128,8 +138,9 @@ class MicroBatcher:
             out.append(Outcome([], preds[start:stop], None if proba is None else proba[start:stop]))
         return out
 
-    def _process_split(self, batch: list[list[Any]], offsets: list[int],
-                       violations: Any) -> list[Outcome]:
+    def _process_split(
+        self, batch: list[list[Any]], offsets: list[int], violations: Any
+    ) -> list[Outcome]:
         if len(batch) == 1:
             return [Outcome([_as_violation(v) for v in violations], [])]
         if any(getattr(v, "row", None) is None for v in violations):
@@ -140,6 +151,7 @@ class MicroBatcher:
             idx = max(i for i, start in enumerate(offsets) if start <= row)
             bad.setdefault(idx, []).append(_as_violation(v, offsets[idx]))
         good = [i for i in range(len(batch)) if i not in bad]
-        results = dict(zip(good, self._process([batch[i] for i in good]), strict=True)) if good \
-            else {}
+        results = (
+            dict(zip(good, self._process([batch[i] for i in good]), strict=True)) if good else {}
+        )
         return [Outcome(bad[i], []) if i in bad else results[i] for i in range(len(batch))]

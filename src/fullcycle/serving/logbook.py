@@ -71,8 +71,15 @@ class _Segment:
 class Logbook:
     """One process's prediction log writer. ``start()``, ``await log(records)``, ``close()``."""
 
-    def __init__(self, db: Database, root: str | Path, *, model: str, replica: str | None = None,
-                 config: LogConfig | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        root: str | Path,
+        *,
+        model: str,
+        replica: str | None = None,
+        config: LogConfig | None = None,
+    ) -> None:
         self.db = db
         self.root = Path(root)
         self.model = model
@@ -90,8 +97,9 @@ class Logbook:
     # lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
         """Recover segments a killed process left, then start the writer and sealer threads."""
-        self.recovered = segments.recover(self.db, self.root, replica=self.replica,
-                                          model=self.model)
+        self.recovered = segments.recover(
+            self.db, self.root, replica=self.replica, model=self.model
+        )
         for target, name in ((self._write_loop, "log-writer"), (self._seal_loop, "log-sealer")):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
@@ -128,7 +136,8 @@ class Logbook:
                 if time.monotonic() > deadline:
                     raise StoreUnavailable(
                         f"the prediction log queue is full ({self.config.queue_max} requests)",
-                        hint="the server is overloaded; retry shortly") from None
+                        hint="the server is overloaded; retry shortly",
+                    ) from None
                 await asyncio.sleep(0.005)
         if fut is not None:
             await fut
@@ -203,8 +212,9 @@ class Logbook:
                 return
             try:
                 if seg.size:
-                    segments.seal(self.db, self.root, seg.path, replica=self.replica,
-                                  model=self.model)
+                    segments.seal(
+                        self.db, self.root, seg.path, replica=self.replica, model=self.model
+                    )
                 else:
                     seg.path.unlink(missing_ok=True)
             except Exception:  # the segment stays on disk; the next start recovers it

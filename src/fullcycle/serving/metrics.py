@@ -14,25 +14,48 @@ BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 1024)
 class Metrics:
     """Request counts and latency per route and version, errors by kind, batch sizes, log queue."""
 
-    def __init__(self, *, log_depth: Callable[[], float], logs_dropped: Callable[[], float],
-                 log_written: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        *,
+        log_depth: Callable[[], float],
+        logs_dropped: Callable[[], float],
+        log_written: Callable[[], float],
+    ) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         reg = self.registry
-        self.requests = Counter("fullcycle_requests", "Requests by route, model version, status",
-                                ["route", "version", "status"], registry=reg)
-        self.latency = Histogram("fullcycle_request_latency_seconds", "Request latency",
-                                 ["route", "version"], buckets=LATENCY_BUCKETS, registry=reg)
+        self.requests = Counter(
+            "fullcycle_requests",
+            "Requests by route, model version, status",
+            ["route", "version", "status"],
+            registry=reg,
+        )
+        self.latency = Histogram(
+            "fullcycle_request_latency_seconds",
+            "Request latency",
+            ["route", "version"],
+            buckets=LATENCY_BUCKETS,
+            registry=reg,
+        )
         self.errors = Counter("fullcycle_errors", "Errors by kind", ["kind"], registry=reg)
-        self.batch = Histogram("fullcycle_batch_size", "Rows per model call", ["version"],
-                               buckets=BATCH_BUCKETS, registry=reg)
-        self.swaps = Counter("fullcycle_swaps", "Deployment swaps by outcome", ["outcome"],
-                             registry=reg)
-        Gauge("fullcycle_log_queue_depth", "Requests waiting for the log writer",
-              registry=reg).set_function(log_depth)
-        Gauge("fullcycle_logs_dropped", "Log records dropped (must stay 0)",
-              registry=reg).set_function(logs_dropped)
-        Gauge("fullcycle_log_records_written", "Log records written by this process",
-              registry=reg).set_function(log_written)
+        self.batch = Histogram(
+            "fullcycle_batch_size",
+            "Rows per model call",
+            ["version"],
+            buckets=BATCH_BUCKETS,
+            registry=reg,
+        )
+        self.swaps = Counter(
+            "fullcycle_swaps", "Deployment swaps by outcome", ["outcome"], registry=reg
+        )
+        Gauge(
+            "fullcycle_log_queue_depth", "Requests waiting for the log writer", registry=reg
+        ).set_function(log_depth)
+        Gauge(
+            "fullcycle_logs_dropped", "Log records dropped (must stay 0)", registry=reg
+        ).set_function(logs_dropped)
+        Gauge(
+            "fullcycle_log_records_written", "Log records written by this process", registry=reg
+        ).set_function(log_written)
 
     def observe(self, route: str, version: Any, status: int, seconds: float) -> None:
         v = "none" if version is None else str(version)

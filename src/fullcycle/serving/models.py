@@ -19,7 +19,12 @@ from fullcycle.errors import ModelCheckFailed
 from fullcycle.store.deployments import DeploymentState
 
 __all__ = [
-    "DeploymentState", "LoadedModel", "ModelSource", "Violation", "Validate", "check_model",
+    "DeploymentState",
+    "LoadedModel",
+    "ModelSource",
+    "Violation",
+    "Validate",
+    "check_model",
     "predict_frame",
 ]
 
@@ -70,24 +75,31 @@ def check_model(model: LoadedModel) -> None:
     """The load-and-query check: predicts on the reference rows, right shape, no NaN."""
     rows = model.reference_rows
     if not rows:
-        raise ModelCheckFailed(f"model {model.name}:{model.version} has no reference rows",
-                               hint="register the version with reference data")
+        raise ModelCheckFailed(
+            f"model {model.name}:{model.version} has no reference rows",
+            hint="register the version with reference data",
+        )
     try:
         frame, violations = model.validate(list(rows))
         if violations:
             raise ModelCheckFailed(
                 f"model {model.name}:{model.version}: reference rows break its own contract: "
-                f"{violations[:3]}")
+                f"{violations[:3]}"
+            )
         preds, proba = predict_frame(model, frame)
     except ModelCheckFailed:
         raise
     except Exception as exc:
         raise ModelCheckFailed(
             f"model {model.name}:{model.version} failed to predict on reference rows: "
-            f"{type(exc).__name__}: {exc}", hint="the current version keeps serving") from exc
+            f"{type(exc).__name__}: {exc}",
+            hint="the current version keeps serving",
+        ) from exc
     if len(preds) != len(rows):
-        raise ModelCheckFailed(f"model {model.name}:{model.version} returned {len(preds)} "
-                               f"predictions for {len(rows)} rows")
+        raise ModelCheckFailed(
+            f"model {model.name}:{model.version} returned {len(preds)} "
+            f"predictions for {len(rows)} rows"
+        )
     if any(isinstance(p, float) and not math.isfinite(p) for p in preds) or (
         proba is not None and not np.isfinite(np.asarray(proba, dtype=float)).all()
     ):

@@ -64,18 +64,21 @@ def _float(text: str) -> Any:
 
 
 def parse_json(body: bytes) -> Any:
-    """Parse a body; MalformedInput for anything malformed, NonFinite markers for refused numbers."""
+    """Parse a body: MalformedInput when malformed, NonFinite markers for refused numbers."""
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         rest = body[exc.pos : exc.pos + 9]
         numeric = rest[:1] in b"-0123456789NI" and rest[:1] != b""
         if not numeric or not _depth_ok(body):
-            raise MalformedInput(f"the body is not valid JSON: {exc}",
-                          hint="send UTF-8 JSON without a byte order mark") from None
+            raise MalformedInput(
+                f"the body is not valid JSON: {exc}",
+                hint="send UTF-8 JSON without a byte order mark",
+            ) from None
     try:
-        return json.loads(body.decode("utf-8"), parse_constant=NonFinite, parse_int=_big_int,
-                          parse_float=_float)
+        return json.loads(
+            body.decode("utf-8"), parse_constant=NonFinite, parse_int=_big_int, parse_float=_float
+        )
     except (ValueError, RecursionError) as exc:
         raise MalformedInput(f"the body is not valid JSON: {exc}") from None
 
@@ -124,8 +127,10 @@ def records_from_v2(payload: Any) -> tuple[list[Any], str | None]:
             raise InvalidInput(f"inputs[{i}] ({tensor['name']}): data must be a list")
         flat = [d[0] if isinstance(d, list) and len(d) == 1 else d for d in data]
         if len(flat) != shape[0] or (rows is not None and rows != shape[0]):
-            raise InvalidInput(f"inputs[{i}] ({tensor['name']}): {len(flat)} values do not "
-                               f"match shape {shape} or the other inputs")
+            raise InvalidInput(
+                f"inputs[{i}] ({tensor['name']}): {len(flat)} values do not "
+                f"match shape {shape} or the other inputs"
+            )
         rows = shape[0]
         columns[tensor["name"]] = flat
     names = list(columns)
@@ -135,10 +140,20 @@ def records_from_v2(payload: Any) -> tuple[list[Any], str | None]:
 
 
 _KINDS = {
-    "double": "number", "float": "number", "numeric": "number", "fp64": "number",
-    "fp32": "number", "integer": "integer", "long": "integer", "int64": "integer",
-    "string": "string", "text": "string", "categorical": "string", "bytes": "string",
-    "bool": "bool", "boolean": "bool",
+    "double": "number",
+    "float": "number",
+    "numeric": "number",
+    "fp64": "number",
+    "fp32": "number",
+    "integer": "integer",
+    "long": "integer",
+    "int64": "integer",
+    "string": "string",
+    "text": "string",
+    "categorical": "string",
+    "bytes": "string",
+    "bool": "bool",
+    "boolean": "bool",
 }
 
 
@@ -162,8 +177,14 @@ def signature_validator(signature: dict[str, Any]) -> Any:
     """A ``validate(records)`` for a signature ``{"inputs": [{name, type, nullable?}]}``."""
     import pandas as pd
 
-    fields = [(f["name"], _KINDS.get(str(f.get("type", "")).lower(), "any"),
-               bool(f.get("nullable", False))) for f in signature.get("inputs", [])]
+    fields = [
+        (
+            f["name"],
+            _KINDS.get(str(f.get("type", "")).lower(), "any"),
+            bool(f.get("nullable", False)),
+        )
+        for f in signature.get("inputs", [])
+    ]
     names = [f[0] for f in fields]
     expected = set(names)
 

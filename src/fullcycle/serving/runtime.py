@@ -71,32 +71,63 @@ def canary_bucket(request_id: str) -> float:
     return int.from_bytes(digest, "big") / 2**64
 
 
-def log_rows(request_id: str, model: str, version: int | None, route: str, records: list[Any],
-             outcome: Outcome | None, latency_ms: float, status: int,
-             error: str | None = None) -> list[dict[str, Any]]:
+def log_rows(
+    request_id: str,
+    model: str,
+    version: int | None,
+    route: str,
+    records: list[Any],
+    outcome: Outcome | None,
+    latency_ms: float,
+    status: int,
+    error: str | None = None,
+) -> list[dict[str, Any]]:
     """The prediction-log records of one request: one per row (one for a rejected request)."""
     ts = time.time()
-    base = {"request_id": request_id, "ts": ts, "model": model, "version": version,
-            "route": route, "status": status, "latency_ms": round(latency_ms, 3)}
+    base = {
+        "request_id": request_id,
+        "ts": ts,
+        "model": model,
+        "version": version,
+        "route": route,
+        "status": status,
+        "latency_ms": round(latency_ms, 3),
+    }
     if outcome is None or outcome.violations or not outcome.predictions:
         if outcome is not None and outcome.violations:
-            error = error or "; ".join(f"{v.row}/{v.field}: {v.problem}"
-                                       for v in outcome.violations[:20])
+            error = error or "; ".join(
+                f"{v.row}/{v.field}: {v.problem}" for v in outcome.violations[:20]
+            )
         shown = records[:100] if isinstance(records, list) else None
-        return [{**base, "row": -1, "inputs": shown, "output": None, "proba": None,
-                 "error": error}]
+        return [{**base, "row": -1, "inputs": shown, "output": None, "proba": None, "error": error}]
     proba = outcome.proba
-    return [{**base, "row": i, "inputs": rec, "output": outcome.predictions[i],
-             "proba": None if proba is None else proba[i], "error": None}
-            for i, rec in enumerate(records)]
+    return [
+        {
+            **base,
+            "row": i,
+            "inputs": rec,
+            "output": outcome.predictions[i],
+            "proba": None if proba is None else proba[i],
+            "error": None,
+        }
+        for i, rec in enumerate(records)
+    ]
 
 
 class Runtime:
     """Holds the deployment, routes requests, logs them, and swaps versions safely."""
 
-    def __init__(self, source: ModelSource, logbook: Logbook, *, db: Database | None = None,
-                 max_batch: int = 32, max_wait_ms: float = 2.0, poll_s: float = 1.0,
-                 on_batch: Any = None) -> None:
+    def __init__(
+        self,
+        source: ModelSource,
+        logbook: Logbook,
+        *,
+        db: Database | None = None,
+        max_batch: int = 32,
+        max_wait_ms: float = 2.0,
+        poll_s: float = 1.0,
+        on_batch: Any = None,
+    ) -> None:
         self.source = source
         self.logbook = logbook
         self.db = db
@@ -174,8 +205,12 @@ class Runtime:
                 if version in have and have[version].model.name == state.name:
                     continue
                 model = await loop.run_in_executor(None, self._load_checked, state.name, version)
-                batcher = MicroBatcher(model, max_batch=self.max_batch,
-                                       max_wait_ms=self.max_wait_ms, on_batch=self.on_batch)
+                batcher = MicroBatcher(
+                    model,
+                    max_batch=self.max_batch,
+                    max_wait_ms=self.max_wait_ms,
+                    on_batch=self.on_batch,
+                )
                 batcher.start()
                 fresh[version] = Served(model, batcher)
         except Exception as exc:
@@ -187,7 +222,8 @@ class Runtime:
             return SwapReport(state.revision, False, msg, sorted(state.versions()))
         pool = {**have, **fresh}
         new = Active(
-            state, pool[state.production],  # type: ignore[index]
+            state,
+            pool[state.production],  # type: ignore[index]
             pool[state.canary] if state.canary is not None else None,
             pool[state.shadow] if state.shadow is not None else None,
         )
@@ -219,10 +255,19 @@ class Runtime:
         if self.db is None:
             return
         with contextlib.suppress(Exception), self.db.write() as conn:
-            events.record(conn, kind, actor=f"server:{self.logbook.replica}",
-                          subject=state.name, message=message or kind,
-                          data={"revision": state.revision, "production": state.production,
-                                "canary": state.canary, "shadow": state.shadow})
+            events.record(
+                conn,
+                kind,
+                actor=f"server:{self.logbook.replica}",
+                subject=state.name,
+                message=message or kind,
+                data={
+                    "revision": state.revision,
+                    "production": state.production,
+                    "canary": state.canary,
+                    "shadow": state.shadow,
+                },
+            )
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -233,8 +278,10 @@ class Runtime:
     def route(self, request_id: str) -> tuple[Active, Served, str]:
         active = self.active
         if active is None:
-            raise StoreUnavailable("no model is loaded yet",
-                                   hint="deploy a version, or wait for the server to be ready")
+            raise StoreUnavailable(
+                "no model is loaded yet",
+                hint="deploy a version, or wait for the server to be ready",
+            )
         share = active.state.canary_share
         if active.canary is not None and share > 0 and canary_bucket(request_id) < share:
             return active, active.canary, "canary"
@@ -247,8 +294,9 @@ class Runtime:
         outcome = await served.batcher.submit(records)
         status = 422 if outcome.violations else 200
         latency = (time.perf_counter() - started) * 1000
-        rows = log_rows(request_id, model.name, model.version, route, records, outcome,
-                        latency, status)
+        rows = log_rows(
+            request_id, model.name, model.version, route, records, outcome, latency, status
+        )
         await self.logbook.log(rows)
         self._remember(request_id)
         if active.shadow is not None and status == 200 and len(self._tasks) < 1000:
@@ -263,19 +311,37 @@ class Runtime:
         except Exception as exc:
             outcome, status, error = None, 500, f"{type(exc).__name__}: {exc}"
         latency = (time.perf_counter() - started) * 1000
-        rows = log_rows(request_id, served.model.name, served.model.version, "shadow",
-                        records, outcome, latency, status if not outcome or not
-                        outcome.violations else 422, error)
+        rows = log_rows(
+            request_id,
+            served.model.name,
+            served.model.version,
+            "shadow",
+            records,
+            outcome,
+            latency,
+            status if not outcome or not outcome.violations else 422,
+            error,
+        )
         await self.logbook.log(rows, wait=False)
 
-    async def log_rejected(self, request_id: str, status: int, error: str, records: Any,
-                           started: float) -> None:
+    async def log_rejected(
+        self, request_id: str, status: int, error: str, records: Any, started: float
+    ) -> None:
         """Log a request refused before it reached a model (400, 413, 415, 422, 503)."""
         active = self.active
         version = active.production.model.version if active else None
         latency = (time.perf_counter() - started) * 1000
-        rows = log_rows(request_id, self.model_name, version, "production", records
-                        if isinstance(records, list) else [], None, latency, status, error)
+        rows = log_rows(
+            request_id,
+            self.model_name,
+            version,
+            "production",
+            records if isinstance(records, list) else [],
+            None,
+            latency,
+            status,
+            error,
+        )
         await self.logbook.log(rows, wait=False)
 
     # feedback --------------------------------------------------------------------------------
@@ -292,6 +358,7 @@ class Runtime:
 
     async def add_feedback(self, items: list[tuple[str, Any]]) -> tuple[int, list[str]]:
         """Store labels; ids no log holds (yet) are stored as orphans and listed."""
+
         def work() -> tuple[int, list[str]]:
             marked = [(rid, label, self._known(rid)) for rid, label in items]
             stored = logs.add_feedback(self.logbook.db, marked)

@@ -24,8 +24,20 @@ from fullcycle.store.db import Database
 
 ACTIVE = "active"
 SEALED = "sealed"
-COLUMNS = ("request_id", "row", "ts", "model", "version", "route", "status", "latency_ms",
-           "inputs", "output", "proba", "error")
+COLUMNS = (
+    "request_id",
+    "row",
+    "ts",
+    "model",
+    "version",
+    "route",
+    "status",
+    "latency_ms",
+    "inputs",
+    "output",
+    "proba",
+    "error",
+)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -60,12 +72,22 @@ def _table(rows: list[dict[str, Any]]) -> Any:
     cols = {c: [r.get(c) for r in rows] for c in COLUMNS}
     for c in ("inputs", "output", "proba"):
         cols[c] = _json_col(cols[c])
-    schema = pa.schema([
-        ("request_id", pa.string()), ("row", pa.int32()), ("ts", pa.float64()),
-        ("model", pa.string()), ("version", pa.int64()), ("route", pa.string()),
-        ("status", pa.int32()), ("latency_ms", pa.float64()), ("inputs", pa.string()),
-        ("output", pa.string()), ("proba", pa.string()), ("error", pa.string()),
-    ])
+    schema = pa.schema(
+        [
+            ("request_id", pa.string()),
+            ("row", pa.int32()),
+            ("ts", pa.float64()),
+            ("model", pa.string()),
+            ("version", pa.int64()),
+            ("route", pa.string()),
+            ("status", pa.int32()),
+            ("latency_ms", pa.float64()),
+            ("inputs", pa.string()),
+            ("output", pa.string()),
+            ("proba", pa.string()),
+            ("error", pa.string()),
+        ]
+    )
     return pa.table(cols, schema=schema)
 
 
@@ -97,9 +119,17 @@ def seal(db: Database, root: Path, segment: Path, *, replica: str, model: str) -
         ids = sorted(str(r.get("request_id")) for r in part)
         ts = [float(r.get("ts") or 0) for r in part]
         logs.register_segment(
-            db, path=str(dest), replica=replica, model=model, t_min=min(ts), t_max=max(ts),
-            n_rows=len(part), sha256=digest, versions=[] if version is None else [version],
-            id_min=ids[0][:64], id_max=ids[-1][:64],
+            db,
+            path=str(dest),
+            replica=replica,
+            model=model,
+            t_min=min(ts),
+            t_max=max(ts),
+            n_rows=len(part),
+            sha256=digest,
+            versions=[] if version is None else [version],
+            id_min=ids[0][:64],
+            id_max=ids[-1][:64],
         )
     with contextlib.suppress(FileNotFoundError):
         segment.unlink()
@@ -144,20 +174,30 @@ def read_log(
     import pandas as pd
 
     found = logs.segments(db, since=since, until=until, model=model, request_id=request_id)
-    paths = [s.path for s in found if (version is None or version in s.versions)
-             and os.path.exists(s.path)]
+    paths = [
+        s.path
+        for s in found
+        if (version is None or version in s.versions) and os.path.exists(s.path)
+    ]
     if not paths:
         return pd.DataFrame({c: [] for c in COLUMNS})
     where, params = ["1=1"], []
-    for clause, value in (("ts >= ?", since), ("ts <= ?", until), ("version = ?", version),
-                          ("model = ?", model), ("request_id = ?", request_id)):
+    for clause, value in (
+        ("ts >= ?", since),
+        ("ts <= ?", until),
+        ("version = ?", version),
+        ("model = ?", model),
+        ("request_id = ?", request_id),
+    ):
         if value is not None:
             where.append(clause)
             params.append(value)
     con = duckdb.connect()
     try:
-        query = (f"SELECT * FROM read_parquet(?, union_by_name=true) WHERE {' AND '.join(where)} "
-                 "ORDER BY ts, request_id, row")
+        query = (
+            f"SELECT * FROM read_parquet(?, union_by_name=true) WHERE {' AND '.join(where)} "
+            "ORDER BY ts, request_id, row"
+        )
         return con.execute(query, [paths, *params]).df()
     finally:
         con.close()

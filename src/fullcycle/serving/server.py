@@ -16,7 +16,7 @@ import orjson
 
 from fullcycle.errors import ConfigError
 from fullcycle.names import check_name
-from fullcycle.serving.logbook import LogConfig, Logbook
+from fullcycle.serving.logbook import Logbook, LogConfig
 from fullcycle.serving.models import ModelSource
 from fullcycle.serving.runtime import Runtime
 from fullcycle.settings import Settings
@@ -61,11 +61,20 @@ def build_app(source: ModelSource, settings: Settings, options: ServeOptions) ->
     from fullcycle.serving.app import create_app
 
     db = Database.open(settings.resolved_database_url(), busy_timeout_s=settings.busy_timeout_s)
-    config = LogConfig(durability=options.durability, fsync_interval_s=options.fsync_interval_s,
-                       segment_max_age_s=options.segment_max_age_s)
+    config = LogConfig(
+        durability=options.durability,
+        fsync_interval_s=options.fsync_interval_s,
+        segment_max_age_s=options.segment_max_age_s,
+    )
     logbook = Logbook(db, settings.resolved_log_url(), model=options.model, config=config)
-    runtime = Runtime(source, logbook, db=db, max_batch=options.max_batch,
-                      max_wait_ms=options.max_wait_ms, poll_s=options.poll_s)
+    runtime = Runtime(
+        source,
+        logbook,
+        db=db,
+        max_batch=options.max_batch,
+        max_wait_ms=options.max_wait_ms,
+        poll_s=options.poll_s,
+    )
     return create_app(runtime, body_limit=options.body_limit)
 
 
@@ -80,8 +89,14 @@ def app_from_env(environ: Mapping[str, str] | None = None) -> Any:
     return build_app(load_source(options.source_factory, settings), settings, options)
 
 
-def run(options: ServeOptions, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
-        settings: Settings | None = None) -> None:
+def run(
+    options: ServeOptions,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+    settings: Settings | None = None,
+) -> None:
     """Serve until SIGTERM/SIGINT; each worker writes its own log segments."""
     from fullcycle.serving.app import serve_forever
 
@@ -90,9 +105,10 @@ def run(options: ServeOptions, *, host: str = "127.0.0.1", port: int = 8000, wor
     os.environ[ENV_OPTIONS] = orjson.dumps(asdict(options)).decode()
     if settings is not None:
         os.environ["FULLCYCLE_PROJECT_DIR"] = str(settings.project_dir)
-        for key, value in (("FULLCYCLE_DATABASE_URL", settings.database_url),
-                           ("FULLCYCLE_LOG_URL", settings.log_url)):
+        for key, value in (
+            ("FULLCYCLE_DATABASE_URL", settings.database_url),
+            ("FULLCYCLE_LOG_URL", settings.log_url),
+        ):
             if value:
                 os.environ[key] = value
-    serve_forever("fullcycle.serving.server:app_from_env", host=host, port=port,
-                  workers=workers)
+    serve_forever("fullcycle.serving.server:app_from_env", host=host, port=port, workers=workers)

@@ -72,16 +72,19 @@ def history(db: Database, name: str, limit: int = 50) -> list[DeploymentState]:
         return [_state(row) for row in conn.execute(query)]
 
 
-def _check_versions(production: int | None, canary: int | None, share: float,
-                    shadow: int | None) -> None:
+def _check_versions(
+    production: int | None, canary: int | None, share: float, shadow: int | None
+) -> None:
     for field, value in (("production", production), ("canary", canary), ("shadow", shadow)):
         if value is not None and (not isinstance(value, int) or value < 1):
             raise InvalidInput(f"deployment {field} version {value!r} must be a positive integer")
     if not 0.0 <= share <= 1.0:
         raise InvalidInput(f"canary share {share!r} must be between 0 and 1")
     if canary is None and share:
-        raise InvalidInput("canary share is set but no canary version is given",
-                           hint="pass a canary version or a share of 0")
+        raise InvalidInput(
+            "canary share is set but no canary version is given",
+            hint="pass a canary version or a share of 0",
+        )
     if production is None and (canary is not None or shadow is not None):
         raise InvalidInput("a canary or shadow needs a production version to compare with")
 
@@ -102,13 +105,33 @@ def set(  # noqa: A001 - the module's verb, called as deployments.set(...)
     check_name(name, "model name")
     _check_versions(production, canary, canary_share, shadow)
     with db.write() as conn:
-        return _insert(conn, name, production, canary, canary_share, shadow, actor, reason,
-                       expected_revision, kind="deployment.set")
+        return _insert(
+            conn,
+            name,
+            production,
+            canary,
+            canary_share,
+            shadow,
+            actor,
+            reason,
+            expected_revision,
+            kind="deployment.set",
+        )
 
 
-def _insert(conn: Connection, name: str, production: int | None, canary: int | None,
-            share: float, shadow: int | None, actor: str, reason: str,
-            expected: int | None, *, kind: str) -> DeploymentState:
+def _insert(
+    conn: Connection,
+    name: str,
+    production: int | None,
+    canary: int | None,
+    share: float,
+    shadow: int | None,
+    actor: str,
+    reason: str,
+    expected: int | None,
+    *,
+    kind: str,
+) -> DeploymentState:
     latest = _latest(conn, name)
     seen = latest.revision if latest else 0
     if expected is not None and expected != seen:
@@ -118,8 +141,14 @@ def _insert(conn: Connection, name: str, production: int | None, canary: int | N
         )
     top = conn.execute(sa.select(sa.func.max(deployments.c.revision))).scalar() or 0
     state = DeploymentState(
-        revision=int(top) + 1, name=name, production=production, canary=canary,
-        canary_share=float(share), shadow=shadow, created_at=time.time(), actor=actor,
+        revision=int(top) + 1,
+        name=name,
+        production=production,
+        canary=canary,
+        canary_share=float(share),
+        shadow=shadow,
+        created_at=time.time(),
+        actor=actor,
         reason=reason,
     )
     try:
@@ -127,9 +156,19 @@ def _insert(conn: Connection, name: str, production: int | None, canary: int | N
     except sa.exc.IntegrityError as exc:
         raise Conflict(f"deployment of {name!r} changed concurrently", hint="retry") from exc
     events.record(
-        conn, kind, actor=actor, subject=name, message=reason or kind,
-        data={"revision": state.revision, "previous": seen, "production": production,
-              "canary": canary, "canary_share": share, "shadow": shadow},
+        conn,
+        kind,
+        actor=actor,
+        subject=name,
+        message=reason or kind,
+        data={
+            "revision": state.revision,
+            "previous": seen,
+            "production": production,
+            "canary": canary,
+            "canary_share": share,
+            "shadow": shadow,
+        },
     )
     return state
 
@@ -139,13 +178,26 @@ def rollback(db: Database, name: str, *, actor: str, reason: str = "") -> Deploy
     check_name(name, "model name")
     with db.write() as conn:
         rows = conn.execute(
-            sa.select(deployments).where(deployments.c.name == name)
-            .order_by(deployments.c.revision.desc()).limit(2)
+            sa.select(deployments)
+            .where(deployments.c.name == name)
+            .order_by(deployments.c.revision.desc())
+            .limit(2)
         ).all()
         if len(rows) < 2:
-            raise NotFound(f"deployment of {name!r} has no previous revision to roll back to",
-                           hint="see `fullcycle deploy status`")
+            raise NotFound(
+                f"deployment of {name!r} has no previous revision to roll back to",
+                hint="see `fullcycle deploy status`",
+            )
         prev = _state(rows[1])
-        return _insert(conn, name, prev.production, prev.canary, prev.canary_share, prev.shadow,
-                       actor, reason or f"rollback to revision {prev.revision}",
-                       _state(rows[0]).revision, kind="deployment.rollback")
+        return _insert(
+            conn,
+            name,
+            prev.production,
+            prev.canary,
+            prev.canary_share,
+            prev.shadow,
+            actor,
+            reason or f"rollback to revision {prev.revision}",
+            _state(rows[0]).revision,
+            kind="deployment.rollback",
+        )

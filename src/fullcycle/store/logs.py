@@ -48,16 +48,22 @@ def register_segment(
 ) -> bool:
     """Record a sealed segment; False when ``path`` was registered already (a re-seal)."""
     with db.write() as conn:
-        seen = conn.execute(
-            sa.select(log_segments.c.id).where(log_segments.c.path == path)
-        ).first()
+        seen = conn.execute(sa.select(log_segments.c.id).where(log_segments.c.path == path)).first()
         if seen:
             return False
         conn.execute(
             log_segments.insert().values(
-                path=path, replica=replica, model=model, t_min=t_min, t_max=t_max,
-                n_rows=n_rows, sha256=sha256, sealed_at=time.time(), versions=list(versions),
-                id_min=id_min, id_max=id_max,
+                path=path,
+                replica=replica,
+                model=model,
+                t_min=t_min,
+                t_max=t_max,
+                n_rows=n_rows,
+                sha256=sha256,
+                sealed_at=time.time(),
+                versions=list(versions),
+                id_min=id_min,
+                id_max=id_max,
             )
         )
     return True
@@ -108,8 +114,7 @@ def add_feedback(
 ) -> int:
     """Store labels as ``(request_id, label, matched)``; a later label for an id replaces it."""
     rows = [
-        {"request_id": rid, "label": label, "ts": time.time(), "source": source,
-         "matched": matched}
+        {"request_id": rid, "label": label, "ts": time.time(), "source": source, "matched": matched}
         for rid, label, matched in items
     ]
     if not rows:
