@@ -169,3 +169,19 @@ def test_fsync_interval_config_is_checked():
 
     with pytest.raises(ConfigError, match="durability"):
         LogConfig(durability="sometimes")
+
+
+async def test_with_the_store_down_segments_wait_on_disk_and_seal_later(db, tmp_path):
+    from fullcycle.store.db import Database
+
+    root = tmp_path / "logs"
+    down = Database(f"sqlite:///{tmp_path / 'missing' / 'nowhere.db'}")  # cannot be opened
+    book = Logbook(down, root, model="demo", config=LogConfig(fsync_interval_s=0.01))
+    book.start()
+    await book.log([record("kept")], wait=True)
+    book.close()
+    assert book.seal_errors >= 1 and len(active_files(root)) == 1
+    again = Logbook(db, root, model="demo")
+    again.start()
+    again.close()
+    assert again.recovered == 1 and list(read_log(db).request_id) == ["kept"]

@@ -20,7 +20,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 
 from fullcycle import errors as E
-from fullcycle.serving import payload
+from fullcycle.serving import oip, payload
 from fullcycle.serving.logbook import Logbook
 from fullcycle.serving.metrics import Metrics
 from fullcycle.serving.runtime import Prediction, Runtime
@@ -198,7 +198,7 @@ def create_app(
             )
         return pred
 
-    @app.post("/predict", openapi_extra=_PREDICT_DOC)
+    @app.post("/predict", openapi_extra=oip.PREDICT_DOC)
     async def predict(request: Request) -> Response:
         async def run(rid: str, started: float) -> tuple[int, Any, Any]:
             data = await read_json(request, body_limit)
@@ -217,15 +217,15 @@ def create_app(
             }
             if pred.outcome.proba is not None:
                 out["probabilities"] = pred.outcome.proba
-                out["classes"] = _classes(runtime, pred)
+                out["classes"] = oip.classes_of(runtime, pred)
             return 200, out, pred.version
 
         return await serve(request, "/predict", run)
 
-    @app.post("/v2/models/{name}/infer", openapi_extra=_INFER_DOC)
+    @app.post("/v2/models/{name}/infer", openapi_extra=oip.INFER_DOC)
     async def infer(name: str, request: Request) -> Response:
         async def run(rid: str, started: float) -> tuple[int, Any, Any]:
-            _check_model_name(runtime, name)
+            oip.check_model_name(runtime, name)
             data = await read_json(request, body_limit)
             try:
                 records, given_id = payload.records_from_v2(data)
@@ -234,7 +234,7 @@ def create_app(
                     str(exc), [payload.Violation(None, None, exc.message)]
                 ) from None
             pred = await predict_records(records, rid, started)
-            return 200, _v2_outputs(runtime, pred, given_id or rid), pred.version
+            return 200, oip.infer_response(runtime, pred, given_id or rid), pred.version
 
         return await serve(request, "/v2/infer", run)
 
@@ -282,111 +282,8 @@ def create_app(
     return app
 
 
-def _classes(runtime: Runtime, pred: Prediction) -> Any:
-    active = runtime.active
-    if active is None:
-        return None
-    served = active.served().get(pred.version)
-    return served.model.classes if served else None
-
-
-def _check_model_name(runtime: Runtime, name: str) -> None:
-    if name != runtime.model_name:
-        raise E.NotFound(
-            f"model {name[:128]!r} is not served here",
-            hint=f"this server serves {runtime.model_name!r}",
-        )
-
-
-def _v2_outputs(runtime: Runtime, pred: Prediction, given_id: str) -> dict[str, Any]:
-    preds = pred.outcome.predictions
-    kind = (
-        "BYTES"
-        if any(isinstance(p, str) for p in preds)
-        else ("FP64" if any(isinstance(p, float) for p in preds) else "INT64")
-    )
-    outputs = [{"name": "predict", "datatype": kind, "shape": [len(preds)], "data": preds}]
-    if pred.outcome.proba is not None:
-        flat = [p for row in pred.outcome.proba for p in row]
-        width = len(pred.outcome.proba[0]) if pred.outcome.proba else 0
-        outputs.append(
-            {
-                "name": "predict_proba",
-                "datatype": "FP64",
-                "shape": [len(preds), width],
-                "data": flat,
-            }
-        )
-    return {
-        "model_name": pred.model,
-        "model_version": str(pred.version),
-        "id": given_id,
-        "parameters": {"request_id": pred.request_id, "route": pred.route},
-        "outputs": outputs,
-    }
-
-
-_DATATYPES = {
-    "double": "FP64",
-    "float": "FP64",
-    "numeric": "FP64",
-    "integer": "INT64",
-    "long": "INT64",
-    "string": "BYTES",
-    "text": "BYTES",
-    "categorical": "BYTES",
-    "bool": "BOOL",
-    "boolean": "BOOL",
-}
-
-
-def _server_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("fullcycle")
-    except PackageNotFoundError:
-        return "0"
-
-
-def _model_metadata(runtime: Runtime) -> dict[str, Any]:
-    active = runtime.active
-    if active is None:
-        raise E.StoreUnavailable("no model is loaded yet", hint="deploy a version")
-    model = active.production.model
-    inputs = [
-        {
-            "name": f.get("name"),
-            "datatype": _DATATYPES.get(str(f.get("type")).lower(), "BYTES"),
-            "shape": [-1],
-        }
-        for f in model.signature.get("inputs", [])
-    ]
-    outputs = [
-        {
-            "name": "predict",
-            "datatype": "BYTES"
-            if model.classes and any(isinstance(c, str) for c in model.classes)
-            else "FP64",
-            "shape": [-1],
-        }
-    ]
-    if model.classes is not None:
-        outputs.append(
-            {"name": "predict_proba", "datatype": "FP64", "shape": [-1, len(model.classes)]}
-        )
-    versions = sorted(str(v) for v in active.served())
-    return {
-        "name": model.name,
-        "versions": versions,
-        "platform": "scikit-learn",
-        "inputs": inputs,
-        "outputs": outputs,
-    }
-
-
 def _add_v2_metadata(app: FastAPI, runtime: Runtime, serve: Any) -> None:
-    version = _server_version()
+    version = oip.server_version()
 
     @app.get("/v2")
     async def server_metadata(request: Request) -> Response:
@@ -413,61 +310,19 @@ def _add_v2_metadata(app: FastAPI, runtime: Runtime, serve: Any) -> None:
     @app.get("/v2/models/{name}")
     async def model_metadata(name: str, request: Request) -> Response:
         async def run(rid: str, started: float) -> tuple[int, Any, Any]:
-            _check_model_name(runtime, name)
-            return 200, _model_metadata(runtime), None
+            oip.check_model_name(runtime, name)
+            return 200, oip.model_metadata(runtime), None
 
         return await serve(request, "/v2/models", run)
 
     @app.get("/v2/models/{name}/ready")
     async def model_ready(name: str, request: Request) -> Response:
         async def run(rid: str, started: float) -> tuple[int, Any, Any]:
-            _check_model_name(runtime, name)
+            oip.check_model_name(runtime, name)
             ok = runtime.active is not None
             return (200 if ok else 503), {"name": name, "ready": ok}, None
 
         return await serve(request, "/v2/models/ready", run)
-
-
-_PREDICT_DOC: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "records": {"type": "array", "items": {"type": "object"}},
-                        "columns": {"type": "array", "items": {"type": "string"}},
-                        "data": {"type": "array", "items": {"type": "array"}},
-                    },
-                }
-            }
-        },
-    }
-}
-_INFER_DOC: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "required": ["inputs"],
-                    "properties": {
-                        "id": {"type": "string"},
-                        "inputs": {
-                            "type": "array",
-                            "items": {
-                                "type": "object",
-                                "required": ["name", "shape", "datatype", "data"],
-                            },
-                        },
-                    },
-                }
-            }
-        },
-    }
-}
 
 
 def serve_forever(

@@ -32,6 +32,7 @@ from fullcycle.store.db import Database
 __all__ = ["LogConfig", "Logbook", "read_log"]
 
 _STOP = object()
+SEAL_RETRY_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -97,9 +98,12 @@ class Logbook:
     # lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
         """Recover segments a killed process left, then start the writer and sealer threads."""
-        self.recovered = segments.recover(
-            self.db, self.root, replica=self.replica, model=self.model
-        )
+        try:
+            self.recovered = segments.recover(
+                self.db, self.root, replica=self.replica, model=self.model
+            )
+        except Exception:  # the store is down: the files wait on disk for the next start
+            self.seal_errors += 1
         for target, name in ((self._write_loop, "log-writer"), (self._seal_loop, "log-sealer")):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
@@ -206,22 +210,35 @@ class Logbook:
 
     # the sealer thread -----------------------------------------------------------------------
     def _seal_loop(self) -> None:
+        """Seal closed segments; when the store is down, keep them and retry (they are already
+        durable on disk, so nothing is lost meanwhile)."""
+        pending: list[_Segment] = []
         while True:
-            seg = self._seal_queue.get()
-            if seg is _STOP:
-                return
             try:
-                if seg.size:
-                    segments.seal(
-                        self.db, self.root, seg.path, replica=self.replica, model=self.model
-                    )
-                else:
-                    seg.path.unlink(missing_ok=True)
-            except Exception:  # the segment stays on disk; the next start recovers it
-                self.seal_errors += 1
-            finally:
-                with contextlib.suppress(OSError):
-                    os.close(seg.fd)
+                seg = self._seal_queue.get(timeout=SEAL_RETRY_S if pending else None)
+            except queue.Empty:
+                seg = None
+            if seg is not None and seg is not _STOP:
+                pending.append(seg)
+            pending = [p for p in pending if not self._seal(p)]
+            if seg is _STOP:
+                for p in pending:  # left for the next start's recovery
+                    with contextlib.suppress(OSError):
+                        os.close(p.fd)
+                return
+
+    def _seal(self, seg: _Segment) -> bool:
+        try:
+            if seg.size:
+                segments.seal(self.db, self.root, seg.path, replica=self.replica, model=self.model)
+            else:
+                seg.path.unlink(missing_ok=True)
+        except Exception:
+            self.seal_errors += 1
+            return False
+        with contextlib.suppress(OSError):
+            os.close(seg.fd)
+        return True
 
 
 def _resolve(waiters: list[Any]) -> None:
