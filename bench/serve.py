@@ -256,7 +256,7 @@ def load_wrk(port: int, path: str, bodies: Path, seconds: float, conc: int) -> d
     script.write_text(WRK_LUA)
     cmd = [
         "wrk",
-        "-t2",
+        "-t1",
         f"-c{conc}",
         f"-d{max(1, int(seconds))}s",
         "--latency",
@@ -331,6 +331,9 @@ def load(
 
 
 def main() -> None:
+    # One OpenMP thread per server: a one-row-per-request server otherwise spins its OpenMP
+    # pool against the load generator on small machines (the bare app fell to ~12 req/s).
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=15)
     ap.add_argument("--concurrency", type=int, default=16)
@@ -388,7 +391,9 @@ def main() -> None:
 def report(results: list[tuple[str, str, dict[str, float]]], args: Any) -> None:
     print(
         f"\nconcurrency {args.concurrency}, {args.seconds:g}s per server, "
-        f"{args.workers} worker(s), durability {args.durability}, cpus {os.cpu_count()}"
+        f"{args.workers} worker(s), durability {args.durability}, cpus {os.cpu_count()}, "
+        f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}, load avg "
+        f"{os.getloadavg()[0]:.1f}"
     )
     print(
         f"{'model':8} {'server':13} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "

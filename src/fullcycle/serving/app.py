@@ -8,6 +8,7 @@ body as a stream that stops at the limit, whatever Content-Length claims.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import time
@@ -127,6 +128,7 @@ def create_app(
         log_depth=logbook.depth,
         logs_dropped=lambda: logbook.dropped,
         log_written=lambda: logbook.written,
+        shadow_skipped=lambda: runtime.shadow_skipped,
     )
     runtime.on_batch = metrics.observe_batch
 
@@ -135,6 +137,9 @@ def create_app(
         if not logbook._threads:
             logbook.start()
         await runtime.start()
+        if os.environ.get("FULLCYCLE_GC_FREEZE", "1") == "1":
+            gc.collect()
+            gc.freeze()  # startup objects (libraries, models) leave the collector's scans
         yield
         await runtime.stop()
         if close_logbook:

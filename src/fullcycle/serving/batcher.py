@@ -52,7 +52,7 @@ class MicroBatcher:
         self.max_batch = max(1, max_batch)
         self.max_wait = max(0.0, max_wait_ms) / 1000.0
         self.on_batch = on_batch
-        self._queue: asyncio.Queue[tuple[list[Any], asyncio.Future[Outcome]]] | None = None
+        self._queue: asyncio.Queue[tuple[list[Any], asyncio.Future[Outcome] | None]] | None = None
         self._task: asyncio.Task[None] | None = None
         self._pool = ThreadPoolExecutor(1, thread_name_prefix=f"predict-{model.version}")
         self._closing = False
@@ -74,7 +74,7 @@ class MicroBatcher:
         """Answer what is queued, then stop."""
         self._closing = True
         if self._task is not None and self._queue is not None:
-            self._queue.put_nowait(([], None))  # type: ignore[arg-type]
+            self._queue.put_nowait(([], None))
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         self._pool.shutdown(wait=True)
@@ -122,7 +122,8 @@ class MicroBatcher:
 
     def _process(self, batch: list[list[Any]]) -> list[Outcome]:
         """Runs in the worker thread: one validate and one predict for the whole batch."""
-        offsets, flat = [], []
+        offsets: list[int] = []
+        flat: list[Any] = []
         for recs in batch:
             offsets.append(len(flat))
             flat.extend(recs)

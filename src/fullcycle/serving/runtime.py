@@ -9,6 +9,7 @@ check is refused, recorded as an event, and the old deployment keeps serving.
 from __future__ import annotations
 
 import asyncio
+import gc
 import contextlib
 import hashlib
 import time
@@ -25,6 +26,7 @@ from fullcycle.store.db import Database
 
 RETIRE_AFTER_S = 5.0
 RECENT_IDS = 100_000
+MAX_SHADOW_PENDING = 1000
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,8 @@ class Runtime:
         self._watcher: asyncio.Task[None] | None = None
         self._retiring: set[asyncio.Task[Any]] = set()
         self._retired: list[Served] = []
-        self._recent: dict[str, None] = {}  # ids this process answered lately, for feedback
+        self._recent: dict[str, None] = {}
+        self.shadow_skipped = 0  # ids this process answered lately, for feedback
 
     @property
     def model_name(self) -> str:
@@ -228,6 +231,7 @@ class Runtime:
             pool[state.shadow] if state.shadow is not None else None,
         )
         self.active, self._refused = new, None
+        gc.freeze()  # the new model's objects join the startup ones outside the GC's scans
         retired = [s for v, s in have.items() if v not in new.served()]
         if retired:
             self._retired.extend(retired)
@@ -299,8 +303,11 @@ class Runtime:
         )
         await self.logbook.log(rows)
         self._remember(request_id)
-        if active.shadow is not None and status == 200 and len(self._tasks) < 1000:
-            self._spawn(self._shadow(active.shadow, records, request_id))
+        if active.shadow is not None and status == 200:
+            if len(self._tasks) < MAX_SHADOW_PENDING:
+                self._spawn(self._shadow(active.shadow, records, request_id))
+            else:  # the shadow is behind: skip it (counted), never slow production down
+                self.shadow_skipped += 1
         return Prediction(request_id, model.name, model.version, route, outcome)
 
     async def _shadow(self, served: Served, records: list[Any], request_id: str) -> None:
