@@ -193,7 +193,8 @@ def start_mlflow(
     dest = work / f"mlflow-{name}"
     code = (
         "import joblib, mlflow.sklearn, sys; "
-        "mlflow.sklearn.save_model(joblib.load(sys.argv[1]), sys.argv[2])"
+        "mlflow.sklearn.save_model(joblib.load(sys.argv[1]), sys.argv[2], "
+        "serialization_format='cloudpickle')"
     )
     subprocess.run([str(py), "-c", code, str(src), str(dest)], check=True)
     port = free_port()
@@ -268,8 +269,8 @@ def load_wrk(port: int, path: str, bodies: Path, seconds: float, conc: int) -> d
     ]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors: .*", out)
     return {

@@ -193,8 +193,10 @@ class Runtime:
             current = self.active.state.revision if self.active else None
             if state is None or state.production is None:
                 return SwapReport(None, False, "nothing is deployed")
-            if state.revision == current or (state.revision == self._refused and not force):
-                return self.last_report or SwapReport(state.revision, False)
+            if state.revision == current:
+                return SwapReport(state.revision, False, None, sorted(state.versions()))
+            if state.revision == self._refused and not force and self.last_report:
+                return self.last_report
             report = await self._swap(state)
             self.last_report = report
             return report
