@@ -8,6 +8,7 @@ body as a stream that stops at the limit, whatever Content-Length claims.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 import re
@@ -28,6 +29,7 @@ from fullcycle.serving.runtime import Prediction, Runtime
 from fullcycle.store import logs
 
 BODY_LIMIT = 1024 * 1024
+BODY_TIMEOUT_S = 10.0
 SERVER_NAME = "fullcycle"
 _RID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 MAX_VIOLATIONS = 1000
@@ -73,8 +75,8 @@ def _json(status: int, body: Any, rid: str, version: Any = None) -> Response:
     return Response(orjson.dumps(body), status, headers, media_type="application/json")
 
 
-async def read_json(request: Request, limit: int) -> Any:
-    """The body parsed, or HTTPFault 415 / 413, or MalformedInput (400)."""
+async def read_json(request: Request, limit: int, timeout_s: float = BODY_TIMEOUT_S) -> Any:
+    """The body parsed, or HTTPFault 415 / 413 / 408 (too slow), or MalformedInput (400)."""
     ctype = request.headers.get("content-type", "")
     media, _, params = ctype.partition(";")
     charset = params.strip().lower()
@@ -88,11 +90,15 @@ async def read_json(request: Request, limit: int) -> Any:
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
         raise HTTPFault(413, f"the body is larger than the limit of {limit} bytes")
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise HTTPFault(413, f"the body is larger than the limit of {limit} bytes")
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(timeout_s):  # a slow sender does not hold a slot forever
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise HTTPFault(413, f"the body is larger than the limit of {limit} bytes")
+                chunks.append(chunk)
+    except TimeoutError:
+        raise HTTPFault(408, f"the body did not arrive within {timeout_s:g} s") from None
     return payload.parse_json(b"".join(chunks))
 
 
@@ -119,6 +125,7 @@ def create_app(
     runtime: Runtime,
     *,
     body_limit: int = BODY_LIMIT,
+    body_timeout_s: float = BODY_TIMEOUT_S,
     admin_check: Callable[[Request], Awaitable[None]] | None = None,
     close_logbook: bool = True,
 ) -> FastAPI:
@@ -206,7 +213,7 @@ def create_app(
     @app.post("/predict", openapi_extra=oip.PREDICT_DOC)
     async def predict(request: Request) -> Response:
         async def run(rid: str, started: float) -> tuple[int, Any, Any]:
-            data = await read_json(request, body_limit)
+            data = await read_json(request, body_limit, body_timeout_s)
             try:
                 records = payload.records_from_predict(data)
             except E.InvalidInput as exc:
@@ -231,7 +238,7 @@ def create_app(
     async def infer(name: str, request: Request) -> Response:
         async def run(rid: str, started: float) -> tuple[int, Any, Any]:
             oip.check_model_name(runtime, name)
-            data = await read_json(request, body_limit)
+            data = await read_json(request, body_limit, body_timeout_s)
             try:
                 records, given_id = payload.records_from_v2(data)
             except E.InvalidInput as exc:
@@ -246,7 +253,7 @@ def create_app(
     @app.post("/feedback")
     async def feedback(request: Request) -> Response:
         async def run(rid: str, started: float) -> tuple[int, Any, Any]:
-            data = await read_json(request, body_limit)
+            data = await read_json(request, body_limit, body_timeout_s)
             items = logs.check_feedback(
                 data.get("items", data)
                 if isinstance(data, dict) and "request_id" not in data

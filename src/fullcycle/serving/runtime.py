@@ -9,8 +9,8 @@ check is refused, recorded as an event, and the old deployment keeps serving.
 from __future__ import annotations
 
 import asyncio
-import gc
 import contextlib
+import gc
 import hashlib
 import time
 from dataclasses import dataclass, field
