@@ -102,6 +102,12 @@ async def read_json(request: Request, limit: int, timeout_s: float = BODY_TIMEOU
     return payload.parse_json(b"".join(chunks))
 
 
+def _error_kind(exc: BaseException, status: int) -> str:
+    if isinstance(exc, HTTPFault):
+        return f"http_{status}"
+    return type(exc).__name__ if isinstance(exc, E.FullcycleError) else "internal"
+
+
 def _error_body(exc: BaseException, rid: str) -> dict[str, Any]:
     if isinstance(exc, HTTPFault):
         return {"error": exc.message, "kind": "http", "request_id": rid}
@@ -176,12 +182,8 @@ def create_app(
         except Exception as exc:
             status = status_of(exc)
             body = _error_body(exc, rid)
-            metrics.errors.labels(
-                type(exc).__name__
-                if status < 500 or isinstance(exc, E.FullcycleError)
-                else "internal"
-            ).inc()
-            if route in ("/predict", "/v2/infer") and status != 422:
+            metrics.errors.labels(_error_kind(exc, status)).inc()
+            if route in ("/predict", "/v2/infer") and not getattr(exc, "logged", False):
                 await _log_refusal(rid, status, str(body["error"]), started)
         metrics.observe(route, version, status, time.perf_counter() - started)
         return _json(status, body, rid, version)
@@ -202,12 +204,14 @@ def create_app(
             raise HTTPFault(413, f"{len(records)} rows is more than {payload.MAX_ROWS} per request")
         pred = await runtime.predict(records, rid, started)
         if pred.outcome.violations:
-            raise E.ContractViolation(
+            exc = E.ContractViolation(
                 f"the request breaks the contract of model {pred.model}:{pred.version} "
                 f"({len(pred.outcome.violations)} problem(s))",
                 pred.outcome.violations,
                 hint="fix the rows and fields listed in 'violations'",
             )
+            exc.logged = True  # type: ignore[attr-defined]  # the runtime logged it already
+            raise exc
         return pred
 
     @app.post("/predict", openapi_extra=oip.PREDICT_DOC)

@@ -20,7 +20,7 @@ from fullcycle.errors import ModelCheckFailed, StoreUnavailable
 from fullcycle.serving.batcher import MicroBatcher, Outcome
 from fullcycle.serving.logbook import Logbook
 from fullcycle.serving.models import DeploymentState, LoadedModel, ModelSource, check_model
-from fullcycle.serving.segments import read_log
+from fullcycle.serving.segments import logged_ids
 from fullcycle.store import events, logs
 from fullcycle.store.db import Database
 
@@ -359,18 +359,15 @@ class Runtime:
         if len(self._recent) > RECENT_IDS:
             del self._recent[next(iter(self._recent))]
 
-    def _known(self, request_id: str) -> bool:
-        if request_id in self._recent:
-            return True
-        found = read_log(self.logbook.db, request_id=request_id)
-        return bool(len(found))
-
     async def add_feedback(self, items: list[tuple[str, Any]]) -> tuple[int, list[str]]:
         """Store labels; ids no log holds (yet) are stored as orphans and listed."""
 
         def work() -> tuple[int, list[str]]:
-            marked = [(rid, label, self._known(rid)) for rid, label in items]
+            ids = [rid for rid, _ in items]
+            unseen = [rid for rid in ids if rid not in self._recent]
+            known = set(ids) - set(unseen) | logged_ids(self.logbook.db, unseen)
+            marked = [(rid, label, rid in known) for rid, label in items]
             stored = logs.add_feedback(self.logbook.db, marked)
-            return stored, [rid for rid, _, known in marked if not known]
+            return stored, [rid for rid in dict.fromkeys(ids) if rid not in known]
 
         return await asyncio.get_running_loop().run_in_executor(None, work)
