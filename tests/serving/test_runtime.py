@@ -178,3 +178,13 @@ async def test_requests_refused_before_the_model_are_logged_once(make_client, db
     for r in (empty, shape, bad):
         assert r.status_code == 422
         assert list(log[log.request_id == r.json()["request_id"]].status) == [422]
+
+
+async def test_a_refusal_names_the_version_that_refused_it(make_client):
+    canary_id = next(f"id-{i}" for i in range(1000) if canary_bucket(f"id-{i}") < 0.5)
+    async with make_client(production=1, canary=2, canary_share=0.5) as client:
+        r = await client.post(
+            "/predict", json={"records": [{"f0": "x"}]}, headers={"X-Request-ID": canary_id}
+        )
+    assert r.status_code == 422 and r.headers["x-model-version"] == "2"
+    assert "demo:2" in r.json()["error"]

@@ -134,6 +134,7 @@ def create_app(
     body_timeout_s: float = BODY_TIMEOUT_S,
     admin_check: Callable[[Request], Awaitable[None]] | None = None,
     close_logbook: bool = True,
+    gc_freeze: bool = True,
 ) -> FastAPI:
     """Assemble the app around a runtime (which owns the models and the prediction log)."""
     logbook: Logbook = runtime.logbook
@@ -150,7 +151,7 @@ def create_app(
         if not logbook._threads:
             logbook.start()
         await runtime.start()
-        if os.environ.get("FULLCYCLE_GC_FREEZE", "1") == "1":
+        if gc_freeze:
             gc.collect()
             gc.freeze()  # startup objects (libraries, models) leave the collector's scans
         yield
@@ -182,6 +183,7 @@ def create_app(
         except Exception as exc:
             status = status_of(exc)
             body = _error_body(exc, rid)
+            version = getattr(exc, "version", version)
             metrics.errors.labels(_error_kind(exc, status)).inc()
             if route in ("/predict", "/v2/infer") and not getattr(exc, "logged", False):
                 await _log_refusal(rid, status, str(body["error"]), started)
@@ -211,6 +213,7 @@ def create_app(
                 hint="fix the rows and fields listed in 'violations'",
             )
             exc.logged = True  # type: ignore[attr-defined]  # the runtime logged it already
+            exc.version = pred.version  # type: ignore[attr-defined]  # canary or production
             raise exc
         return pred
 
