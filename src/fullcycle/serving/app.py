@@ -200,7 +200,7 @@ def create_app(
         if not isinstance(records, list) or not records:
             raise E.ContractViolation(
                 "the request has no rows",
-                [payload.Violation(None, None, "empty batch; send one or more rows")],
+                [payload.Violation(-1, "", "empty batch; send one or more rows")],
             )
         if len(records) > payload.MAX_ROWS:
             raise HTTPFault(413, f"{len(records)} rows is more than {payload.MAX_ROWS} per request")
@@ -225,7 +225,7 @@ def create_app(
                 records = payload.records_from_predict(data)
             except E.InvalidInput as exc:
                 raise E.ContractViolation(
-                    str(exc), [payload.Violation(None, None, exc.message)]
+                    str(exc), [payload.Violation(-1, "", exc.message)]
                 ) from None
             pred = await predict_records(records, rid, started)
             out: dict[str, Any] = {
@@ -250,7 +250,7 @@ def create_app(
                 records, given_id = payload.records_from_v2(data)
             except E.InvalidInput as exc:
                 raise E.ContractViolation(
-                    str(exc), [payload.Violation(None, None, exc.message)]
+                    str(exc), [payload.Violation(-1, "", exc.message)]
                 ) from None
             pred = await predict_records(records, rid, started)
             return 200, oip.infer_response(runtime, pred, given_id or rid), pred.version
