@@ -166,7 +166,7 @@ def curve(policy: DecisionPolicy, matrix: np.ndarray, y: np.ndarray, score: np.n
         costs.append(float(row_costs(policy, matrix, y, score, t, pos).mean() * 1000))
         flag = score >= t
         tp = float(np.sum(flag & is_pos))
-        precision.append(tp / flag.sum() if flag.sum() else 1.0)
+        precision.append(tp / flag.sum() if flag.sum() else 0.0)  # nothing flagged: no credit
         recall.append(tp / is_pos.sum() if is_pos.sum() else 0.0)
         flagged.append(float(flag.mean()))
     return {"threshold": GRID.tolist(), "cost_per_1000": costs, "precision": precision,
