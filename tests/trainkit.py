@@ -18,20 +18,31 @@ from fullcycle.train.spec import FeatureSpec, GateSpec, MetricSpec, TrainSpec  #
 from fullcycle.train.trainer import TrainDeps  # noqa: E402
 
 FAST = "sklearn.linear_model:LogisticRegression"
-FEATURES = (("amount", "numeric"), ("visits", "integer"), ("city", "categorical"),
-            ("note", "text"), ("seen", "datetime"))
+FEATURES = (
+    ("amount", "numeric"),
+    ("visits", "integer"),
+    ("city", "categorical"),
+    ("note", "text"),
+    ("seen", "datetime"),
+)
 
 
-def frame(n: int = 600, seed: int = 0, classes: tuple[str, ...] = ("no", "yes"),
-          city_names: tuple[str, ...] = ("paris", "rome", "oslo")) -> pd.DataFrame:
+def frame(
+    n: int = 600,
+    seed: int = 0,
+    classes: tuple[str, ...] = ("no", "yes"),
+    city_names: tuple[str, ...] = ("paris", "rome", "oslo"),
+) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    df = pd.DataFrame({
-        "amount": rng.normal(size=n),
-        "visits": rng.integers(0, 10, n),
-        "city": rng.choice(city_names, n),
-        "note": rng.choice(["late again", "great service", "ok", "refund please"], n),
-        "seen": pd.date_range("2024-01-01", periods=n, freq="h").astype(str),
-    })
+    df = pd.DataFrame(
+        {
+            "amount": rng.normal(size=n),
+            "visits": rng.integers(0, 10, n),
+            "city": rng.choice(city_names, n),
+            "note": rng.choice(["late again", "great service", "ok", "refund please"], n),
+            "seen": pd.date_range("2024-01-01", periods=n, freq="h").astype(str),
+        }
+    )
     signal = df["amount"] + (df["city"] == city_names[0]) * 1.0 + rng.normal(size=n) * 0.7
     if len(classes) == 2:
         df["label"] = np.where(signal > 0.4, classes[1], classes[0])
@@ -42,10 +53,14 @@ def frame(n: int = 600, seed: int = 0, classes: tuple[str, ...] = ("no", "yes"),
 
 def spec(**kw: Any) -> TrainSpec:
     base: dict[str, Any] = dict(
-        name="churn", task="classification", target="label",
+        name="churn",
+        task="classification",
+        target="label",
         metric=MetricSpec("f1_macro", goal=0.6, baseline=0.95, baseline_label="human-level"),
         features=tuple(FeatureSpec(n, k) for n, k in FEATURES),
-        estimator=FAST, params={"max_iter": 300}, gate=GateSpec(margin=0.01),
+        estimator=FAST,
+        params={"max_iter": 300},
+        gate=GateSpec(margin=0.01),
         split={"strategy": "stratified", "test_size": 0.25},
     )
     base.update(kw)
@@ -56,5 +71,6 @@ def deps(tmp_path: Path, db_url: str, data: dict[str, pd.DataFrame]) -> TrainDep
     def load(ref: str) -> pd.DataFrame:
         return data[ref]
 
-    return TrainDeps(Database.open(db_url), ArtifactStore(str(tmp_path / "artifacts")),
-                     tmp_path, load_data=load)
+    return TrainDeps(
+        Database.open(db_url), ArtifactStore(str(tmp_path / "artifacts")), tmp_path, load_data=load
+    )

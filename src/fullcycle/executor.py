@@ -44,9 +44,12 @@ class LocalExecutor:
             return []
         context = multiprocessing.get_context("spawn")
         try:
-            with ProcessPoolExecutor(max_workers=min(self.workers, len(jobs)),
-                                     mp_context=context) as pool:
+            with ProcessPoolExecutor(
+                max_workers=min(self.workers, len(jobs)), mp_context=context
+            ) as pool:
                 return list(pool.map(fn, jobs))
         except BrokenProcessPool as exc:
-            raise ExecutorError(f"a worker process died while running {len(jobs)} job(s): {exc}",
-                                hint="check memory; retry with fewer workers") from exc
+            raise ExecutorError(
+                f"a worker process died while running {len(jobs)} job(s): {exc}",
+                hint="check memory; retry with fewer workers",
+            ) from exc

@@ -22,10 +22,10 @@ from fullcycle.store.db import Database
 
 if TYPE_CHECKING:
     import pandas as pd
+    from fullcycle.scope import Scope
 
     from fullcycle.records import Alias, ModelVersion
     from fullcycle.registry import LoadedModel, Promotion
-    from fullcycle.scope import Scope
     from fullcycle.store.gc import GcResult
     from fullcycle.train.spec import TrainSpec
     from fullcycle.train.tracking import Run

@@ -47,7 +47,8 @@ def check_model(estimator: Any, X: Any = None, y: Any = None) -> Any:
             f"{type(estimator).__name__} predicts differently after save and load",
             hint="an attribute is probably not serialized; check custom __getstate__",
         )
-    if hasattr(model, "predict_proba"):
-        if not np.allclose(model.predict_proba(X), loaded.predict_proba(X)):
-            raise ModelCheckFailed(f"{type(estimator).__name__}: probabilities change on load")
+    if hasattr(model, "predict_proba") and not np.allclose(
+        model.predict_proba(X), loaded.predict_proba(X)
+    ):
+        raise ModelCheckFailed(f"{type(estimator).__name__}: probabilities change on load")
     return loaded

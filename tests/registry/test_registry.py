@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import trainkit as kit
 from sklearn.linear_model import LogisticRegression
 
+import trainkit as kit
 from fullcycle import registry
 from fullcycle.errors import Conflict, GateRefused, IntegrityError, InvalidInput, UnsafeArtifact
 from fullcycle.store import events as event_store
@@ -26,6 +26,8 @@ class Bomb:
 
     def __reduce__(self):  # type: ignore[no-untyped-def]
         return (os.system, (f"touch {self.path}",))
+
+
 METRIC = MetricSpec("f1_macro", goal=0.6)
 
 
@@ -69,9 +71,12 @@ def test_register_stores_signature_classes_metrics_lineage_and_card(deps: TrainD
 def test_twenty_concurrent_registrations_are_numbered_1_to_20(deps: TrainDeps) -> None:
     run_id = _run(deps)
     with ThreadPoolExecutor(20) as pool:
-        versions = list(pool.map(
-            lambda _: registry.register(deps.db, deps.artifacts, run_id, name="churn").version,
-            range(20)))
+        versions = list(
+            pool.map(
+                lambda _: registry.register(deps.db, deps.artifacts, run_id, name="churn").version,
+                range(20),
+            )
+        )
     assert sorted(versions) == list(range(1, 21))
     assert [v.version for v in registry.models(deps.db, "churn")] == list(range(1, 21))
 
@@ -85,8 +90,9 @@ def test_the_gate_refuses_with_the_numbers_and_force_is_recorded(deps: TrainDeps
     assert registry.aliases(deps.db, "churn") == []
     with pytest.raises(InvalidInput, match="--reason"):
         registry.promote(deps.db, "churn:1", metric=strict, gate=GATE, force=True)
-    done = registry.promote(deps.db, "churn:1", metric=strict, gate=GATE, force=True,
-                            reason="demo for the board")
+    done = registry.promote(
+        deps.db, "churn:1", metric=strict, gate=GATE, force=True, reason="demo for the board"
+    )
     assert done.forced and done.revision == 1
     forced = event_store.listing(deps.db, kind="model.promote.forced")[0]
     assert "demo for the board" in forced.message and "0.99" in forced.message
@@ -118,8 +124,9 @@ def test_two_concurrent_promotions_one_wins_the_other_conflicts(deps: TrainDeps)
 
     def attempt(ref: str) -> str:
         try:
-            registry.promote(deps.db, ref, metric=METRIC, gate=GateSpec(margin=1.0),
-                             rescore=rescore)
+            registry.promote(
+                deps.db, ref, metric=METRIC, gate=GateSpec(margin=1.0), rescore=rescore
+            )
             return "won"
         except Conflict:
             return "conflict"
@@ -146,8 +153,9 @@ def test_set_alias_is_compare_and_set(deps: TrainDeps) -> None:
     assert registry.resolve(deps.db, "churn@challenger").version == 2
 
 
-def test_a_tampered_artifact_is_refused_and_the_version_marked_corrupt(deps: TrainDeps,
-                                                                      tmp_path: Path) -> None:
+def test_a_tampered_artifact_is_refused_and_the_version_marked_corrupt(
+    deps: TrainDeps, tmp_path: Path
+) -> None:
     _run(deps)
     v = registry.register(deps.db, deps.artifacts, "latest", name="churn")
     path = tmp_path / "artifacts" / v.artifact_sha256[:2] / v.artifact_sha256
@@ -163,8 +171,7 @@ def test_a_tampered_artifact_is_refused_and_the_version_marked_corrupt(deps: Tra
         registry.promote(deps.db, "churn:1", metric=METRIC, gate=GATE)
 
 
-def test_an_imported_pickle_is_never_opened_until_trusted(deps: TrainDeps,
-                                                          tmp_path: Path) -> None:
+def test_an_imported_pickle_is_never_opened_until_trusted(deps: TrainDeps, tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
     bomb = tmp_path / "model.pkl"
     bomb.write_bytes(pickle.dumps(Bomb(str(marker))))
@@ -179,8 +186,9 @@ def test_an_imported_pickle_is_never_opened_until_trusted(deps: TrainDeps,
     with pytest.raises(InvalidInput):
         registry.trust(deps.db, "outside:2", reason=" ", actor="admin")
     registry.trust(deps.db, "outside:2", reason="built by our CI", actor="admin")
-    assert list(registry.load(deps.db, deps.artifacts, "outside:2").estimator.predict(
-        np.eye(2))) == [0, 1]
+    assert list(
+        registry.load(deps.db, deps.artifacts, "outside:2").estimator.predict(np.eye(2))
+    ) == [0, 1]
     assert not marker.exists()
 
 

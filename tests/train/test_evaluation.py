@@ -4,8 +4,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import trainkit as kit
 
+import trainkit as kit
 from fullcycle.errors import ConfigError
 from fullcycle.train import decisions, diagnostics, metrics
 from fullcycle.train.report import to_html, to_json
@@ -13,23 +13,36 @@ from fullcycle.train.spec import MetricSpec
 from fullcycle.train.trainer import train
 
 COSTLY = {
-    "costs": [{"true": "yes", "predicted": "no", "cost": 50},
-              {"true": "no", "predicted": "yes", "cost": 2}],
-    "positive": "yes", "threshold": {"policy": "min_cost"},
+    "costs": [
+        {"true": "yes", "predicted": "no", "cost": 50},
+        {"true": "no", "predicted": "yes", "cost": 2},
+    ],
+    "positive": "yes",
+    "threshold": {"policy": "min_cost"},
 }
 
 
 @pytest.fixture
 def deps(tmp_path: Path):  # type: ignore[no-untyped-def]
-    return kit.deps(tmp_path, f"sqlite:///{tmp_path / 's.db'}",
-                    {"d@1": kit.frame(n=1500), "d3@1": kit.frame(classes=("a", "b", "c"))})
+    return kit.deps(
+        tmp_path,
+        f"sqlite:///{tmp_path / 's.db'}",
+        {"d@1": kit.frame(n=1500), "d3@1": kit.frame(classes=("a", "b", "c"))},
+    )
 
 
 def test_classification_evaluation_has_every_part(deps) -> None:  # type: ignore[no-untyped-def]
     ev = train(deps, kit.spec(), "d@1", seed=2).evaluation
     m = ev["metrics"]
-    for key in ("accuracy", "f1_macro", "precision_macro", "recall_macro", "roc_auc", "log_loss",
-                "brier"):
+    for key in (
+        "accuracy",
+        "f1_macro",
+        "precision_macro",
+        "recall_macro",
+        "roc_auc",
+        "log_loss",
+        "brier",
+    ):
         assert 0 <= m[key] <= (10 if key == "log_loss" else 1), key
     assert [r["class"] for r in m["per_class"]] == ["no", "yes"]
     assert np.sum(m["confusion_matrix"]["matrix"]) == ev["rows"]["test"] == 375
@@ -101,28 +114,30 @@ def test_a_chosen_threshold_lowers_expected_cost_on_held_out_data(deps) -> None:
 
 
 def test_a_constraint_that_cannot_be_met_says_the_best_value() -> None:
-    policy = decisions.parse({**COSTLY, "threshold": {"policy": "constraint",
-                                                      "metric": "precision", "min": 0.9}},
-                             "classification")
+    policy = decisions.parse(
+        {**COSTLY, "threshold": {"policy": "constraint", "metric": "precision", "min": 0.9}},
+        "classification",
+    )
     score = np.linspace(0.99, 0.01, 100)
     y = np.arange(100) % 2  # the highest score is a negative: precision never tops 0.5
     proba = np.column_stack([1 - score, score])
     with pytest.raises(ConfigError, match=r"precision at least 0.9 .* best achievable is 0\.5"):
         decisions.assess(policy, "classification", ["no", "yes"], y, y, proba, (y, proba))
-    ok = decisions.parse({**COSTLY, "threshold": {"policy": "constraint", "precision": 0.4}},
-                         "classification")
+    ok = decisions.parse(
+        {**COSTLY, "threshold": {"policy": "constraint", "precision": 0.4}}, "classification"
+    )
     out = decisions.assess(ok, "classification", ["no", "yes"], y, y, proba, (y, proba))
     assert out["threshold"] is not None and out["policy"] == "constraint"
 
 
 def test_bad_decision_sections_name_the_field() -> None:
     with pytest.raises(ConfigError, match="costs\\[0\\].cost"):
-        decisions.parse({"costs": [{"true": "a", "predicted": "b", "cost": -1}]},
-                        "classification")
+        decisions.parse({"costs": [{"true": "a", "predicted": "b", "cost": -1}]}, "classification")
     with pytest.raises(ConfigError, match="regression"):
         decisions.parse({"threshold": {"policy": "min_cost"}}, "regression")
-    policy = decisions.parse({"costs": [{"true": "fraud", "predicted": "ok", "cost": 3}]},
-                             "classification")
+    policy = decisions.parse(
+        {"costs": [{"true": "fraud", "predicted": "ok", "cost": 3}]}, "classification"
+    )
     with pytest.raises(ConfigError, match="fraud"):
         decisions.cost_matrix(policy, ["no", "yes"])
 
@@ -137,11 +152,15 @@ def test_abstaining_is_costed_and_counted() -> None:
 
 
 def test_report_has_the_plots_and_escapes_a_script_class_name(tmp_path: Path) -> None:
-    frame = kit.frame(n=800, classes=("<script>alert(1)</script>", "ok"),
-                      city_names=("<b>x</b>", "rome", "oslo"))
+    frame = kit.frame(
+        n=800, classes=("<script>alert(1)</script>", "ok"), city_names=("<b>x</b>", "rome", "oslo")
+    )
     deps = kit.deps(tmp_path, f"sqlite:///{tmp_path / 's.db'}", {"d@1": frame})
-    policy = {"costs": [{"true": "ok", "predicted": "<script>alert(1)</script>", "cost": 9}],
-              "positive": "ok", "threshold": {"policy": "min_cost"}}
+    policy = {
+        "costs": [{"true": "ok", "predicted": "<script>alert(1)</script>", "cost": 9}],
+        "positive": "ok",
+        "threshold": {"policy": "min_cost"},
+    }
     ev = train(deps, kit.spec(decisions=policy), "d@1").evaluation
     html = to_html(ev, "churn <i>")
     assert "<script>alert(1)</script>" not in html

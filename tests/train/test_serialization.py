@@ -4,12 +4,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import trainkit as kit
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestRegressor
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+import trainkit as kit
 from fullcycle.errors import ModelCheckFailed, UnsafeArtifact
 from fullcycle.testing import check_model
 from fullcycle.train import serialization
@@ -33,12 +33,16 @@ class Unserializable(LogisticRegression):
         return (Unserializable, ())
 
 
-@pytest.mark.parametrize("estimator", [
-    LogisticRegression(max_iter=200),
-    make_pipeline(StandardScaler(), HistGradientBoostingClassifier(max_iter=10)),
-    Ridge(alpha=0.5),
-    RandomForestRegressor(n_estimators=5, random_state=0),
-], ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        LogisticRegression(max_iter=200),
+        make_pipeline(StandardScaler(), HistGradientBoostingClassifier(max_iter=10)),
+        Ridge(alpha=0.5),
+        RandomForestRegressor(n_estimators=5, random_state=0),
+    ],
+    ids=lambda e: type(e).__name__,
+)
 def test_check_model_round_trips_common_estimators(estimator) -> None:  # type: ignore[no-untyped-def]
     loaded = check_model(estimator)
     assert loaded is not estimator

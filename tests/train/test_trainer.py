@@ -2,8 +2,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import trainkit as kit
 
+import trainkit as kit
 from fullcycle.errors import ConfigError, ContractViolation, InvalidInput
 from fullcycle.store import runs as run_store
 from fullcycle.train.trainer import stored_evaluation, train
@@ -16,8 +16,9 @@ def sqlite_url(tmp_path: Path) -> str:
 
 def test_same_data_params_and_seed_give_the_same_model(tmp_path: Path, sqlite_url: str) -> None:
     deps = kit.deps(tmp_path, sqlite_url, {"d@1": kit.frame()})
-    spec = kit.spec(estimator="sklearn.ensemble:RandomForestClassifier",
-                    params={"n_estimators": 15})
+    spec = kit.spec(
+        estimator="sklearn.ensemble:RandomForestClassifier", params={"n_estimators": 15}
+    )
     a = train(deps, spec, "d@1", seed=11, learning_curve=False)
     b = train(deps, spec, "d@1", seed=11, learning_curve=False)
     X = kit.frame(n=200, seed=5).drop(columns="label")
@@ -41,7 +42,8 @@ def test_a_run_records_what_reproduces_it(tmp_path: Path, sqlite_url: str) -> No
     assert info.latest_metrics["time.fit_s"] > 0
     assert info.latest_metrics["test.f1_macro"] == pytest.approx(result.value)
     assert stored_evaluation(deps.db, deps.artifacts, result.run_id)["metric"]["value"] == (
-        pytest.approx(result.value))
+        pytest.approx(result.value)
+    )
 
 
 def _failed(deps, spec, ref, **kw):  # type: ignore[no-untyped-def]
@@ -54,8 +56,9 @@ def _failed(deps, spec, ref, **kw):  # type: ignore[no-untyped-def]
     return caught.value
 
 
-def test_an_estimator_path_that_does_not_import_fails_the_run(tmp_path: Path,
-                                                               sqlite_url: str) -> None:
+def test_an_estimator_path_that_does_not_import_fails_the_run(
+    tmp_path: Path, sqlite_url: str
+) -> None:
     deps = kit.deps(tmp_path, sqlite_url, {"d@1": kit.frame()})
     err = _failed(deps, kit.spec(), "d@1", model="sklearn.nothing_here:Model")
     assert isinstance(err, ConfigError) and "sklearn.nothing_here" in str(err)
@@ -86,10 +89,12 @@ def test_a_dataset_breaking_the_contract_fails_the_run(tmp_path: Path, sqlite_ur
 def test_a_user_function_builds_the_pipeline(tmp_path: Path, sqlite_url: str) -> None:
     (tmp_path / "train.py").write_text(
         "from sklearn.tree import DecisionTreeClassifier\n"
-        "def build():\n    return DecisionTreeClassifier(max_depth=3)\n")
+        "def build():\n    return DecisionTreeClassifier(max_depth=3)\n"
+    )
     deps = kit.deps(tmp_path, sqlite_url, {"d@1": kit.frame()})
-    result = train(deps, kit.spec(estimator="train.py:build", params={}), "d@1",
-                   learning_curve=False)
+    result = train(
+        deps, kit.spec(estimator="train.py:build", params={}), "d@1", learning_curve=False
+    )
     assert type(result.model.steps[-1][1]).__name__ == "DecisionTreeClassifier"
     err = _failed(deps, kit.spec(estimator="../train.py:build", params={}), "d@1")
     assert "outside the project" in str(err)
@@ -112,13 +117,19 @@ def test_regression_trains_and_reports_residuals(tmp_path: Path, sqlite_url: str
     df = kit.frame()
     df["label"] = df["amount"] * 3 + df["visits"]
     deps = kit.deps(tmp_path, sqlite_url, {"d@1": df})
-    spec = kit.spec(task="regression", estimator="sklearn.linear_model:Ridge", params={},
-                    metric=MetricSpec("rmse", goal=1.0, greater_is_better=False),
-                    split={"strategy": "random", "test_size": 0.25})
+    spec = kit.spec(
+        task="regression",
+        estimator="sklearn.linear_model:Ridge",
+        params={},
+        metric=MetricSpec("rmse", goal=1.0, greater_is_better=False),
+        split={"strategy": "random", "test_size": 0.25},
+    )
     result = train(deps, spec, "d@1")
     ev = result.evaluation
     assert ev["metric"]["value"] < 0.5 and ev["metrics"]["r2"] > 0.9
     assert sum(ev["metrics"]["residuals"]["histogram"]["counts"]) == 150
     assert ev["baselines"]["trivial"]["metric"] > ev["metric"]["value"]
-    assert ev["errors"]["worst_examples"][0]["abs_error"] >= ev["errors"]["worst_examples"][1][
-        "abs_error"]
+    assert (
+        ev["errors"]["worst_examples"][0]["abs_error"]
+        >= ev["errors"]["worst_examples"][1]["abs_error"]
+    )

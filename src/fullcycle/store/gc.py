@@ -20,8 +20,14 @@ class GcResult:
     kept: int = 0
 
 
-def collect(db: Database, artifacts: ArtifactStore, *, grace_s: float = GRACE_S,
-            dry_run: bool = False, actor: str = "gc") -> GcResult:
+def collect(
+    db: Database,
+    artifacts: ArtifactStore,
+    *,
+    grace_s: float = GRACE_S,
+    dry_run: bool = False,
+    actor: str = "gc",
+) -> GcResult:
     """Delete unreferenced objects older than ``grace_s``; records one event when it removes any."""
     keep = referenced_shas(db)
     now = time.time()
@@ -42,7 +48,12 @@ def collect(db: Database, artifacts: ArtifactStore, *, grace_s: float = GRACE_S,
             artifacts.delete(sha)
     if removed and not dry_run:
         with db.write() as conn:
-            event_store.record(conn, "gc", actor=actor, subject="artifacts",
-                               message=f"removed {len(removed)} unreferenced artifact(s)",
-                               data={"removed": removed[:100]})
+            event_store.record(
+                conn,
+                "gc",
+                actor=actor,
+                subject="artifacts",
+                message=f"removed {len(removed)} unreferenced artifact(s)",
+                data={"removed": removed[:100]},
+            )
     return GcResult(removed=removed, kept=kept + len(candidates) - len(removed))

@@ -34,9 +34,15 @@ def _lock_name(conn: Connection, db: Database, name: str) -> None:
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
 
-def insert_version(db: Database, values: dict[str, Any], *, actor: str, message: str = "",
-                   event_data: dict[str, Any] | None = None,
-                   card: Callable[[int], str] | None = None) -> int:
+def insert_version(
+    db: Database,
+    values: dict[str, Any],
+    *,
+    actor: str,
+    message: str = "",
+    event_data: dict[str, Any] | None = None,
+    card: Callable[[int], str] | None = None,
+) -> int:
     """Insert ``values`` as the next version of ``values['name']``; returns the number.
     ``card(number)`` writes the model card once the number is known."""
     name = values["name"]
@@ -44,20 +50,33 @@ def insert_version(db: Database, values: dict[str, Any], *, actor: str, message:
         try:
             with db.write() as conn:
                 _lock_name(conn, db, name)
-                top = conn.execute(sa.select(sa.func.max(model_versions.c.version))
-                                   .where(model_versions.c.name == name)).scalar()
+                top = conn.execute(
+                    sa.select(sa.func.max(model_versions.c.version)).where(
+                        model_versions.c.name == name
+                    )
+                ).scalar()
                 number = int(top or 0) + 1
                 extra = {"card": card(number)} if card is not None else {}
-                conn.execute(model_versions.insert().values(
-                    **values, **extra, version=number, created_at=time.time()))
-                event_store.record(conn, "model.register", actor=actor,
-                                   subject=f"{name}:{number}", message=message,
-                                   data=event_data or {})
+                conn.execute(
+                    model_versions.insert().values(
+                        **values, **extra, version=number, created_at=time.time()
+                    )
+                )
+                event_store.record(
+                    conn,
+                    "model.register",
+                    actor=actor,
+                    subject=f"{name}:{number}",
+                    message=message,
+                    data=event_data or {},
+                )
                 return number
         except SAIntegrityError:
             time.sleep(random.uniform(0.001, 0.02) * (attempt + 1))
-    raise Conflict(f"could not number a new version of {name!r} after {RETRIES} attempts",
-                   hint="retry; many registrations are racing")
+    raise Conflict(
+        f"could not number a new version of {name!r} after {RETRIES} attempts",
+        hint="retry; many registrations are racing",
+    )
 
 
 def _version(row: Any, names: tuple[str, ...] = ()) -> ModelVersion:
@@ -68,29 +87,37 @@ def _version(row: Any, names: tuple[str, ...] = ()) -> ModelVersion:
 
 def _aliases_of(conn: Connection, name: str) -> dict[int, tuple[str, ...]]:
     out: dict[int, list[str]] = {}
-    for a in conn.execute(sa.select(aliases).where(aliases.c.name == name)
-                          .order_by(aliases.c.alias)):
+    for a in conn.execute(
+        sa.select(aliases).where(aliases.c.name == name).order_by(aliases.c.alias)
+    ):
         out.setdefault(a.version, []).append(a.alias)
     return {k: tuple(v) for k, v in out.items()}
 
 
 def get(db: Database, name: str, version: int) -> ModelVersion:
     with db.read() as conn:
-        row = conn.execute(sa.select(model_versions).where(
-            model_versions.c.name == name, model_versions.c.version == version)).first()
+        row = conn.execute(
+            sa.select(model_versions).where(
+                model_versions.c.name == name, model_versions.c.version == version
+            )
+        ).first()
         if row is None:
-            raise NotFound(f"model {name}:{version} does not exist",
-                           hint="list versions with: fullcycle models")
+            raise NotFound(
+                f"model {name}:{version} does not exist",
+                hint="list versions with: fullcycle models",
+            )
         return _version(row, _aliases_of(conn, name).get(version, ()))
 
 
 def latest_version(db: Database, name: str) -> int:
     with db.read() as conn:
-        top = conn.execute(sa.select(sa.func.max(model_versions.c.version))
-                           .where(model_versions.c.name == name)).scalar()
+        top = conn.execute(
+            sa.select(sa.func.max(model_versions.c.version)).where(model_versions.c.name == name)
+        ).scalar()
     if top is None:
-        raise NotFound(f"model {name!r} has no versions",
-                       hint="register a run: fullcycle register latest")
+        raise NotFound(
+            f"model {name!r} has no versions", hint="register a run: fullcycle register latest"
+        )
     return int(top)
 
 
@@ -106,8 +133,9 @@ def listing(db: Database, name: str | None = None) -> list[ModelVersion]:
 
 def get_alias(db: Database, name: str, alias: str) -> Alias | None:
     with db.read() as conn:
-        row = conn.execute(sa.select(aliases).where(
-            aliases.c.name == name, aliases.c.alias == alias)).first()
+        row = conn.execute(
+            sa.select(aliases).where(aliases.c.name == name, aliases.c.alias == alias)
+        ).first()
     return None if row is None else Alias(**row._mapping)
 
 
@@ -119,51 +147,94 @@ def list_aliases(db: Database, name: str | None = None) -> list[Alias]:
         return [Alias(**r._mapping) for r in conn.execute(query)]
 
 
-def set_alias(db: Database, name: str, alias: str, version: int, expected_revision: int, *,
-              actor: str, kind: str = "model.alias", message: str = "",
-              data: dict[str, Any] | None = None) -> int:
+def set_alias(
+    db: Database,
+    name: str,
+    alias: str,
+    version: int,
+    expected_revision: int,
+    *,
+    actor: str,
+    kind: str = "model.alias",
+    message: str = "",
+    data: dict[str, Any] | None = None,
+) -> int:
     """Point ``alias`` at ``version`` if its revision is still ``expected_revision`` (0: the alias
     must not exist yet); returns the new revision, or raises Conflict. The event commits with it."""
     now = time.time()
     try:
         with db.write() as conn:
-            exists = conn.execute(sa.select(model_versions.c.id).where(
-                model_versions.c.name == name, model_versions.c.version == version)).first()
+            exists = conn.execute(
+                sa.select(model_versions.c.id).where(
+                    model_versions.c.name == name, model_versions.c.version == version
+                )
+            ).first()
             if exists is None:
                 raise NotFound(f"model {name}:{version} does not exist")
             if expected_revision == 0:
-                conn.execute(aliases.insert().values(name=name, alias=alias, version=version,
-                                                     revision=1, updated_at=now))
+                conn.execute(
+                    aliases.insert().values(
+                        name=name, alias=alias, version=version, revision=1, updated_at=now
+                    )
+                )
             else:
                 res = conn.execute(
                     aliases.update()
-                    .where(aliases.c.name == name, aliases.c.alias == alias,
-                           aliases.c.revision == expected_revision)
-                    .values(version=version, revision=expected_revision + 1, updated_at=now))
+                    .where(
+                        aliases.c.name == name,
+                        aliases.c.alias == alias,
+                        aliases.c.revision == expected_revision,
+                    )
+                    .values(version=version, revision=expected_revision + 1, updated_at=now)
+                )
                 if res.rowcount != 1:
                     raise Conflict(
                         f"alias {name}@{alias} changed since revision {expected_revision}",
-                        hint="someone else moved it; look again and retry")
-            event_store.record(conn, kind, actor=actor, subject=f"{name}@{alias}",
-                               message=message,
-                               data={"version": version, "revision": expected_revision + 1,
-                                     **(data or {})})
+                        hint="someone else moved it; look again and retry",
+                    )
+            event_store.record(
+                conn,
+                kind,
+                actor=actor,
+                subject=f"{name}@{alias}",
+                message=message,
+                data={"version": version, "revision": expected_revision + 1, **(data or {})},
+            )
             return expected_revision + 1
     except SAIntegrityError:
-        raise Conflict(f"alias {name}@{alias} was created by someone else meanwhile",
-                       hint="look again and retry") from None
+        raise Conflict(
+            f"alias {name}@{alias} was created by someone else meanwhile",
+            hint="look again and retry",
+        ) from None
 
 
-def set_fields(db: Database, name: str, version: int, *, actor: str, kind: str,
-               message: str = "", **values: Any) -> None:
+def set_fields(
+    db: Database,
+    name: str,
+    version: int,
+    *,
+    actor: str,
+    kind: str,
+    message: str = "",
+    **values: Any,
+) -> None:
     """Change a version's status/trusted flag/reference, with its event, in one transaction."""
     with db.write() as conn:
-        res = conn.execute(model_versions.update().where(
-            model_versions.c.name == name, model_versions.c.version == version).values(**values))
+        res = conn.execute(
+            model_versions.update()
+            .where(model_versions.c.name == name, model_versions.c.version == version)
+            .values(**values)
+        )
         if res.rowcount != 1:
             raise NotFound(f"model {name}:{version} does not exist")
-        event_store.record(conn, kind, actor=actor, subject=f"{name}:{version}",
-                           message=message, data={k: v for k, v in values.items()})
+        event_store.record(
+            conn,
+            kind,
+            actor=actor,
+            subject=f"{name}:{version}",
+            message=message,
+            data={k: v for k, v in values.items()},
+        )
 
 
 def referenced_shas(db: Database) -> set[str]:
@@ -173,6 +244,11 @@ def referenced_shas(db: Database) -> set[str]:
         for table in metadata.sorted_tables:
             for column in table.columns:
                 if column.name.endswith("sha256"):
-                    found.update(v for (v,) in conn.execute(
-                        sa.select(column).where(column.is_not(None)).distinct()) if v)
+                    found.update(
+                        v
+                        for (v,) in conn.execute(
+                            sa.select(column).where(column.is_not(None)).distinct()
+                        )
+                        if v
+                    )
     return found

@@ -57,7 +57,8 @@ def _costs(raw: Any) -> dict[tuple[str, str], float]:
             if not isinstance(item, dict) or "true" not in item or "predicted" not in item:
                 raise ConfigError(f"decisions.costs[{i}] needs true, predicted and cost")
             out[(str(item["true"]), str(item["predicted"]))] = _number(
-                item.get("cost"), f"costs[{i}].cost")
+                item.get("cost"), f"costs[{i}].cost"
+            )
     elif isinstance(raw, dict):
         for key, value in raw.items():
             if isinstance(value, dict):  # {true: {predicted: cost}}
@@ -84,8 +85,10 @@ def parse(raw: dict[str, Any] | None, task: str) -> DecisionPolicy | None:
         thr = {"policy": "fixed", "value": thr}
     thr = dict(thr or {})
     if task != "classification" and thr:
-        raise ConfigError("decisions.threshold: a threshold policy applies to classification "
-                          "only", hint="use decisions.loss for a regression task")
+        raise ConfigError(
+            "decisions.threshold: a threshold policy applies to classification only",
+            hint="use decisions.loss for a regression task",
+        )
     policy = str(thr.get("policy", "fixed"))
     if policy not in POLICIES:
         raise ConfigError(f"decisions.threshold.policy {policy!r} is not one of {POLICIES}")
@@ -97,7 +100,8 @@ def parse(raw: dict[str, Any] | None, task: str) -> DecisionPolicy | None:
     return DecisionPolicy(
         costs=_costs(raw.get("costs")),
         default_cost=_number(raw.get("default_cost", raw.get("default", 1.0)), "default_cost"),
-        positive=raw.get("positive"), policy=policy,
+        positive=raw.get("positive"),
+        policy=policy,
         threshold=_number(thr.get("value", 0.5), "threshold.value", high=1.0),
         constraint=constraint,
         abstain_below=None if below is None else _number(below, "abstain.below", high=1.0),
@@ -126,7 +130,9 @@ def cost_matrix(policy: DecisionPolicy, labels: list[Any]) -> np.ndarray:
     if unknown:
         raise ConfigError(
             f"decisions.costs names class(es) {', '.join(unknown)} that the model does not "
-            f"predict (classes: {', '.join(names)})", hint="fix the class names in fullcycle.yaml")
+            f"predict (classes: {', '.join(names)})",
+            hint="fix the class names in fullcycle.yaml",
+        )
     k = len(names)
     matrix = np.full((k, k), policy.default_cost)
     np.fill_diagonal(matrix, 0.0)
@@ -140,25 +146,29 @@ def positive_index(policy: DecisionPolicy, labels: list[Any]) -> int:
         return 1
     names = [str(c) for c in labels]
     if str(policy.positive) not in names:
-        raise ConfigError(f"decisions.positive {policy.positive!r} is not a class "
-                          f"({', '.join(names)})")
+        raise ConfigError(
+            f"decisions.positive {policy.positive!r} is not a class ({', '.join(names)})"
+        )
     return names.index(str(policy.positive))
 
 
-def row_costs(policy: DecisionPolicy, matrix: np.ndarray, y: np.ndarray, score: np.ndarray,
-              t: float, pos: int) -> np.ndarray:
+def row_costs(
+    policy: DecisionPolicy, matrix: np.ndarray, y: np.ndarray, score: np.ndarray, t: float, pos: int
+) -> np.ndarray:
     """Per-row cost of binary decisions at threshold ``t`` (``y`` as class positions)."""
     neg = 1 - pos
     pred = np.where(score >= t, pos, neg)
     cost = matrix[np.maximum(y, 0), pred]
     if policy.abstain_below is not None:
-        cost = np.where(np.maximum(score, 1 - score) < policy.abstain_below,
-                        policy.abstain_cost, cost)
+        cost = np.where(
+            np.maximum(score, 1 - score) < policy.abstain_below, policy.abstain_cost, cost
+        )
     return cost
 
 
-def curve(policy: DecisionPolicy, matrix: np.ndarray, y: np.ndarray, score: np.ndarray,
-          pos: int) -> dict[str, list[float]]:
+def curve(
+    policy: DecisionPolicy, matrix: np.ndarray, y: np.ndarray, score: np.ndarray, pos: int
+) -> dict[str, list[float]]:
     """Cost per 1,000 decisions, precision, recall and flag rate at each grid threshold."""
     costs, precision, recall, flagged = [], [], [], []
     is_pos = y == pos
@@ -169,8 +179,13 @@ def curve(policy: DecisionPolicy, matrix: np.ndarray, y: np.ndarray, score: np.n
         precision.append(tp / flag.sum() if flag.sum() else 0.0)  # nothing flagged: no credit
         recall.append(tp / is_pos.sum() if is_pos.sum() else 0.0)
         flagged.append(float(flag.mean()))
-    return {"threshold": GRID.tolist(), "cost_per_1000": costs, "precision": precision,
-            "recall": recall, "flag_rate": flagged}
+    return {
+        "threshold": GRID.tolist(),
+        "cost_per_1000": costs,
+        "precision": precision,
+        "recall": recall,
+        "flag_rate": flagged,
+    }
 
 
 def choose(policy: DecisionPolicy, validation: dict[str, list[float]]) -> float:
@@ -212,38 +227,60 @@ def regression_loss(policy: DecisionPolicy, y: np.ndarray, pred: np.ndarray) -> 
 
 def _mean_ci(values: np.ndarray, seed: int, n_boot: int = 500) -> list[float]:
     rng = np.random.default_rng(seed)
-    means = np.concatenate([
-        values[rng.integers(0, len(values), size=(50, len(values)))].mean(axis=1)
-        for _ in range(n_boot // 50)
-    ])
+    means = np.concatenate(
+        [
+            values[rng.integers(0, len(values), size=(50, len(values)))].mean(axis=1)
+            for _ in range(n_boot // 50)
+        ]
+    )
     return [float(np.percentile(means, 2.5) * 1000), float(np.percentile(means, 97.5) * 1000)]
 
 
-def assess(policy: DecisionPolicy, task: str, labels: list[Any] | None, y_test: np.ndarray,
-           pred_test: np.ndarray, proba_test: np.ndarray | None,
-           val: tuple[np.ndarray, np.ndarray | None] | None = None, *, seed: int = 0
-           ) -> dict[str, Any]:
+def assess(
+    policy: DecisionPolicy,
+    task: str,
+    labels: list[Any] | None,
+    y_test: np.ndarray,
+    pred_test: np.ndarray,
+    proba_test: np.ndarray | None,
+    val: tuple[np.ndarray, np.ndarray | None] | None = None,
+    *,
+    seed: int = 0,
+) -> dict[str, Any]:
     """Expected cost per 1,000 decisions (with CI), the cost curve and the chosen threshold.
 
     ``y_test``/``val[0]`` are class positions in ``labels`` for classification."""
     if task != "classification":
         loss = regression_loss(policy, y_test, pred_test)
-        return {"kind": "regression", "loss": policy.loss or {"kind": "absolute"},
-                "expected_cost_per_1000": float(loss.mean() * 1000),
-                "ci": _mean_ci(loss, seed), "decision": {"loss": policy.loss}}
+        return {
+            "kind": "regression",
+            "loss": policy.loss or {"kind": "absolute"},
+            "expected_cost_per_1000": float(loss.mean() * 1000),
+            "ci": _mean_ci(loss, seed),
+            "decision": {"loss": policy.loss},
+        }
     assert labels is not None
     if proba_test is None:
-        raise ConfigError("decisions: the model gives no probabilities, so no threshold or "
-                          "expected cost can be computed", hint="use an estimator with "
-                          "predict_proba, or remove the decisions section")
+        raise ConfigError(
+            "decisions: the model gives no probabilities, so no threshold or "
+            "expected cost can be computed",
+            hint="use an estimator with predict_proba, or remove the decisions section",
+        )
     matrix = cost_matrix(policy, labels)
     if len(labels) == 2:
         return _assess_binary(policy, labels, matrix, y_test, proba_test, val, seed)
     return _assess_multiclass(policy, labels, matrix, y_test, proba_test, seed)
 
 
-def _assess_binary(policy: DecisionPolicy, labels: list[Any], matrix: np.ndarray,
-                   y: np.ndarray, proba: np.ndarray, val: Any, seed: int) -> dict[str, Any]:
+def _assess_binary(
+    policy: DecisionPolicy,
+    labels: list[Any],
+    matrix: np.ndarray,
+    y: np.ndarray,
+    proba: np.ndarray,
+    val: Any,
+    seed: int,
+) -> dict[str, Any]:
     pos = positive_index(policy, labels)
     chosen_on = "validation"
     if val is not None and val[1] is not None:
@@ -254,12 +291,19 @@ def _assess_binary(policy: DecisionPolicy, labels: list[Any], matrix: np.ndarray
     score = proba[:, pos]
     chosen = row_costs(policy, matrix, y, score, t, pos)
     default = row_costs(policy, matrix, y, score, 0.5, pos)
-    abstained = (np.maximum(score, 1 - score) < policy.abstain_below
-                 if policy.abstain_below is not None else np.zeros(len(y), bool))
+    abstained = (
+        np.maximum(score, 1 - score) < policy.abstain_below
+        if policy.abstain_below is not None
+        else np.zeros(len(y), bool)
+    )
     return {
-        "kind": "binary", "policy": policy.policy, "threshold": t, "chosen_on": chosen_on,
+        "kind": "binary",
+        "policy": policy.policy,
+        "threshold": t,
+        "chosen_on": chosen_on,
         "positive": _plain(labels[pos]),
-        "expected_cost_per_1000": float(chosen.mean() * 1000), "ci": _mean_ci(chosen, seed),
+        "expected_cost_per_1000": float(chosen.mean() * 1000),
+        "ci": _mean_ci(chosen, seed),
         "cost_at_0_5_per_1000": float(default.mean() * 1000),
         "abstain_share": float(abstained.mean()),
         "curve": curve(policy, matrix, y, score, pos),
@@ -268,11 +312,20 @@ def _assess_binary(policy: DecisionPolicy, labels: list[Any], matrix: np.ndarray
     }
 
 
-def _assess_multiclass(policy: DecisionPolicy, labels: list[Any], matrix: np.ndarray,
-                       y: np.ndarray, proba: np.ndarray, seed: int) -> dict[str, Any]:
+def _assess_multiclass(
+    policy: DecisionPolicy,
+    labels: list[Any],
+    matrix: np.ndarray,
+    y: np.ndarray,
+    proba: np.ndarray,
+    seed: int,
+) -> dict[str, Any]:
     if policy.policy == "constraint":
-        raise ConfigError("decisions.threshold: a constraint policy needs two classes; this "
-                          f"model has {len(labels)}", hint="use min_cost or fixed")
+        raise ConfigError(
+            "decisions.threshold: a constraint policy needs two classes; this "
+            f"model has {len(labels)}",
+            hint="use min_cost or fixed",
+        )
     yy = np.maximum(y, 0)
     argmax = proba.argmax(axis=1)
     pred = (proba @ matrix).argmin(axis=1) if policy.policy == "min_cost" else argmax
@@ -282,8 +335,11 @@ def _assess_multiclass(policy: DecisionPolicy, labels: list[Any], matrix: np.nda
         abstained = proba.max(axis=1) < policy.abstain_below
         chosen = np.where(abstained, policy.abstain_cost, chosen)
     return {
-        "kind": "multiclass", "policy": policy.policy, "threshold": None,
-        "expected_cost_per_1000": float(chosen.mean() * 1000), "ci": _mean_ci(chosen, seed),
+        "kind": "multiclass",
+        "policy": policy.policy,
+        "threshold": None,
+        "expected_cost_per_1000": float(chosen.mean() * 1000),
+        "ci": _mean_ci(chosen, seed),
         "cost_at_argmax_per_1000": float(matrix[yy, argmax].mean() * 1000),
         "abstain_share": float(abstained.mean()),
         "cost_matrix": {"labels": [_plain(c) for c in labels], "matrix": matrix.tolist()},
@@ -295,13 +351,21 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _record(policy: DecisionPolicy, labels: list[Any], matrix: np.ndarray, t: float | None,
-            positive: Any) -> dict[str, Any]:
+def _record(
+    policy: DecisionPolicy, labels: list[Any], matrix: np.ndarray, t: float | None, positive: Any
+) -> dict[str, Any]:
     """What a model version stores and serving applies."""
     return {
-        "policy": policy.policy, "threshold": t, "positive": _plain(positive),
-        "classes": [_plain(c) for c in labels], "cost_matrix": matrix.tolist(),
-        "abstain_below": policy.abstain_below, "abstain_cost": policy.abstain_cost,
-        "rule": "bayes_min_cost" if policy.policy == "min_cost" and t is None else "threshold"
-        if t is not None else "argmax",
+        "policy": policy.policy,
+        "threshold": t,
+        "positive": _plain(positive),
+        "classes": [_plain(c) for c in labels],
+        "cost_matrix": matrix.tolist(),
+        "abstain_below": policy.abstain_below,
+        "abstain_cost": policy.abstain_cost,
+        "rule": "bayes_min_cost"
+        if policy.policy == "min_cost" and t is None
+        else "threshold"
+        if t is not None
+        else "argmax",
     }

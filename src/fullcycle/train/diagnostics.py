@@ -48,8 +48,17 @@ def curve_sizes(n_train: int, mode: Any) -> list[int]:
 
 
 def learning_curve(
-    make_model: Any, X: pd.DataFrame, y: np.ndarray, X_val: pd.DataFrame, y_val: np.ndarray,
-    metric: str, full_model: Any, *, seed: int, mode: Any = "auto", labels: Any = None,
+    make_model: Any,
+    X: pd.DataFrame,
+    y: np.ndarray,
+    X_val: pd.DataFrame,
+    y_val: np.ndarray,
+    metric: str,
+    full_model: Any,
+    *,
+    seed: int,
+    mode: Any = "auto",
+    labels: Any = None,
 ) -> dict[str, Any]:
     """Train and validation score against training size: subsample fits plus the full model."""
     rng = np.random.default_rng(seed)
@@ -65,15 +74,19 @@ def learning_curve(
             model = make_model().fit(X.iloc[idx], y[idx])
         except (ValueError, TypeError):  # e.g. a class missing from a tiny subsample
             continue
-        points.append(_point(model, X.iloc[idx[:SCORE_ROWS]], y[idx[:SCORE_ROWS]], Xv, yv,
-                             metric, size, labels))
+        points.append(
+            _point(
+                model, X.iloc[idx[:SCORE_ROWS]], y[idx[:SCORE_ROWS]], Xv, yv, metric, size, labels
+            )
+        )
     tr = order[:SCORE_ROWS]
     points.append(_point(full_model, X.iloc[tr], y[tr], Xv, yv, metric, len(X), labels))
     return {"metric": metric, "points": points}
 
 
-def _point(model: Any, X: Any, y: Any, Xv: Any, yv: Any, metric: str, size: int,
-           labels: Any) -> dict[str, Any]:
+def _point(
+    model: Any, X: Any, y: Any, Xv: Any, yv: Any, metric: str, size: int, labels: Any
+) -> dict[str, Any]:
     scores = []
     for data, target in ((X, y), (Xv, yv)):
         pred, proba = predictions(model, data)
@@ -95,12 +108,15 @@ def _aligned(model: Any, proba: Any, labels: Any) -> Any:
     return out
 
 
-def verdict(metric: MetricSpec, train: float | None, validation: float | None,
-            curve: dict[str, Any] | None = None) -> dict[str, Any]:
+def verdict(
+    metric: MetricSpec,
+    train: float | None,
+    validation: float | None,
+    curve: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """High bias, high variance, gap to baseline or good fit, with the gaps and next steps."""
     if train is None or validation is None:
-        return {"verdict": "unknown", "why": "the metric could not be computed",
-                "next_steps": []}
+        return {"verdict": "unknown", "why": "the metric could not be computed", "next_steps": []}
     reference = metric.baseline if metric.baseline is not None else metric.goal
     sign = 1.0 if metric.greater_is_better else -1.0
     bounded = metric.name not in ("mae", "rmse", "log_loss")
@@ -115,20 +131,31 @@ def verdict(metric: MetricSpec, train: float | None, validation: float | None,
         why = f"training score {train:.4g} is {bias:.3g} short of the {label} {reference:.4g}"
     elif variance > tol:
         name = "high variance"
-        why = f"training score {train:.4g} is {variance:.3g} better than validation {validation:.4g}"
+        why = (
+            f"training score {train:.4g} is {variance:.3g} better than validation {validation:.4g}"
+        )
     elif total is not None and total > tol:
         name = "gap to baseline"
         why = f"validation {validation:.4g} is {total:.3g} short of the {label} {reference:.4g}"
     else:
         name = "good fit"
-        why = (f"validation {validation:.4g} is within {tol:.3g} of training {train:.4g}"
-               + (f" and of the {label} {reference:.4g}" if reference is not None else ""))
+        why = f"validation {validation:.4g} is within {tol:.3g} of training {train:.4g}" + (
+            f" and of the {label} {reference:.4g}" if reference is not None else ""
+        )
     steps = list(NEXT_STEPS[name])
     if curve and _still_improving(curve, sign, tol) and name != "high bias":
         steps.insert(0, "the validation score still rises with more data: more data should help")
-    return {"verdict": name, "why": why, "avoidable_bias": bias, "variance": variance,
-            "gap_to_reference": total, "reference": reference, "reference_label": label,
-            "tolerance": tol, "next_steps": steps}
+    return {
+        "verdict": name,
+        "why": why,
+        "avoidable_bias": bias,
+        "variance": variance,
+        "gap_to_reference": total,
+        "reference": reference,
+        "reference_label": label,
+        "tolerance": tol,
+        "next_steps": steps,
+    }
 
 
 def _still_improving(curve: dict[str, Any], sign: float, tol: float) -> bool:
@@ -148,8 +175,9 @@ def _cell(value: Any) -> Any:
     return str(value)
 
 
-def error_analysis(X: pd.DataFrame, y: np.ndarray, pred: np.ndarray, proba: Any,
-                   labels: list[Any] | None) -> dict[str, Any]:
+def error_analysis(
+    X: pd.DataFrame, y: np.ndarray, pred: np.ndarray, proba: Any, labels: list[Any] | None
+) -> dict[str, Any]:
     """Largest confusions and the worst examples, with their features."""
     out: dict[str, Any] = {}
     if labels is not None:
@@ -173,9 +201,13 @@ def error_analysis(X: pd.DataFrame, y: np.ndarray, pred: np.ndarray, proba: Any,
         score, score_name = resid[order], "abs_error"
     rows = X.iloc[order]
     out["worst_examples"] = [
-        {"row": int(X.index[i]) if isinstance(X.index[i], int | np.integer) else str(X.index[i]),
-         "true": _cell(y[i]), "predicted": _cell(pred[i]), score_name: _cell(float(s)),
-         "features": {str(k): _cell(v) for k, v in rows.iloc[j].items()}}
+        {
+            "row": int(X.index[i]) if isinstance(X.index[i], int | np.integer) else str(X.index[i]),
+            "true": _cell(y[i]),
+            "predicted": _cell(pred[i]),
+            score_name: _cell(float(s)),
+            "features": {str(k): _cell(v) for k, v in rows.iloc[j].items()},
+        }
         for j, (i, s) in enumerate(zip(order, score, strict=True))
     ]
     return out

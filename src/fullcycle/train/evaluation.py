@@ -42,15 +42,30 @@ def evaluate(
     name = spec.metric.name
     value = metrics.metric_value(name, y_test, pred, proba, labels)
     ci = metrics.bootstrap_ci(name, y_test, pred, proba, labels, seed=seed)
-    detail = (metrics.classification_metrics(y_test, pred, proba, labels) if labels is not None
-              else metrics.regression_metrics(y_test, pred))
+    detail = (
+        metrics.classification_metrics(y_test, pred, proba, labels)
+        if labels is not None
+        else metrics.regression_metrics(y_test, pred)
+    )
     curve = None
     if make_model is not None and learning_curve not in (False, "off"):
         curve = diagnostics.learning_curve(
-            make_model, X_train, y_train, X_test, y_test, name, model, seed=seed,
-            mode=learning_curve, labels=labels)
-    train_score = curve["points"][-1]["train"] if curve else _train_score(spec, model, X_train,
-                                                                          y_train, labels, seed)
+            make_model,
+            X_train,
+            y_train,
+            X_test,
+            y_test,
+            name,
+            model,
+            seed=seed,
+            mode=learning_curve,
+            labels=labels,
+        )
+    train_score = (
+        curve["points"][-1]["train"]
+        if curve
+        else _train_score(spec, model, X_train, y_train, labels, seed)
+    )
     out: dict[str, Any] = {
         "schema": SCHEMA,
         "task": spec.task,
@@ -76,8 +91,9 @@ def _labels(model: Any, y: np.ndarray) -> list[Any]:
     return [metrics._jsonable(c) for c in classes]
 
 
-def _train_score(spec: TrainSpec, model: Any, X: pd.DataFrame, y: np.ndarray, labels: Any,
-                 seed: int) -> float | None:
+def _train_score(
+    spec: TrainSpec, model: Any, X: pd.DataFrame, y: np.ndarray, labels: Any, seed: int
+) -> float | None:
     idx = np.random.default_rng(seed).permutation(len(X))[: diagnostics.SCORE_ROWS]
     pred, proba = metrics.predictions(model, X.iloc[idx])
     return metrics.metric_value(spec.metric.name, y[idx], pred, proba, labels)
@@ -86,15 +102,19 @@ def _train_score(spec: TrainSpec, model: Any, X: pd.DataFrame, y: np.ndarray, la
 def _headline(spec: TrainSpec, value: float | None, ci: Any) -> dict[str, Any]:
     m = spec.metric
     return {
-        "name": m.name, "value": value, "ci": list(ci) if ci else None, "ci_level": 0.95,
-        "goal": m.goal, "meets_goal": None if value is None or m.goal is None
-        else m.meets(value, m.goal),
+        "name": m.name,
+        "value": value,
+        "ci": list(ci) if ci else None,
+        "ci_level": 0.95,
+        "goal": m.goal,
+        "meets_goal": None if value is None or m.goal is None else m.meets(value, m.goal),
         "greater_is_better": m.greater_is_better,
     }
 
 
-def _baselines(spec: TrainSpec, y_train: Any, X_test: Any, y_test: Any, labels: Any,
-               value: float | None) -> dict[str, Any]:
+def _baselines(
+    spec: TrainSpec, y_train: Any, X_test: Any, y_test: Any, labels: Any, value: float | None
+) -> dict[str, Any]:
     trivial = metrics.trivial_baseline(spec, y_train, X_test, y_test, labels)
     m = spec.metric
     out: dict[str, Any] = {"trivial": trivial}
@@ -102,15 +122,24 @@ def _baselines(spec: TrainSpec, y_train: Any, X_test: Any, y_test: Any, labels: 
         trivial["model_beats_it"] = m.better(value, trivial["metric"])
     if m.baseline is not None:
         out["scope"] = {
-            "label": m.baseline_label, "metric": m.baseline,
+            "label": m.baseline_label,
+            "metric": m.baseline,
             "model_meets_it": None if value is None else m.meets(value, m.baseline),
             "gap": None if value is None else (value - m.baseline),
         }
     return out
 
 
-def _decisions(spec: TrainSpec, model: Any, labels: Any, y_test: np.ndarray, pred: np.ndarray,
-               proba: Any, validation: Any, seed: int) -> dict[str, Any] | None:
+def _decisions(
+    spec: TrainSpec,
+    model: Any,
+    labels: Any,
+    y_test: np.ndarray,
+    pred: np.ndarray,
+    proba: Any,
+    validation: Any,
+    seed: int,
+) -> dict[str, Any] | None:
     policy = D.parse(spec.decisions, spec.task)
     if policy is None:
         return None
@@ -120,8 +149,9 @@ def _decisions(spec: TrainSpec, model: Any, labels: Any, y_test: np.ndarray, pre
     if validation is not None and len(validation[0]):
         _, val_proba = metrics.predictions(model, validation[0])
         val = (metrics.codes(validation[1], labels), val_proba)
-    return D.assess(policy, spec.task, labels, metrics.codes(y_test, labels), pred, proba, val,
-                    seed=seed)
+    return D.assess(
+        policy, spec.task, labels, metrics.codes(y_test, labels), pred, proba, val, seed=seed
+    )
 
 
 def headline(evaluation: dict[str, Any]) -> dict[str, float]:

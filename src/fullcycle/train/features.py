@@ -66,8 +66,9 @@ def _numeric() -> Any:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    return make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True),
-                         StandardScaler())
+    return make_pipeline(
+        SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler()
+    )
 
 
 def _text(dense: bool) -> Any:
@@ -78,10 +79,20 @@ def _text(dense: bool) -> Any:
     return make_pipeline(
         TextColumn(),
         make_union(
-            TfidfVectorizer(analyzer="word", ngram_range=(1, 2), max_features=limit,
-                            sublinear_tf=True, dtype=np.float32),
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), max_features=limit,
-                            sublinear_tf=True, dtype=np.float32),
+            TfidfVectorizer(
+                analyzer="word",
+                ngram_range=(1, 2),
+                max_features=limit,
+                sublinear_tf=True,
+                dtype=np.float32,
+            ),
+            TfidfVectorizer(
+                analyzer="char_wb",
+                ngram_range=(2, 4),
+                max_features=limit,
+                sublinear_tf=True,
+                dtype=np.float32,
+            ),
         ),
     )
 
@@ -112,15 +123,16 @@ def preprocessor(features: tuple[FeatureSpec, ...], *, dense: bool = True) -> An
     if numbers:
         parts.append(("numbers", _numeric(), numbers))
     if by_kind.get("categorical"):
-        onehot = OneHotEncoder(handle_unknown="ignore", max_categories=100,
-                               sparse_output=not dense, dtype=np.float32)
-        parts.append(("categories", make_pipeline(CategoryColumns(), onehot),
-                      by_kind["categorical"]))
+        onehot = OneHotEncoder(
+            handle_unknown="ignore", max_categories=100, sparse_output=not dense, dtype=np.float32
+        )
+        parts.append(
+            ("categories", make_pipeline(CategoryColumns(), onehot), by_kind["categorical"])
+        )
     for name in by_kind.get("text", []):
         parts.append((f"text_{len(parts)}", _text(dense), name))
     if by_kind.get("datetime"):
-        parts.append(("datetimes", make_pipeline(DatetimeParts(), _numeric()),
-                      by_kind["datetime"]))
+        parts.append(("datetimes", make_pipeline(DatetimeParts(), _numeric()), by_kind["datetime"]))
     unknown = set(by_kind) - {"numeric", "integer", "categorical", "text", "datetime"}
     if unknown:
         raise ConfigError(f"feature kind(s) {sorted(unknown)} are not known to the trainer")

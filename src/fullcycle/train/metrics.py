@@ -25,7 +25,9 @@ def _finite(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def metric_value(name: str, y: Any, pred: Any, proba: Any = None, classes: Any = None) -> float | None:
+def metric_value(
+    name: str, y: Any, pred: Any, proba: Any = None, classes: Any = None
+) -> float | None:
     """One metric by its scope name; None when it cannot be computed (one class, no proba)."""
     from sklearn import metrics as M
 
@@ -79,16 +81,24 @@ def _from_confusions(name: str, cms: np.ndarray) -> np.ndarray:
         recall = np.where(true_sum > 0, tp / true_sum, 0.0)
         f1 = np.where(true_sum + pred_sum > 0, 2 * tp / (true_sum + pred_sum), 0.0)
     present = (true_sum + pred_sum) > 0
-    per = {"f1_macro": f1, "f1_weighted": f1, "precision_macro": precision,
-           "recall_macro": recall}[name]
+    per = {"f1_macro": f1, "f1_weighted": f1, "precision_macro": precision, "recall_macro": recall}[
+        name
+    ]
     if name == "f1_weighted":
         return (per * true_sum).sum(axis=1) / true_sum.sum(axis=1)
     return (per * present).sum(axis=1) / present.sum(axis=1)
 
 
 def bootstrap_ci(
-    name: str, y: Any, pred: Any, proba: Any, labels: list[Any] | None, *, seed: int = 0,
-    n_boot: int = BOOTSTRAP, level: float = 0.95,
+    name: str,
+    y: Any,
+    pred: Any,
+    proba: Any,
+    labels: list[Any] | None,
+    *,
+    seed: int = 0,
+    n_boot: int = BOOTSTRAP,
+    level: float = 0.95,
 ) -> tuple[float, float] | None:
     """Percentile bootstrap interval of a metric over test rows (vectorised where it can be)."""
     n = len(y)
@@ -116,8 +126,13 @@ def bootstrap_ci(
         values = []
         for _ in range(min(n_boot, 100)):
             idx = rng.integers(0, n, size=n)
-            v = metric_value(name, np.asarray(y)[idx], np.asarray(pred)[idx],
-                             None if proba is None else proba[idx], labels)
+            v = metric_value(
+                name,
+                np.asarray(y)[idx],
+                np.asarray(pred)[idx],
+                None if proba is None else proba[idx],
+                labels,
+            )
             if v is not None:
                 values.append(v)
         values = np.asarray(values)
@@ -155,8 +170,13 @@ def classification_metrics(y: Any, pred: Any, proba: Any, labels: list[Any]) -> 
     }
     p, r, f, s = M.precision_recall_fscore_support(y, pred, labels=labels, zero_division=0)
     out["per_class"] = [
-        {"class": _jsonable(c), "precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]),
-         "support": int(s[i])}
+        {
+            "class": _jsonable(c),
+            "precision": float(p[i]),
+            "recall": float(r[i]),
+            "f1": float(f[i]),
+            "support": int(s[i]),
+        }
         for i, c in enumerate(labels)
     ]
     out["confusion_matrix"] = {
@@ -203,16 +223,24 @@ def regression_metrics(y: Any, pred: Any) -> dict[str, Any]:
     hist, edges = np.histogram(r, bins=30)
     sample = np.random.default_rng(0).choice(len(r), size=min(500, len(r)), replace=False)
     return {
-        "mae": metric_value("mae", y, pred), "rmse": metric_value("rmse", y, pred),
+        "mae": metric_value("mae", y, pred),
+        "rmse": metric_value("rmse", y, pred),
         "r2": metric_value("r2", y, pred),
         "residuals": {
-            "mean": float(r.mean()), "std": float(r.std()),
-            "quantiles": dict(zip(("p05", "p25", "p50", "p75", "p95"),
-                                  np.percentile(r, [5, 25, 50, 75, 95]).round(6).tolist(),
-                                  strict=True)),
+            "mean": float(r.mean()),
+            "std": float(r.std()),
+            "quantiles": dict(
+                zip(
+                    ("p05", "p25", "p50", "p75", "p95"),
+                    np.percentile(r, [5, 25, 50, 75, 95]).round(6).tolist(),
+                    strict=True,
+                )
+            ),
             "histogram": {"counts": hist.tolist(), "edges": edges.round(6).tolist()},
-            "sample": {"predicted": pred[sample].round(6).tolist(),
-                       "residual": r[sample].round(6).tolist()},
+            "sample": {
+                "predicted": pred[sample].round(6).tolist(),
+                "residual": r[sample].round(6).tolist(),
+            },
         },
     }
 
@@ -223,8 +251,9 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def slices(spec: TrainSpec, X: pd.DataFrame, y: Any, pred: Any, proba: Any,
-           labels: Any) -> list[dict[str, Any]]:
+def slices(
+    spec: TrainSpec, X: pd.DataFrame, y: Any, pred: Any, proba: Any, labels: Any
+) -> list[dict[str, Any]]:
     """The scope metric on each value of every categorical feature; flagged below the goal."""
     out = []
     y, pred = np.asarray(y), np.asarray(pred)
@@ -237,17 +266,29 @@ def slices(spec: TrainSpec, X: pd.DataFrame, y: Any, pred: Any, proba: Any,
         for value, idx in ranked:
             if len(idx) < MIN_SLICE_ROWS:
                 continue
-            v = metric_value(spec.metric.name, y[idx], pred[idx],
-                             None if proba is None else proba[idx], labels)
-            below = v is not None and spec.metric.goal is not None and not spec.metric.meets(
-                v, spec.metric.goal)
-            out.append({"feature": f.name, "value": value, "rows": len(idx), "metric": v,
-                        "below_goal": bool(below)})
+            v = metric_value(
+                spec.metric.name, y[idx], pred[idx], None if proba is None else proba[idx], labels
+            )
+            below = (
+                v is not None
+                and spec.metric.goal is not None
+                and not spec.metric.meets(v, spec.metric.goal)
+            )
+            out.append(
+                {
+                    "feature": f.name,
+                    "value": value,
+                    "rows": len(idx),
+                    "metric": v,
+                    "below_goal": bool(below),
+                }
+            )
     return out
 
 
-def trivial_baseline(spec: TrainSpec, y_train: Any, X_test: pd.DataFrame, y_test: Any,
-                     labels: Any) -> dict[str, Any]:
+def trivial_baseline(
+    spec: TrainSpec, y_train: Any, X_test: pd.DataFrame, y_test: Any, labels: Any
+) -> dict[str, Any]:
     from sklearn.dummy import DummyClassifier, DummyRegressor
 
     if spec.is_classifier:
@@ -258,8 +299,10 @@ def trivial_baseline(spec: TrainSpec, y_train: Any, X_test: pd.DataFrame, y_test
         return {"model": "DummyClassifier(strategy='prior')", "metric": value}
     dummy = DummyRegressor(strategy="mean").fit(np.zeros((len(y_train), 1)), y_train)
     pred = dummy.predict(np.zeros((len(y_test), 1)))
-    return {"model": "DummyRegressor(strategy='mean')",
-            "metric": metric_value(spec.metric.name, y_test, pred)}
+    return {
+        "model": "DummyRegressor(strategy='mean')",
+        "metric": metric_value(spec.metric.name, y_test, pred),
+    }
 
 
 def _align(proba: np.ndarray, have: list[Any], labels: list[Any]) -> np.ndarray:

@@ -106,7 +106,9 @@ def resolve(path: str, project_dir: Path) -> Any:
             try:
                 built = target()
             except TypeError as exc:
-                raise ConfigError(f"estimator {path!r} cannot be created without arguments: {exc}")
+                raise ConfigError(
+                    f"estimator {path!r} cannot be created without arguments: {exc}"
+                ) from None
     if not (hasattr(built, "fit") and hasattr(built, "get_params")):
         raise ConfigError(
             f"estimator {path!r} gave a {type(built).__name__}, which has no fit/get_params",
@@ -141,8 +143,11 @@ def _is_pipeline(obj: Any) -> bool:
 
 def seed_everything(model: Any, seed: int) -> None:
     """Give every unset ``random_state`` in the model the run's seed (reproducible fits)."""
-    unset = {k: seed for k, v in model.get_params(deep=True).items()
-             if (k == "random_state" or k.endswith("__random_state")) and v is None}
+    unset = {
+        k: seed
+        for k, v in model.get_params(deep=True).items()
+        if (k == "random_state" or k.endswith("__random_state")) and v is None
+    }
     if unset:
         model.set_params(**unset)
 
@@ -162,8 +167,7 @@ def build(
     from fullcycle.train.features import accepts_sparse, preprocessor
 
     path = model or spec.estimator_path
-    merged = {**(spec.params if model is None or model == spec.estimator else {}),
-              **(params or {})}
+    merged = {**(spec.params if model is None or model == spec.estimator else {}), **(params or {})}
     estimator = clone(resolve(path, project_dir))
     set_params(estimator, merged, path)
     wrapped = not _is_pipeline(estimator)

@@ -95,46 +95,110 @@ def charts(ev: dict[str, Any]) -> list[dict[str, Any]]:
     cm = m.get("confusion_matrix")
     if cm:
         names = [str(c) for c in cm["labels"]]
-        out.append({"data": [{"type": "heatmap", "z": cm["matrix"], "x": names, "y": names,
-                              "colorscale": "Blues", "texttemplate": "%{z}"}],
-                    "layout": {"title": {"text": "Confusion matrix"},
-                               "xaxis": {"title": {"text": "predicted"}, "type": "category"},
-                               "yaxis": {"title": {"text": "true"}, "type": "category",
-                                         "autorange": "reversed"}}})
+        out.append(
+            {
+                "data": [
+                    {
+                        "type": "heatmap",
+                        "z": cm["matrix"],
+                        "x": names,
+                        "y": names,
+                        "colorscale": "Blues",
+                        "texttemplate": "%{z}",
+                    }
+                ],
+                "layout": {
+                    "title": {"text": "Confusion matrix"},
+                    "xaxis": {"title": {"text": "predicted"}, "type": "category"},
+                    "yaxis": {
+                        "title": {"text": "true"},
+                        "type": "category",
+                        "autorange": "reversed",
+                    },
+                },
+            }
+        )
     curve = ev.get("learning_curve")
     if curve and curve.get("points"):
         sizes = [p["size"] for p in curve["points"]]
-        out.append({"data": [
-            {"type": "scatter", "mode": "lines+markers", "name": "training", "x": sizes,
-             "y": [p["train"] for p in curve["points"]]},
-            {"type": "scatter", "mode": "lines+markers", "name": "validation", "x": sizes,
-             "y": [p["validation"] for p in curve["points"]]},
-        ], "layout": {"title": {"text": f"Learning curve ({curve['metric']})"},
-                      "xaxis": {"title": {"text": "training rows"}, "type": "log"}}})
+        out.append(
+            {
+                "data": [
+                    {
+                        "type": "scatter",
+                        "mode": "lines+markers",
+                        "name": "training",
+                        "x": sizes,
+                        "y": [p["train"] for p in curve["points"]],
+                    },
+                    {
+                        "type": "scatter",
+                        "mode": "lines+markers",
+                        "name": "validation",
+                        "x": sizes,
+                        "y": [p["validation"] for p in curve["points"]],
+                    },
+                ],
+                "layout": {
+                    "title": {"text": f"Learning curve ({curve['metric']})"},
+                    "xaxis": {"title": {"text": "training rows"}, "type": "log"},
+                },
+            }
+        )
     rel = m.get("reliability")
     if rel:
-        out.append({"data": [
-            {"type": "scatter", "mode": "lines", "name": "perfect", "x": [0, 1], "y": [0, 1],
-             "line": {"dash": "dash", "color": "#999"}},
-            {"type": "scatter", "mode": "lines+markers", "name": "model",
-             "x": rel["mean_predicted"], "y": rel["fraction_positive"]},
-        ], "layout": {"title": {"text": f"Calibration (Brier {_fmt(m.get('brier'))})"},
-                      "xaxis": {"title": {"text": f"mean {rel['score']}"}},
-                      "yaxis": {"title": {"text": "observed fraction"}}}})
+        out.append(
+            {
+                "data": [
+                    {
+                        "type": "scatter",
+                        "mode": "lines",
+                        "name": "perfect",
+                        "x": [0, 1],
+                        "y": [0, 1],
+                        "line": {"dash": "dash", "color": "#999"},
+                    },
+                    {
+                        "type": "scatter",
+                        "mode": "lines+markers",
+                        "name": "model",
+                        "x": rel["mean_predicted"],
+                        "y": rel["fraction_positive"],
+                    },
+                ],
+                "layout": {
+                    "title": {"text": f"Calibration (Brier {_fmt(m.get('brier'))})"},
+                    "xaxis": {"title": {"text": f"mean {rel['score']}"}},
+                    "yaxis": {"title": {"text": "observed fraction"}},
+                },
+            }
+        )
     if ev.get("slices"):
         s = ev["slices"]
-        out.append({"data": [{"type": "bar", "x": [f"{x['feature']}={x['value']}" for x in s],
-                              "y": [x["metric"] for x in s],
-                              "marker": {"color": ["#c33" if x["below_goal"] else "#36c"
-                                                   for x in s]}}],
-                    "layout": {"title": {"text": f"{ev['metric']['name']} by slice"}}})
+        out.append(
+            {
+                "data": [
+                    {
+                        "type": "bar",
+                        "x": [f"{x['feature']}={x['value']}" for x in s],
+                        "y": [x["metric"] for x in s],
+                        "marker": {"color": ["#c33" if x["below_goal"] else "#36c" for x in s]},
+                    }
+                ],
+                "layout": {"title": {"text": f"{ev['metric']['name']} by slice"}},
+            }
+        )
     out.extend(_decision_chart(ev))
     res = m.get("residuals")
     if res:
         edges = res["histogram"]["edges"]
         mids = [(a + b) / 2 for a, b in zip(edges, edges[1:], strict=False)]
-        out.append({"data": [{"type": "bar", "x": mids, "y": res["histogram"]["counts"]}],
-                    "layout": {"title": {"text": "Residuals (true - predicted)"}}})
+        out.append(
+            {
+                "data": [{"type": "bar", "x": mids, "y": res["histogram"]["counts"]}],
+                "layout": {"title": {"text": "Residuals (true - predicted)"}},
+            }
+        )
     return out
 
 
@@ -144,14 +208,32 @@ def _decision_chart(ev: dict[str, Any]) -> list[dict[str, Any]]:
     if not curve:
         return []
     t = dec["threshold"]
-    return [{"data": [
-        {"type": "scatter", "mode": "lines", "name": "cost per 1,000", "x": curve["threshold"],
-         "y": curve["cost_per_1000"]},
-        {"type": "scatter", "mode": "markers", "name": f"chosen {t:.2f}", "x": [t],
-         "y": [dec["expected_cost_per_1000"]], "marker": {"size": 12, "color": "#c33"}},
-    ], "layout": {"title": {"text": "Cost curve (held-out data)"},
-                  "xaxis": {"title": {"text": "threshold"}},
-                  "yaxis": {"title": {"text": "expected cost per 1,000 decisions"}}}}]
+    return [
+        {
+            "data": [
+                {
+                    "type": "scatter",
+                    "mode": "lines",
+                    "name": "cost per 1,000",
+                    "x": curve["threshold"],
+                    "y": curve["cost_per_1000"],
+                },
+                {
+                    "type": "scatter",
+                    "mode": "markers",
+                    "name": f"chosen {t:.2f}",
+                    "x": [t],
+                    "y": [dec["expected_cost_per_1000"]],
+                    "marker": {"size": 12, "color": "#c33"},
+                },
+            ],
+            "layout": {
+                "title": {"text": "Cost curve (held-out data)"},
+                "xaxis": {"title": {"text": "threshold"}},
+                "yaxis": {"title": {"text": "expected cost per 1,000 decisions"}},
+            },
+        }
+    ]
 
 
 def to_html(evaluation: dict[str, Any], title: str) -> str:
@@ -163,7 +245,10 @@ def to_html(evaluation: dict[str, Any], title: str) -> str:
     page = env.from_string(_PAGE)
     figs = charts(evaluation)
     return page.render(
-        ev=evaluation, title=title, fmt=_fmt, charts=figs,
+        ev=evaluation,
+        title=title,
+        fmt=_fmt,
+        charts=figs,
         charts_json=jinja2.utils.markupsafe.Markup(script_json(figs)),
         plotlyjs=jinja2.utils.markupsafe.Markup(get_plotlyjs()),
     )

@@ -17,15 +17,17 @@ from fullcycle.errors import InvalidInput, UnsafeArtifact
 
 FORMATS = ("skops", "pickle", "joblib")
 TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.")
-TRUSTED_TYPES = frozenset({
-    "fullcycle.train.features.CategoryColumns",
-    "fullcycle.train.features.TextColumn",
-    "fullcycle.train.features.DatetimeParts",
-    "builtins.slice",
-    "collections.OrderedDict",
-    "collections.defaultdict",
-    "re.Pattern",
-})
+TRUSTED_TYPES = frozenset(
+    {
+        "fullcycle.train.features.CategoryColumns",
+        "fullcycle.train.features.TextColumn",
+        "fullcycle.train.features.DatetimeParts",
+        "builtins.slice",
+        "collections.OrderedDict",
+        "collections.defaultdict",
+        "re.Pattern",
+    }
+)
 VERSIONED = ("scikit-learn", "numpy", "scipy", "skops")
 
 
@@ -105,12 +107,17 @@ def _load_pickle(data: bytes, fmt: str) -> Any:
 def check_versions(recorded: dict[str, str], what: str = "model") -> list[str]:
     """Warn (VersionMismatchWarning) for each library whose version differs; return them."""
     current = library_versions()
-    diffs = [f"{k} {v} (now {current[k]})" for k, v in sorted(recorded.items())
-             if k in current and current[k] != v]
+    diffs = [
+        f"{k} {v} (now {current[k]})"
+        for k, v in sorted(recorded.items())
+        if k in current and current[k] != v
+    ]
     if diffs:
         warnings.warn(
             f"{what} was saved with {', '.join(diffs)}; predictions may differ - retrain to be "
-            "sure", VersionMismatchWarning, stacklevel=2,
+            "sure",
+            VersionMismatchWarning,
+            stacklevel=2,
         )
     return diffs
 

@@ -14,12 +14,25 @@ from typing import Any
 from fullcycle.errors import ConfigError
 
 GREATER_IS_BETTER = {
-    "accuracy": True, "f1_macro": True, "f1_weighted": True, "precision_macro": True,
-    "recall_macro": True, "roc_auc": True, "r2": True,
-    "log_loss": False, "mae": False, "rmse": False,
+    "accuracy": True,
+    "f1_macro": True,
+    "f1_weighted": True,
+    "precision_macro": True,
+    "recall_macro": True,
+    "roc_auc": True,
+    "r2": True,
+    "log_loss": False,
+    "mae": False,
+    "rmse": False,
 }
 CLASSIFICATION_METRICS = (
-    "accuracy", "f1_macro", "f1_weighted", "precision_macro", "recall_macro", "roc_auc", "log_loss",
+    "accuracy",
+    "f1_macro",
+    "f1_weighted",
+    "precision_macro",
+    "recall_macro",
+    "roc_auc",
+    "log_loss",
 )
 REGRESSION_METRICS = ("mae", "rmse", "r2")
 DEFAULT_ESTIMATORS = {
@@ -109,8 +122,10 @@ class TrainSpec:
     def signature(self) -> dict[str, Any]:
         if self.contract is not None and hasattr(self.contract, "signature"):
             return dict(self.contract.signature())
-        return {"inputs": [{"name": f.name, "kind": f.kind} for f in self.features],
-                "target": {"name": self.target}}
+        return {
+            "inputs": [{"name": f.name, "kind": f.kind} for f in self.features],
+            "target": {"name": self.target},
+        }
 
     def kinds(self) -> dict[str, str]:
         return {f.name: f.kind for f in self.features}
@@ -130,7 +145,9 @@ class TrainSpec:
             baseline = _get(baseline, "value")
         gib = _get(m, "greater_is_better")
         metric = MetricSpec(
-            name=name, goal=_get(m, "goal"), baseline=baseline,
+            name=name,
+            goal=_get(m, "goal"),
+            baseline=baseline,
             baseline_label=str(_get(m, "baseline_label", label)),
             greater_is_better=GREATER_IS_BETTER.get(name, True) if gib is None else bool(gib),
         )
@@ -147,13 +164,21 @@ class TrainSpec:
         gate = _get(scope, "gate")
         decisions = _plain(_get(scope, "decisions"))
         return cls(
-            name=str(_get(scope, "name", "model")), task=task, target=str(target), metric=metric,
-            features=feats, contract=contract if hasattr(contract, "validate_frame") else None,
-            estimator=_get(training, "estimator"), params=_plain(_get(training, "params")) or {},
+            name=str(_get(scope, "name", "model")),
+            task=task,
+            target=str(target),
+            metric=metric,
+            features=feats,
+            contract=contract if hasattr(contract, "validate_frame") else None,
+            estimator=_get(training, "estimator"),
+            params=_plain(_get(training, "params")) or {},
             split=split,
             search_space=_plain(_get(training, "search_space") or _get(training, "search")) or {},
-            gate=GateSpec(margin=float(_get(gate, "margin", 0.0) or 0.0),
-                          compare_on=str(_get(gate, "compare_on", "metric") or "metric")),
-            decisions=decisions or None, data=_get(training, "data"),
+            gate=GateSpec(
+                margin=float(_get(gate, "margin", 0.0) or 0.0),
+                compare_on=str(_get(gate, "compare_on", "metric") or "metric"),
+            ),
+            decisions=decisions or None,
+            data=_get(training, "data"),
             description=str(_get(scope, "description", "") or ""),
         )
