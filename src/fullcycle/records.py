@@ -88,6 +88,9 @@ class LabelTask:
     created_at: float
     label: Any = None
     confidence: float | None = None
+
+
+@dataclass(frozen=True)
 class ModelVersion:
     """A registered model ``name:version``: its artifact, signature, evaluation and lineage."""
 
