@@ -82,7 +82,7 @@ def register(
 ) -> ModelVersion:
     """Make the next version of ``name`` from a finished run's saved model."""
     from fullcycle.train.card import model_card
-    from fullcycle.train.trainer import MODEL_FILE, run_meta, stored_evaluation
+    from fullcycle.train.trainer import MODEL_FILE, REFERENCE_FILE, run_meta, stored_evaluation
 
     check_name(name, "model name")
     rid = _latest_finished(db) if run_id == "latest" else run_store.get(db, run_id).id
@@ -116,6 +116,7 @@ def register(
         },
         "decision": meta.get("decision") or {},
         "description": description,
+        "reference_sha256": info.artifacts.get(REFERENCE_FILE),
     }
     number = store.insert_version(
         db,

@@ -29,6 +29,8 @@ from fullcycle.train.tracking import Run
 MODEL_FILE = "model.skops"
 META_FILE = "model.json"
 EVALUATION_FILE = "evaluation.json"
+REFERENCE_FILE = "reference.json"
+REFERENCE_ROWS = 20
 VALIDATION_SHARE = 0.2  # of the training rows, to choose a decision threshold on
 
 
@@ -243,6 +245,8 @@ def train(
         run.log_bytes(serialization.dumps(fitted), MODEL_FILE)
         meta = _meta(spec, built, fitted, ev, serialization.library_versions())
         run.log_bytes(json.dumps(meta, default=str, sort_keys=True).encode(), META_FILE)
+        run.log_bytes(_reference(spec, fitted, X_all.iloc[fit_idx], X_all.iloc[test_idx]),
+                      REFERENCE_FILE)
         ev_sha = run.log_bytes(
             json.dumps(ev, default=str, sort_keys=True).encode(), EVALUATION_FILE
         )
@@ -287,6 +291,33 @@ def _rows_sha(frame: pd.DataFrame, idx: np.ndarray) -> str:
     return digest.hexdigest()
 
 
+def _reference(spec: TrainSpec, fitted: Any, X_train: pd.DataFrame, X_test: pd.DataFrame) -> bytes:
+    """The monitoring reference, frozen now: training features, and the model's answers on the
+    held-out rows (predictions and confidence), plus a few rows for the serving swap check."""
+    from fullcycle.monitoring.reference import build_reference
+
+    kinds = {f.name: f.kind for f in spec.features}
+    frame = X_train[list(kinds)].reset_index(drop=True)
+    reference = build_reference(frame, kinds)
+    sample = X_test.head(REFERENCE_ROWS)
+    payload = {
+        "reference": reference.to_dict(),
+        "rows": json.loads(sample.to_json(orient="records", date_format="iso")),
+    }
+    if spec.task == "classification" and hasattr(fitted, "predict_proba") and len(X_test):
+        proba = np.asarray(fitted.predict_proba(X_test))
+        classes = np.asarray(fitted.classes_)
+        pred = build_reference(
+            pd.DataFrame({"prediction": classes[proba.argmax(axis=1)].astype(str),
+                          "confidence": proba.max(axis=1)}),
+            {"prediction": "categorical", "confidence": "numeric"},
+            roles={"prediction": "prediction", "confidence": "confidence"},
+        )
+        payload["reference"]["features"].update(pred.to_dict()["features"])
+        payload["reference"]["n_rows"] = reference.n_rows
+    return json.dumps(payload, default=str, sort_keys=True).encode()
+
+
 def _meta(
     spec: TrainSpec, built: R.Recipe, fitted: Any, ev: dict[str, Any], versions: dict[str, str]
 ) -> dict[str, Any]:
@@ -295,7 +326,10 @@ def _meta(
         "task": spec.task,
         "target": spec.target,
         "classes": ev.get("classes"),
-        "signature": spec.signature(),
+        "signature": {
+            **spec.signature(),
+            "contract": spec.contract.to_dict() if spec.contract is not None else None,
+        },
         "features": [{"name": f.name, "kind": f.kind} for f in spec.features],
         "estimator": built.estimator_path,
         "params": built.params,
