@@ -280,12 +280,15 @@ class Project:
     def _train_deps(self) -> TrainDeps:
         from fullcycle.train.trainer import TrainDeps
 
-        try:
-            from fullcycle.data.splits import split
-        except ImportError:  # the data stage is not there yet: the trainer splits by itself
-            split = None
+        from fullcycle.data.splits import split
+
+        target = self.scope.target
+
+        def splitter(frame: pd.DataFrame, spec: Any, seed: int | None) -> Any:
+            return split(frame, spec, seed, target=target)
+
         return TrainDeps(self.db, self.artifacts, self.settings.project_dir,
-                         load_data=self.load_data, splitter=split)
+                         load_data=self.load_data, splitter=splitter)
 
     def train(self, data: str | None = None, *, model: str | None = None,
               params: dict[str, Any] | None = None, seed: int | None = None,
