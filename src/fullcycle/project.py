@@ -245,6 +245,8 @@ class Project:
         from fullcycle.data.label_io import export
         from fullcycle.store import labels as label_store
 
+        if batch is not None:
+            check_name(batch, "label batch")
         return export(label_store.tasks(self.db, batch=batch, status="queued"), path, fmt)
 
     def label_import(self, path: str | os.PathLike[str], *, labeller: str = "anonymous",
@@ -261,6 +263,8 @@ class Project:
         """A new dataset version: ``base`` plus the labelled rows, with lineage to them."""
         from fullcycle.data.labeling import merge
 
+        if batch is not None:
+            check_name(batch, "label batch")
         return merge(self.db, self.artifacts, base, name, contract=self.contract(), batch=batch,
                      actor=actor)
 

@@ -84,9 +84,14 @@ def profile_column(column: pa.ChunkedArray, kind: str) -> dict[str, Any]:
         base.update(min=_json(lo_hi["min"]), max=_json(lo_hi["max"]))
     elif kind == "text" and (pa.types.is_string(typ) or pa.types.is_large_string(typ)):
         base.update(_text(column))
-    else:
+    elif _is_scalar(typ):
         base.update(_categories(column))
     return base
+
+
+def _is_scalar(typ: pa.DataType) -> bool:
+    """Not a list, struct or map: something value_counts can count."""
+    return not (pa.types.is_nested(typ) or pa.types.is_binary(typ))
 
 
 def _is_number(typ: pa.DataType) -> bool:
@@ -98,7 +103,7 @@ def _numbers(column: pa.ChunkedArray) -> dict[str, Any]:
     values = pc.drop_null(pc.if_else(pc.is_finite(values), values, None))
     if len(values) == 0:
         return {"min": None, "max": None, "mean": None, "std": None, "quantiles": {}}
-    lo_hi = pc.min_max(values).as_py()
+    lo_hi = pc.min_max(column if pa.types.is_integer(column.type) else values).as_py()
     step = -(-len(values) // QUANTILE_ROWS)  # every step-th value: a systematic sample
     sample = values.take(np.arange(0, len(values), step)) if step > 1 else values
     qs = pc.quantile(sample, q=list(QUANTILES), interpolation="linear").to_pylist()

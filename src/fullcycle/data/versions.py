@@ -60,7 +60,7 @@ def add_data(
     parent_refs = [resolve(db, p).ref for p in parents]
     with ThreadPoolExecutor(max_workers=2) as pool:  # pyarrow and hashlib release the GIL
         table, what, made = _read(frame_or_path, _column_types(contract), pool)
-        table = canonical_table(table, contract)
+        table = canonical_table(_parse_times(table, contract), contract)
         parquet = pool.submit(canonical_bytes, table)
         profile = pool.submit(profile_table, table, _kinds(contract))
         violations = _validate(table, contract, what, allow_violations, require_target)
@@ -69,7 +69,7 @@ def add_data(
         same = dataset_store.find_sha(db, name, sha)
         if same is not None:
             return same
-        artifacts.put_bytes(data)
+        artifacts.put_bytes(data)  # type: ignore[arg-type]  # any buffer works, no copy
         version, _created = dataset_store.insert(
             db,
             name=name,
@@ -134,10 +134,30 @@ def _column_types(contract: Contract | None) -> dict[str, pa.DataType]:
     return out
 
 
+def _parse_times(table: pa.Table, contract: Contract | None) -> pa.Table:
+    """Datetime features read as text (mixed ISO 8601 forms) become naive UTC timestamps when
+    every value parses; otherwise they stay text for the contract check to report."""
+    import pandas as pd
+
+    for f in contract.features if contract is not None else ():
+        if f.kind != "datetime" or f.name not in table.column_names:
+            continue
+        i = table.column_names.index(f.name)
+        if not pa.types.is_string(table.schema.field(i).type):
+            continue
+        text = table.column(i).to_pandas()
+        when = pd.to_datetime(text, errors="coerce", utc=True, format="ISO8601")
+        if (when.isna() & text.notna()).any():
+            continue
+        stamps = pa.array(when.dt.tz_convert(None), type=pa.timestamp("us"))
+        table = table.set_column(i, f.name, stamps)
+    return table
+
+
 def _kinds(contract: Contract | None) -> dict[str, str]:
     if contract is None:
         return {}
-    kinds = {f.name: f.kind for f in contract.features}
+    kinds: dict[str, str] = {f.name: f.kind for f in contract.features}
     if contract.target is not None:
         kinds[contract.target.name] = contract.target.kind
     return kinds
