@@ -130,3 +130,12 @@ def test_python_dash_m_and_debug_traceback(tmp_path: Path) -> None:
         text=True,
     )
     assert debug.returncode == 5 and "Traceback" in debug.stderr
+
+
+def test_usage_errors_are_one_clear_message_without_traceback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run_cli(capsys, "runs", "show")
+    assert code == 2 and "Missing" in err and "Traceback" not in err + out
+    code, _, err = run_cli(capsys, "no-such-command")
+    assert code == 2 and "No such command" in err
