@@ -282,9 +282,8 @@ class Project:
         return TrainSpec.from_scope(self.scope)
 
     def _train_deps(self) -> TrainDeps:
-        from fullcycle.train.trainer import TrainDeps
-
         from fullcycle.data.splits import split
+        from fullcycle.train.trainer import TrainDeps
 
         target = self.scope.target
 
@@ -383,6 +382,43 @@ class Project:
         limit: int = 100,
     ) -> list[Event]:
         return event_store.listing(self.db, kind=kind, subject=subject, since=since, limit=limit)
+
+    # -- deployment and monitoring -------------------------------------------------------------
+    def deployment(self, name: str | None = None) -> Any:
+        """The current deployment row (production, canary and share, shadow), or None."""
+        from fullcycle.store import deployments
+
+        return deployments.current(self.db, name or self.scope.name)
+
+    def production_version(self, name: str | None = None) -> ModelVersion:
+        """The version serving production: the deployment's, else the ``production`` alias."""
+        from fullcycle import registry
+
+        name = name or self.scope.name
+        state = self.deployment(name)
+        if state is not None and state.production is not None:
+            return registry.resolve(self.db, f"{name}:{state.production}")
+        return registry.resolve(self.db, f"{name}@production")
+
+    def monitor(self, window: str | None = "last:5000", *, version: str | None = None,
+                save: bool = True, actor: str = "monitor") -> dict[str, Any]:
+        """A monitor report for a window of production (see ``monitoring/service.py``)."""
+        from fullcycle import registry
+        from fullcycle.monitoring.service import MonitorDeps, run_monitor
+
+        mv = registry.resolve(self.db, version) if version else self.production_version()
+        deps = MonitorDeps(self.db, self.artifacts, Path(self.settings.resolved_log_url()))
+        return run_monitor(deps, self.scope, mv, window=window, save=save, actor=actor)
+
+    def monitor_reports(self, limit: int = 50) -> list[dict[str, Any]]:
+        from fullcycle.store import reports
+
+        return reports.listing(self.db, limit=limit)
+
+    def open_alerts(self) -> list[dict[str, Any]]:
+        from fullcycle.store import alerts
+
+        return alerts.open_alerts(self.db)
 
     # -- tokens --------------------------------------------------------------------------------
     def tokens(self) -> list[Any]:

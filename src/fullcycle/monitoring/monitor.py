@@ -103,15 +103,21 @@ def build_report(
     served = log[log["route"].isin(SERVED)] if len(log) else log
     ok = served[served["status"] == 200] if len(served) else served
     feats = inputs_frame(ok, list(kinds)) if len(ok) else None
-    preds = decode_json_column(ok["output"]) if len(ok) else None
+    preds = [str(p) for p in decode_json_column(ok["output"])] if len(ok) else None
+    conf = _confidence(ok) if len(ok) else None
+    compared = dict(kinds)
+    for name, summary in reference.features.items():
+        if summary.role == "prediction" or (summary.role == "confidence" and conf is not None):
+            compared[name] = summary.kind
     drift_report = None
     if feats is not None and len(feats):
         drift_report = compare(
             reference,
             feats.reset_index(drop=True),
-            kinds,
+            compared,
             drift_policy(monitoring),
             predictions=preds,
+            confidence=conf,
         )
     rows = len(ok)
     verdict, verdict_text = (
@@ -152,6 +158,13 @@ def build_report(
         report["top_rows"] = _top_request_ids(drift_report, ok)
     report["alerts"] = alerts_for(report, metric_drop=float(th.metric_drop))
     return report
+
+
+def _confidence(ok: Any) -> list[float] | None:
+    probs = decode_json_column(ok["proba"])
+    if any(p is None for p in probs):
+        return None
+    return [float(max(p)) for p in probs]
 
 
 def _top_request_ids(drift_report: Any, ok: Any) -> list[str]:

@@ -25,8 +25,9 @@ class RegistrySource:
 
     def __init__(self, settings: Settings, model: str | None = None) -> None:
         self.settings = settings
-        self.db = Database.open(settings.resolved_database_url(),
-                                busy_timeout_s=settings.busy_timeout_s)
+        self.db = Database.open(
+            settings.resolved_database_url(), busy_timeout_s=settings.busy_timeout_s
+        )
         self.artifacts = ArtifactStore(settings.resolved_artifact_url())
         self.model = model
 
@@ -44,22 +45,31 @@ class RegistrySource:
         return load_for_serving(self.db, self.artifacts, name, version)
 
 
-def load_for_serving(db: Database, artifacts: ArtifactStore, name: str, version: int) -> LoadedModel:
+def load_for_serving(
+    db: Database, artifacts: ArtifactStore, name: str, version: int
+) -> LoadedModel:
     """A registered version with its contract's validation hook and its reference rows."""
     from fullcycle.contract import Contract
 
     loaded = registry.load(db, artifacts, f"{name}:{version}")
     contract_dict = (loaded.signature or {}).get("contract")
     if not contract_dict:
-        raise ModelCheckFailed(f"{name}:{version} has no contract stored with it",
-                               hint="retrain it in a project whose scope has features")
+        raise ModelCheckFailed(
+            f"{name}:{version} has no contract stored with it",
+            hint="retrain it in a project whose scope has features",
+        )
     contract = Contract.from_dict(contract_dict)
     rows: list[dict[str, Any]] = []
     if loaded.info.reference_sha256:
         rows = json.loads(artifacts.get_bytes(loaded.info.reference_sha256)).get("rows", [])
     return LoadedModel(
-        name=name, version=version, estimator=loaded.estimator, validate=contract.validate_records,
-        classes=loaded.classes, signature=loaded.signature, reference_rows=rows,
+        name=name,
+        version=version,
+        estimator=loaded.estimator,
+        validate=contract.validate_records,
+        classes=loaded.classes,
+        signature=loaded.signature,
+        reference_rows=rows,
     )
 
 
