@@ -290,8 +290,11 @@ class Project:
         def splitter(frame: pd.DataFrame, spec: Any, seed: int | None) -> Any:
             return split(frame, spec, seed, target=target)
 
+        from fullcycle.monitoring.reference import training_reference
+
         return TrainDeps(self.db, self.artifacts, self.settings.project_dir,
-                         load_data=self.load_data, splitter=splitter)
+                         load_data=self.load_data, splitter=splitter,
+                         reference=training_reference)
 
     def train(self, data: str | None = None, *, model: str | None = None,
               params: dict[str, Any] | None = None, seed: int | None = None,
@@ -419,6 +422,19 @@ class Project:
         from fullcycle.store import alerts
 
         return alerts.open_alerts(self.db)
+
+    # -- the loop ------------------------------------------------------------------------------
+    def loop_step(self, *, holder: str | None = None) -> Any:
+        """Take at most one step of the loop (``fullcycle loop --once``); returns what it did."""
+        from fullcycle.loop.controller import Controller
+
+        return Controller(self, holder=holder).step()
+
+    def loop_submit(self, ref: str, *, skip_gate: bool = False, reason: str = "") -> Any:
+        """Put a registered version through the gate and into a rollout."""
+        from fullcycle.loop.controller import Controller
+
+        return Controller(self).submit(ref, skip_gate=skip_gate, reason=reason)
 
     # -- tokens --------------------------------------------------------------------------------
     def tokens(self) -> list[Any]:

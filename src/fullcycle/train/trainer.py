@@ -43,6 +43,9 @@ class TrainDeps:
     project_dir: Path
     load_data: Callable[[str], pd.DataFrame]
     splitter: Callable[[pd.DataFrame, dict[str, Any], int], tuple[Any, Any]] | None = None
+    #: builds the monitoring reference (JSON-able) from the kinds, the training features and
+    #: the model's held-out predictions; monitoring supplies it, so training need not import it
+    reference: Callable[..., dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -245,8 +248,11 @@ def train(
         run.log_bytes(serialization.dumps(fitted), MODEL_FILE)
         meta = _meta(spec, built, fitted, ev, serialization.library_versions())
         run.log_bytes(json.dumps(meta, default=str, sort_keys=True).encode(), META_FILE)
-        run.log_bytes(_reference(spec, fitted, X_all.iloc[fit_idx], X_all.iloc[test_idx]),
-                      REFERENCE_FILE)
+        if deps.reference is not None:
+            run.log_bytes(
+                _reference(deps, spec, fitted, X_all.iloc[fit_idx], X_all.iloc[test_idx]),
+                REFERENCE_FILE,
+            )
         ev_sha = run.log_bytes(
             json.dumps(ev, default=str, sort_keys=True).encode(), EVALUATION_FILE
         )
@@ -291,30 +297,25 @@ def _rows_sha(frame: pd.DataFrame, idx: np.ndarray) -> str:
     return digest.hexdigest()
 
 
-def _reference(spec: TrainSpec, fitted: Any, X_train: pd.DataFrame, X_test: pd.DataFrame) -> bytes:
-    """The monitoring reference, frozen now: training features, and the model's answers on the
-    held-out rows (predictions and confidence), plus a few rows for the serving swap check."""
-    from fullcycle.monitoring.reference import build_reference
-
+def _reference(
+    deps: TrainDeps, spec: TrainSpec, fitted: Any, X_train: pd.DataFrame, X_test: pd.DataFrame
+) -> bytes:
+    """The monitoring reference, frozen now, and a few held-out rows for the swap check."""
     kinds = {f.name: f.kind for f in spec.features}
-    frame = X_train[list(kinds)].reset_index(drop=True)
-    reference = build_reference(frame, kinds)
-    sample = X_test.head(REFERENCE_ROWS)
-    payload = {
-        "reference": reference.to_dict(),
-        "rows": json.loads(sample.to_json(orient="records", date_format="iso")),
-    }
+    predictions = confidence = None
     if spec.task == "classification" and hasattr(fitted, "predict_proba") and len(X_test):
         proba = np.asarray(fitted.predict_proba(X_test))
-        classes = np.asarray(fitted.classes_)
-        pred = build_reference(
-            pd.DataFrame({"prediction": classes[proba.argmax(axis=1)].astype(str),
-                          "confidence": proba.max(axis=1)}),
-            {"prediction": "categorical", "confidence": "numeric"},
-            roles={"prediction": "prediction", "confidence": "confidence"},
-        )
-        payload["reference"]["features"].update(pred.to_dict()["features"])
-        payload["reference"]["n_rows"] = reference.n_rows
+        predictions = np.asarray(fitted.classes_)[proba.argmax(axis=1)].astype(str)
+        confidence = proba.max(axis=1)
+    assert deps.reference is not None
+    payload = {
+        "reference": deps.reference(
+            kinds, X_train[list(kinds)].reset_index(drop=True), predictions, confidence
+        ),
+        "rows": json.loads(
+            X_test.head(REFERENCE_ROWS).to_json(orient="records", date_format="iso")
+        ),
+    }
     return json.dumps(payload, default=str, sort_keys=True).encode()
 
 
