@@ -124,7 +124,7 @@ class Demo:
         with Server(self.folder) as url:
             self.say(f"serve     {url} (a real server, logging every prediction)")
             for period in range(1, self.o.periods + 1):
-                if self.o.plant_bad_at == period:
+                if self._time_to_plant(project, period):
                     self.plant_bad_challenger(project)
                 results.append(self.period(project, url, period, frozen))
         summary_path = self.write_report(project, results)
@@ -200,6 +200,12 @@ class Demo:
             )
 
     # -- the planted bad challenger -----------------------------------------------------------
+    def _time_to_plant(self, project: Project, period: int) -> bool:
+        from fullcycle.store import rollouts
+
+        due = self.o.plant_bad_at is not None and period >= self.o.plant_bad_at
+        return due and not self.bad and rollouts.active(project.db, "voice") is None
+
     def plant_bad_challenger(self, project: Project) -> None:
         """A challenger trained with the navigation labels scrambled: the gate must refuse it,
         and when pushed past the gate by hand, the canary must roll it back."""
