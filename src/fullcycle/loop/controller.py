@@ -95,13 +95,14 @@ class Controller:
         rows = labelled_mod.labelled_rows(
             log, feedback, label_store.tasks(db), features=features, target=self.scope.target
         )
-        trained_at = champion.created_at
-        fresh = rows[rows["ts"] > trained_at] if len(rows) else rows
         retrains = [
             e
             for e in event_store.listing(db, kind="loop.retrain", limit=50)
             if e.subject.startswith(self.name)
         ]
+        # labels count as new once: after the champion was made and after the last attempt
+        since = max(champion.created_at, retrains[0].ts if retrains else 0.0)
+        fresh = rows[rows["ts"] > since] if len(rows) else rows
         verdict = summary.get("verdict")
         obs = policy.Observations(
             now=now,

@@ -136,6 +136,35 @@ def analyse(project: Any, rollout: Any, log: Any) -> CanaryVerdict:
         share,
         project.scope.metric.greater_is_better,
     )
+    limits = _with_latency(policy, project.scope)
+    with project.db.write() as conn:
+        fresh = rollouts.get_in(conn, rollout.id)
+        rollouts.update_data(
+            conn,
+            fresh,
+            {
+                "observed": _jsonable(
+                    {
+                        "error_rate": observed.errors / observed.requests
+                        if observed.requests
+                        else None,
+                        "p95_ms": observed.p95_ms,
+                        "disagreement": observed.disagreement,
+                        "challenger_metric": observed.challenger_metric,
+                        "champion_metric": observed.champion_metric,
+                        "labelled": observed.labelled,
+                    }
+                ),
+                "criteria": {
+                    "error_rate": limits.max_error_rate,
+                    "p95_ms": limits.max_p95_ms,
+                    "disagreement": limits.max_disagreement,
+                },
+                "samples": observed.requests,
+                "min_samples": limits.min_requests,
+                "last_verdict": verdict.action,
+            },
+        )
     if rollout.state == "shadow" and verdict.action in ("step", "promote"):
         verdict = CanaryVerdict(
             "step",

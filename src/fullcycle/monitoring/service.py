@@ -112,6 +112,7 @@ def run_monitor(
     )
     report["window_since"] = since
     report["window_until"] = float(log["ts"].max()) if len(log) else None
+    report["latency"] = {k: report["health"][k] for k in ("p50", "p95", "p99")}
     if save:
         report["id"] = report_store.save(deps.db, report, actor=actor)
         _alerts(deps, scope, report, actor)

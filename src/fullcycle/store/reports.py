@@ -22,7 +22,12 @@ def save(
                 created_at=report.get("created_at", time.time()),
                 model=report["model"],
                 version=report.get("version"),
-                window={"text": report.get("window"), "rows": report.get("rows")},
+                window={
+                    "text": report.get("window"),
+                    "rows": report.get("rows"),
+                    "start": report.get("window_since"),
+                    "end": report.get("window_until"),
+                },
                 verdict=report["verdict"],
                 summary=report,
                 report_sha256=html_sha,
