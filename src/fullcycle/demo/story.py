@@ -191,7 +191,7 @@ class Demo:
             self.say(f"loop      {step.action}: {'; '.join(step.reasons)[:160]}")
         if step.action == "queue_labels":
             done = labellers.answer_queue(
-                project, self.truth, self.folder / "labels", seed=self.served
+                project, self.truth, self.folder / "labels", round_=self.served
             )
             self.say(
                 f"label     {done.get('alice', 0)} rows labelled by alice, "

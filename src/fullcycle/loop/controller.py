@@ -167,7 +167,9 @@ class Controller:
             return self._record("wait", [str(exc)], numbers)
         try:
             champion = context["champion"]
-            base = self.scope.retraining.data.base or champion.lineage.get("dataset")
+            base = self.scope.retraining.data.base or _root_dataset(
+                self.project, champion.lineage.get("dataset")
+            )
             if not base:
                 raise NotFound(
                     f"{champion.ref} has no dataset to start from",
@@ -272,6 +274,18 @@ class Controller:
             data=_plain(numbers or {}),
         )
         return StepResult(action, reasons, numbers or {})
+
+
+def _root_dataset(project: Any, ref: str | None) -> str | None:
+    """The dataset the loop's merges grew from: every retrain starts again from it and adds
+    all labelled rows in the window, so no labelled row is counted twice."""
+    seen = 0
+    while ref and seen < 100:
+        version = project.dataset(ref)
+        if (version.origin or {}).get("kind") != "merge" or not version.parents:
+            return ref
+        ref, seen = version.parents[0], seen + 1
+    return ref
 
 
 def _alias_revision(db: Any, name: str, alias: str) -> int:

@@ -38,12 +38,13 @@ def training_frame(project: Any, base: str, labelled: Any) -> tuple[Any, Any]:
     window = scope.retraining.data.window
     if len(fresh) and "ts" in fresh:
         fresh = fresh[fresh["ts"] >= time.time() - window]
-    base_frame = project.load_data(base)
-    weight = max(1, round(scope.retraining.data.recent_weight))
-    added = pd.concat([fresh[cols]] * weight, ignore_index=True) if len(fresh) else fresh[cols]
-    frame = pd.concat([base_frame[cols], added], ignore_index=True)
+    base_frame = project.load_data(base)[cols]
+    fresh = fresh[cols]
     if scope.retraining.data.dedupe:
-        frame = frame.drop_duplicates(subset=features, keep="last") if weight == 1 else frame
+        base_frame = base_frame.drop_duplicates(keep="last")
+        fresh = fresh.drop_duplicates(keep="last")
+    weight = max(1, round(scope.retraining.data.recent_weight))
+    frame = pd.concat([base_frame, *([fresh] * weight)], ignore_index=True)
     return frame.reset_index(drop=True), labelled[hold].reset_index(drop=True)
 
 
