@@ -26,9 +26,14 @@ if TYPE_CHECKING:
     from fullcycle.contract import Contract
     from fullcycle.data.labeling import ImportReport
     from fullcycle.data.splits import Split
-    from fullcycle.records import DatasetVersion
+    from fullcycle.records import Alias, DatasetVersion, ModelVersion
+    from fullcycle.registry import LoadedModel, Promotion
     from fullcycle.scope import Scope
+    from fullcycle.store.gc import GcResult
+    from fullcycle.train.spec import TrainSpec
     from fullcycle.train.tracking import Run
+    from fullcycle.train.trainer import TrainDeps, TrainResult
+    from fullcycle.train.tuning import TuneResult
 
 
 def find_project_dir(start: Path) -> Path:
@@ -270,6 +275,91 @@ class Project:
         contract = self.contract()
         classes = contract.target.classes if contract and contract.target else None
         return label_studio_config(classes or [])
+    # -- training and the registry ------------------------------------------------------------
+    def train_spec(self) -> TrainSpec:
+        from fullcycle.train.spec import TrainSpec
+
+        return TrainSpec.from_scope(self.scope)
+
+    def _train_deps(self) -> TrainDeps:
+        from fullcycle.data.splits import split
+        from fullcycle.train.trainer import TrainDeps
+
+        target = self.scope.target
+
+        def splitter(frame: pd.DataFrame, spec: Any, seed: int | None) -> Any:
+            return split(frame, spec, seed, target=target)
+
+        from fullcycle.monitoring.reference import training_reference
+
+        return TrainDeps(self.db, self.artifacts, self.settings.project_dir,
+                         load_data=self.load_data, splitter=splitter,
+                         reference=training_reference)
+
+    def train(self, data: str | None = None, *, model: str | None = None,
+              params: dict[str, Any] | None = None, seed: int | None = None,
+              learning_curve: Any = "auto", progress: Any = None) -> TrainResult:
+        """Fit, evaluate and save a model as a run (see ``train/trainer.py``)."""
+        from fullcycle.train.trainer import train
+
+        return train(self._train_deps(), self.train_spec(), data, model=model, params=params,
+                     seed=seed, learning_curve=learning_curve, progress=progress)
+
+    def evaluate(self, run_id: str = "latest") -> dict[str, Any]:
+        """The evaluation a run stored (JSON-able); render it with ``train.report``."""
+        from fullcycle.train.trainer import stored_evaluation
+
+        return stored_evaluation(self.db, self.artifacts, run_id)
+
+    def tune(self, trials: int = 20, *, data: str | None = None, workers: int | None = None,
+             seed: int | None = None, progress: Any = None) -> TuneResult:
+        from fullcycle.executor import LocalExecutor, SerialExecutor
+        from fullcycle.train.tuning import tune
+
+        executor = SerialExecutor() if workers == 1 else LocalExecutor(workers)
+        return tune(self._train_deps(), self.train_spec(), data, trials=trials,
+                    executor=executor, seed=seed, progress=progress)
+
+    def register(self, run_id: str = "latest", *, name: str | None = None,
+                 description: str = "", actor: str = "cli") -> ModelVersion:
+        from fullcycle import registry
+
+        return registry.register(self.db, self.artifacts, run_id, name=name or self.name,
+                                 actor=actor, description=description)
+
+    def promote(self, ref: str, alias: str = "production", *, force: bool = False,
+                reason: str | None = None, actor: str = "cli") -> Promotion:
+        from fullcycle import registry
+
+        spec = self.train_spec()
+        return registry.promote(self.db, ref, alias, metric=spec.metric, gate=spec.gate,
+                                force=force, reason=reason, actor=actor)
+
+    def models(self, name: str | None = None) -> list[ModelVersion]:
+        from fullcycle import registry
+
+        return registry.models(self.db, name)
+
+    def aliases(self, name: str | None = None) -> list[Alias]:
+        from fullcycle import registry
+
+        return registry.aliases(self.db, name)
+
+    def load_model(self, ref: str) -> LoadedModel:
+        """``name:N``, ``name@alias`` or ``name`` (latest); sha256 verified."""
+        from fullcycle import registry
+
+        return registry.load(self.db, self.artifacts, ref)
+
+    def trust_model(self, ref: str, *, reason: str, actor: str = "cli") -> ModelVersion:
+        from fullcycle import registry
+
+        return registry.trust(self.db, ref, reason=reason, actor=actor)
+
+    def gc(self, *, grace_s: float = 3600.0, dry_run: bool = False) -> GcResult:
+        from fullcycle import registry
+
+        return registry.gc(self.db, self.artifacts, grace_s=grace_s, dry_run=dry_run)
 
     # -- audit ---------------------------------------------------------------------------------
     def record(
@@ -295,6 +385,56 @@ class Project:
         limit: int = 100,
     ) -> list[Event]:
         return event_store.listing(self.db, kind=kind, subject=subject, since=since, limit=limit)
+
+    # -- deployment and monitoring -------------------------------------------------------------
+    def deployment(self, name: str | None = None) -> Any:
+        """The current deployment row (production, canary and share, shadow), or None."""
+        from fullcycle.store import deployments
+
+        return deployments.current(self.db, name or self.scope.name)
+
+    def production_version(self, name: str | None = None) -> ModelVersion:
+        """The version serving production: the deployment's, else the ``production`` alias."""
+        from fullcycle import registry
+
+        name = name or self.scope.name
+        state = self.deployment(name)
+        if state is not None and state.production is not None:
+            return registry.resolve(self.db, f"{name}:{state.production}")
+        return registry.resolve(self.db, f"{name}@production")
+
+    def monitor(self, window: str | None = "last:5000", *, version: str | None = None,
+                save: bool = True, actor: str = "monitor") -> dict[str, Any]:
+        """A monitor report for a window of production (see ``monitoring/service.py``)."""
+        from fullcycle import registry
+        from fullcycle.monitoring.service import MonitorDeps, run_monitor
+
+        mv = registry.resolve(self.db, version) if version else self.production_version()
+        deps = MonitorDeps(self.db, self.artifacts, Path(self.settings.resolved_log_url()))
+        return run_monitor(deps, self.scope, mv, window=window, save=save, actor=actor)
+
+    def monitor_reports(self, limit: int = 50) -> list[dict[str, Any]]:
+        from fullcycle.store import reports
+
+        return reports.listing(self.db, limit=limit)
+
+    def open_alerts(self) -> list[dict[str, Any]]:
+        from fullcycle.store import alerts
+
+        return alerts.open_alerts(self.db)
+
+    # -- the loop ------------------------------------------------------------------------------
+    def loop_step(self, *, holder: str | None = None) -> Any:
+        """Take at most one step of the loop (``fullcycle loop --once``); returns what it did."""
+        from fullcycle.loop.controller import Controller
+
+        return Controller(self, holder=holder).step()
+
+    def loop_submit(self, ref: str, *, skip_gate: bool = False, reason: str = "") -> Any:
+        """Put a registered version through the gate and into a rollout."""
+        from fullcycle.loop.controller import Controller
+
+        return Controller(self).submit(ref, skip_gate=skip_gate, reason=reason)
 
     # -- tokens --------------------------------------------------------------------------------
     def tokens(self) -> list[Any]:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
-import os
 
 import typer
 
-DEFAULT_SOURCE = "fullcycle.registry:serving_source"
+DEFAULT_SOURCE = "fullcycle.serving.source:project_source"
 LOOPBACK = ("localhost",)
 
 
@@ -43,17 +42,18 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Serve the deployed model: /predict, /v2 (Open Inference Protocol), /metrics."""
         from fullcycle.errors import ConfigError
+        from fullcycle.project import Project
         from fullcycle.serving.server import ServeOptions, run
-        from fullcycle.settings import Settings
 
-        settings = Settings.from_env(os.environ)
+        project = Project.open(None)
+        settings = project.settings
         if not _is_loopback(host) and not settings.token and not insecure_bind:
             raise ConfigError(
                 f"refusing to bind {host} without authentication",
                 hint="set FULLCYCLE_TOKEN, bind 127.0.0.1, or pass --insecure-bind",
             )
         if not model:
-            raise ConfigError("no model name to serve", hint="pass --model NAME")
+            model = project.scope.name
         options = ServeOptions(
             source_factory=source,
             model=model,

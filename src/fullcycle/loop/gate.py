@@ -136,7 +136,11 @@ def gate(
     min_rows: int = 100,
     seed: int = 0,
 ) -> GateResult:
-    """Decide whether ``challenger`` may replace ``champion`` on the labelled rows ``y``."""
+    """Decide whether ``challenger`` may replace ``champion`` on the labelled rows ``y``.
+
+    The challenger must meet the goal, unless the champion misses it too on these rows: then
+    beating the champion (by the margin, significantly) is enough, because refusing it would
+    leave the worse model serving."""
     n = len(y)
     if n < min_rows:
         raise InsufficientData(
@@ -156,12 +160,16 @@ def gate(
     }
     reasons: list[str] = []
     ok = True
-    if goal is not None and new < goal:
+    old = score(metric, y, champion) if champion is not None else None
+    if goal is not None and new < goal and (old is None or old >= goal):
         ok = False
         reasons.append(f"challenger {metric} {new:.4f} misses the goal {goal:.4f}")
-    if champion is not None:
-        old = score(metric, y, champion)
+    if champion is not None and old is not None:
         numbers["champion"] = old
+        if goal is not None and new < goal:
+            reasons.append(
+                f"both miss the goal {goal:.4f}: the challenger only has to beat the champion"
+            )
         if test == "mcnemar":
             mc = mcnemar(y, champion, challenger)
             numbers.update(

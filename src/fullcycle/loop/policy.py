@@ -133,8 +133,9 @@ def next_step(obs: Observations, retraining: Any, thresholds: Any) -> Decision:
         return Decision(
             "none", [f"guard: {obs.retrains_last_day} retrains in the last day"], numbers, fired
         )
-    if obs.new_labels < retraining.min_new_labels:
-        if obs.open_label_tasks > 0:
+    missing = retraining.min_new_labels - obs.new_labels
+    if missing > 0:
+        if obs.open_label_tasks >= missing:
             return Decision(
                 "wait_labels",
                 [
@@ -146,8 +147,11 @@ def next_step(obs: Observations, retraining: Any, thresholds: Any) -> Decision:
             )
         return Decision(
             "queue_labels",
-            [f"{obs.new_labels} new labels, need {retraining.min_new_labels}: queue rows"],
-            {**numbers, "budget": retraining.min_new_labels - obs.new_labels},
+            [
+                f"{obs.new_labels} new labels and {obs.open_label_tasks} queued, "
+                f"need {retraining.min_new_labels}: queue rows"
+            ],
+            {**numbers, "budget": missing - obs.open_label_tasks},
             fired,
         )
     return Decision("retrain", fired, numbers, fired)

@@ -321,3 +321,22 @@ def infer_kind(series: pd.Series) -> str:
 def infer_kinds(frame: pd.DataFrame) -> dict[str, str]:
     """Kinds for every column of ``frame`` (see :func:`infer_kind`)."""
     return {str(name): infer_kind(frame[name]) for name in frame.columns}
+
+
+def training_reference(
+    kinds: Mapping[str, str], features: pd.DataFrame, predictions: Any, confidence: Any
+) -> dict[str, Any]:
+    """The reference a training run freezes: its features, plus the model's predictions and
+    confidence on held-out rows when it has them (JSON-able)."""
+    import pandas as pd
+
+    reference = build_reference(features, kinds).to_dict()
+    if predictions is not None:
+        outputs = pd.DataFrame({"prediction": predictions, "confidence": confidence})
+        extra = build_reference(
+            outputs,
+            {"prediction": "categorical", "confidence": "numeric"},
+            roles={"prediction": "prediction", "confidence": "confidence"},
+        ).to_dict()
+        reference["features"].update(extra["features"])
+    return reference
