@@ -15,7 +15,7 @@ from fullcycle.cli._errors import run_guarded
 
 
 def build_app() -> typer.Typer:
-    from fullcycle.cli import core, models, runs, train
+    from fullcycle.cli import core, data, label, models, runs, train
 
     app = typer.Typer(
         name="fullcycle",
@@ -26,6 +26,8 @@ def build_app() -> typer.Typer:
     )
     core.register(app)
     runs.register(app)
+    data.register(app)
+    label.register(app)
     train.register(app)
     models.register(app)
     return app
