@@ -26,10 +26,9 @@ if TYPE_CHECKING:
     from fullcycle.contract import Contract
     from fullcycle.data.labeling import ImportReport
     from fullcycle.data.splits import Split
-    from fullcycle.records import DatasetVersion
-    from fullcycle.scope import Scope
-    from fullcycle.records import Alias, ModelVersion
+    from fullcycle.records import Alias, DatasetVersion, ModelVersion
     from fullcycle.registry import LoadedModel, Promotion
+    from fullcycle.scope import Scope
     from fullcycle.store.gc import GcResult
     from fullcycle.train.spec import TrainSpec
     from fullcycle.train.tracking import Run
@@ -184,8 +183,17 @@ class Project:
         """Fit, evaluate and save a model as a run (see ``train/trainer.py``)."""
         from fullcycle.train.trainer import train
 
-        return train(self._train_deps(), self.train_spec(), data, model=model, params=params,
+        spec = self.train_spec()
+        data = data or spec.data or self._newest_dataset()
+        return train(self._train_deps(), spec, data, model=model, params=params,
                      seed=seed, learning_curve=learning_curve, progress=progress)
+
+    def _newest_dataset(self) -> str | None:
+        found = self.datasets()
+        if not found:
+            return None
+        newest = max(found, key=lambda d: (d.created_at, d.id))
+        return f"{newest.name}@{newest.version}"
 
     def evaluate(self, run_id: str = "latest") -> dict[str, Any]:
         """The evaluation a run stored (JSON-able); render it with ``train.report``."""
@@ -199,7 +207,9 @@ class Project:
         from fullcycle.train.tuning import tune
 
         executor = SerialExecutor() if workers == 1 else LocalExecutor(workers)
-        return tune(self._train_deps(), self.train_spec(), data, trials=trials,
+        spec = self.train_spec()
+        data = data or spec.data or self._newest_dataset()
+        return tune(self._train_deps(), spec, data, trials=trials,
                     executor=executor, seed=seed, progress=progress)
 
     def register(self, run_id: str = "latest", *, name: str | None = None,
@@ -215,7 +225,20 @@ class Project:
 
         spec = self.train_spec()
         return registry.promote(self.db, ref, alias, metric=spec.metric, gate=spec.gate,
-                                force=force, reason=reason, actor=actor)
+                                force=force, reason=reason, actor=actor, rescore=self._rescore)
+
+    def _rescore(self, mine: ModelVersion, theirs: ModelVersion) -> tuple[float, float]:
+        """Both versions scored on the candidate's test rows (for the promotion gate)."""
+        from fullcycle import registry
+        from fullcycle.train.trainer import score_on_test
+
+        data = mine.lineage.get("data") or {}
+        models = [registry.load(self.db, self.artifacts, v.ref).estimator for v in (mine, theirs)]
+        a, b = score_on_test(self._train_deps(), self.train_spec(), data["ref"], data["split"],
+                             models)
+        if a is None or b is None:
+            raise ValueError("the metric could not be computed on the candidate's test rows")
+        return a, b
 
     def models(self, name: str | None = None) -> list[ModelVersion]:
         from fullcycle import registry

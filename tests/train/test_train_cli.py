@@ -129,3 +129,21 @@ def test_tune_runs_each_trial_as_a_child_run(
         assert parent.summary["best_value"] == max(
             r.latest_metrics["validation.f1_macro"] for r in children
         )
+
+
+def test_the_gate_rescores_both_versions_on_the_candidates_test_rows(
+    project_dir: Path, tmp_path: Path
+) -> None:
+    from fullcycle.errors import GateRefused
+
+    with Project.open(project_dir) as project:
+        project.train("churn@1", seed=1, learning_curve=False)
+        project.register()
+        project.promote("churn:1")
+        kit.frame(n=800, seed=7).to_csv(tmp_path / "more.csv", index=False)
+        assert project.add_data(tmp_path / "more.csv", "churn").version == 2
+        project.train(model="sklearn.dummy:DummyClassifier", learning_curve=False)
+        assert project.register().lineage["dataset"] == "churn@2"  # the newest data by default
+        with pytest.raises(GateRefused, match=r"worse than churn:1 \(production\) .* re-scored"):
+            project.promote("churn:2")
+        assert project.load_model("churn@production").version == 1

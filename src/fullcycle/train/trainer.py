@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -341,3 +341,22 @@ def run_meta(db: Database, artifacts: ArtifactStore, run_id: str) -> tuple[Any, 
             hint="train one: fullcycle train",
         )
     return info, json.loads(artifacts.get_bytes(info.artifacts[META_FILE]))
+
+
+def score_on_test(
+    deps: TrainDeps, spec: TrainSpec, data_ref: str, split_spec: dict[str, Any], models: list[Any]
+) -> list[float | None]:
+    """The scope metric of each model on the test rows of ``data_ref`` split as ``split_spec``
+    says (the same rows a run evaluated on), so two versions are compared on the same data."""
+    from fullcycle.train.metrics import metric_value, predictions
+
+    frame = deps.load_data(data_ref)
+    seed = int(split_spec.get("seed") or 0)
+    _, test_idx, _ = split_rows(deps, replace(spec, split=dict(split_spec)), frame, seed)
+    X, y = _features(spec, frame).iloc[test_idx], frame[spec.target].to_numpy()[test_idx]
+    out = []
+    for model in models:
+        pred, proba = predictions(model, X)
+        labels = list(getattr(model, "classes_", [])) or None
+        out.append(metric_value(spec.metric.name, y, pred, proba, labels))
+    return out
