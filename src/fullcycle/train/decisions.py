@@ -90,7 +90,7 @@ def parse(raw: dict[str, Any] | None, task: str) -> DecisionPolicy | None:
     policy = str(thr.get("policy", "fixed"))
     if policy not in POLICIES:
         raise ConfigError(f"decisions.threshold.policy {policy!r} is not one of {POLICIES}")
-    costs = raw.get("costs") if isinstance(raw.get("costs"), dict) else {}
+    costs: dict[str, Any] = raw["costs"] if isinstance(raw.get("costs"), dict) else {}
     abstain = raw.get("abstain") or {}
     below = abstain.get("below_confidence", abstain.get("below"))
     value = thr.get("value")

@@ -134,7 +134,7 @@ def bootstrap_ci(
         losses = np.where(c >= 0, -np.log(p), -np.log(1e-15))
         values = losses[rng.integers(0, n, size=(n_boot, n))].mean(axis=1)
     else:
-        values = []
+        found: list[float] = []
         for _ in range(min(n_boot, 100)):
             idx = rng.integers(0, n, size=n)
             v = metric_value(
@@ -145,8 +145,8 @@ def bootstrap_ci(
                 labels,
             )
             if v is not None:
-                values.append(v)
-        values = np.asarray(values)
+                found.append(v)
+        values = np.asarray(found)
     values = values[np.isfinite(values)]
     if len(values) == 0:
         return None

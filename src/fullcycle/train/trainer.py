@@ -80,7 +80,7 @@ def split_rows(
     split_spec = dict(spec.split)
     split_seed = int(split_spec.get("seed", seed) if split_spec.get("seed") is not None else seed)
     if deps.splitter is not None:
-        result = deps.splitter(frame, split_spec, split_seed)
+        result: Any = deps.splitter(frame, split_spec, split_seed)
         train_idx, test_idx = (
             (result.train_idx, result.test_idx) if hasattr(result, "train_idx") else result
         )
