@@ -45,7 +45,9 @@ def spec():  # type: ignore[no-untyped-def]
     kinds += [("count_a", "integer"), ("count_b", "integer")]
     kinds += [(f"cat{i}", "categorical") for i in range(3)]
     return TrainSpec(
-        name="bench", task="classification", target="label",
+        name="bench",
+        task="classification",
+        target="label",
         metric=MetricSpec("f1_macro", goal=0.7, baseline=0.9, baseline_label="human-level"),
         features=tuple(FeatureSpec(n, k) for n, k in kinds),
         estimator="sklearn.ensemble:HistGradientBoostingClassifier",
@@ -75,11 +77,13 @@ def through_fullcycle(frame, seed: int, folder: Path, curve: str) -> tuple[float
     from fullcycle.train.trainer import TrainDeps, train
 
     db = Database.open(f"sqlite:///{folder / 'fullcycle.db'}")
-    deps = TrainDeps(db, ArtifactStore(str(folder / "artifacts")), folder,
-                     load_data=lambda ref: frame)
+    deps = TrainDeps(
+        db, ArtifactStore(str(folder / "artifacts")), folder, load_data=lambda ref: frame
+    )
     tick = time.perf_counter()
-    result = train(deps, spec(), "bench@1", seed=seed,
-                   learning_curve="auto" if curve == "auto" else False)
+    result = train(
+        deps, spec(), "bench@1", seed=seed, learning_curve="auto" if curve == "auto" else False
+    )
     registry.register(db, deps.artifacts, result.run_id, name="bench")
     total = time.perf_counter() - tick
     db.dispose()
@@ -93,9 +97,11 @@ def main() -> None:
     parser.add_argument("--learning-curve", choices=("auto", "off"), default="auto")
     args = parser.parse_args()
     frame = dataset(args.rows)
-    print(f"dataset: {len(frame):,} rows x {frame.shape[1] - 1} features; "
-          f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}; CPUs {os.cpu_count()}")
-    plain, ours, detail = [], [], {}
+    print(
+        f"dataset: {len(frame):,} rows x {frame.shape[1] - 1} features; "
+        f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}; CPUs {os.cpu_count()}"
+    )
+    plain, ours, detail, outside = [], [], {}, []
     with tempfile.TemporaryDirectory(prefix="fc-bench-") as tmp:
         for i in range(args.repeat):
             plain.append(direct(frame, seed=7, folder=Path(tmp)))
@@ -103,6 +109,7 @@ def main() -> None:
             folder.mkdir()
             total, detail = through_fullcycle(frame, 7, folder, args.learning_curve)
             ours.append(total)
+            outside.append((total - detail["fit_s"], detail["fit_s"]))
             print(f"  round {i + 1}: direct fit {plain[-1]:.2f} s, fullcycle {total:.2f} s")
     base, full = min(plain), min(ours)
     budget = base * 1.10 + 1.0
@@ -110,8 +117,17 @@ def main() -> None:
     print(f"fullcycle train + register    {full:8.2f} s   (ratio {full / base:.2f}x)")
     print("  of which: " + ", ".join(f"{k} {v:.2f}" for k, v in detail.items()))
     print(f"overhead                      {full - base:8.2f} s")
-    print(f"goal (10% + 1 s)              {budget:8.2f} s   -> "
-          f"{'MET' if full <= budget else 'MISSED'}")
+    print(
+        f"goal (10% + 1 s)              {budget:8.2f} s   -> "
+        f"{'MET' if full <= budget else 'MISSED'}"
+    )
+    # On a shared host the fit time itself swings by more than 10% from run to run; the time
+    # fullcycle spends outside the fit, against 10% of its own fit + 1 s, is the steadier figure.
+    extra, fit = min(outside)
+    print(
+        f"fullcycle outside the fit     {extra:8.2f} s   vs 10% of its fit + 1 s = "
+        f"{fit * 0.1 + 1:.2f} s -> {'MET' if extra <= fit * 0.1 + 1 else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":
