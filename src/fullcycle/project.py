@@ -170,6 +170,112 @@ class Project:
     def metric_history(self, run_id: str, key: str) -> list[MetricPoint]:
         return run_store.metric_history(self.db, run_id, key)
 
+    # -- training and the registry ------------------------------------------------------------
+    def train_spec(self) -> TrainSpec:
+        from fullcycle.train.spec import TrainSpec
+
+        return TrainSpec.from_scope(self.scope)
+
+    def _train_deps(self) -> TrainDeps:
+        from fullcycle.data.splits import split
+        from fullcycle.train.trainer import TrainDeps
+
+        target = self.scope.target
+        from fullcycle.monitoring.reference import training_reference
+
+        return TrainDeps(self.db, self.artifacts, self.settings.project_dir,
+                         load_data=self.load_data,
+                         splitter=lambda frame, spec, seed: split(frame, spec, seed, target=target),
+                         reference=training_reference)
+
+    def train(self, data: str | None = None, *, model: str | None = None,
+              params: dict[str, Any] | None = None, seed: int | None = None,
+              learning_curve: Any = "auto", progress: Any = None) -> TrainResult:
+        """Fit, evaluate and save a model as a run (see ``train/trainer.py``)."""
+        from fullcycle.train.trainer import train
+
+        spec = self.train_spec()
+        data = data or spec.data or self._newest_dataset()
+        return train(self._train_deps(), spec, data, model=model, params=params,
+                     seed=seed, learning_curve=learning_curve, progress=progress)
+
+    def _newest_dataset(self) -> str | None:
+        found = self.datasets()
+        if not found:
+            return None
+        newest = max(found, key=lambda d: (d.created_at, d.id))
+        return f"{newest.name}@{newest.version}"
+
+    def evaluate(self, run_id: str = "latest") -> dict[str, Any]:
+        """The evaluation a run stored (JSON-able); render it with ``train.report``."""
+        from fullcycle.train.trainer import stored_evaluation
+
+        return stored_evaluation(self.db, self.artifacts, run_id)
+
+    def tune(self, trials: int = 20, *, data: str | None = None, workers: int | None = None,
+             seed: int | None = None, progress: Any = None) -> TuneResult:
+        from fullcycle.executor import LocalExecutor, SerialExecutor
+        from fullcycle.train.tuning import tune
+
+        executor = SerialExecutor() if workers == 1 else LocalExecutor(workers)
+        spec = self.train_spec()
+        data = data or spec.data or self._newest_dataset()
+        return tune(self._train_deps(), spec, data, trials=trials,
+                    executor=executor, seed=seed, progress=progress)
+
+    def register(self, run_id: str = "latest", *, name: str | None = None,
+                 description: str = "", actor: str = "cli") -> ModelVersion:
+        from fullcycle import registry
+
+        return registry.register(self.db, self.artifacts, run_id, name=name or self.name,
+                                 actor=actor, description=description)
+
+    def promote(self, ref: str, alias: str = "production", *, force: bool = False,
+                reason: str | None = None, actor: str = "cli") -> Promotion:
+        from fullcycle import registry
+
+        spec = self.train_spec()
+        return registry.promote(self.db, ref, alias, metric=spec.metric, gate=spec.gate,
+                                force=force, reason=reason, actor=actor, rescore=self._rescore)
+
+    def _rescore(self, mine: ModelVersion, theirs: ModelVersion) -> tuple[float, float]:
+        """Both versions scored on the candidate's test rows (for the promotion gate)."""
+        from fullcycle import registry
+        from fullcycle.train.trainer import score_on_test
+
+        data = mine.lineage.get("data") or {}
+        models = [registry.load(self.db, self.artifacts, v.ref).estimator for v in (mine, theirs)]
+        a, b = score_on_test(self._train_deps(), self.train_spec(), data["ref"], data["split"],
+                             models)
+        if a is None or b is None:
+            raise ValueError("the metric could not be computed on the candidate's test rows")
+        return a, b
+
+    def models(self, name: str | None = None) -> list[ModelVersion]:
+        from fullcycle import registry
+
+        return registry.models(self.db, name)
+
+    def aliases(self, name: str | None = None) -> list[Alias]:
+        from fullcycle import registry
+
+        return registry.aliases(self.db, name)
+
+    def load_model(self, ref: str) -> LoadedModel:
+        """``name:N``, ``name@alias`` or ``name`` (latest); sha256 verified."""
+        from fullcycle import registry
+
+        return registry.load(self.db, self.artifacts, ref)
+
+    def trust_model(self, ref: str, *, reason: str, actor: str = "cli") -> ModelVersion:
+        from fullcycle import registry
+
+        return registry.trust(self.db, ref, reason=reason, actor=actor)
+
+    def gc(self, *, grace_s: float = 3600.0, dry_run: bool = False) -> GcResult:
+        from fullcycle import registry
+
+        return registry.gc(self.db, self.artifacts, grace_s=grace_s, dry_run=dry_run)
     # -- data ----------------------------------------------------------------------------------
     def contract(self) -> Contract | None:
         """The scope's feature contract, or None for a project without fullcycle.yaml."""
@@ -275,91 +381,6 @@ class Project:
         contract = self.contract()
         classes = contract.target.classes if contract and contract.target else None
         return label_studio_config(classes or [])
-    # -- training and the registry ------------------------------------------------------------
-    def train_spec(self) -> TrainSpec:
-        from fullcycle.train.spec import TrainSpec
-
-        return TrainSpec.from_scope(self.scope)
-
-    def _train_deps(self) -> TrainDeps:
-        from fullcycle.data.splits import split
-        from fullcycle.train.trainer import TrainDeps
-
-        target = self.scope.target
-
-        def splitter(frame: pd.DataFrame, spec: Any, seed: int | None) -> Any:
-            return split(frame, spec, seed, target=target)
-
-        from fullcycle.monitoring.reference import training_reference
-
-        return TrainDeps(self.db, self.artifacts, self.settings.project_dir,
-                         load_data=self.load_data, splitter=splitter,
-                         reference=training_reference)
-
-    def train(self, data: str | None = None, *, model: str | None = None,
-              params: dict[str, Any] | None = None, seed: int | None = None,
-              learning_curve: Any = "auto", progress: Any = None) -> TrainResult:
-        """Fit, evaluate and save a model as a run (see ``train/trainer.py``)."""
-        from fullcycle.train.trainer import train
-
-        return train(self._train_deps(), self.train_spec(), data, model=model, params=params,
-                     seed=seed, learning_curve=learning_curve, progress=progress)
-
-    def evaluate(self, run_id: str = "latest") -> dict[str, Any]:
-        """The evaluation a run stored (JSON-able); render it with ``train.report``."""
-        from fullcycle.train.trainer import stored_evaluation
-
-        return stored_evaluation(self.db, self.artifacts, run_id)
-
-    def tune(self, trials: int = 20, *, data: str | None = None, workers: int | None = None,
-             seed: int | None = None, progress: Any = None) -> TuneResult:
-        from fullcycle.executor import LocalExecutor, SerialExecutor
-        from fullcycle.train.tuning import tune
-
-        executor = SerialExecutor() if workers == 1 else LocalExecutor(workers)
-        return tune(self._train_deps(), self.train_spec(), data, trials=trials,
-                    executor=executor, seed=seed, progress=progress)
-
-    def register(self, run_id: str = "latest", *, name: str | None = None,
-                 description: str = "", actor: str = "cli") -> ModelVersion:
-        from fullcycle import registry
-
-        return registry.register(self.db, self.artifacts, run_id, name=name or self.name,
-                                 actor=actor, description=description)
-
-    def promote(self, ref: str, alias: str = "production", *, force: bool = False,
-                reason: str | None = None, actor: str = "cli") -> Promotion:
-        from fullcycle import registry
-
-        spec = self.train_spec()
-        return registry.promote(self.db, ref, alias, metric=spec.metric, gate=spec.gate,
-                                force=force, reason=reason, actor=actor)
-
-    def models(self, name: str | None = None) -> list[ModelVersion]:
-        from fullcycle import registry
-
-        return registry.models(self.db, name)
-
-    def aliases(self, name: str | None = None) -> list[Alias]:
-        from fullcycle import registry
-
-        return registry.aliases(self.db, name)
-
-    def load_model(self, ref: str) -> LoadedModel:
-        """``name:N``, ``name@alias`` or ``name`` (latest); sha256 verified."""
-        from fullcycle import registry
-
-        return registry.load(self.db, self.artifacts, ref)
-
-    def trust_model(self, ref: str, *, reason: str, actor: str = "cli") -> ModelVersion:
-        from fullcycle import registry
-
-        return registry.trust(self.db, ref, reason=reason, actor=actor)
-
-    def gc(self, *, grace_s: float = 3600.0, dry_run: bool = False) -> GcResult:
-        from fullcycle import registry
-
-        return registry.gc(self.db, self.artifacts, grace_s=grace_s, dry_run=dry_run)
 
     # -- audit ---------------------------------------------------------------------------------
     def record(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ EVALUATION_FILE = "evaluation.json"
 REFERENCE_FILE = "reference.json"
 REFERENCE_ROWS = 20
 VALIDATION_SHARE = 0.2  # of the training rows, to choose a decision threshold on
+CURVE_SHARE = 0.05  # "auto" learning curve: subsample fits get 5% of the main fit's time
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def split_rows(
     split_spec = dict(spec.split)
     split_seed = int(split_spec.get("seed", seed) if split_spec.get("seed") is not None else seed)
     if deps.splitter is not None:
-        result = deps.splitter(frame, split_spec, split_seed)
+        result: Any = deps.splitter(frame, split_spec, split_seed)
         train_idx, test_idx = (
             (result.train_idx, result.test_idx) if hasattr(result, "train_idx") else result
         )
@@ -235,6 +236,9 @@ def train(
             seed=run.seed,
             make_model=lambda: clone(built.model),
             learning_curve=learning_curve,
+            curve_budget_s=CURVE_SHARE * timings["fit_s"] + 0.3
+            if learning_curve == "auto"
+            else None,
             validation=(X_all.iloc[val_idx], y_all[val_idx]) if len(val_idx) else None,
         )
         ev["data"] = {
@@ -372,3 +376,22 @@ def run_meta(db: Database, artifacts: ArtifactStore, run_id: str) -> tuple[Any, 
             hint="train one: fullcycle train",
         )
     return info, json.loads(artifacts.get_bytes(info.artifacts[META_FILE]))
+
+
+def score_on_test(
+    deps: TrainDeps, spec: TrainSpec, data_ref: str, split_spec: dict[str, Any], models: list[Any]
+) -> list[float | None]:
+    """The scope metric of each model on the test rows of ``data_ref`` split as ``split_spec``
+    says (the same rows a run evaluated on), so two versions are compared on the same data."""
+    from fullcycle.train.metrics import metric_value, predictions
+
+    frame = deps.load_data(data_ref)
+    seed = int(split_spec.get("seed") or 0)
+    _, test_idx, _ = split_rows(deps, replace(spec, split=dict(split_spec)), frame, seed)
+    X, y = _features(spec, frame).iloc[test_idx], frame[spec.target].to_numpy()[test_idx]
+    out = []
+    for model in models:
+        pred, proba = predictions(model, X)
+        labels = list(getattr(model, "classes_", [])) or None
+        out.append(metric_value(spec.metric.name, y, pred, proba, labels))
+    return out
