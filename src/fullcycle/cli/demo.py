@@ -68,9 +68,11 @@ def register(app: typer.Typer) -> None:
                 else "no decay detected"
             )
             out.print(
-                f"[bold]{detected}; in the last period the loop scored macro-F1 "
-                f"{last.loop_metric:.3f} against {last.frozen_metric:.3f} for the frozen "
-                f"model (goal {result.goal}); {result.seconds:.0f} s in all[/]"
+                f"[bold]{detected}. In the last period the frozen model scored macro-F1 "
+                f"{last.frozen_metric:.3f}; the loop's production model at the end, "
+                f"{result.final_version}, scores {result.final_metric:.3f} on the same "
+                f"queries (goal {result.goal}; {last.loop_metric:.3f} over the period as "
+                f"served). {result.seconds:.0f} s in all.[/]"
             )
         finally:
             if tmp is not None:
