@@ -49,17 +49,19 @@ class DemoResult:
     bad_challenger: dict[str, Any]
     report: Path
     seconds: float
+    final_version: str = ""
+    final_metric: float = 0.0
 
 
 @dataclass
 class DemoOptions:
     periods: int = 5
-    per_period: int = 1200
-    chunks: int = 4
+    per_period: int = 1500
+    chunks: int = 5
     train_rows: int = 4000
     feedback_share: float = 0.2
     seed: int = 0
-    plant_bad_at: int | None = 3
+    plant_bad_at: int | None = 2
     concurrency: int = 16
 
 
@@ -128,6 +130,10 @@ class Demo:
                     self.plant_bad_challenger(project)
                 results.append(self.period(project, url, period, frozen))
         summary_path = self.write_report(project, results)
+        final = project.production_version()
+        model = registry.load(project.db, project.artifacts, final.ref).estimator
+        last = self.last_frame
+        final_metric = macro_f1(last["domain"], model.predict(last[list(traffic.FEATURES)]))
         return DemoResult(
             self.folder,
             project.scope.metric.goal,
@@ -138,10 +144,13 @@ class Demo:
             self.bad,
             summary_path,
             time.monotonic() - start,
+            final.ref,
+            final_metric,
         )
 
     def period(self, project: Project, url: str, period: int, frozen: Any) -> PeriodResult:
         frame = voice.generate(period, self.o.per_period, seed=self.o.seed + 100 * period)
+        self.last_frame = frame
         ids = [f"p{period}-{i:05d}" for i in range(len(frame))]
         self.truth.update(dict(zip(ids, frame["domain"], strict=True)))
         rows = frame.to_dict("records")

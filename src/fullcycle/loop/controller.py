@@ -175,6 +175,24 @@ class Controller:
                     f"{champion.ref} has no dataset to start from",
                     hint="set retraining.data.base in fullcycle.yaml",
                 )
+            held = (
+                int(labelled_mod.holdout_mask(context["labelled"]["request_id"]).sum())
+                if len(context["labelled"])
+                else 0
+            )
+            need = self.scope.gate.min_samples
+            if held < need:
+                budget = int((need - held) / labelled_mod.HOLDOUT_SHARE) + 1
+                more = policy.Decision(
+                    "queue_labels",
+                    [
+                        *decision.reasons,
+                        f"the gate needs {need} held-out labelled rows, has {held}",
+                    ],
+                    {**decision.numbers, "budget": budget},
+                    decision.triggers,
+                )
+                return self._queue_labels(more, context, numbers)
             reason = "; ".join(decision.triggers)
             self.project.record(
                 "loop.retrain",

@@ -166,7 +166,7 @@ def gate(
         reasons.append(f"challenger {metric} {new:.4f} misses the goal {goal:.4f}")
     if champion is not None and old is not None:
         numbers["champion"] = old
-        if goal is not None and new < goal:
+        if goal is not None and new < goal and old < goal:
             reasons.append(
                 f"both miss the goal {goal:.4f}: the challenger only has to beat the champion"
             )
