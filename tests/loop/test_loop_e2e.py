@@ -1,0 +1,108 @@
+"""The loop against a real server: too little data, and a controller killed mid-retrain."""
+
+import csv
+import multiprocessing as mp
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from fullcycle.demo import traffic
+from fullcycle.demo.server import Server
+from fullcycle.examples import voice
+from fullcycle.project import Project
+
+SCOPE = Path(__file__).resolve().parents[2] / "src" / "fullcycle" / "demo" / "voice.yaml"
+
+
+def make_project(folder: Path, *, lease_seconds: int = 600) -> Project:
+    folder.mkdir(parents=True)
+    text = SCOPE.read_text().replace("lease_seconds: 600", f"lease_seconds: {lease_seconds}")
+    (folder / "fullcycle.yaml").write_text(text)
+    project = Project.open(folder)
+    frame = voice.without_truth(voice.generate(0, 1500, seed=1)).drop(columns=["request_time"])
+    data = project.add_data(frame, "queries")
+    run = project.train(data=data.ref, learning_curve=False)
+    version = project.register(run.run_id)
+    project.promote(version.ref)
+    return project
+
+
+def replay(url: str, period: int, n: int, feedback_share: float = 0.5) -> None:
+    frame = voice.generate(period, n, seed=period)
+    ids = [f"t{period}-{i}" for i in range(n)]
+    traffic.replay(url, frame.to_dict("records"), ids, concurrency=8)
+    fb = [
+        {"request_id": r, "label": d}
+        for i, (r, d) in enumerate(zip(ids, frame["domain"], strict=True))
+        if i % int(1 / feedback_share) == 0
+    ]
+    traffic.send_feedback(url, fb)
+
+
+@pytest.mark.slow
+def test_without_traffic_the_loop_says_insufficient_data_and_does_nothing(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    report = project.monitor("last:5000")
+    assert report["verdict"] == "insufficient_data"
+    assert report["verdict_text"] == "insufficient data: 0 rows, need 200"
+    step = project.loop_step()
+    assert step.action == "none" and "insufficient data" in step.reasons[0]
+    assert len(project.models()) == 1
+    assert [e.kind for e in project.events(kind="loop.")] == ["loop.none"]
+
+
+def _step_and_die(folder: str) -> None:
+    """A controller that is killed with SIGKILL in the middle of training its challenger."""
+    project = Project.open(folder)
+    original = project.train
+
+    def train_then_die(*args: object, **kwargs: object) -> object:
+        result = original(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGKILL)
+        return result
+
+    project.train = train_then_die  # type: ignore[method-assign]
+    project.loop_step(holder="doomed")
+
+
+@pytest.mark.slow
+def test_a_controller_killed_mid_retrain_leaves_nothing_partial_and_the_next_one_resumes(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "p"
+    project = make_project(folder, lease_seconds=10)
+    with Server(folder) as url:
+        replay(url, 3, 700)
+        project.monitor("last:5000")
+        first = project.loop_step()  # decay and drift: queue labels
+        assert first.action == "queue_labels", first
+        labelled = tmp_path / "labels.csv"
+        tasks = project.label_export(tmp_path / "queue.csv", "csv")
+        assert tasks > 0
+        frame = voice.generate(3, 700, seed=3)
+        truth = dict(zip([f"t3-{i}" for i in range(700)], frame["domain"], strict=True))
+
+        with open(tmp_path / "queue.csv", newline="") as fh, open(labelled, "w", newline="") as out:
+            writer = csv.DictWriter(out, fieldnames=["task_id", "label"])
+            writer.writeheader()
+            for row in csv.DictReader(fh):
+                writer.writerow({"task_id": row["task_id"], "label": truth[row["request_id"]]})
+        project.label_import(labelled, labeller="alice")
+        versions_before = len(project.models())
+
+        proc = mp.get_context("spawn").Process(target=_step_and_die, args=(str(folder),))
+        proc.start()
+        proc.join(300)
+        assert proc.exitcode == -signal.SIGKILL
+
+        assert len(project.models()) == versions_before  # nothing half-registered
+        assert project.production_version().version == 1
+        blocked = project.loop_step(holder="next")
+        assert blocked.action == "wait" and "held by doomed" in blocked.reasons[0]
+        time.sleep(11)  # the dead holder's lease expires
+        resumed = project.loop_step(holder="next")
+        assert resumed.action in ("rollout_started", "gate_refused"), resumed
+        assert len(project.models()) == versions_before + 1
