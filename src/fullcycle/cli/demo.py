@@ -49,7 +49,6 @@ def register(app: typer.Typer) -> None:
                     ", ".join(f"v{v}: {n}" for v, n in sorted(r.served_by.items())),
                 )
             out.print(table)
-            last = result.periods[-1]
             if result.bad_challenger:
                 bad = result.bad_challenger
                 out.print(
@@ -68,11 +67,11 @@ def register(app: typer.Typer) -> None:
                 else "no decay detected"
             )
             out.print(
-                f"[bold]{detected}. In the last period the frozen model scored macro-F1 "
-                f"{last.frozen_metric:.3f}; the loop's production model at the end, "
-                f"{result.final_version}, scores {result.final_metric:.3f} on the same "
-                f"queries (goal {result.goal}; {last.loop_metric:.3f} over the period as "
-                f"served). {result.seconds:.0f} s in all.[/]"
+                f"[bold]{detected}. On fresh queries from the last period, the loop's "
+                f"production model {result.final_version} scores macro-F1 "
+                f"{result.final_metric:.3f} against {result.final_frozen_metric:.3f} for the "
+                f"frozen model (goal {result.goal}; evaluation at launch {result.evaluation:.3f}). "
+                f"{result.seconds:.0f} s in all.[/]"
             )
         finally:
             if tmp is not None:
