@@ -42,8 +42,8 @@ def render(project: Any, results: list[Any], evaluation: float) -> str:
             },
         ],
         "layout": {
-            "title": "macro-F1 per period (all requests, scored against the truth)",
-            "xaxis": {"title": "period"},
+            "title": {"text": "macro-F1 per period (all requests, scored against the truth)"},
+            "xaxis": {"title": {"text": "period"}, "dtick": 1},
             "yaxis": {"range": [0.5, 1.0]},
         },
     }
@@ -65,8 +65,8 @@ def render(project: Any, results: list[Any], evaluation: float) -> str:
             },
         ],
         "layout": {
-            "title": "how the world moved",
-            "xaxis": {"title": "period"},
+            "title": {"text": "how the world moved"},
+            "xaxis": {"title": {"text": "period"}, "dtick": 1},
             "yaxis": {"range": [0, 1.05]},
         },
     }
