@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-import trainkit as kit
 import yaml
 
+import trainkit as kit
 from fullcycle.cli import main
 from fullcycle.project import Project
 
