@@ -6,13 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from uikit import FULL_STAGES, HOSTILE, PAGES, UIClient, csrf_of, full_project, stages_landed
+from uikit import HOSTILE, PAGES, UIClient, csrf_of, full_project
 
 from fullcycle.project import Project
-
-pytestmark = pytest.mark.skipif(
-    not stages_landed(*FULL_STAGES), reason="needs the scope, data and registry stages"
-)
 
 
 @pytest.fixture
@@ -127,7 +123,6 @@ def test_a_label_given_in_the_page_lands_in_the_queue_and_undo_takes_it_back(
     assert labels.existing_labels(project.db, [task]) == {}
 
 
-@pytest.mark.skipif(not stages_landed("fullcycle.store.deployments"), reason="needs serving")
 def test_the_deployment_rolls_back_one_step_from_its_page(
     project: Project, client_for: Callable[..., UIClient]
 ) -> None:
