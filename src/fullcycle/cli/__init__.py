@@ -15,7 +15,7 @@ from fullcycle.cli._errors import run_guarded
 
 
 def build_app() -> typer.Typer:
-    from fullcycle.cli import core, runs, tokens
+    from fullcycle.cli import core, drift, runs, tokens
 
     app = typer.Typer(
         name="fullcycle",
@@ -27,6 +27,7 @@ def build_app() -> typer.Typer:
     core.register(app)
     runs.register(app)
     tokens.register(app)
+    drift.register(app)
     return app
 
 

@@ -1,0 +1,155 @@
+"""The pure statistics in monitoring/drift.py against scipy and hand computations."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+from scipy.spatial import distance
+
+from fullcycle.monitoring import drift
+
+
+@pytest.mark.parametrize(
+    ("n1", "n2", "shift"),
+    [(50, 80, 0.0), (300, 300, 0.3), (2000, 1500, 0.1), (20000, 15000, 0.02), (12000, 30000, 0.5)],
+)
+def test_ks_matches_scipy(n1, n2, shift):
+    rng = np.random.default_rng(n1 + n2)
+    x, y = rng.normal(size=n1), rng.normal(shift, 1.0, size=n2)
+    ours, theirs = drift.ks_2samp(x, y), stats.ks_2samp(x, y)
+    assert ours.statistic == pytest.approx(theirs.statistic, abs=1e-9)
+    assert ours.pvalue == pytest.approx(theirs.pvalue, abs=1e-9)
+
+
+def test_ks_with_ties_matches_scipy():
+    rng = np.random.default_rng(3)
+    x, y = rng.integers(0, 5, 30000).astype(float), rng.integers(0, 6, 20000).astype(float)
+    ours, theirs = drift.ks_2samp(x, y), stats.ks_2samp(x, y)
+    assert ours.statistic == pytest.approx(theirs.statistic, abs=1e-9)
+    assert ours.pvalue == pytest.approx(theirs.pvalue, abs=1e-9)
+    assert drift.ks_statistic(x, y) == pytest.approx(theirs.statistic, abs=1e-12)
+
+
+def test_ks_asymptotic_pvalue_matches_scipy_asymp():
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=700), rng.normal(0.1, 1, size=900)
+    ours = drift.ks_2samp(x, y, method="asymp")
+    theirs = stats.ks_2samp(x, y, method="asymp")
+    assert ours.pvalue == pytest.approx(theirs.pvalue, abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_wasserstein_matches_scipy(seed):
+    rng = np.random.default_rng(seed)
+    u, v = rng.lognormal(size=3000), rng.gamma(2.0, size=2500)
+    assert drift.wasserstein(u, v) == pytest.approx(stats.wasserstein_distance(u, v), abs=1e-9)
+    assert drift.wasserstein([0, 1, 3], [5, 6, 8]) == pytest.approx(5.0, abs=1e-12)
+
+
+def test_chisquare_matches_scipy():
+    obs = np.array([18.0, 22, 30, 25, 5])
+    exp = np.array([20.0, 20, 25, 25, 10])
+    ours, theirs = drift.chisquare(obs, exp), stats.chisquare(obs, exp)
+    assert ours.statistic == pytest.approx(theirs.statistic, abs=1e-9)
+    assert ours.pvalue == pytest.approx(theirs.pvalue, abs=1e-9)
+
+
+@pytest.mark.parametrize("base", [None, 2.0])
+def test_jensenshannon_matches_scipy(base):
+    p, q = np.array([10.0, 0, 5, 3]), np.array([1.0, 4, 5, 0])
+    assert drift.jensenshannon(p, q, base) == pytest.approx(
+        distance.jensenshannon(p, q, base), abs=1e-9
+    )
+    assert drift.jensenshannon([1.0, 0, 0], [0.0, 1, 0], 2.0) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_jensenshannon_batches_over_leading_axis():
+    rng = np.random.default_rng(5)
+    p, q = rng.random((7, 12)), rng.random((7, 12))
+    expected = [distance.jensenshannon(a, b) for a, b in zip(p, q, strict=True)]
+    assert np.allclose(drift.jensenshannon(p, q), expected, atol=1e-12)
+
+
+def test_psi_by_hand():
+    ref = np.array([25.0, 25, 25, 25])
+    cur = np.array([10.0, 20, 30, 40])
+    p, q = [0.25] * 4, [0.1, 0.2, 0.3, 0.4]
+    hand = sum((b - a) * math.log(b / a) for a, b in zip(p, q, strict=True))
+    assert drift.psi(ref, cur) == pytest.approx(hand, abs=1e-12)
+    assert hand == pytest.approx(0.228217, abs=1e-6)
+
+
+def test_psi_floors_empty_bins_at_epsilon():
+    ref, cur = np.array([50.0, 50, 0]), np.array([50.0, 40, 10])
+    hand = 0.0 + (0.4 - 0.5) * math.log(0.4 / 0.5) + (0.1 - 1e-4) * math.log(0.1 / 1e-4)
+    assert drift.psi(ref, cur) == pytest.approx(hand, abs=1e-12)
+    assert drift.psi(ref, ref) == 0.0
+
+
+def test_partition_counts_add_up_to_the_whole():
+    rng = np.random.default_rng(6)
+    ref, cur = rng.normal(size=20000), rng.normal(0.3, 1.2, size=15000)
+    edges = np.unique(np.quantile(ref, np.linspace(0, 1, 101)))
+    whole_c, whole_s = drift.bin_counts(cur, edges)
+    parts = [drift.bin_counts(part, edges) for part in np.array_split(cur, 7)]
+    combined_c = sum(c for c, _ in parts)
+    combined_s = sum(s for _, s in parts)
+    assert np.array_equal(combined_c, whole_c)
+    assert np.allclose(combined_s, whole_s, rtol=1e-12, atol=1e-9)
+    ref_c, _ = drift.bin_counts(ref, edges)
+    assert drift.psi(ref_c, combined_c) == drift.psi(ref_c, whole_c)
+    assert drift.jensenshannon(ref_c, combined_c) == drift.jensenshannon(ref_c, whole_c)
+    assert drift.chisquare_vs_reference(ref_c, combined_c) == drift.chisquare_vs_reference(
+        ref_c, whole_c
+    )
+    # counts equal a direct histogram on the same right-closed bins
+    direct = np.bincount(np.searchsorted(edges, cur, side="left"), minlength=edges.size + 1)
+    assert np.array_equal(whole_c, direct)
+
+
+def test_sketch_ks_and_wasserstein_approximate_the_sample_statistics():
+    rng = np.random.default_rng(7)
+    ref, cur = rng.normal(size=50000), rng.normal(0.4, 1.3, size=40000)
+    edges = np.unique(np.quantile(ref, np.linspace(0, 1, 1001)))
+    rc, rs = drift.bin_counts(ref, edges)
+    cc, cs = drift.bin_counts(cur, edges)
+    exact_ks = drift.ks_statistic(ref, cur)
+    sketch_ks = float(drift.ks_from_counts(rc, cc))
+    assert sketch_ks <= exact_ks + 1e-12
+    assert exact_ks - sketch_ks < 0.002
+    exact_w = stats.wasserstein_distance(ref, cur)
+    sketch_w = float(drift.wasserstein_from_sketch(edges, rc, rs, cc, cs))
+    assert sketch_w == pytest.approx(exact_w, rel=1e-3)
+
+
+def test_wasserstein_sketch_is_exact_beyond_the_reference_range():
+    ref = np.linspace(0, 1, 1001)
+    cur = np.full(500, 5.0)
+    edges = np.unique(np.quantile(ref, np.linspace(0, 1, 101)))
+    rc, rs = drift.bin_counts(ref, edges)
+    cc, cs = drift.bin_counts(cur, edges)
+    sketch = float(drift.wasserstein_from_sketch(edges, rc, rs, cc, cs))
+    assert sketch == pytest.approx(stats.wasserstein_distance(ref, cur), abs=1e-9)
+
+
+def test_coarse_bins_regroup_fine_counts_exactly():
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=5000)
+    fine = np.unique(np.quantile(x, np.linspace(0, 1, 101)))
+    coarse = fine[10:100:10]
+    groups = drift.coarse_groups(fine, coarse)
+    fine_c, _ = drift.bin_counts(x, fine)
+    coarse_c, _ = drift.bin_counts(x, coarse)
+    assert np.array_equal(drift.regroup(fine_c, groups, coarse.size + 1), coarse_c)
+
+
+def test_small_helpers():
+    assert drift.unseen_share(5, 100) == 0.05
+    assert drift.unseen_share(0, 0) == 0.0
+    assert drift.good_turing_unseen([1, 1, 3, 5]) == pytest.approx(0.2)
+    assert drift.missing_change(10, 100, 30, 100) == pytest.approx(0.2)
+    rate, share, top = drift.oov_stats(["a", "b"], ["a", "c", "d"], [6, 3, 1])
+    assert rate == pytest.approx(0.4)
+    assert share == pytest.approx(2 / 3)
+    assert top == [("c", 3), ("d", 1)]
