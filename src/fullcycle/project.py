@@ -21,8 +21,16 @@ from fullcycle.store.artifacts import ArtifactStore
 from fullcycle.store.db import Database
 
 if TYPE_CHECKING:
+    import pandas as pd
     from fullcycle.scope import Scope
+
+    from fullcycle.records import Alias, ModelVersion
+    from fullcycle.registry import LoadedModel, Promotion
+    from fullcycle.store.gc import GcResult
+    from fullcycle.train.spec import TrainSpec
     from fullcycle.train.tracking import Run
+    from fullcycle.train.trainer import TrainDeps, TrainResult
+    from fullcycle.train.tuning import TuneResult
 
 
 def find_project_dir(start: Path) -> Path:
@@ -150,6 +158,92 @@ class Project:
 
     def metric_history(self, run_id: str, key: str) -> list[MetricPoint]:
         return run_store.metric_history(self.db, run_id, key)
+
+    # -- training and the registry ------------------------------------------------------------
+    def train_spec(self) -> TrainSpec:
+        from fullcycle.train.spec import TrainSpec
+
+        return TrainSpec.from_scope(self.scope)
+
+    def load_data(self, ref: str) -> pd.DataFrame:
+        from fullcycle import data
+
+        return data.load(self.db, self.artifacts, ref)  # type: ignore[attr-defined]
+
+    def _train_deps(self) -> TrainDeps:
+        from fullcycle.train.trainer import TrainDeps
+
+        try:
+            from fullcycle.data.splits import split
+        except ImportError:  # the data stage is not there yet: the trainer splits by itself
+            split = None
+        return TrainDeps(self.db, self.artifacts, self.settings.project_dir,
+                         load_data=self.load_data, splitter=split)
+
+    def train(self, data: str | None = None, *, model: str | None = None,
+              params: dict[str, Any] | None = None, seed: int | None = None,
+              learning_curve: Any = "auto", progress: Any = None) -> TrainResult:
+        """Fit, evaluate and save a model as a run (see ``train/trainer.py``)."""
+        from fullcycle.train.trainer import train
+
+        return train(self._train_deps(), self.train_spec(), data, model=model, params=params,
+                     seed=seed, learning_curve=learning_curve, progress=progress)
+
+    def evaluate(self, run_id: str = "latest") -> dict[str, Any]:
+        """The evaluation a run stored (JSON-able); render it with ``train.report``."""
+        from fullcycle.train.trainer import stored_evaluation
+
+        return stored_evaluation(self.db, self.artifacts, run_id)
+
+    def tune(self, trials: int = 20, *, data: str | None = None, workers: int | None = None,
+             seed: int | None = None, progress: Any = None) -> TuneResult:
+        from fullcycle.executor import LocalExecutor, SerialExecutor
+        from fullcycle.train.tuning import tune
+
+        executor = SerialExecutor() if workers == 1 else LocalExecutor(workers)
+        return tune(self._train_deps(), self.train_spec(), data, trials=trials,
+                    executor=executor, seed=seed, progress=progress)
+
+    def register(self, run_id: str = "latest", *, name: str | None = None,
+                 description: str = "", actor: str = "cli") -> ModelVersion:
+        from fullcycle import registry
+
+        return registry.register(self.db, self.artifacts, run_id, name=name or self.name,
+                                 actor=actor, description=description)
+
+    def promote(self, ref: str, alias: str = "production", *, force: bool = False,
+                reason: str | None = None, actor: str = "cli") -> Promotion:
+        from fullcycle import registry
+
+        spec = self.train_spec()
+        return registry.promote(self.db, ref, alias, metric=spec.metric, gate=spec.gate,
+                                force=force, reason=reason, actor=actor)
+
+    def models(self, name: str | None = None) -> list[ModelVersion]:
+        from fullcycle import registry
+
+        return registry.models(self.db, name)
+
+    def aliases(self, name: str | None = None) -> list[Alias]:
+        from fullcycle import registry
+
+        return registry.aliases(self.db, name)
+
+    def load_model(self, ref: str) -> LoadedModel:
+        """``name:N``, ``name@alias`` or ``name`` (latest); sha256 verified."""
+        from fullcycle import registry
+
+        return registry.load(self.db, self.artifacts, ref)
+
+    def trust_model(self, ref: str, *, reason: str, actor: str = "cli") -> ModelVersion:
+        from fullcycle import registry
+
+        return registry.trust(self.db, ref, reason=reason, actor=actor)
+
+    def gc(self, *, grace_s: float = 3600.0, dry_run: bool = False) -> GcResult:
+        from fullcycle import registry
+
+        return registry.gc(self.db, self.artifacts, grace_s=grace_s, dry_run=dry_run)
 
     # -- audit ---------------------------------------------------------------------------------
     def record(self, kind: str, *, subject: str = "", message: str = "", actor: str = "cli",

@@ -15,7 +15,7 @@ from fullcycle.cli._errors import run_guarded
 
 
 def build_app() -> typer.Typer:
-    from fullcycle.cli import core, drift, runs, tokens
+    from fullcycle.cli import core, drift, models, runs, tokens, train
 
     app = typer.Typer(
         name="fullcycle",
@@ -28,6 +28,8 @@ def build_app() -> typer.Typer:
     runs.register(app)
     tokens.register(app)
     drift.register(app)
+    train.register(app)
+    models.register(app)
     return app
 
 

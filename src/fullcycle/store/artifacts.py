@@ -189,6 +189,15 @@ class ArtifactStore:
             if _SHA_RE.fullmatch(name):
                 yield name
 
+    def modified_at(self, sha: str) -> float:
+        """When the object was written (seconds since the epoch), for garbage collection's grace."""
+        key = _key(sha)
+        if self._local is not None:
+            return (self._local / key).stat().st_mtime
+        info = self._fs.info(f"{self._root}/{key}")
+        stamp = info.get("mtime") or info.get("LastModified") or info.get("created")
+        return stamp.timestamp() if hasattr(stamp, "timestamp") else float(stamp or 0.0)
+
     def delete(self, sha: str) -> None:
         """Remove an object; only garbage collection of unreferenced objects calls this."""
         key = _key(sha)

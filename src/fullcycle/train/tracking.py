@@ -14,7 +14,6 @@ import os
 import platform
 import random
 import subprocess
-import sys
 import threading
 import time
 import traceback

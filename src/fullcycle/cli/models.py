@@ -1,0 +1,136 @@
+"""``fullcycle register``, ``promote``, ``models`` (list, show, trust, import) and ``gc``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from fullcycle.cli._common import ProjectOption, console, open_project, print_json, when
+
+models_app = typer.Typer(help="List and inspect registered models.", invoke_without_command=True)
+
+
+def register_run(
+    run_id: str = typer.Argument("latest", help="A run id, a unique prefix, or 'latest'."),
+    project: Path = ProjectOption,
+    name: str = typer.Option(None, "--name", help="Model name (default: the project's name)."),
+    description: str = typer.Option("", "--description"),
+) -> None:
+    """Register a finished run's model as the next version NAME:N."""
+    v = open_project(project).register(run_id, name=name, description=description)
+    metric = v.metrics.get("metric") or {}
+    value = metric.get("value")
+    shown = f"{metric.get('name')} {value:.4g}" if isinstance(value, float) else "no metric"
+    console().print(f"registered [bold]{v.ref}[/] from run {v.run_id} ({shown})")
+
+
+def promote(
+    ref: str = typer.Argument(..., help="NAME:N"),
+    project: Path = ProjectOption,
+    alias: str = typer.Option("production", "--alias"),
+    force: bool = typer.Option(False, "--force", help="Override the gate (needs --reason)."),
+    reason: str = typer.Option(None, "--reason", help="Why; kept in the audit log."),
+) -> None:
+    """Point an alias at a version if it passes the gate (the scope goal, the current holder)."""
+    done = open_project(project).promote(ref, alias, force=force, reason=reason)
+    out = console()
+    before = f" (was {done.name}:{done.previous})" if done.previous else ""
+    out.print(
+        f"{done.name}@{done.alias} -> [bold]{done.name}:{done.version}[/]{before}"
+        + (" [red]forced[/]" if done.forced else "")
+    )
+    for check in done.checks:
+        out.print(f"  ok: {check}")
+
+
+@models_app.callback()
+def models(
+    ctx: typer.Context,
+    project: Path = ProjectOption,
+    name: str = typer.Option(None, "--name", help="Only this model."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """List model versions and their aliases."""
+    if ctx.invoked_subcommand is not None:
+        return
+    rows = open_project(project).models(name)
+    if as_json:
+        print_json([{**r.__dict__, "card": None} for r in rows])
+        return
+    table = Table("model", "created", "status", "metric", "aliases", "run", "format")
+    for r in rows:
+        m = r.metrics.get("metric") or {}
+        value = m.get("value")
+        shown = f"{m.get('name')} {value:.4g}" if isinstance(value, float) else "-"
+        table.add_row(
+            r.ref,
+            when(r.created_at),
+            r.status,
+            shown,
+            ", ".join(r.aliases) or "-",
+            (r.run_id or "-")[:12],
+            r.format + (" (trusted)" if r.trusted else ""),
+        )
+    console().print(table)
+
+
+@models_app.command("show")
+def show(
+    ref: str = typer.Argument(..., help="NAME:N, NAME@ALIAS or NAME."),
+    project: Path = ProjectOption,
+) -> None:
+    """A version's model card."""
+    from fullcycle import registry
+
+    v = registry.resolve(open_project(project).db, ref)
+    typer.echo(v.card)
+
+
+@models_app.command("trust")
+def trust(
+    ref: str = typer.Argument(..., help="NAME:N"),
+    project: Path = ProjectOption,
+    reason: str = typer.Option(..., "--reason", help="Why this file is safe to open."),
+) -> None:
+    """Admin: allow a pickle/joblib version to be opened (recorded in the audit log)."""
+    v = open_project(project).trust_model(ref, reason=reason, actor="admin-cli")
+    console().print(f"{v.ref} is marked trusted")
+
+
+@models_app.command("import")
+def import_model(
+    path: Path = typer.Argument(..., help="A .skops, .joblib or .pkl file."),  # noqa: B008
+    project: Path = ProjectOption,
+    name: str = typer.Option(..., "--name"),
+) -> None:
+    """Register a model file made elsewhere (pickles stay closed until trusted)."""
+    from fullcycle import registry
+
+    proj = open_project(project)
+    v = registry.import_file(proj.db, proj.artifacts, path, name=name)
+    console().print(f"imported {path.name} as [bold]{v.ref}[/] ({v.format})")
+
+
+def gc(
+    project: Path = ProjectOption,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only list what would go."),
+    grace: float = typer.Option(
+        3600.0,
+        "--grace",
+        min=0,
+        help="Keep objects younger than this many seconds (a writer may not have committed).",
+    ),
+) -> None:
+    """Remove artifacts that nothing refers to (left by crashes)."""
+    result = open_project(project).gc(grace_s=grace, dry_run=dry_run)
+    verb = "would remove" if dry_run else "removed"
+    console().print(f"{verb} {len(result.removed)} artifact(s); kept {result.kept}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("register")(register_run)
+    app.command()(promote)
+    app.add_typer(models_app, name="models")
+    app.command()(gc)
