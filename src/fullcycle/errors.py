@@ -8,6 +8,7 @@ and what to do next. ``serving/app.py`` maps them to HTTP statuses, ``cli`` to e
     │   └── ScopeError                      fullcycle.yaml is malformed; lists every problem
     ├── InvalidInput (ValueError)           a value given by a caller is wrong (NaN metric, ...)
     │   ├── InvalidName                     a name or path component that could escape the root
+    │   ├── MalformedInput                  a request body that is not well-formed JSON (400)
     │   ├── ContractViolation               data or a request breaks the feature contract
     │   └── InsufficientData                too few rows to decide anything
     ├── NotFound (LookupError)              no such run, dataset, version, alias or request
@@ -60,6 +61,10 @@ class InvalidInput(FullcycleError, ValueError):
 
 class InvalidName(InvalidInput):
     """A name that could escape the store's root or is otherwise not allowed."""
+
+
+class MalformedInput(InvalidInput):
+    """A request body that is not well-formed JSON (truncated, BOM, bad UTF-8, too deep)."""
 
 
 class ContractViolation(InvalidInput):

@@ -1,0 +1,409 @@
+"""Throughput and latency of `fullcycle serve` against a bare FastAPI app (and MLflow).
+
+Starts real servers on 127.0.0.1 and loads each with wrk (or an async httpx client when wrk
+is missing) at a fixed concurrency with one-row JSON requests, for two models: a
+HistGradientBoostingClassifier on 20 numeric features and a TF-IDF + LogisticRegression text
+pipeline. fullcycle runs with validation and prediction logging on. Prints req/s, p50, p99 and
+the ratios against the bare app measured in the same run.
+
+    python bench/serve.py [--seconds 15] [--concurrency 16] [--workers 1] [--vs mlflow]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+
+HERE = Path(__file__).resolve().parent
+WORDS = [
+    "price",
+    "shipping",
+    "broken",
+    "great",
+    "refund",
+    "late",
+    "quality",
+    "love",
+    "return",
+    "cheap",
+    "fast",
+    "slow",
+    "box",
+    "colour",
+    "size",
+    "fits",
+    "small",
+    "large",
+    "battery",
+    "screen",
+    "works",
+    "stopped",
+    "gift",
+    "happy",
+    "sad",
+]
+
+
+def tabular() -> tuple[Any, list[dict[str, Any]], dict[str, Any]]:
+    import pandas as pd
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rng = np.random.default_rng(0)
+    cols = [f"x{i}" for i in range(20)]
+    x = pd.DataFrame(rng.normal(size=(5000, 20)), columns=cols)
+    y = (x["x0"] + x["x1"] * x["x2"] + rng.normal(size=5000) > 0).astype(int)
+    model = HistGradientBoostingClassifier(max_iter=100, random_state=0).fit(x, y)
+    rows = [dict(zip(cols, map(float, r), strict=True)) for r in x.to_numpy()[:200]]
+    sig = {"inputs": [{"name": c, "type": "double"} for c in cols]}
+    return model, rows, sig
+
+
+def text() -> tuple[Any, list[dict[str, Any]], dict[str, Any]]:
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    rng = np.random.default_rng(1)
+    docs = [" ".join(rng.choice(WORDS, size=12)) for _ in range(3000)]
+    y = np.array(["pos" if ("great" in d or "love" in d) else "neg" for d in docs])
+    pipe = make_pipeline(
+        ColumnTransformer([("tfidf", TfidfVectorizer(), "text")]),
+        LogisticRegression(max_iter=500),
+    ).fit(pd.DataFrame({"text": docs}), y)
+    rows = [{"text": d} for d in docs[:200]]
+    return pipe, rows, {"inputs": [{"name": "text", "type": "text"}]}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ready(port: int, path: str, proc: subprocess.Popen[bytes], timeout: float = 90) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server on port {port} exited with {proc.returncode}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}{path}", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"server on port {port} not ready after {timeout}s")
+
+
+def start_fullcycle(
+    work: Path, model_path: Path, spec_path: Path, name: str, workers: int, durability: str
+) -> tuple[subprocess.Popen[bytes], int]:
+    from fullcycle.store import deployments
+    from fullcycle.store.db import Database
+
+    project = work / f"fc-{name}"
+    project.mkdir()
+    db = Database.open(f"sqlite:///{project / '.fullcycle' / 'fullcycle.db'}")
+    deployments.set(db, name, production=1, actor="bench")
+    db.dispose()
+    port = free_port()
+    env = {
+        **os.environ,
+        "FULLCYCLE_PROJECT_DIR": str(project),
+        "PYTHONPATH": str(HERE),
+        "FULLCYCLE_BENCH_MODEL": str(model_path),
+        "FULLCYCLE_BENCH_SPEC": str(spec_path),
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "fullcycle.serving",
+        "--source",
+        "serve_source:make_source",
+        "--model",
+        name,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--durability",
+        durability,
+    ]
+    proc = subprocess.Popen(cmd, env=env)
+    wait_ready(port, "/v2/health/ready", proc)
+    return proc, port
+
+
+def start_bare(model_path: Path, workers: int) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(HERE), "FULLCYCLE_BENCH_MODEL": str(model_path)}
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "bare_app:create",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    proc = subprocess.Popen(cmd, env=env)
+    wait_ready(port, "/docs", proc)
+    return proc, port
+
+
+def start_mlflow(
+    work: Path, model: Any, rows: list[dict[str, Any]], name: str, workers: int
+) -> tuple[subprocess.Popen[bytes], int]:
+    env_dir = HERE / ".envs" / "mlflow"
+    py = env_dir / "bin" / "python"
+    if not py.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True)
+        subprocess.run(
+            [str(py), "-m", "pip", "install", "-q", "mlflow>=3,<4", "scikit-learn", "pandas"],
+            check=True,
+        )
+    import joblib
+
+    src = work / f"mlflow-{name}.joblib"
+    joblib.dump(model, src)
+    dest = work / f"mlflow-{name}"
+    code = (
+        "import joblib, mlflow.sklearn, sys; "
+        "mlflow.sklearn.save_model(joblib.load(sys.argv[1]), sys.argv[2])"
+    )
+    subprocess.run([str(py), "-c", code, str(src), str(dest)], check=True)
+    port = free_port()
+    cmd = [
+        str(env_dir / "bin" / "mlflow"),
+        "models",
+        "serve",
+        "-m",
+        str(dest),
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "--env-manager",
+        "local",
+        "-w",
+        str(workers),
+    ]
+    proc = subprocess.Popen(
+        cmd, env={**os.environ, "PATH": f"{env_dir / 'bin'}:" + os.environ["PATH"]}
+    )
+    wait_ready(port, "/ping", proc, timeout=180)
+    return proc, port
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+WRK_LUA = """
+local bodies = {}
+local i = 0
+function init(args)
+  local f = io.open(args[1], "r")
+  for line in f:lines() do bodies[#bodies + 1] = line end
+  f:close()
+end
+function request()
+  i = i % #bodies + 1
+  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, bodies[i])
+end
+"""
+
+
+def _ms(text: str) -> float:
+    m = re.match(r"([\d.]+)(us|ms|s)", text)
+    if not m:
+        return float("nan")
+    value, unit = float(m.group(1)), m.group(2)
+    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+
+def load_wrk(port: int, path: str, bodies: Path, seconds: float, conc: int) -> dict[str, float]:
+    script = bodies.with_suffix(".lua")
+    script.write_text(WRK_LUA)
+    cmd = [
+        "wrk",
+        "-t2",
+        f"-c{conc}",
+        f"-d{max(1, int(seconds))}s",
+        "--latency",
+        "-s",
+        str(script),
+        f"http://127.0.0.1:{port}{path}",
+        "--",
+        str(bodies),
+    ]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors: .*", out)
+    return {
+        "rps": rps,
+        "p50": p50,
+        "p99": p99,
+        "non2xx": float(bad.group(1)) if bad else 0.0,
+        "socket_errors": 0.0 if not errors else 1.0,
+    }
+
+
+async def _load_httpx(
+    port: int, path: str, bodies: list[bytes], seconds: float, conc: int
+) -> dict[str, float]:
+    import httpx
+
+    lat: list[float] = []
+    bad = 0
+    deadline = time.monotonic() + seconds
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{port}", limits=httpx.Limits(max_connections=conc)
+    ) as client:
+
+        async def worker(k: int) -> None:
+            nonlocal bad
+            i = k
+            while time.monotonic() < deadline:
+                t0 = time.perf_counter()
+                r = await client.post(
+                    path,
+                    content=bodies[i % len(bodies)],
+                    headers={"content-type": "application/json"},
+                )
+                lat.append((time.perf_counter() - t0) * 1000)
+                bad += r.status_code >= 300
+                i += conc
+
+        await asyncio.gather(*(worker(k) for k in range(conc)))
+    arr = np.array(lat)
+    return {
+        "rps": len(arr) / seconds,
+        "p50": float(np.percentile(arr, 50)),
+        "p99": float(np.percentile(arr, 99)),
+        "non2xx": float(bad),
+        "socket_errors": 0.0,
+    }
+
+
+def load(
+    port: int, path: str, bodies: list[bytes], seconds: float, conc: int, work: Path
+) -> dict[str, float]:
+    if shutil.which("wrk"):
+        f = work / f"bodies-{port}.txt"
+        f.write_bytes(b"\n".join(bodies) + b"\n")
+        load_wrk(port, path, f, min(3.0, seconds), conc)  # warm-up
+        return load_wrk(port, path, f, seconds, conc)
+    asyncio.run(_load_httpx(port, path, bodies, min(3.0, seconds), conc))
+    return asyncio.run(_load_httpx(port, path, bodies, seconds, conc))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=15)
+    ap.add_argument("--concurrency", type=int, default=16)
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--durability", default="fast", choices=["fast", "strict"])
+    ap.add_argument("--models", default="tabular,text")
+    ap.add_argument("--vs", default="", help="also run 'mlflow models serve'")
+    args = ap.parse_args()
+    import joblib
+
+    results: list[tuple[str, str, dict[str, float]]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        for name in args.models.split(","):
+            model, rows, sig = {"tabular": tabular, "text": text}[name]()
+            model_path, spec_path = work / f"{name}.joblib", work / f"{name}.json"
+            joblib.dump(model, model_path)
+            spec_path.write_bytes(
+                orjson.dumps({"name": name, "signature": sig, "reference_rows": rows[:8]})
+            )
+            bodies = [orjson.dumps({"records": [r]}) for r in rows]
+            runs: list[tuple[str, Any]] = [
+                ("bare-fastapi", lambda m=model_path: start_bare(m, args.workers)),
+                (
+                    "fullcycle",
+                    lambda n=name, m=model_path, s=spec_path: start_fullcycle(
+                        work, m, s, n, args.workers, args.durability
+                    ),
+                ),
+            ]
+            if args.vs == "mlflow":
+                runs.append(
+                    (
+                        "mlflow",
+                        lambda n=name, m=model, r=rows: start_mlflow(work, m, r, n, args.workers),
+                    )
+                )
+            for label, starter in runs:
+                proc, port = starter()
+                try:
+                    path = "/invocations" if label == "mlflow" else "/predict"
+                    sent = (
+                        [orjson.dumps({"dataframe_records": [r]}) for r in rows]
+                        if label == "mlflow"
+                        else bodies
+                    )
+                    results.append(
+                        (name, label, load(port, path, sent, args.seconds, args.concurrency, work))
+                    )
+                finally:
+                    stop(proc)
+    report(results, args)
+
+
+def report(results: list[tuple[str, str, dict[str, float]]], args: Any) -> None:
+    print(
+        f"\nconcurrency {args.concurrency}, {args.seconds:g}s per server, "
+        f"{args.workers} worker(s), durability {args.durability}, cpus {os.cpu_count()}"
+    )
+    print(
+        f"{'model':8} {'server':13} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'non-2xx':>8} {'rps/bare':>9} {'p99/bare':>9}"
+    )
+    base = {m: r for m, label, r in results if label == "bare-fastapi"}
+    for model, label, r in results:
+        b = base.get(model)
+        rr = r["rps"] / b["rps"] if b else float("nan")
+        pr = r["p99"] / b["p99"] if b else float("nan")
+        print(
+            f"{model:8} {label:13} {r['rps']:8.0f} {r['p50']:8.2f} {r['p99']:8.2f} "
+            f"{r['non2xx']:8.0f} {rr:9.2f} {pr:9.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

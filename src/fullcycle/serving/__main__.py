@@ -1,0 +1,37 @@
+"""``python -m fullcycle.serving --source module:function --model NAME``: the server without
+the CLI (used by bench/serve.py and the end-to-end tests)."""
+
+from __future__ import annotations
+
+import argparse
+
+from fullcycle.serving.server import ServeOptions, run
+from fullcycle.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m fullcycle.serving")
+    ap.add_argument("--source", required=True, help="module:function returning a ModelSource")
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=8000)
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--durability", choices=["fast", "strict"], default=None)
+    ap.add_argument("--max-batch", type=int, default=32)
+    ap.add_argument("--max-wait-ms", type=float, default=2.0)
+    ap.add_argument("--poll-s", type=float, default=1.0)
+    args = ap.parse_args(argv)
+    settings = Settings.from_env()
+    options = ServeOptions(
+        source_factory=args.source,
+        model=args.model,
+        durability=args.durability or settings.durability,
+        max_batch=args.max_batch,
+        max_wait_ms=args.max_wait_ms,
+        poll_s=args.poll_s,
+    )
+    run(options, host=args.host, port=args.port, workers=args.workers, settings=settings)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,344 @@
+"""The one ASGI app: ``/predict``, the Open Inference Protocol v2 routes, ``/feedback``,
+``/metrics`` and ``/admin/reload``. It parses, calls the runtime, and presents; the one
+error -> HTTP status map lives here.
+
+Routes take the raw Request and parse with orjson (faster than pydantic models), reading the
+body as a stream that stops at the limit, whatever Content-Length claims.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import orjson
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import Response
+
+from fullcycle import errors as E
+from fullcycle.serving import oip, payload
+from fullcycle.serving.logbook import Logbook
+from fullcycle.serving.metrics import Metrics
+from fullcycle.serving.runtime import Prediction, Runtime
+from fullcycle.store import logs
+
+BODY_LIMIT = 1024 * 1024
+SERVER_NAME = "fullcycle"
+_RID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+MAX_VIOLATIONS = 1000
+
+STATUS: tuple[tuple[type[BaseException], int], ...] = (
+    (E.MalformedInput, 400),
+    (E.InvalidInput, 422),
+    (E.Unauthorized, 401),
+    (E.Forbidden, 403),
+    (E.NotFound, 404),
+    (E.Conflict, 409),
+    (E.ModelCheckFailed, 409),
+    (E.StoreUnavailable, 503),
+)
+
+
+class HTTPFault(Exception):
+    """A refusal decided by the HTTP layer itself (413, 415)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        self.status, self.message = status, message
+        super().__init__(message)
+
+
+def status_of(exc: BaseException) -> int:
+    if isinstance(exc, HTTPFault):
+        return exc.status
+    for kind, status in STATUS:
+        if isinstance(exc, kind):
+            return status
+    return 500
+
+
+def new_request_id() -> str:
+    """Time-ordered (sortable, so the log index's id ranges mean something) and random."""
+    return f"{time.time_ns() // 1_000_000:012x}{os.urandom(10).hex()}"
+
+
+def _json(status: int, body: Any, rid: str, version: Any = None) -> Response:
+    headers = {"X-Request-ID": rid}
+    if version is not None:
+        headers["X-Model-Version"] = str(version)
+    return Response(orjson.dumps(body), status, headers, media_type="application/json")
+
+
+async def read_json(request: Request, limit: int) -> Any:
+    """The body parsed, or HTTPFault 415 / 413, or MalformedInput (400)."""
+    ctype = request.headers.get("content-type", "")
+    media, _, params = ctype.partition(";")
+    charset = params.strip().lower()
+    if media.strip().lower() != "application/json" or charset not in ("", "charset=utf-8"):
+        raise HTTPFault(
+            415,
+            f"content type {ctype[:80]!r} is not accepted; send "
+            "'Content-Type: application/json' (UTF-8)",
+        )
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise HTTPFault(413, f"the body is larger than the limit of {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise HTTPFault(413, f"the body is larger than the limit of {limit} bytes")
+        chunks.append(chunk)
+    return payload.parse_json(b"".join(chunks))
+
+
+def _error_body(exc: BaseException, rid: str) -> dict[str, Any]:
+    if isinstance(exc, HTTPFault):
+        return {"error": exc.message, "kind": "http", "request_id": rid}
+    if isinstance(exc, E.FullcycleError):
+        body: dict[str, Any] = {"error": str(exc), "kind": type(exc).__name__, "request_id": rid}
+        if isinstance(exc, E.ContractViolation):
+            body["violations"] = [
+                {"row": v.row, "field": v.field, "problem": v.problem}
+                for v in exc.violations[:MAX_VIOLATIONS]
+            ]
+            body["n_violations"] = len(exc.violations)
+        return body
+    return {
+        "error": "internal error; the server keeps serving",
+        "kind": "internal",
+        "request_id": rid,
+    }
+
+
+def create_app(
+    runtime: Runtime,
+    *,
+    body_limit: int = BODY_LIMIT,
+    admin_check: Callable[[Request], Awaitable[None]] | None = None,
+    close_logbook: bool = True,
+) -> FastAPI:
+    """Assemble the app around a runtime (which owns the models and the prediction log)."""
+    logbook: Logbook = runtime.logbook
+    metrics = Metrics(
+        log_depth=logbook.depth,
+        logs_dropped=lambda: logbook.dropped,
+        log_written=lambda: logbook.written,
+    )
+    runtime.on_batch = metrics.observe_batch
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> Any:
+        if not logbook._threads:
+            logbook.start()
+        await runtime.start()
+        yield
+        await runtime.stop()
+        if close_logbook:
+            logbook.close()
+
+    app = FastAPI(
+        title="fullcycle inference server", lifespan=lifespan, docs_url=None, redoc_url=None
+    )
+    app.state.runtime, app.state.metrics = runtime, metrics
+
+    async def admin(request: Request) -> None:  # the one hook where the token check goes
+        if admin_check is not None:
+            await admin_check(request)
+
+    async def serve(
+        request: Request,
+        route: str,
+        handler: Callable[[str, float], Awaitable[tuple[int, Any, Any]]],
+    ) -> Response:
+        started = time.perf_counter()
+        given = request.headers.get("x-request-id")
+        rid = given if given and _RID.fullmatch(given) else new_request_id()
+        active = runtime.active
+        version = active.production.model.version if active else None
+        try:
+            status, body, version = await handler(rid, started)
+        except Exception as exc:
+            status = status_of(exc)
+            body = _error_body(exc, rid)
+            metrics.errors.labels(
+                type(exc).__name__
+                if status < 500 or isinstance(exc, E.FullcycleError)
+                else "internal"
+            ).inc()
+            if route in ("/predict", "/v2/infer") and status != 422:
+                await _log_refusal(rid, status, str(body["error"]), started)
+        metrics.observe(route, version, status, time.perf_counter() - started)
+        return _json(status, body, rid, version)
+
+    async def _log_refusal(rid: str, status: int, error: str, started: float) -> None:
+        try:
+            await runtime.log_rejected(rid, status, error[:500], None, started)
+        except E.StoreUnavailable:
+            metrics.errors.labels("log_unavailable").inc()
+
+    async def predict_records(records: Any, rid: str, started: float) -> Prediction:
+        if not isinstance(records, list) or not records:
+            raise E.ContractViolation(
+                "the request has no rows",
+                [payload.Violation(None, None, "empty batch; send one or more rows")],
+            )
+        if len(records) > payload.MAX_ROWS:
+            raise HTTPFault(413, f"{len(records)} rows is more than {payload.MAX_ROWS} per request")
+        pred = await runtime.predict(records, rid, started)
+        if pred.outcome.violations:
+            raise E.ContractViolation(
+                f"the request breaks the contract of model {pred.model}:{pred.version} "
+                f"({len(pred.outcome.violations)} problem(s))",
+                pred.outcome.violations,
+                hint="fix the rows and fields listed in 'violations'",
+            )
+        return pred
+
+    @app.post("/predict", openapi_extra=oip.PREDICT_DOC)
+    async def predict(request: Request) -> Response:
+        async def run(rid: str, started: float) -> tuple[int, Any, Any]:
+            data = await read_json(request, body_limit)
+            try:
+                records = payload.records_from_predict(data)
+            except E.InvalidInput as exc:
+                raise E.ContractViolation(
+                    str(exc), [payload.Violation(None, None, exc.message)]
+                ) from None
+            pred = await predict_records(records, rid, started)
+            out: dict[str, Any] = {
+                "request_id": rid,
+                "model": pred.model,
+                "version": pred.version,
+                "predictions": pred.outcome.predictions,
+            }
+            if pred.outcome.proba is not None:
+                out["probabilities"] = pred.outcome.proba
+                out["classes"] = oip.classes_of(runtime, pred)
+            return 200, out, pred.version
+
+        return await serve(request, "/predict", run)
+
+    @app.post("/v2/models/{name}/infer", openapi_extra=oip.INFER_DOC)
+    async def infer(name: str, request: Request) -> Response:
+        async def run(rid: str, started: float) -> tuple[int, Any, Any]:
+            oip.check_model_name(runtime, name)
+            data = await read_json(request, body_limit)
+            try:
+                records, given_id = payload.records_from_v2(data)
+            except E.InvalidInput as exc:
+                raise E.ContractViolation(
+                    str(exc), [payload.Violation(None, None, exc.message)]
+                ) from None
+            pred = await predict_records(records, rid, started)
+            return 200, oip.infer_response(runtime, pred, given_id or rid), pred.version
+
+        return await serve(request, "/v2/infer", run)
+
+    @app.post("/feedback")
+    async def feedback(request: Request) -> Response:
+        async def run(rid: str, started: float) -> tuple[int, Any, Any]:
+            data = await read_json(request, body_limit)
+            items = logs.check_feedback(
+                data.get("items", data)
+                if isinstance(data, dict) and "request_id" not in data
+                else data
+            )
+            stored, orphans = await runtime.add_feedback(items)
+            return 200, {"stored": stored, "orphans": orphans, "request_id": rid}, None
+
+        return await serve(request, "/feedback", run)
+
+    @app.get("/metrics")
+    async def metrics_route() -> Response:
+        return Response(metrics.render(), media_type="text/plain; version=0.0.4")
+
+    @app.post("/admin/reload", dependencies=[Depends(admin)])
+    async def reload(request: Request) -> Response:
+        async def run(rid: str, started: float) -> tuple[int, Any, Any]:
+            report = await runtime.refresh(force=True)
+            metrics.swaps.labels(
+                "swapped" if report.swapped else "unchanged" if report.error is None else "refused"
+            ).inc()
+            body = {
+                "revision": report.revision,
+                "swapped": report.swapped,
+                "error": report.error,
+                "versions": report.versions,
+            }
+            active = runtime.active
+            return (
+                (200 if report.error is None else 409),
+                body,
+                (active.production.model.version if active else None),
+            )
+
+        return await serve(request, "/admin/reload", run)
+
+    _add_v2_metadata(app, runtime, serve)
+    return app
+
+
+def _add_v2_metadata(app: FastAPI, runtime: Runtime, serve: Any) -> None:
+    version = oip.server_version()
+
+    @app.get("/v2")
+    async def server_metadata(request: Request) -> Response:
+        async def run(rid: str, started: float) -> tuple[int, Any, Any]:
+            return 200, {"name": SERVER_NAME, "version": version, "extensions": []}, None
+
+        return await serve(request, "/v2", run)
+
+    @app.get("/v2/health/live")
+    async def live(request: Request) -> Response:
+        async def run(rid: str, started: float) -> tuple[int, Any, Any]:
+            return 200, {"live": True}, None
+
+        return await serve(request, "/v2/health/live", run)
+
+    @app.get("/v2/health/ready")
+    async def ready(request: Request) -> Response:
+        async def run(rid: str, started: float) -> tuple[int, Any, Any]:
+            ok = runtime.active is not None
+            return (200 if ok else 503), {"ready": ok}, None
+
+        return await serve(request, "/v2/health/ready", run)
+
+    @app.get("/v2/models/{name}")
+    async def model_metadata(name: str, request: Request) -> Response:
+        async def run(rid: str, started: float) -> tuple[int, Any, Any]:
+            oip.check_model_name(runtime, name)
+            return 200, oip.model_metadata(runtime), None
+
+        return await serve(request, "/v2/models", run)
+
+    @app.get("/v2/models/{name}/ready")
+    async def model_ready(name: str, request: Request) -> Response:
+        async def run(rid: str, started: float) -> tuple[int, Any, Any]:
+            oip.check_model_name(runtime, name)
+            ok = runtime.active is not None
+            return (200 if ok else 503), {"name": name, "ready": ok}, None
+
+        return await serve(request, "/v2/models/ready", run)
+
+
+def serve_forever(
+    factory: str, *, host: str, port: int, workers: int, graceful_s: float = 30.0
+) -> None:
+    """Run uvicorn on ``factory`` (``module:function`` returning the app) in N processes."""
+    import uvicorn
+
+    uvicorn.run(
+        factory,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=int(graceful_s),
+        lifespan="on",
+    )

@@ -1,0 +1,106 @@
+"""What the server needs from the registry and the contract, as one small interface.
+
+A :class:`ModelSource` says what is deployed (:class:`DeploymentState`) and loads a version as a
+:class:`LoadedModel`: the estimator, the validation hook (the contract's ``validate_records``)
+and the reference rows that the swap check predicts on. The registry implements the
+store-backed source; tests wrap models trained in the test.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from fullcycle.errors import ModelCheckFailed
+from fullcycle.store.deployments import DeploymentState
+
+__all__ = [
+    "DeploymentState",
+    "LoadedModel",
+    "ModelSource",
+    "Violation",
+    "Validate",
+    "check_model",
+    "predict_frame",
+]
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One problem with a request: ``row`` is None when it concerns the whole request."""
+
+    row: int | None
+    field: str | None
+    problem: str
+
+
+Validate = Callable[[list[dict[str, Any]]], tuple[Any, Sequence[Any]]]
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A model version ready to serve. ``validate(records) -> (DataFrame, violations)``."""
+
+    name: str
+    version: int
+    estimator: Any
+    validate: Validate
+    classes: list[Any] | None = None
+    signature: dict[str, Any] = field(default_factory=dict)
+    reference_rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+class ModelSource(Protocol):
+    def deployment(self) -> DeploymentState | None: ...
+
+    def load(self, name: str, version: int) -> LoadedModel: ...
+
+
+def predict_frame(model: LoadedModel, frame: Any) -> tuple[list[Any], list[list[float]] | None]:
+    """Predictions (plain Python values) and class probabilities when the model has them."""
+    est = model.estimator
+    if model.classes is not None and hasattr(est, "predict_proba"):
+        proba = np.asarray(est.predict_proba(frame))
+        classes = np.asarray(getattr(est, "classes_", model.classes))
+        preds = classes[proba.argmax(axis=1)]
+        return preds.tolist(), proba.tolist()
+    return np.asarray(est.predict(frame)).tolist(), None
+
+
+def check_model(model: LoadedModel) -> None:
+    """The load-and-query check: predicts on the reference rows, right shape, no NaN."""
+    rows = model.reference_rows
+    if not rows:
+        raise ModelCheckFailed(
+            f"model {model.name}:{model.version} has no reference rows",
+            hint="register the version with reference data",
+        )
+    try:
+        frame, violations = model.validate(list(rows))
+        if violations:
+            raise ModelCheckFailed(
+                f"model {model.name}:{model.version}: reference rows break its own contract: "
+                f"{violations[:3]}"
+            )
+        preds, proba = predict_frame(model, frame)
+    except ModelCheckFailed:
+        raise
+    except Exception as exc:
+        raise ModelCheckFailed(
+            f"model {model.name}:{model.version} failed to predict on reference rows: "
+            f"{type(exc).__name__}: {exc}",
+            hint="the current version keeps serving",
+        ) from exc
+    if len(preds) != len(rows):
+        raise ModelCheckFailed(
+            f"model {model.name}:{model.version} returned {len(preds)} "
+            f"predictions for {len(rows)} rows"
+        )
+    if any(isinstance(p, float) and not math.isfinite(p) for p in preds) or (
+        proba is not None and not np.isfinite(np.asarray(proba, dtype=float)).all()
+    ):
+        raise ModelCheckFailed(f"model {model.name}:{model.version} predicted NaN or infinity")

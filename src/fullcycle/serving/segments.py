@@ -1,0 +1,203 @@
+"""Prediction-log segments on disk: seal a JSON Lines segment into Parquet files partitioned by
+day and model version, register them in the store, recover segments a killed process left, and
+read a window back with DuckDB.
+
+Sealing is idempotent (file names derive from the segment's name, registration skips known
+paths), so a crash at any step is repaired by sealing again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from fullcycle.store import logs
+from fullcycle.store.db import Database
+
+ACTIVE = "active"
+SEALED = "sealed"
+COLUMNS = (
+    "request_id",
+    "row",
+    "ts",
+    "model",
+    "version",
+    "route",
+    "status",
+    "latency_ms",
+    "inputs",
+    "output",
+    "proba",
+    "error",
+)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_lines(path: Path) -> list[dict[str, Any]]:
+    """Records of a segment; a torn last line (a killed writer) is skipped."""
+    out = []
+    with open(path, "rb") as fh:
+        for line in fh:
+            try:
+                rec = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue
+            if isinstance(rec, dict):
+                out.append(rec)
+    return out
+
+
+def _json_col(values: list[Any]) -> list[str | None]:
+    return [None if v is None else orjson.dumps(v).decode() for v in values]
+
+
+def _table(rows: list[dict[str, Any]]) -> Any:
+    import pyarrow as pa
+
+    cols = {c: [r.get(c) for r in rows] for c in COLUMNS}
+    for c in ("inputs", "output", "proba"):
+        cols[c] = _json_col(cols[c])
+    schema = pa.schema(
+        [
+            ("request_id", pa.string()),
+            ("row", pa.int32()),
+            ("ts", pa.float64()),
+            ("model", pa.string()),
+            ("version", pa.int64()),
+            ("route", pa.string()),
+            ("status", pa.int32()),
+            ("latency_ms", pa.float64()),
+            ("inputs", pa.string()),
+            ("output", pa.string()),
+            ("proba", pa.string()),
+            ("error", pa.string()),
+        ]
+    )
+    return pa.table(cols, schema=schema)
+
+
+def _write_parquet(rows: list[dict[str, Any]], dest: Path) -> str:
+    import pyarrow.parquet as pq
+
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    pq.write_table(_table(rows), tmp, compression="zstd")
+    with open(tmp, "rb") as fh:
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
+        os.fsync(fh.fileno())
+    os.replace(tmp, dest)
+    _fsync_dir(dest.parent)
+    return digest
+
+
+def seal(db: Database, root: Path, segment: Path, *, replica: str, model: str) -> int:
+    """Turn one JSON Lines segment into registered Parquet files, then delete it."""
+    rows = read_lines(segment)
+    groups: dict[tuple[str, Any], list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        day = time.strftime("%Y-%m-%d", time.gmtime(float(r.get("ts") or 0)))
+        groups[(day, r.get("version"))].append(r)
+    for (day, version), part in sorted(groups.items(), key=lambda kv: (kv[0][0], str(kv[0][1]))):
+        vdir = "none" if version is None else str(version)
+        dest = root / SEALED / f"day={day}" / f"version={vdir}" / f"{segment.stem}.parquet"
+        digest = _write_parquet(part, dest)
+        ids = sorted(str(r.get("request_id")) for r in part)
+        ts = [float(r.get("ts") or 0) for r in part]
+        logs.register_segment(
+            db,
+            path=str(dest),
+            replica=replica,
+            model=model,
+            t_min=min(ts),
+            t_max=max(ts),
+            n_rows=len(part),
+            sha256=digest,
+            versions=[] if version is None else [version],
+            id_min=ids[0][:64],
+            id_max=ids[-1][:64],
+        )
+    with contextlib.suppress(FileNotFoundError):
+        segment.unlink()
+    return len(rows)
+
+
+def recover(db: Database, root: Path, *, replica: str, model: str) -> int:
+    """Seal segments whose writer is gone (their lock is free); returns the rows recovered."""
+    total = 0
+    active = root / ACTIVE
+    if not active.is_dir():
+        return 0
+    for path in sorted(active.glob("*.jsonl")):
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue  # a live writer holds it
+        try:
+            if path.exists():
+                total += seal(db, root, path, replica=replica, model=model)
+        finally:
+            os.close(fd)
+    return total
+
+
+def read_log(
+    db: Database,
+    since: float | None = None,
+    until: float | None = None,
+    version: int | None = None,
+    *,
+    model: str | None = None,
+    request_id: str | None = None,
+) -> Any:
+    """Sealed prediction-log rows in ``[since, until]`` as a pandas DataFrame (DuckDB scan)."""
+    import duckdb
+    import pandas as pd
+
+    found = logs.segments(db, since=since, until=until, model=model, request_id=request_id)
+    paths = [
+        s.path
+        for s in found
+        if (version is None or version in s.versions) and os.path.exists(s.path)
+    ]
+    if not paths:
+        return pd.DataFrame({c: [] for c in COLUMNS})
+    where, params = ["1=1"], []
+    for clause, value in (
+        ("ts >= ?", since),
+        ("ts <= ?", until),
+        ("version = ?", version),
+        ("model = ?", model),
+        ("request_id = ?", request_id),
+    ):
+        if value is not None:
+            where.append(clause)
+            params.append(value)
+    con = duckdb.connect()
+    try:
+        query = (
+            f"SELECT * FROM read_parquet(?, union_by_name=true) WHERE {' AND '.join(where)} "
+            "ORDER BY ts, request_id, row"
+        )
+        return con.execute(query, [paths, *params]).df()
+    finally:
+        con.close()

@@ -1,0 +1,114 @@
+"""Start the server: build the app in each worker process from a model-source factory.
+
+Worker processes cannot receive Python objects, so the factory travels as an import path
+(``package.module:function``, called with the Settings) in ``FULLCYCLE_SERVE_*`` variables.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import orjson
+
+from fullcycle.errors import ConfigError
+from fullcycle.names import check_name
+from fullcycle.serving.logbook import Logbook, LogConfig
+from fullcycle.serving.models import ModelSource
+from fullcycle.serving.runtime import Runtime
+from fullcycle.settings import Settings
+from fullcycle.store.db import Database
+
+ENV_OPTIONS = "FULLCYCLE_SERVE_OPTIONS"
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    source_factory: str
+    model: str
+    durability: str = "fast"
+    max_batch: int = 32
+    max_wait_ms: float = 2.0
+    poll_s: float = 1.0
+    body_limit: int = 1024 * 1024
+    fsync_interval_s: float = 0.2
+    segment_max_age_s: float = 600.0
+
+    def __post_init__(self) -> None:
+        check_name(self.model, "model name")
+        if ":" not in self.source_factory:
+            raise ConfigError(f"model source {self.source_factory!r} must be 'module:function'")
+        if self.durability not in ("fast", "strict"):
+            raise ConfigError(f"durability {self.durability!r} is not one of fast, strict")
+        if self.max_batch < 1 or self.max_wait_ms < 0:
+            raise ConfigError("max batch must be >= 1 and max wait >= 0 ms")
+
+
+def load_source(factory: str, settings: Settings) -> ModelSource:
+    module, _, func = factory.partition(":")
+    try:
+        make = getattr(importlib.import_module(module), func)
+    except (ImportError, AttributeError) as exc:
+        raise ConfigError(f"model source {factory!r} cannot be imported: {exc}") from exc
+    return make(settings)  # type: ignore[no-any-return]
+
+
+def build_app(source: ModelSource, settings: Settings, options: ServeOptions) -> Any:
+    """The ASGI app for one process: store, prediction log, runtime, routes."""
+    from fullcycle.serving.app import create_app
+
+    db = Database.open(settings.resolved_database_url(), busy_timeout_s=settings.busy_timeout_s)
+    config = LogConfig(
+        durability=options.durability,
+        fsync_interval_s=options.fsync_interval_s,
+        segment_max_age_s=options.segment_max_age_s,
+    )
+    logbook = Logbook(db, settings.resolved_log_url(), model=options.model, config=config)
+    runtime = Runtime(
+        source,
+        logbook,
+        db=db,
+        max_batch=options.max_batch,
+        max_wait_ms=options.max_wait_ms,
+        poll_s=options.poll_s,
+    )
+    return create_app(runtime, body_limit=options.body_limit)
+
+
+def app_from_env(environ: Mapping[str, str] | None = None) -> Any:
+    """The uvicorn factory each worker calls."""
+    env = os.environ if environ is None else environ
+    raw = env.get(ENV_OPTIONS)
+    if not raw:
+        raise ConfigError(f"{ENV_OPTIONS} is not set; start the server with `fullcycle serve`")
+    options = ServeOptions(**orjson.loads(raw))
+    settings = Settings.from_env(env)
+    return build_app(load_source(options.source_factory, settings), settings, options)
+
+
+def run(
+    options: ServeOptions,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+    settings: Settings | None = None,
+) -> None:
+    """Serve until SIGTERM/SIGINT; each worker writes its own log segments."""
+    from fullcycle.serving.app import serve_forever
+
+    if workers < 1:
+        raise ConfigError(f"workers={workers} must be 1 or more")
+    os.environ[ENV_OPTIONS] = orjson.dumps(asdict(options)).decode()
+    if settings is not None:
+        os.environ["FULLCYCLE_PROJECT_DIR"] = str(settings.project_dir)
+        for key, value in (
+            ("FULLCYCLE_DATABASE_URL", settings.database_url),
+            ("FULLCYCLE_LOG_URL", settings.log_url),
+        ):
+            if value:
+                os.environ[key] = value
+    serve_forever("fullcycle.serving.server:app_from_env", host=host, port=port, workers=workers)

@@ -1,0 +1,203 @@
+"""Deployments: what a server routes, one row per change, so rollback is one step.
+
+Each change adds a row with the next revision number (a compare-and-set on the expected
+revision), and records an event in the same transaction.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from fullcycle.errors import Conflict, InvalidInput, NotFound
+from fullcycle.names import check_name
+from fullcycle.store import events
+from fullcycle.store.db import Database
+from fullcycle.store.tables import deployments
+
+
+@dataclass(frozen=True)
+class DeploymentState:
+    """One revision of a deployment: production, canary and its share, shadow."""
+
+    revision: int
+    name: str
+    production: int | None
+    canary: int | None = None
+    canary_share: float = 0.0
+    shadow: int | None = None
+    created_at: float = 0.0
+    actor: str = ""
+    reason: str = ""
+
+    def versions(self) -> frozenset[int]:
+        return frozenset(v for v in (self.production, self.canary, self.shadow) if v is not None)
+
+
+def _state(row: sa.Row) -> DeploymentState:
+    return DeploymentState(**row._mapping)
+
+
+def _latest(conn: Connection, name: str) -> DeploymentState | None:
+    query = (
+        sa.select(deployments)
+        .where(deployments.c.name == name)
+        .order_by(deployments.c.revision.desc())
+        .limit(1)
+    )
+    row = conn.execute(query).first()
+    return _state(row) if row else None
+
+
+def current(db: Database, name: str) -> DeploymentState | None:
+    """The newest deployment of model ``name``, or None when it was never deployed."""
+    check_name(name, "model name")
+    with db.read() as conn:
+        return _latest(conn, name)
+
+
+def history(db: Database, name: str, limit: int = 50) -> list[DeploymentState]:
+    """Newest first."""
+    check_name(name, "model name")
+    query = (
+        sa.select(deployments)
+        .where(deployments.c.name == name)
+        .order_by(deployments.c.revision.desc())
+        .limit(limit)
+    )
+    with db.read() as conn:
+        return [_state(row) for row in conn.execute(query)]
+
+
+def _check_versions(
+    production: int | None, canary: int | None, share: float, shadow: int | None
+) -> None:
+    for field, value in (("production", production), ("canary", canary), ("shadow", shadow)):
+        if value is not None and (not isinstance(value, int) or value < 1):
+            raise InvalidInput(f"deployment {field} version {value!r} must be a positive integer")
+    if not 0.0 <= share <= 1.0:
+        raise InvalidInput(f"canary share {share!r} must be between 0 and 1")
+    if canary is None and share:
+        raise InvalidInput(
+            "canary share is set but no canary version is given",
+            hint="pass a canary version or a share of 0",
+        )
+    if production is None and (canary is not None or shadow is not None):
+        raise InvalidInput("a canary or shadow needs a production version to compare with")
+
+
+def set(  # noqa: A001 - the module's verb, called as deployments.set(...)
+    db: Database,
+    name: str,
+    *,
+    production: int | None,
+    canary: int | None = None,
+    canary_share: float = 0.0,
+    shadow: int | None = None,
+    actor: str,
+    reason: str = "",
+    expected_revision: int | None = None,
+) -> DeploymentState:
+    """Add the next revision; with ``expected_revision``, fail with Conflict if it moved."""
+    check_name(name, "model name")
+    _check_versions(production, canary, canary_share, shadow)
+    with db.write() as conn:
+        return _insert(
+            conn,
+            name,
+            production,
+            canary,
+            canary_share,
+            shadow,
+            actor,
+            reason,
+            expected_revision,
+            kind="deployment.set",
+        )
+
+
+def _insert(
+    conn: Connection,
+    name: str,
+    production: int | None,
+    canary: int | None,
+    share: float,
+    shadow: int | None,
+    actor: str,
+    reason: str,
+    expected: int | None,
+    *,
+    kind: str,
+) -> DeploymentState:
+    latest = _latest(conn, name)
+    seen = latest.revision if latest else 0
+    if expected is not None and expected != seen:
+        raise Conflict(
+            f"deployment of {name!r} is at revision {seen}, not {expected}",
+            hint="read the current deployment and retry",
+        )
+    top = conn.execute(sa.select(sa.func.max(deployments.c.revision))).scalar() or 0
+    state = DeploymentState(
+        revision=int(top) + 1,
+        name=name,
+        production=production,
+        canary=canary,
+        canary_share=float(share),
+        shadow=shadow,
+        created_at=time.time(),
+        actor=actor,
+        reason=reason,
+    )
+    try:
+        conn.execute(deployments.insert().values(**state.__dict__))
+    except sa.exc.IntegrityError as exc:
+        raise Conflict(f"deployment of {name!r} changed concurrently", hint="retry") from exc
+    events.record(
+        conn,
+        kind,
+        actor=actor,
+        subject=name,
+        message=reason or kind,
+        data={
+            "revision": state.revision,
+            "previous": seen,
+            "production": production,
+            "canary": canary,
+            "canary_share": share,
+            "shadow": shadow,
+        },
+    )
+    return state
+
+
+def rollback(db: Database, name: str, *, actor: str, reason: str = "") -> DeploymentState:
+    """Restore the deployment before the current one, as a new revision."""
+    check_name(name, "model name")
+    with db.write() as conn:
+        rows = conn.execute(
+            sa.select(deployments)
+            .where(deployments.c.name == name)
+            .order_by(deployments.c.revision.desc())
+            .limit(2)
+        ).all()
+        if len(rows) < 2:
+            raise NotFound(
+                f"deployment of {name!r} has no previous revision to roll back to",
+                hint="see `fullcycle deploy status`",
+            )
+        prev = _state(rows[1])
+        return _insert(
+            conn,
+            name,
+            prev.production,
+            prev.canary,
+            prev.canary_share,
+            prev.shadow,
+            actor,
+            reason or f"rollback to revision {prev.revision}",
+            _state(rows[0]).revision,
+            kind="deployment.rollback",
+        )
