@@ -22,10 +22,13 @@ from fullcycle.store.db import Database
 
 if TYPE_CHECKING:
     import pandas as pd
-    from fullcycle.scope import Scope
 
-    from fullcycle.records import Alias, ModelVersion
+    from fullcycle.contract import Contract
+    from fullcycle.data.labeling import ImportReport
+    from fullcycle.data.splits import Split
+    from fullcycle.records import Alias, DatasetVersion, ModelVersion
     from fullcycle.registry import LoadedModel, Promotion
+    from fullcycle.scope import Scope
     from fullcycle.store.gc import GcResult
     from fullcycle.train.spec import TrainSpec
     from fullcycle.train.tracking import Run
@@ -165,11 +168,6 @@ class Project:
 
         return TrainSpec.from_scope(self.scope)
 
-    def load_data(self, ref: str) -> pd.DataFrame:
-        from fullcycle import data
-
-        return data.load(self.db, self.artifacts, ref)  # type: ignore[attr-defined]
-
     def _train_deps(self) -> TrainDeps:
         from fullcycle.train.trainer import TrainDeps
 
@@ -244,6 +242,107 @@ class Project:
         from fullcycle import registry
 
         return registry.gc(self.db, self.artifacts, grace_s=grace_s, dry_run=dry_run)
+    # -- data ----------------------------------------------------------------------------------
+    def contract(self) -> Contract | None:
+        """The scope's feature contract, or None for a project without fullcycle.yaml."""
+        if not self.settings.scope_path.is_file():
+            return None
+        return self.scope.contract
+
+    def infer_contract(self, frame_or_path: Any) -> Contract:
+        """Propose a contract from the data and write it into fullcycle.yaml's features."""
+        from fullcycle.contract import Contract
+        from fullcycle.data.versions import read_any
+        from fullcycle.scope import write_features
+
+        proposed = Contract.infer(read_any(frame_or_path), self.scope.target)
+        write_features(self.settings.scope_path, proposed)
+        self.reload_scope()
+        return proposed
+
+    def add_data(self, frame_or_path: Any, name: str, *, allow_violations: bool = False,
+                 infer_contract: bool = False, require_target: bool = True,
+                 parents: tuple[str, ...] = (), origin: dict[str, Any] | None = None,
+                 actor: str = "api") -> DatasetVersion:
+        """Store a CSV / Parquet / JSON Lines file, or a pandas / pyarrow table, as NAME@N."""
+        from fullcycle.data.versions import add_data
+
+        if infer_contract:
+            self.infer_contract(frame_or_path)
+        return add_data(self.db, self.artifacts, frame_or_path, name, contract=self.contract(),
+                        allow_violations=allow_violations, require_target=require_target,
+                        parents=parents, origin=origin, actor=actor)
+
+    def dataset(self, ref: str) -> DatasetVersion:
+        from fullcycle.data.versions import resolve
+
+        return resolve(self.db, ref)
+
+    def datasets(self, name: str | None = None) -> list[DatasetVersion]:
+        from fullcycle.data.versions import listing
+
+        return listing(self.db, name)
+
+    def load_data(self, ref: str) -> pd.DataFrame:
+        from fullcycle.data.versions import load
+
+        return load(self.db, self.artifacts, ref)
+
+    def lineage(self, ref: str) -> dict[str, Any]:
+        from fullcycle.data.lineage import lineage_tree
+
+        return lineage_tree(self.db, ref)
+
+    def split(self, frame: pd.DataFrame, spec: Any = None, seed: int | None = None) -> Split:
+        """Split rows as ``spec`` says (default: the scope's training.split)."""
+        from fullcycle.data.splits import split
+
+        scope = self.scope if self.settings.scope_path.is_file() else None
+        spec = spec if spec is not None else (scope.training.split if scope else {})
+        return split(frame, spec, seed, target=scope.target if scope else None)
+
+    # -- labelling -----------------------------------------------------------------------------
+    def label_queue(self, candidates: pd.DataFrame, *, budget: int,
+                    strategy: str = "uncertainty", audit_share: float = 0.1, seed: int = 0,
+                    source: str = "api", actor: str = "api") -> str:
+        """Queue the most informative candidate rows (plus a random audit share) for labelling."""
+        from fullcycle.data.labeling import queue
+
+        return queue(self.db, candidates, budget=budget, strategy=strategy,
+                     audit_share=audit_share, seed=seed, source=source, actor=actor)
+
+    def label_export(self, path: str | os.PathLike[str], fmt: str = "csv", *,
+                     batch: str | None = None) -> int:
+        """Write the queued tasks (of one batch, or all) as csv, jsonl or labelstudio."""
+        from fullcycle.data.label_io import export
+        from fullcycle.store import labels as label_store
+
+        return export(label_store.tasks(self.db, batch=batch, status="queued"), path, fmt)
+
+    def label_import(self, path: str | os.PathLike[str], *, labeller: str = "anonymous",
+                     min_agreement: float = 0.6, actor: str = "api") -> ImportReport:
+        from fullcycle.data.labeling import import_labels
+
+        contract = self.contract()
+        classes = contract.target.classes if contract and contract.target else None
+        return import_labels(self.db, path, classes=classes, labeller=labeller,
+                             min_agreement=min_agreement, actor=actor)
+
+    def label_merge(self, base: str, name: str | None = None, *, batch: str | None = None,
+                    actor: str = "api") -> DatasetVersion:
+        """A new dataset version: ``base`` plus the labelled rows, with lineage to them."""
+        from fullcycle.data.labeling import merge
+
+        return merge(self.db, self.artifacts, base, name, contract=self.contract(), batch=batch,
+                     actor=actor)
+
+    def label_studio_config(self) -> str:
+        """The Label Studio labelling config for the target's classes."""
+        from fullcycle.data.label_io import label_studio_config
+
+        contract = self.contract()
+        classes = contract.target.classes if contract and contract.target else None
+        return label_studio_config(classes or [])
 
     # -- audit ---------------------------------------------------------------------------------
     def record(self, kind: str, *, subject: str = "", message: str = "", actor: str = "cli",

@@ -83,3 +83,41 @@ class Alias:
     version: int
     revision: int
     updated_at: float
+class DatasetVersion:
+    """An immutable table ``name@version``, identified by the sha256 of its canonical Parquet."""
+
+    id: int
+    name: str
+    version: int
+    sha256: str
+    created_at: float
+    n_rows: int
+    n_cols: int
+    schema: list[dict[str, Any]]
+    profile: dict[str, Any]
+    parents: list[str] = field(default_factory=list)
+    origin: dict[str, Any] = field(default_factory=dict)
+    violations: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.name}@{self.version}"
+
+
+@dataclass(frozen=True)
+class LabelTask:
+    """A row queued for a person to label, why it was picked, and the label it got."""
+
+    id: int
+    batch: str
+    request_id: str | None
+    source: str
+    row: dict[str, Any]
+    prediction: dict[str, Any] | None
+    strategy: str
+    reason: str
+    score: float | None
+    status: str
+    created_at: float
+    label: Any = None
+    confidence: float | None = None

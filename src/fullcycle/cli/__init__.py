@@ -15,7 +15,7 @@ from fullcycle.cli._errors import run_guarded
 
 
 def build_app() -> typer.Typer:
-    from fullcycle.cli import core, drift, models, runs, tokens, train
+    from fullcycle.cli import core, data, drift, label, models, runs, tokens, train
 
     app = typer.Typer(
         name="fullcycle",
@@ -30,6 +30,8 @@ def build_app() -> typer.Typer:
     drift.register(app)
     train.register(app)
     models.register(app)
+    data.register(app)
+    label.register(app)
     return app
 
 
