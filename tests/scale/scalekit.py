@@ -7,11 +7,14 @@ import time
 from pathlib import Path
 
 import numpy as np
+import orjson
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 HERE = Path(__file__).resolve().parent
 CATEGORIES = ["red", "green", "blue", "amber"]
-WORDS = "the quick brown fox jumps over a lazy dog near river bank".split()
+WORDS = "the quick brown fox jumps over a lazy dog near river bank".split()  # noqa: SIM905
 
 
 def square(x: int) -> int:
@@ -72,3 +75,24 @@ class Failing:
         if (frame["a"] > self.limit).any():
             raise ValueError("bad partition")
         return np.zeros(len(frame))
+
+
+def log_segment(frame: pd.DataFrame, path: Path, start: int) -> Path:
+    """A sealed prediction-log segment: inputs as JSON, plus a rejected and a shadow row."""
+    records = [
+        {
+            "request_id": f"r{start + i}",
+            "row": 0,
+            "route": "production",
+            "error": None,
+            "inputs": orjson.dumps(
+                {k: (None if pd.isna(v) else v) for k, v in rec.items()}
+            ).decode(),
+            "output": orjson.dumps("yes").decode(),
+        }
+        for i, rec in enumerate(frame.to_dict(orient="records"))
+    ]
+    records.append({**records[0], "route": "shadow"})
+    records.append({**records[0], "row": -1, "error": "x/y: bad"})
+    pq.write_table(pa.Table.from_pylist(records), path)
+    return path

@@ -35,7 +35,11 @@ def test_partitions_of_a_frame_equal_one_predict_call(tmp_path: Path) -> None:
     data = kit.labelled(2_500)
     model = kit.classifier(data)
     result = predict_batch(
-        model, data, tmp_path / "out.parquet", SerialExecutor(), partition_rows=300,
+        model,
+        data,
+        tmp_path / "out.parquet",
+        SerialExecutor(),
+        partition_rows=300,
         columns=["a", "b"],
     )
     assert (result.rows, result.partitions) == (2_500, 9)
@@ -48,7 +52,11 @@ def test_a_parquet_file_read_by_local_workers_gives_the_same_rows(tmp_path: Path
     model = kit.classifier(data)
     src = _parquet(data, tmp_path / "in.parquet", row_group=700)
     predict_batch(
-        model, src, tmp_path / "out.parquet", LocalExecutor(2), partition_rows=1_000,
+        model,
+        src,
+        tmp_path / "out.parquet",
+        LocalExecutor(2),
+        partition_rows=1_000,
         columns=["a", "b"],
     )
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out.parquet"), _expected(model, data))
@@ -88,17 +96,30 @@ def test_dask_scores_the_same_as_the_local_pool(cluster: ProcessCluster, tmp_pat
     model = kit.classifier(data)
     src = _parquet(data, tmp_path / "in.parquet", row_group=4_000)
     local = predict_batch(
-        model, src, tmp_path / "local.parquet", LocalExecutor(2), partition_rows=4_000,
+        model,
+        src,
+        tmp_path / "local.parquet",
+        LocalExecutor(2),
+        partition_rows=4_000,
         columns=["a", "b"],
     )
     with DaskExecutor(cluster.address) as executor:
         shipped = predict_batch(
-            model, src, tmp_path / "dask.parquet", executor, partition_rows=4_000,
+            model,
+            src,
+            tmp_path / "dask.parquet",
+            executor,
+            partition_rows=4_000,
             columns=["a", "b"],
         )
         read_there = predict_batch(
-            model, src, tmp_path / "dask2.parquet", executor, partition_rows=4_000,
-            columns=["a", "b"], read_on_workers=True,
+            model,
+            src,
+            tmp_path / "dask2.parquet",
+            executor,
+            partition_rows=4_000,
+            columns=["a", "b"],
+            read_on_workers=True,
         )
     assert local.rows == shipped.rows == read_there.rows == 20_000
     want = pd.read_parquet(tmp_path / "local.parquet")
@@ -107,7 +128,9 @@ def test_dask_scores_the_same_as_the_local_pool(cluster: ProcessCluster, tmp_pat
 
 
 @pytest.mark.slow
-def test_a_job_that_kills_every_worker_fails_cleanly(cluster: ProcessCluster, tmp_path: Path) -> None:
+def test_a_job_that_kills_every_worker_fails_cleanly(
+    cluster: ProcessCluster, tmp_path: Path
+) -> None:
     data = kit.labelled(100)
     out_dir = tmp_path / "out"
     out_dir.mkdir()

@@ -5,10 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import orjson
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 import scalekit as kit
 
@@ -31,7 +27,10 @@ def _assert_same(got: DriftReport, want: DriftReport) -> None:
     assert [f.name for f in got.features] == [f.name for f in want.features]
     for g, w in zip(got.features, want.features, strict=True):
         assert (g.verdict, g.drifted, g.decided, g.n_current) == (
-            w.verdict, w.drifted, w.decided, w.n_current,
+            w.verdict,
+            w.drifted,
+            w.decided,
+            w.n_current,
         ), g.name
         assert g.stats.keys() == w.stats.keys()
         for stat, value in w.stats.items():
@@ -65,7 +64,9 @@ def test_partitions_combined_equal_the_whole_window(reference, shift: float) -> 
 def test_sketches_add_up_to_the_sketch_of_the_union(reference) -> None:  # type: ignore[no-untyped-def]
     window = kit.frame(3_000, seed=3, shift=0.3, new_words=True)
     whole = sketch_frame(reference, window)
-    parts = combine([sketch_frame(reference, window.iloc[a : a + 999]) for a in range(0, 3_000, 999)])
+    parts = combine(
+        [sketch_frame(reference, window.iloc[a : a + 999]) for a in range(0, 3_000, 999)]
+    )
     assert parts.n_rows == whole.n_rows == 3_000
     for name, col in whole.columns.items():
         other = parts.columns[name]
@@ -78,7 +79,10 @@ def test_a_partition_without_a_column_counts_it_as_missing(reference) -> None:  
     window = kit.frame(2_000, seed=4)
     want = compare(reference, window.drop(columns=["colour"]), policy=POLICY)
     got = drift_window(
-        reference, window.drop(columns=["colour"]), SerialExecutor(), policy=POLICY,
+        reference,
+        window.drop(columns=["colour"]),
+        SerialExecutor(),
+        policy=POLICY,
         partition_rows=500,
     )
     _assert_same(got, want)
@@ -91,30 +95,11 @@ def test_an_empty_window_is_insufficient_data_not_drift(reference) -> None:  # t
     assert drift_window(reference, [], SerialExecutor(), policy=POLICY).n_current == 0
 
 
-def _log_segment(frame: pd.DataFrame, path: Path, start: int) -> Path:
-    """A sealed prediction-log segment: inputs as JSON, plus a rejected and a shadow row."""
-    records = [
-        {
-            "request_id": f"r{start + i}",
-            "row": 0,
-            "route": "production",
-            "error": None,
-            "inputs": orjson.dumps({k: (None if pd.isna(v) else v) for k, v in rec.items()}).decode(),
-            "output": orjson.dumps("yes").decode(),
-        }
-        for i, rec in enumerate(frame.to_dict(orient="records"))
-    ]
-    records.append({**records[0], "route": "shadow"})
-    records.append({**records[0], "row": -1, "error": "x/y: bad"})
-    pq.write_table(pa.Table.from_pylist(records), path)
-    return path
-
-
 def test_log_segments_on_a_process_pool_equal_the_frame(reference, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     window = kit.frame(3_000, seed=8, shift=0.3)
     window["k"] = window["k"].astype(float)  # JSON has no integer NaN; compare the same values
     paths = [
-        str(_log_segment(window.iloc[a : a + 1_000], tmp_path / f"s{a}.parquet", a))
+        str(kit.log_segment(window.iloc[a : a + 1_000], tmp_path / f"s{a}.parquet", a))
         for a in range(0, 3_000, 1_000)
     ]
     want = compare(reference, window, policy=POLICY)

@@ -78,7 +78,6 @@ def score_rows(estimator: Any, frame: pd.DataFrame, first_row: int = 0) -> pa.Ta
 def _read_range(path: str, start: int, stop: int, columns: Sequence[str] | None) -> pd.DataFrame:
     """Rows ``[start, stop)`` of a Parquet file, reading only the row groups that hold them."""
     import fsspec
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     with fsspec.open(path, "rb") as fh:

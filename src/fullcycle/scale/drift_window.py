@@ -228,9 +228,7 @@ def _feature(
     )
 
 
-def _missing(
-    obs: features.Observation, ref: Summary, col: ColumnSketch, b: int, rng: Any
-) -> None:
+def _missing(obs: features.Observation, ref: Summary, col: ColumnSketch, b: int, rng: Any) -> None:
     n = col.n
     ref_bad = ref.missing + ref.nonfinite
     cur_bad = n - obs.valid
