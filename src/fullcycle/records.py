@@ -83,6 +83,9 @@ class Alias:
     version: int
     revision: int
     updated_at: float
+
+
+@dataclass(frozen=True)
 class DatasetVersion:
     """An immutable table ``name@version``, identified by the sha256 of its canonical Parquet."""
 

@@ -15,7 +15,7 @@ from fullcycle.cli._errors import run_guarded
 
 
 def build_app() -> typer.Typer:
-    from fullcycle.cli import core, data, drift, label, models, runs, tokens, train
+    from fullcycle.cli import core, data, drift, label, models, runs, scale, tokens, train
 
     app = typer.Typer(
         name="fullcycle",
@@ -32,6 +32,7 @@ def build_app() -> typer.Typer:
     models.register(app)
     data.register(app)
     label.register(app)
+    scale.register(app)
     return app
 
 
