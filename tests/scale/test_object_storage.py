@@ -16,9 +16,13 @@ from fullcycle.errors import IntegrityError, StoreUnavailable
 from fullcycle.executor import LocalExecutor, SerialExecutor
 from fullcycle.monitoring.compare import compare
 from fullcycle.monitoring.reference import build_reference
+from fullcycle.scale.archive import archive_segments
 from fullcycle.scale.batch import predict_batch
 from fullcycle.scale.drift_window import drift_window
+from fullcycle.scale.logwindow import drift_log_window
+from fullcycle.store import logs
 from fullcycle.store.artifacts import ArtifactStore
+from fullcycle.store.db import Database
 
 pytest.importorskip("s3fs")
 pytest.importorskip("moto")
@@ -133,3 +137,61 @@ def test_log_segments_and_batch_input_read_from_s3(s3: dict[str, Any], tmp_path:
     assert result.rows == 4_000
     scored = pd.read_parquet(tmp_path / "out.parquet")
     assert scored["prediction"].tolist() == model.predict(data[["a", "b"]]).tolist()
+
+
+def _register(db: Database, frame: pd.DataFrame, root: Path, n_parts: int) -> None:
+    size = len(frame) // n_parts
+    for i in range(n_parts):
+        path = root / "sealed" / "day=2026-01-01" / "version=1" / f"r{i}-00001.parquet"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        kit.log_segment(frame.iloc[i * size : (i + 1) * size], path, i * size)
+        logs.register_segment(
+            db,
+            path=str(path),
+            replica=f"r{i}",
+            model="churn",
+            t_min=float(i),
+            t_max=i + 0.5,
+            n_rows=size + 2,
+            sha256=None,
+            versions=[1],
+            id_min="r0",
+            id_max="r9",
+        )
+
+
+def test_sealed_segments_archived_to_s3_are_what_monitoring_reads(
+    s3: dict[str, Any], tmp_path: Path, db_url: str
+) -> None:
+    db = Database.open(db_url)
+    try:
+        reference = build_reference(
+            kit.frame(3_000, seed=1), {"x": "numeric", "colour": "categorical"}, sketch_size=100
+        )
+        window = kit.frame(1_500, seed=5, shift=0.4)[["x", "colour"]]
+        _register(db, window, tmp_path / "logs", n_parts=3)
+        url = f"s3://{s3kit.BUCKET}/archive-{db.dialect}"
+        policy = {"domain_classifier": False, "bootstrap": 50}
+        before = drift_log_window(db, reference, executor=SerialExecutor(), policy=policy)
+
+        s3["proxy"].fail_writes = 10**9
+        try:
+            with pytest.raises(StoreUnavailable, match="stays on local disk"):
+                archive_segments(db, url)
+        finally:
+            s3["proxy"].fail_writes = 0
+        assert all("://" not in s.path and Path(s.path).exists() for s in logs.segments(db))
+
+        result = archive_segments(db, url)
+        assert result.moved == 3
+        assert all(s.path.startswith("s3://") for s in logs.segments(db))
+        assert not list((tmp_path / "logs").rglob("*.parquet"))  # moved, not copied
+        assert archive_segments(db, url).moved == 0
+        after = drift_log_window(db, reference, executor=SerialExecutor(), policy=policy)
+        assert after.to_dict() == before.to_dict()
+        want = compare(reference, window, policy=policy)
+        assert [(f.name, f.stats["psi"], f.verdict) for f in after.features] == [
+            (f.name, f.stats["psi"], f.verdict) for f in want.features
+        ]
+    finally:
+        db.dispose()

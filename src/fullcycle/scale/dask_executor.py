@@ -68,6 +68,7 @@ class DaskExecutor:
         self.local_workers = local_workers
         self._client: Any = None
         self._local: Executor | None = None
+        self._workers: int | None = None
 
     # -- connection ------------------------------------------------------------------------------
     def _connect(self) -> Any:
@@ -96,13 +97,22 @@ class DaskExecutor:
 
     @property
     def workers(self) -> int:
-        """Threads across the cluster's workers (at least 1): how many jobs run at once."""
+        """Threads across the cluster's workers (at least 1): how many jobs run at once.
+
+        Callers that batch their jobs (the tuner asks this many trials at a time) may set it.
+        """
+        if self._workers is not None:
+            return self._workers
         client = self._connect()
         if client is None:
             assert self._local is not None
             return self._local.workers
         info = client.scheduler_info(n_workers=-1)["workers"]
         return max(1, sum(int(w.get("nthreads", 1)) for w in info.values()))
+
+    @workers.setter
+    def workers(self, value: int) -> None:
+        self._workers = max(1, int(value))
 
     @property
     def is_local(self) -> bool:

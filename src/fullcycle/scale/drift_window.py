@@ -104,10 +104,13 @@ class WindowSketch:
 
     def __add__(self, other: WindowSketch) -> WindowSketch:
         names = list(self.columns) + [c for c in other.columns if c not in self.columns]
-        cols = {}
+        cols: dict[str, ColumnSketch] = {}
         for name in names:
             a, b = self.columns.get(name), other.columns.get(name)
-            cols[name] = a + b if a is not None and b is not None else (a or b)  # type: ignore
+            if a is not None and b is not None:
+                cols[name] = a + b
+            else:
+                cols[name] = a if a is not None else other.columns[name]
         return WindowSketch(self.n_rows + other.n_rows, cols)
 
 
