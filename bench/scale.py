@@ -104,7 +104,11 @@ def main() -> None:
     features = [f"x{i}" for i in range(N_NUM)]
     kinds = {**{c: "numeric" for c in features}, "c0": "categorical", "c1": "categorical"}
     kinds["note"] = "text"
-    print(f"machine: {os.cpu_count()} CPUs; partitions of {args.partition_rows:,} rows")
+    load = os.getloadavg()[0]
+    print(
+        f"machine: {os.cpu_count()} CPUs, load average {load:.1f} at start; "
+        f"partitions of {args.partition_rows:,} rows"
+    )
     model = make_model()
     reference = build_reference(make_frame(200_000, seed=7), kinds, sketch_size=1000)
     rows: list[tuple[str, int, float, float]] = []
@@ -133,6 +137,11 @@ def main() -> None:
                     )
                     assert res.rows == n  # type: ignore[attr-defined]
                 rows.append(("batch scoring", n, spent["local"], spent["dask"]))
+                print(
+                    f"  {n:,} rows: batch scoring local {spent['local']:.2f} s, "
+                    f"dask {spent['dask']:.2f} s",
+                    flush=True,
+                )
                 a = pd.read_parquet(folder / f"out-local-{n}.parquet")
                 b = pd.read_parquet(folder / f"out-dask-{n}.parquet")
                 assert a.equals(b), "dask and local batch outputs differ"
@@ -144,6 +153,11 @@ def main() -> None:
                     )
                 assert reports["local"].to_dict() == reports["dask"].to_dict()
                 rows.append(("drift window", n, times["local"], times["dask"]))
+                print(
+                    f"  {n:,} rows: drift window local {times['local']:.2f} s, "
+                    f"dask {times['dask']:.2f} s",
+                    flush=True,
+                )
                 for path in [src, *segments]:
                     Path(path).unlink()
             dask.close()
@@ -159,6 +173,7 @@ def main() -> None:
             f"{t_dask / m:>9.2f} {t_dask / t_local:>10.2f}"
         )
     print("\nresults identical on both executors (batch outputs equal, drift reports equal)")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} (other processes share the CPUs)")
 
 
 if __name__ == "__main__":
