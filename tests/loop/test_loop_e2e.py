@@ -65,7 +65,8 @@ def _step_and_die(folder: str) -> None:
         return result
 
     project.train = train_then_die  # type: ignore[method-assign]
-    project.loop_step(holder="doomed")
+    step = project.loop_step(holder="doomed")
+    Path(folder, "survived.txt").write_text(f"{step.action}: {step.reasons}")
 
 
 @pytest.mark.slow
@@ -75,15 +76,15 @@ def test_a_controller_killed_mid_retrain_leaves_nothing_partial_and_the_next_one
     folder = tmp_path / "p"
     project = make_project(folder, lease_seconds=10)
     with Server(folder) as url:
-        replay(url, 3, 700)
+        replay(url, 3, 1000)
         project.monitor("last:5000")
         first = project.loop_step()  # decay and drift: queue labels
         assert first.action == "queue_labels", first
         labelled = tmp_path / "labels.csv"
         tasks = project.label_export(tmp_path / "queue.csv", "csv")
         assert tasks > 0
-        frame = voice.generate(3, 700, seed=3)
-        truth = dict(zip([f"t3-{i}" for i in range(700)], frame["domain"], strict=True))
+        frame = voice.generate(3, 1000, seed=3)
+        truth = dict(zip([f"t3-{i}" for i in range(1000)], frame["domain"], strict=True))
 
         with open(tmp_path / "queue.csv", newline="") as fh, open(labelled, "w", newline="") as out:
             writer = csv.DictWriter(out, fieldnames=["task_id", "label"])
@@ -96,7 +97,8 @@ def test_a_controller_killed_mid_retrain_leaves_nothing_partial_and_the_next_one
         proc = mp.get_context("spawn").Process(target=_step_and_die, args=(str(folder),))
         proc.start()
         proc.join(300)
-        assert proc.exitcode == -signal.SIGKILL
+        survived = folder / "survived.txt"
+        assert proc.exitcode == -signal.SIGKILL, survived.read_text() if survived.exists() else ""
 
         assert len(project.models()) == versions_before  # nothing half-registered
         assert project.production_version().version == 1

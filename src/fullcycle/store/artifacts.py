@@ -34,6 +34,16 @@ def _key(sha: str) -> str:
     return f"{sha[:2]}/{sha}"
 
 
+#: Object storage calls retry a bounded number of times, then fail with StoreUnavailable:
+#: s3fs retries each call up to ``retries`` times, botocore each request ``max_attempts``.
+S3_RETRIES = 2
+S3_OPTIONS = {"config_kwargs": {"retries": {"max_attempts": 3, "mode": "standard"}}}
+
+
+def _bounded(url: str) -> dict[str, Any]:
+    return dict(S3_OPTIONS) if url.startswith(("s3://", "s3a://")) else {}
+
+
 def _disk_error(exc: OSError, what: str) -> StoreUnavailable:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return StoreUnavailable(f"disk full while writing {what}", hint="free space and retry")
@@ -57,7 +67,9 @@ class ArtifactStore:
             except ImportError as exc:  # pragma: no cover - fsspec is a dependency
                 raise ConfigError("fsspec is needed for artifact URLs") from exc
             try:
-                self._fs, self._root = fsspec.core.url_to_fs(url)
+                self._fs, self._root = fsspec.core.url_to_fs(url, **_bounded(url))
+                if _bounded(url):
+                    self._fs.retries = S3_RETRIES
             except (ImportError, ValueError) as exc:
                 raise ConfigError(
                     f"artifact URL {url!r} is not usable: {exc}",

@@ -1,0 +1,123 @@
+"""Team mode end to end: PostgreSQL metadata, artifacts on S3 (moto's server), two server
+replicas against the same store that move to a new version together, one log read over both."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import s3kit
+import teamkit
+
+from fullcycle.serving.logbook import read_log
+from fullcycle.store import deployments, logs
+from fullcycle.store.artifacts import ArtifactStore
+from fullcycle.store.db import Database
+
+pytest.importorskip("s3fs")
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+
+
+def _start(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", "fullcycle.serving", "--source", "teamkit:make_source"]
+    cmd += ["--model", teamkit.MODEL, "--port", str(port), "--poll-s", "0.2"]
+    proc = subprocess.Popen(cmd, env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"replica on {port} exited with {proc.returncode}"
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/v2/health/ready", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"replica on {port} not ready in 60 s")
+
+
+def _predict(port: int, rid: str) -> str | None:
+    r = httpx.post(
+        f"http://127.0.0.1:{port}/predict",
+        json={"records": teamkit.rows(1, seed=len(rid))},
+        headers={"X-Request-ID": rid},
+        timeout=30,
+    )
+    assert r.status_code == 200, r.text
+    return r.headers.get("x-model-version")
+
+
+@pytest.fixture
+def team(pg_url: str, tmp_path: Path) -> Iterator[dict[str, str]]:
+    import boto3
+
+    with s3kit.moto_server() as s3_url:
+        creds = {"AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t"}
+        creds |= {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": s3_url}
+        boto3.client("s3", endpoint_url=s3_url, **_boto(creds)).create_bucket(Bucket="team")
+        yield {
+            **creds,
+            "FULLCYCLE_DATABASE_URL": pg_url,
+            "FULLCYCLE_ARTIFACT_URL": "s3://team/artifacts",
+            "FULLCYCLE_PROJECT_DIR": str(tmp_path),
+        }
+
+
+def _boto(creds: dict[str, str]) -> dict[str, str]:
+    return {
+        "aws_access_key_id": creds["AWS_ACCESS_KEY_ID"],
+        "aws_secret_access_key": creds["AWS_SECRET_ACCESS_KEY"],
+        "region_name": creds["AWS_DEFAULT_REGION"],
+    }
+
+
+def test_two_replicas_share_the_store_move_together_and_log_to_one_place(
+    team: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import s3fs
+
+    for key, value in team.items():
+        monkeypatch.setenv(key, value)
+    s3fs.S3FileSystem.clear_instance_cache()
+    artifacts = ArtifactStore(team["FULLCYCLE_ARTIFACT_URL"])
+    shas = {str(v): artifacts.put_bytes(teamkit.model_bytes(v)) for v in (1, 2)}
+    db = Database.open(team["FULLCYCLE_DATABASE_URL"])
+    deployments.set(db, teamkit.MODEL, production=1, actor="test")
+    env = {**os.environ, "FULLCYCLE_TEST_SHAS": json.dumps(shas)}
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(teamkit.__file__).rsplit("/", 1)[0], env.get("PYTHONPATH", "")]
+    )
+    ports = [s3kit.free_port(), s3kit.free_port()]
+    procs = []
+    try:
+        procs = [_start(env, port) for port in ports]
+        sent = 0
+        for i in range(10):
+            assert _predict(ports[i % 2], f"before-{i}") == "1"
+            sent += 1
+        deployments.set(db, teamkit.MODEL, production=2, actor="test")
+        deadline = time.monotonic() + 30
+        moved = set()
+        while moved != set(ports) and time.monotonic() < deadline:
+            for port in ports:
+                if _predict(port, f"after-{port}-{sent}") == "2":
+                    moved.add(port)
+                sent += 1
+            time.sleep(0.1)
+        assert moved == set(ports), "a replica did not move to version 2"
+    finally:
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            proc.wait(60)
+    log = read_log(db)
+    assert len(log) == sent  # every request of both replicas, read once
+    assert set(log["version"]) == {1, 2}
+    assert len({s.replica for s in logs.segments(db)}) == 2
+    db.dispose()
