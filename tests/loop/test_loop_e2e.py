@@ -20,6 +20,7 @@ SCOPE = Path(__file__).resolve().parents[2] / "src" / "fullcycle" / "demo" / "vo
 def make_project(folder: Path, *, lease_seconds: int = 600) -> Project:
     folder.mkdir(parents=True)
     text = SCOPE.read_text().replace("lease_seconds: 600", f"lease_seconds: {lease_seconds}")
+    text = text.replace("min_samples: 120", "min_samples: 60")
     (folder / "fullcycle.yaml").write_text(text)
     project = Project.open(folder)
     frame = voice.without_truth(voice.generate(0, 1500, seed=1)).drop(columns=["request_time"])
@@ -30,7 +31,7 @@ def make_project(folder: Path, *, lease_seconds: int = 600) -> Project:
     return project
 
 
-def replay(url: str, period: int, n: int, feedback_share: float = 0.5) -> None:
+def replay(url: str, period: int, n: int, feedback_share: float = 0.2) -> None:
     frame = voice.generate(period, n, seed=period)
     ids = [f"t{period}-{i}" for i in range(n)]
     traffic.replay(url, frame.to_dict("records"), ids, concurrency=8)

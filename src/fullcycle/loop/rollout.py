@@ -229,43 +229,34 @@ def promote(project: Any, rollout: Any, verdict: CanaryVerdict) -> None:
             actor=ACTOR,
             reason=f"rollout {rollout.id} promoted {name}:{version}",
         )
-    deployments.set(
-        project.db,
-        name,
-        production=version,
-        actor=ACTOR,
-        reason=f"rollout {rollout.id}: promoted {name}:{version}",
-    )
-    with project.db.write() as conn:
-        fresh = rollouts.get_in(conn, rollout.id)
-        rollouts.move(conn, fresh, "promoted", {"verdict": verdict.reasons})
-        event_store.record(
-            conn,
-            "loop.promote",
-            actor=ACTOR,
-            subject=f"{name}:{version}",
-            message="; ".join(verdict.reasons),
-            data=_jsonable(verdict.numbers),
-        )
+    _finish(project, rollout, verdict, production=version, state="promoted")
 
 
 def rollback(project: Any, rollout: Any, verdict: CanaryVerdict) -> None:
-    name = rollout.name
+    _finish(project, rollout, verdict, production=rollout.champion, state="rolled_back")
+
+
+def _finish(
+    project: Any, rollout: Any, verdict: CanaryVerdict, *, production: int | None, state: str
+) -> None:
+    """Route all traffic to ``production``, close the rollout, and say why in one event."""
+    what = f"{rollout.name}:{rollout.challenger}"
+    done = "promoted" if state == "promoted" else "rolled back"
     deployments.set(
         project.db,
-        name,
-        production=rollout.champion,
+        rollout.name,
+        production=production,
         actor=ACTOR,
-        reason=f"rollout {rollout.id}: rolled back {name}:{rollout.challenger}",
+        reason=f"rollout {rollout.id}: {done} {what}",
     )
     with project.db.write() as conn:
         fresh = rollouts.get_in(conn, rollout.id)
-        rollouts.move(conn, fresh, "rolled_back", {"verdict": verdict.reasons})
+        rollouts.move(conn, fresh, state, {"verdict": verdict.reasons})
         event_store.record(
             conn,
-            "loop.rollback",
+            "loop.promote" if state == "promoted" else "loop.rollback",
             actor=ACTOR,
-            subject=f"{name}:{rollout.challenger}",
+            subject=what,
             message="; ".join(verdict.reasons),
             data=_jsonable(verdict.numbers),
         )
