@@ -12,6 +12,7 @@ import pytest
 from fullcycle.demo import traffic
 from fullcycle.demo.server import Server
 from fullcycle.examples import voice
+from fullcycle.loop.controller import Controller
 from fullcycle.project import Project
 
 SCOPE = Path(__file__).resolve().parents[2] / "src" / "fullcycle" / "demo" / "voice.yaml"
@@ -55,6 +56,18 @@ def test_without_traffic_the_loop_says_insufficient_data_and_does_nothing(tmp_pa
     assert [e.kind for e in project.events(kind="loop.")] == ["loop.none"]
 
 
+def label_queue(project: Project, truth: dict[str, str], folder: Path) -> None:
+    """Export the queue, answer every row from the truth, import it back."""
+    folder.mkdir()
+    assert project.label_export(folder / "queue.csv", "csv") > 0
+    with open(folder / "queue.csv", newline="") as fh, open(folder / "done.csv", "w") as out:
+        writer = csv.DictWriter(out, fieldnames=["task_id", "label"])
+        writer.writeheader()
+        for row in csv.DictReader(fh):
+            writer.writerow({"task_id": row["task_id"], "label": truth[row["request_id"]]})
+    project.label_import(folder / "done.csv", labeller="alice")
+
+
 def _step_and_die(folder: str) -> None:
     """A controller that is killed with SIGKILL in the middle of training its challenger."""
     project = Project.open(folder)
@@ -79,20 +92,16 @@ def test_a_controller_killed_mid_retrain_leaves_nothing_partial_and_the_next_one
     with Server(folder) as url:
         replay(url, 3, 1000)
         project.monitor("last:5000")
-        first = project.loop_step()  # decay and drift: queue labels
-        assert first.action == "queue_labels", first
-        labelled = tmp_path / "labels.csv"
-        tasks = project.label_export(tmp_path / "queue.csv", "csv")
-        assert tasks > 0
         frame = voice.generate(3, 1000, seed=3)
         truth = dict(zip([f"t3-{i}" for i in range(1000)], frame["domain"], strict=True))
-
-        with open(tmp_path / "queue.csv", newline="") as fh, open(labelled, "w", newline="") as out:
-            writer = csv.DictWriter(out, fieldnames=["task_id", "label"])
-            writer.writeheader()
-            for row in csv.DictReader(fh):
-                writer.writerow({"task_id": row["task_id"], "label": truth[row["request_id"]]})
-        project.label_import(labelled, labeller="alice")
+        first = project.loop_step()  # decay and drift, too few labels: queue rows
+        assert first.action == "queue_labels", first
+        for round_ in range(3):
+            label_queue(project, truth, tmp_path / f"round{round_}")
+            obs, _ = Controller(project).observe()
+            if obs.new_labels >= project.scope.retraining.min_new_labels:
+                break
+            assert project.loop_step().action == "queue_labels"
         versions_before = len(project.models())
 
         proc = mp.get_context("spawn").Process(target=_step_and_die, args=(str(folder),))
