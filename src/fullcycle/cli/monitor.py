@@ -81,7 +81,7 @@ def monitor(
     pause = parse_duration(every) if watch else 0.0
     done = 0
     while True:
-        report = proj.monitor(window, version=version)
+        report = proj.monitor(window, version=version, html=html is not None)
         print_json(report) if as_json else show_report(report)
         if html is not None and report.get("html_sha256"):
             html.write_bytes(proj.artifacts.get_bytes(report["html_sha256"]))

@@ -84,9 +84,11 @@ def run_monitor(
     *,
     window: str | None,
     save: bool = True,
+    html: bool = False,
     actor: str = "monitor",
 ) -> dict[str, Any]:
-    """Build the report for ``version`` (a registry ModelVersion) over ``window``."""
+    """Build the report for ``version`` (a registry ModelVersion) over ``window``; with
+    ``html`` the drift page is stored too (a few MB: plotly.js is inlined)."""
     w = parse_window(window)
     log = read_window(deps, w, model=version.name, version=version.version)
     reference = reference_of(deps, version)
@@ -109,7 +111,7 @@ def run_monitor(
         window_text=w.text,
         model=version.name,
         version=version.version,
-        with_html=save,
+        with_html=html,
     )
     report["window_since"] = since
     report["window_until"] = float(log["ts"].max()) if len(log) else None
