@@ -16,6 +16,7 @@ import numpy as np
 
 from fullcycle.monitoring import performance
 from fullcycle.monitoring.compare import compare
+from fullcycle.monitoring.cost import cost_alert, live_cost
 from fullcycle.monitoring.reference import Reference
 from fullcycle.monitoring.window import decode_json_column, inputs_frame
 
@@ -98,8 +99,13 @@ def build_report(
     window_text: str,
     model: str,
     version: int | None,
+    decision: Mapping[str, Any] | None = None,
+    cost_limit: float | None = None,
 ) -> dict[str, Any]:
-    """The report as plain JSON-able data; ``log`` holds the window's logged rows."""
+    """The report as plain JSON-able data; ``log`` holds the window's logged rows.
+
+    ``decision`` is the version's stored decision record: with it the report carries the live
+    expected cost on labelled requests and the share of abstentions (``cost``)."""
     served = log[log["route"].isin(SERVED)] if len(log) else log
     ok = served[served["status"] == 200] if len(served) else served
     feats = inputs_frame(ok, list(kinds)) if len(ok) else None
@@ -153,6 +159,7 @@ def build_report(
             "greater_is_better": greater_is_better,
         },
         "health": hl,
+        "cost": live_cost(ok, feedback, decision, limit=cost_limit),
     }
     if drift_report is not None:
         report["top_rows"] = _top_request_ids(drift_report, ok)
@@ -204,6 +211,9 @@ def alerts_for(report: Mapping[str, Any], *, metric_drop: float) -> list[dict[st
                     f"{perf['evaluation']:.4f} at evaluation",
                 }
             )
+    alert = cost_alert(model, report.get("cost"))
+    if alert is not None:
+        out.append(alert)
     hl = report["health"]
     if hl["requests"] and hl["error_rate"] > hl["max_error_rate"]:
         out.append(

@@ -109,6 +109,8 @@ def run_monitor(
         window_text=w.text,
         model=version.name,
         version=version.version,
+        decision=version.decision,
+        cost_limit=scope.decisions.max_cost_per_1000 if scope.decisions else None,
     )
     report["window_since"] = since
     report["window_until"] = float(log["ts"].max()) if len(log) else None
