@@ -35,6 +35,8 @@ class PeriodResult:
     verdicts: list[str] = field(default_factory=list)
     drifted: list[str] = field(default_factory=list)
     live_metric: float | None = None
+    live_cost: float | None = None  # expected cost per 1,000 decisions on labelled requests
+    abstain_share: float | None = None
     actions: list[str] = field(default_factory=list)
 
 
@@ -179,9 +181,15 @@ class Demo:
         for a in ok:
             result.served_by[a.version or 0] = result.served_by.get(a.version or 0, 0) + 1
         served = ", ".join(f"v{v}: {n}" for v, n in sorted(result.served_by.items()))
+        cost = ""
+        if result.live_cost is not None:
+            cost = f" | live cost {result.live_cost:.0f}/1000"
+            if result.abstain_share is not None:
+                cost += f", {result.abstain_share:.1%} abstained"
         self.say(
             f"period {period}  {result.unseen_share:.0%} new names | macro-F1 loop "
-            f"{result.loop_metric:.3f} vs frozen {result.frozen_metric:.3f} | served {served}"
+            f"{result.loop_metric:.3f} vs frozen {result.frozen_metric:.3f}{cost} | "
+            f"served {served}"
         )
         return result
 
@@ -190,6 +198,9 @@ class Demo:
         result.verdicts.append(report["verdict"])
         result.drifted = sorted(set(result.drifted) | set(report["drifted_features"]))
         result.live_metric = report["performance"].get("value")
+        cost = report.get("cost") or {}
+        result.live_cost = cost.get("cost_per_1000")
+        result.abstain_share = cost.get("abstain_share")
         if report["alerts"] and self.detected_after is None:
             self.detected_after = self.served
             self.detection = "; ".join(a["message"] for a in report["alerts"])
