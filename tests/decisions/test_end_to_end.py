@@ -17,7 +17,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 import yaml  # noqa: E402
 
-from fullcycle.loop import policy  # noqa: E402
+from fullcycle.loop import policy, retrain  # noqa: E402
 from fullcycle.loop.controller import Controller  # noqa: E402
 from fullcycle.project import Project  # noqa: E402
 from fullcycle.serving.server import ServeOptions, build_app  # noqa: E402
@@ -50,7 +50,7 @@ def transactions(n: int, seed: int) -> pd.DataFrame:
     return frame
 
 
-def write_scope(project: Project, **decisions: Any) -> None:
+def write_scope(project: Project, gate: dict[str, Any] | None = None, **decisions: Any) -> None:
     path = project.settings.scope_path
     scope = yaml.safe_load(path.read_text("utf-8"))
     scope["training"]["estimator"] = "sklearn.linear_model:LogisticRegression"
@@ -59,6 +59,7 @@ def write_scope(project: Project, **decisions: Any) -> None:
     scope["metric"]["goal"] = 0.5
     scope["metric"]["baseline"]["value"] = 0.6
     scope["decisions"] = {**DECISIONS, **decisions}
+    scope["gate"].update(gate or {})
     path.write_text(yaml.safe_dump(scope, sort_keys=False), "utf-8")
     project.reload_scope()
 
@@ -173,3 +174,24 @@ def _request_first_rows(bodies: list[dict[str, Any]]) -> list[int]:
         out.append(at)
         at += len(body["decisions"])
     return out
+
+
+def test_the_gate_compares_on_cost_when_the_scope_says_so(project: Project) -> None:
+    write_scope(
+        project, gate={"compare_on": "cost", "min_samples": 200, "test": "paired_bootstrap"}
+    )
+    champion = project.production_version()
+    scrambled = transactions(3000, seed=0)
+    scrambled["label"] = np.random.default_rng(1).permutation(scrambled["label"].to_numpy())
+    data = project.add_data(scrambled, "tx-scrambled")
+    project.train(data.ref)
+    challenger = project.register()
+    holdout = transactions(1000, seed=11)
+    refused = retrain.gate(project, champion, challenger, holdout)
+    numbers = refused.numbers
+    assert not refused.passed and numbers["compare_on"] == "cost"
+    assert numbers["challenger_cost_per_1000"] > numbers["champion_cost_per_1000"]
+    assert "does not undercut" in refused.reasons[0]
+    taken = retrain.gate(project, challenger, champion, holdout)  # the other way round
+    assert taken.passed, taken.reasons
+    assert taken.numbers["delta"] < 0 and taken.numbers["p_value"] < 0.05
