@@ -289,5 +289,6 @@ def cost_gate(
                 f"(paired bootstrap p={bs.p_value:.3g} >= {alpha})"
             )
     if ok:
-        reasons.append(f"challenger cost {new:.1f} per 1,000 decisions passes on {n} rows")
+        versus = "" if old is None else f" against the champion's {old:.1f}"
+        reasons.append(f"challenger cost {new:.1f} per 1,000 decisions{versus} passes on {n} rows")
     return GateResult(passed=ok, reasons=reasons, numbers=numbers)
