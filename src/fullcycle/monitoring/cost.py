@@ -34,7 +34,7 @@ def live_cost(
     out: dict[str, Any] = {"limit": limit, "min_rows": MIN_ROWS, "abstain_share": None}
     decided: list[Any] = []
     if classifier and len(ok):
-        probs = decode_json_column(ok["proba"])
+        probs = decode_json_column(ok["proba"].tolist())
         have = np.asarray([p is not None for p in probs], dtype=bool)
         if have.any():
             made = decide.decide(decision, [p for p in probs if p is not None])
@@ -44,7 +44,7 @@ def live_cost(
                 full[i] = d
             decided = full
     elif len(ok):
-        decided = decode_json_column(ok["output"])
+        decided = decode_json_column(ok["output"].tolist())
     first = (ok["row"] == 0).to_numpy() if len(ok) else np.zeros(0, bool)
     ids = ok["request_id"].to_numpy() if len(ok) else np.zeros(0, object)
     pick = [
