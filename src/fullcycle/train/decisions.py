@@ -26,7 +26,6 @@ from fullcycle.errors import ConfigError
 from fullcycle.scope import Decisions, ThresholdConstraint
 
 GRID = np.round(np.linspace(0.0, 1.0, 101), 4)
-ABSTAIN = "__abstain__"
 
 
 @dataclass(frozen=True)
