@@ -20,6 +20,7 @@ import numpy as np
 
 from fullcycle.demo import labellers, traffic
 from fullcycle.demo.server import Server
+from fullcycle.errors import InsufficientData
 from fullcycle.examples import voice
 from fullcycle.project import Project
 
@@ -84,6 +85,7 @@ class Demo:
         self.detected_after: int | None = None
         self.detection = ""
         self.bad: dict[str, Any] = {}
+        self.planted: str | None = None  # the bad challenger, once trained
         self.truth: dict[str, str] = {}
 
     # -- setting up ----------------------------------------------------------------------------
@@ -229,6 +231,28 @@ class Demo:
     def plant_bad_challenger(self, project: Project) -> None:
         """A challenger trained with the navigation labels scrambled: the gate must refuse it,
         and when pushed past the gate by hand, the canary must roll it back."""
+        if self.planted is None:
+            self.planted = self._train_bad_challenger(project)
+        ref = self.planted
+        try:
+            gated = project.loop_submit(ref, reason="planted bad challenger")
+        except InsufficientData as exc:  # too few held-out labels yet: try next period
+            self.say(f"planted   {ref}: {exc.message}; it goes to the gate next period")
+            return
+        self.say(
+            f"planted   {ref} (navigation labels scrambled): gate says "
+            f"{gated.action}: {'; '.join(gated.reasons)[:140]}"
+        )
+        if gated.action != "gate_refused":
+            self.bad = {"version": ref, "gate": gated.action}
+            return
+        pushed = project.loop_submit(
+            ref, skip_gate=True, reason="pushed past the gate by hand, to test the canary"
+        )
+        self.say(f"planted   {ref} pushed into a canary by hand: {pushed.action}")
+        self.bad = {"version": ref, "gate": gated.action, "gate_reasons": gated.reasons}
+
+    def _train_bad_challenger(self, project: Project) -> str:
         base = project.load_data("queries@1")
         rng = np.random.default_rng(self.o.seed)
         nav = base["domain"] == "navigation"
@@ -243,19 +267,7 @@ class Demo:
         version = project.register(
             result.run_id, actor="demo", description="planted: navigation labels scrambled"
         )
-        gated = project.loop_submit(version.ref, reason="planted bad challenger")
-        self.say(
-            f"planted   {version.ref} (navigation labels scrambled): gate says "
-            f"{gated.action}: {'; '.join(gated.reasons)[:140]}"
-        )
-        if gated.action != "gate_refused":
-            self.bad = {"version": version.ref, "gate": gated.action}
-            return
-        pushed = project.loop_submit(
-            version.ref, skip_gate=True, reason="pushed past the gate by hand, to test the canary"
-        )
-        self.say(f"planted   {version.ref} pushed into a canary by hand: {pushed.action}")
-        self.bad = {"version": version.ref, "gate": gated.action, "gate_reasons": gated.reasons}
+        return version.ref
 
     # -- the summary ---------------------------------------------------------------------------
     def write_report(self, project: Project, results: list[PeriodResult]) -> Path:
