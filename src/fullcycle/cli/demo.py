@@ -39,13 +39,21 @@ def register(app: typer.Typer) -> None:
         folder = directory if directory is not None else Path(tmp.name) / "voice"  # type: ignore[union-attr]
         try:
             result = Demo(folder.resolve(), options, lambda line: out.print(line)).run()
-            table = Table("period", "new names", "loop macro-F1", "frozen macro-F1", "served by")
+            table = Table(
+                "period",
+                "new names",
+                "loop macro-F1",
+                "frozen macro-F1",
+                "live cost /1000",
+                "served by",
+            )
             for r in result.periods:
                 table.add_row(
                     str(r.period),
                     f"{r.unseen_share:.0%}",
                     f"{r.loop_metric:.3f}",
                     f"{r.frozen_metric:.3f}",
+                    "-" if r.live_cost is None else f"{r.live_cost:.0f}",
                     ", ".join(f"v{v}: {n}" for v, n in sorted(r.served_by.items())),
                 )
             out.print(table)

@@ -38,6 +38,16 @@ def show_report(report: dict[str, Any]) -> None:
             f"estimated {perf['metric']} from confidence: {_fmt(perf['estimate'])} "
             "(an estimate, no labels needed)"
         )
+    cost = report.get("cost") or {}
+    if cost.get("cost_per_1000") is not None:
+        limit = f" (limit {cost['limit']:g})" if cost.get("limit") is not None else ""
+        out.print(
+            f"live expected cost {_fmt(cost['cost_per_1000'], 1)} per 1,000 decisions "
+            f"(95% CI {_fmt(cost['low'], 1)}-{_fmt(cost['high'], 1)}, {cost['rows']} labelled)"
+            f"{limit}"
+        )
+    if cost.get("abstain_share") is not None:
+        out.print(f"abstained on {cost['abstain_share']:.1%} of decisions")
     out.print(
         f"latency p50 {_fmt(hl['p50'], 1)} / p95 {_fmt(hl['p95'], 1)} / "
         f"p99 {_fmt(hl['p99'], 1)} ms; error rate {hl['error_rate']:.3%}; "

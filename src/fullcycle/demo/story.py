@@ -35,6 +35,8 @@ class PeriodResult:
     verdicts: list[str] = field(default_factory=list)
     drifted: list[str] = field(default_factory=list)
     live_metric: float | None = None
+    live_cost: float | None = None  # expected cost per 1,000 decisions on labelled requests
+    abstain_share: float | None = None
     actions: list[str] = field(default_factory=list)
 
 
@@ -83,6 +85,7 @@ class Demo:
         self.detected_after: int | None = None
         self.detection = ""
         self.bad: dict[str, Any] = {}
+        self.planted: str | None = None  # the bad challenger, once trained
         self.truth: dict[str, str] = {}
 
     # -- setting up ----------------------------------------------------------------------------
@@ -183,9 +186,15 @@ class Demo:
         for a in ok:
             result.served_by[a.version or 0] = result.served_by.get(a.version or 0, 0) + 1
         served = ", ".join(f"v{v}: {n}" for v, n in sorted(result.served_by.items()))
+        cost = ""
+        if result.live_cost is not None:
+            cost = f" | live cost {result.live_cost:.0f}/1000"
+            if result.abstain_share is not None:
+                cost += f", {result.abstain_share:.1%} abstained"
         self.say(
             f"period {period}  {result.unseen_share:.0%} new names | macro-F1 loop "
-            f"{result.loop_metric:.3f} vs frozen {result.frozen_metric:.3f} | served {served}"
+            f"{result.loop_metric:.3f} vs frozen {result.frozen_metric:.3f}{cost} | "
+            f"served {served}"
         )
         return result
 
@@ -194,6 +203,9 @@ class Demo:
         result.verdicts.append(report["verdict"])
         result.drifted = sorted(set(result.drifted) | set(report["drifted_features"]))
         result.live_metric = report["performance"].get("value")
+        cost = report.get("cost") or {}
+        result.live_cost = cost.get("cost_per_1000")
+        result.abstain_share = cost.get("abstain_share")
         if report["alerts"] and self.detected_after is None:
             self.detected_after = self.served
             self.detection = "; ".join(a["message"] for a in report["alerts"])
@@ -222,6 +234,27 @@ class Demo:
     def plant_bad_challenger(self, project: Project) -> None:
         """A challenger trained with the navigation labels scrambled: the gate must refuse it,
         and when pushed past the gate by hand, the canary must roll it back."""
+        if self.planted is None:
+            self.planted = self._train_bad_challenger(project)
+        ref = self.planted
+        gated = project.loop_submit(ref, reason="planted bad challenger")
+        if gated.action == "gate_insufficient":  # too few held-out labels yet: next period
+            self.say(f"planted   {ref}: {gated.reasons[0]}; it goes to the gate next period")
+            return
+        self.say(
+            f"planted   {ref} (navigation labels scrambled): gate says "
+            f"{gated.action}: {'; '.join(gated.reasons)[:140]}"
+        )
+        if gated.action != "gate_refused":
+            self.bad = {"version": ref, "gate": gated.action}
+            return
+        pushed = project.loop_submit(
+            ref, skip_gate=True, reason="pushed past the gate by hand, to test the canary"
+        )
+        self.say(f"planted   {ref} pushed into a canary by hand: {pushed.action}")
+        self.bad = {"version": ref, "gate": gated.action, "gate_reasons": gated.reasons}
+
+    def _train_bad_challenger(self, project: Project) -> str:
         base = project.load_data("queries@1")
         rng = np.random.default_rng(self.o.seed)
         nav = base["domain"] == "navigation"
@@ -236,19 +269,7 @@ class Demo:
         version = project.register(
             result.run_id, actor="demo", description="planted: navigation labels scrambled"
         )
-        gated = project.loop_submit(version.ref, reason="planted bad challenger")
-        self.say(
-            f"planted   {version.ref} (navigation labels scrambled): gate says "
-            f"{gated.action}: {'; '.join(gated.reasons)[:140]}"
-        )
-        if gated.action not in ("gate_refused", "gate_insufficient"):
-            self.bad = {"version": version.ref, "gate": gated.action}
-            return
-        pushed = project.loop_submit(
-            version.ref, skip_gate=True, reason="pushed past the gate by hand, to test the canary"
-        )
-        self.say(f"planted   {version.ref} pushed into a canary by hand: {pushed.action}")
-        self.bad = {"version": version.ref, "gate": gated.action, "gate_reasons": gated.reasons}
+        return version.ref
 
     # -- the summary ---------------------------------------------------------------------------
     def write_report(self, project: Project, results: list[PeriodResult]) -> Path:

@@ -104,6 +104,8 @@ class Controller:
         since = max(champion.created_at, retrains[0].ts if retrains else 0.0)
         fresh = rows[rows["ts"] > since] if len(rows) else rows
         verdict = summary.get("verdict")
+        cost = summary.get("cost") or {}
+        decisions = self.scope.decisions
         obs = policy.Observations(
             now=now,
             drift=None if verdict in (None, "insufficient_data") else verdict == "drift",
@@ -120,6 +122,10 @@ class Controller:
             last_retrain_at=retrains[0].ts if retrains else None,
             retrains_last_day=sum(1 for e in retrains if e.ts > now - DAY),
             retrain_running=leases.holder(db, f"retrain:{self.name}") is not None,
+            live_cost=cost.get("cost_per_1000")
+            if (cost.get("rows") or 0) >= int(cost.get("min_rows") or 30)
+            else None,
+            cost_limit=decisions.max_cost_per_1000 if decisions is not None else None,
         )
         context = {"champion": champion, "log": log, "labelled": rows, "report": summary}
         return obs, context

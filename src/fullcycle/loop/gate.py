@@ -2,7 +2,9 @@
 
 Pure functions (numpy and scipy, no I/O): the loop's controller gathers the rows, this decides.
 Paired tests compare the two models on the same rows: McNemar on per-row correctness, or a
-paired bootstrap of the difference in the scope metric.
+paired bootstrap of the difference in the scope metric. With ``gate.compare_on: cost`` the
+gate compares expected cost per 1,000 decisions instead (:func:`cost_gate`, a paired bootstrap
+of per-row costs).
 """
 
 from __future__ import annotations
@@ -196,4 +198,97 @@ def gate(
             )
     if ok:
         reasons.append(f"challenger {metric} {new:.4f} passes on {n} rows")
+    return GateResult(passed=ok, reasons=reasons, numbers=numbers)
+
+
+def paired_cost_bootstrap(
+    champion_costs: Any,
+    challenger_costs: Any,
+    *,
+    n_boot: int = 1000,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> Bootstrap:
+    """Paired bootstrap of the difference in expected cost per 1,000 decisions on the same rows.
+
+    ``delta`` is challenger minus champion (negative: the challenger is cheaper); ``p_value`` is
+    the share of resamples where the challenger is not cheaper."""
+    a = np.asarray(champion_costs, dtype=float)
+    b = np.asarray(challenger_costs, dtype=float)
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(a), size=(n_boot, len(a)))
+    diff = (b[idx].mean(axis=1) - a[idx].mean(axis=1)) * 1000
+    tail = (1 - confidence) / 2
+    return Bootstrap(
+        delta=float((b.mean() - a.mean()) * 1000),
+        low=float(np.quantile(diff, tail)),
+        high=float(np.quantile(diff, 1 - tail)),
+        p_value=float((diff >= 0).mean()),
+    )
+
+
+def cost_gate(
+    champion_costs: Any | None,
+    challenger_costs: Any,
+    *,
+    limit: float | None = None,
+    margin: float = 0.0,
+    alpha: float = 0.05,
+    min_rows: int = 100,
+    seed: int = 0,
+) -> GateResult:
+    """The gate on expected cost (``gate.compare_on: cost``): per-row costs of each version's
+    decisions on the same labelled rows; lower is better.
+
+    The challenger must stay within ``limit`` (the scope's ``max_cost_per_1000``) unless the
+    champion exceeds it too, and cost less than the champion by ``margin`` (per 1,000),
+    significantly (paired bootstrap). Rows either cost is unknown for (NaN) are left out."""
+    new_all = np.asarray(challenger_costs, dtype=float)
+    keep = np.isfinite(new_all)
+    old_all = None
+    if champion_costs is not None:
+        old_all = np.asarray(champion_costs, dtype=float)
+        keep &= np.isfinite(old_all)
+    n = int(keep.sum())
+    if n < min_rows:
+        raise InsufficientData(
+            f"insufficient data for the cost gate: {n} labelled rows with known costs, "
+            f"need {min_rows}"
+        )
+    new_rows = new_all[keep]
+    new = float(new_rows.mean() * 1000)
+    numbers: dict[str, Any] = {
+        "rows": n,
+        "compare_on": "cost",
+        "challenger_cost_per_1000": new,
+        "limit": limit,
+        "margin": margin,
+        "test": "paired_bootstrap",
+        "alpha": alpha,
+    }
+    reasons: list[str] = []
+    ok = True
+    old = None if old_all is None else float(old_all[keep].mean() * 1000)
+    if limit is not None and new > limit and (old is None or old <= limit):
+        ok = False
+        reasons.append(f"challenger cost {new:.1f} per 1,000 is above the limit {limit:g}")
+    if old_all is not None and old is not None:
+        numbers["champion_cost_per_1000"] = old
+        bs = paired_cost_bootstrap(old_all[keep], new_rows, seed=seed)
+        numbers.update(delta=bs.delta, ci=[bs.low, bs.high], p_value=bs.p_value)
+        if old - new < margin:
+            ok = False
+            reasons.append(
+                f"challenger cost {new:.1f} per 1,000 does not undercut champion {old:.1f} by "
+                f"the margin {margin:g} on the same {n} rows"
+            )
+        elif bs.p_value >= alpha:
+            ok = False
+            reasons.append(
+                f"challenger cost {new:.1f} vs champion {old:.1f} per 1,000: not significant "
+                f"(paired bootstrap p={bs.p_value:.3g} >= {alpha})"
+            )
+    if ok:
+        versus = "" if old is None else f" against the champion's {old:.1f}"
+        reasons.append(f"challenger cost {new:.1f} per 1,000 decisions{versus} passes on {n} rows")
     return GateResult(passed=ok, reasons=reasons, numbers=numbers)

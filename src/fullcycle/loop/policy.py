@@ -168,6 +168,7 @@ class CanaryStats:
     labelled: int = 0
     challenger_metric: float | None = None  # on labelled challenger-served rows
     champion_metric: float | None = None  # the champion's answers on the same rows
+    compared_on: str = "metric"  # "cost": the two fields are costs per 1,000 (lower is better)
 
 
 @dataclass(frozen=True)
@@ -227,8 +228,14 @@ def _canary_breaches(stats: CanaryStats, rollout: Any, gib: bool, min_labelled: 
         and stats.champion_metric is not None
         and _worse(stats.challenger_metric, stats.champion_metric, gib) > 0
     ):
-        bad.append(
-            f"live metric {stats.challenger_metric:.4f} below production's "
-            f"{stats.champion_metric:.4f} on the same {stats.labelled} labelled rows"
-        )
+        if stats.compared_on == "cost":
+            bad.append(
+                f"live cost {stats.challenger_metric:.1f} per 1,000 above production's "
+                f"{stats.champion_metric:.1f} on the same {stats.labelled} labelled rows"
+            )
+        else:
+            bad.append(
+                f"live metric {stats.challenger_metric:.4f} below production's "
+                f"{stats.champion_metric:.4f} on the same {stats.labelled} labelled rows"
+            )
     return bad

@@ -13,6 +13,7 @@ from fullcycle import registry
 from fullcycle.errors import InsufficientData
 from fullcycle.loop import gate as gate_mod
 from fullcycle.loop.labelled import holdout_mask
+from fullcycle.train import decide
 
 
 @dataclass
@@ -102,6 +103,8 @@ def gate(project: Any, champion: Any, challenger: Any, holdout: Any) -> gate_mod
             hint="wait for more feedback or labels",
         )
     X, y = holdout[features], holdout[scope.target].astype(str).to_numpy()
+    if scope.gate.compare_on == "cost":
+        return _cost_gate(project, champion, challenger, X, holdout[scope.target].to_numpy())
     new = _predict(project, challenger, X)
     old = _predict(project, champion, X) if champion is not None else None
     metric = scope.metric.name if scope.metric.name in gate_mod.METRICS else "accuracy"
@@ -113,6 +116,29 @@ def gate(project: Any, champion: Any, challenger: Any, holdout: Any) -> gate_mod
         goal=scope.metric.goal,
         margin=scope.gate.margin,
         test=scope.gate.test,
+        alpha=scope.gate.alpha,
+        min_rows=scope.gate.min_samples,
+    )
+
+
+def _cost_gate(project: Any, champion: Any, challenger: Any, X: Any, y: Any) -> gate_mod.GateResult:
+    """Both versions' decisions on the same rows, priced with the challenger's (the current
+    scope's) costs; each version decides with its own threshold policy."""
+    scope = project.scope
+    new = registry.load(project.db, project.artifacts, challenger.ref)
+    record = decide.costing_record(new.decision, challenger.ref)
+    new_costs = decide.row_costs(record, y, decide.decisions_for(new.estimator, new.decision, X))
+    old_costs = None
+    if champion is not None:
+        old = registry.load(project.db, project.artifacts, champion.ref)
+        old_costs = decide.row_costs(
+            record, y, decide.decisions_for(old.estimator, old.decision, X)
+        )
+    return gate_mod.cost_gate(
+        old_costs,
+        new_costs,
+        limit=scope.decisions.max_cost_per_1000 if scope.decisions else None,
+        margin=scope.gate.margin,
         alpha=scope.gate.alpha,
         min_rows=scope.gate.min_samples,
     )

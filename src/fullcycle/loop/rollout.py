@@ -18,6 +18,7 @@ from fullcycle.monitoring import performance
 from fullcycle.store import deployments, rollouts
 from fullcycle.store import events as event_store
 from fullcycle.store import logs as log_store
+from fullcycle.train import decide
 
 ACTOR = "loop"
 
@@ -86,6 +87,7 @@ def stats(project: Any, rollout: Any, log: Any, *, route: str) -> CanaryStats:
     p95 = float(np.percentile(requests["latency_ms"].to_numpy(dtype=float), 95))
     ok = rows[rows["status"] == 200]
     disagreement, labelled, mine, theirs = None, 0, None, None
+    on_cost = project.scope.gate.compare_on == "cost"
     if len(ok) and rollout.champion is not None:
         import orjson
 
@@ -105,8 +107,11 @@ def stats(project: Any, rollout: Any, log: Any, *, route: str) -> CanaryStats:
         if labelled:
             truth = [str(feedback[r]) for r in ok["request_id"][have]]
             metric = project.scope.metric.name
-            mine = performance.live_metric(metric, truth, mine_all[have], n_boot=1)["value"]
-            theirs = performance.live_metric(metric, truth, theirs_all[have], n_boot=1)["value"]
+            if on_cost:
+                mine, theirs = _live_costs(project, rollout, champion, ok[have], frame[have], truth)
+            else:
+                mine = performance.live_metric(metric, truth, mine_all[have], n_boot=1)["value"]
+                theirs = performance.live_metric(metric, truth, theirs_all[have], n_boot=1)["value"]
     return CanaryStats(
         requests=n,
         errors=errors,
@@ -115,7 +120,30 @@ def stats(project: Any, rollout: Any, log: Any, *, route: str) -> CanaryStats:
         labelled=labelled,
         challenger_metric=mine,
         champion_metric=theirs,
+        compared_on="cost" if on_cost else "metric",
     )
+
+
+def _live_costs(
+    project: Any, rollout: Any, champion: Any, rows: Any, frame: Any, truth: list[str]
+) -> tuple[float | None, float | None]:
+    """Cost per 1,000 of what the challenger decided on labelled rows (from its logged
+    probabilities) and of what the champion would have decided, priced alike."""
+    import orjson
+
+    version = registry.resolve(project.db, f"{rollout.name}:{rollout.challenger}")
+    record = decide.costing_record(version.decision, version.ref)
+    probs = [None if v is None else orjson.loads(v) for v in rows["proba"]]
+    if decide.classifies(version.decision) and all(p is not None for p in probs):
+        mine = decide.decide(version.decision, probs)
+    else:
+        mine = [orjson.loads(v) for v in rows["output"]]
+    theirs = decide.decisions_for(champion.estimator, champion.decision, frame)
+    out = []
+    for decided in (mine, theirs):
+        costs = np.asarray(decide.row_costs(record, truth, decided), dtype=float)
+        out.append(float(np.nanmean(costs) * 1000) if np.isfinite(costs).any() else None)
+    return out[0], out[1]
 
 
 def _frame(records: list[dict[str, Any]], features: list[str]) -> Any:
@@ -134,7 +162,7 @@ def analyse(project: Any, rollout: Any, log: Any) -> CanaryVerdict:
         observed,
         _with_latency(policy, project.scope),
         share,
-        project.scope.metric.greater_is_better,
+        project.scope.metric.greater_is_better and observed.compared_on != "cost",
     )
     limits = _with_latency(policy, project.scope)
     with project.db.write() as conn:
@@ -152,6 +180,7 @@ def analyse(project: Any, rollout: Any, log: Any) -> CanaryVerdict:
                         "disagreement": observed.disagreement,
                         "challenger_metric": observed.challenger_metric,
                         "champion_metric": observed.champion_metric,
+                        "compared_on": observed.compared_on,
                         "labelled": observed.labelled,
                     }
                 ),

@@ -16,6 +16,7 @@ import numpy as np
 
 from fullcycle.monitoring import performance
 from fullcycle.monitoring.compare import compare
+from fullcycle.monitoring.cost import cost_alert, live_cost
 from fullcycle.monitoring.reference import Reference
 from fullcycle.monitoring.window import decode_json_column, inputs_frame
 
@@ -99,9 +100,14 @@ def build_report(
     model: str,
     version: int | None,
     with_html: bool = False,
+    decision: Mapping[str, Any] | None = None,
+    cost_limit: float | None = None,
 ) -> dict[str, Any]:
     """The report as plain JSON-able data; ``log`` holds the window's logged rows. With
-    ``with_html`` it also carries ``html``: the drift report as a self-contained page."""
+    ``with_html`` it also carries ``html``: the drift report as a self-contained page.
+
+    ``decision`` is the version's stored decision record: with it the report carries the live
+    expected cost on labelled requests and the share of abstentions (``cost``)."""
     served = log[log["route"].isin(SERVED)] if len(log) else log
     ok = served[served["status"] == 200] if len(served) else served
     feats = inputs_frame(ok, list(kinds)) if len(ok) else None
@@ -155,6 +161,7 @@ def build_report(
             "greater_is_better": greater_is_better,
         },
         "health": hl,
+        "cost": live_cost(ok, feedback, decision, limit=cost_limit),
     }
     if drift_report is not None:
         report["top_rows"] = _top_request_ids(drift_report, ok)
@@ -212,6 +219,9 @@ def alerts_for(report: Mapping[str, Any], *, metric_drop: float) -> list[dict[st
                     f"{perf['evaluation']:.4f} at evaluation",
                 }
             )
+    alert = cost_alert(model, report.get("cost"))
+    if alert is not None:
+        out.append(alert)
     hl = report["health"]
     if hl["requests"] and hl["error_rate"] > hl["max_error_rate"]:
         out.append(

@@ -112,6 +112,8 @@ def run_monitor(
         model=version.name,
         version=version.version,
         with_html=html,
+        decision=version.decision,
+        cost_limit=scope.decisions.max_cost_per_1000 if scope.decisions else None,
     )
     report["window_since"] = since
     report["window_until"] = float(log["ts"].max()) if len(log) else None

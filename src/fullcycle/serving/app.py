@@ -237,6 +237,8 @@ def create_app(
             if pred.outcome.proba is not None:
                 out["probabilities"] = pred.outcome.proba
                 out["classes"] = oip.classes_of(runtime, pred)
+            if pred.outcome.decisions is not None:
+                out["decisions"] = pred.outcome.decisions
             return 200, out, pred.version
 
         return await serve(request, "/predict", run)

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from fullcycle.serving.models import WHOLE, LoadedModel, Violation, predict_frame
+from fullcycle.serving.models import WHOLE, LoadedModel, Violation, decide_rows, predict_frame
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class Outcome:
     violations: list[Violation]
     predictions: list[Any]
     proba: list[list[float]] | None = None
+    decisions: list[Any] | None = None  # the version's decision policy applied (issue 12)
 
 
 def _whole(v: Any) -> bool:
@@ -139,10 +140,18 @@ class MicroBatcher:
         if self.on_batch is not None:
             self.on_batch(self.model, len(flat))
         preds, proba = predict_frame(self.model, frame)
+        decided = decide_rows(self.model, proba)
         out = []
         for recs, start in zip(batch, offsets, strict=True):
             stop = start + len(recs)
-            out.append(Outcome([], preds[start:stop], None if proba is None else proba[start:stop]))
+            out.append(
+                Outcome(
+                    [],
+                    preds[start:stop],
+                    None if proba is None else proba[start:stop],
+                    None if decided is None else decided[start:stop],
+                )
+            )
         return out
 
     def _process_split(

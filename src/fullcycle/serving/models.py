@@ -17,6 +17,7 @@ import numpy as np
 
 from fullcycle.errors import ModelCheckFailed
 from fullcycle.store.deployments import DeploymentState
+from fullcycle.train import decide
 
 __all__ = [
     "WHOLE",
@@ -26,6 +27,7 @@ __all__ = [
     "Violation",
     "Validate",
     "check_model",
+    "decide_rows",
     "predict_frame",
 ]
 
@@ -56,6 +58,7 @@ class LoadedModel:
     classes: list[Any] | None = None
     signature: dict[str, Any] = field(default_factory=dict)
     reference_rows: list[dict[str, Any]] = field(default_factory=list)
+    decision: dict[str, Any] = field(default_factory=dict)  # ModelVersion.decision (issue 12)
 
 
 class ModelSource(Protocol):
@@ -75,6 +78,13 @@ def predict_frame(model: LoadedModel, frame: Any) -> tuple[list[Any], list[list[
     return np.asarray(est.predict(frame)).tolist(), None
 
 
+def decide_rows(model: LoadedModel, proba: list[list[float]] | None) -> list[Any] | None:
+    """The version's decisions (a class or "abstain" per row) when it stores a policy."""
+    if proba is None or not decide.classifies(model.decision):
+        return None
+    return decide.decide(model.decision, proba)
+
+
 def check_model(model: LoadedModel) -> None:
     """The load-and-query check: predicts on the reference rows, right shape, no NaN."""
     rows = model.reference_rows
@@ -91,6 +101,7 @@ def check_model(model: LoadedModel) -> None:
                 f"{violations[:3]}"
             )
         preds, proba = predict_frame(model, frame)
+        decide_rows(model, proba)
     except ModelCheckFailed:
         raise
     except Exception as exc:

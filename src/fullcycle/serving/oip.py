@@ -44,6 +44,11 @@ def infer_response(runtime: Runtime, pred: Prediction, given_id: str) -> dict[st
                 "data": flat,
             }
         )
+    if pred.outcome.decisions is not None:
+        decided = pred.outcome.decisions
+        outputs.append(
+            {"name": "decision", "datatype": "BYTES", "shape": [len(decided)], "data": decided}
+        )
     return {
         "model_name": pred.model,
         "model_version": str(pred.version),

@@ -70,6 +70,7 @@ def load_for_serving(
         classes=loaded.classes,
         signature=loaded.signature,
         reference_rows=rows,
+        decision=dict(loaded.decision or {}),
     )
 
 

@@ -8,22 +8,24 @@ The scope's ``decisions`` section (``fullcycle.scope.Decisions``, or the same as
     abstain: {below_confidence: 0.6, cost: 2}   # route to a person below that confidence
     loss: {kind: asymmetric, under: 2, over: 1}   # regression: absolute | squared | asymmetric
 
-The threshold is chosen on validation rows and costed on the held-out test rows.
+The section is read with the scope's own model (``parse`` validates a dict with it), so the
+trainer accepts exactly what ``fullcycle.yaml`` accepts. The threshold is chosen on validation
+rows and costed on the held-out test rows.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from pydantic import ValidationError
 
 from fullcycle.errors import ConfigError
+from fullcycle.scope import Decisions, ThresholdConstraint
 
-POLICIES = ("fixed", "min_cost", "constraint")
-CONSTRAINTS = ("precision", "recall", "flag_rate")
 GRID = np.round(np.linspace(0.0, 1.0, 101), 4)
-ABSTAIN = "__abstain__"
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class DecisionPolicy:
     abstain_below: float | None = None
     abstain_cost: float = 0.0
     loss: dict[str, Any] = field(default_factory=dict)
+    max_cost_per_1000: float | None = None
 
 
 def _number(value: Any, where: str, *, low: float = 0.0, high: float | None = None) -> float:
@@ -49,64 +52,74 @@ def _number(value: Any, where: str, *, low: float = 0.0, high: float | None = No
     return float(value)
 
 
-def _costs(raw: Any) -> dict[tuple[str, str], float]:
-    out: dict[tuple[str, str], float] = {}
-    if isinstance(raw, dict) and "matrix" in raw:  # the scope's form: {true: {predicted: cost}}
-        raw = raw["matrix"]
-    if isinstance(raw, list):
-        for i, item in enumerate(raw):
-            if not isinstance(item, dict) or "true" not in item or "predicted" not in item:
-                raise ConfigError(f"decisions.costs[{i}] needs true, predicted and cost")
-            out[(str(item["true"]), str(item["predicted"]))] = _number(
-                item.get("cost"), f"costs[{i}].cost"
-            )
-    elif isinstance(raw, dict):
-        for key, value in raw.items():
-            if not isinstance(value, dict):
-                raise ConfigError(
-                    f"decisions.costs.matrix.{key} must map predicted classes to costs"
-                )
-            for pred, cost in value.items():
-                out[(str(key), str(pred))] = _number(cost, f"costs.matrix.{key}.{pred}")
-    elif raw is not None:
-        raise ConfigError("decisions.costs.matrix must map true class -> predicted -> cost")
-    return out
-
-
-def parse(raw: dict[str, Any] | None, task: str) -> DecisionPolicy | None:
-    """The policy from the scope's ``decisions`` section; ConfigError naming the field."""
-    if not raw:
-        return None
-    thr = raw.get("threshold")
-    if isinstance(thr, str):
-        thr = {"policy": thr}
-    thr = dict(thr or {})
-    if task != "classification" and (thr or raw.get("costs") or raw.get("abstain")):
-        key = "threshold" if thr else "costs" if raw.get("costs") else "abstain"
+def _section(raw: Any, task: str) -> Decisions:
+    """The scope's own model of the section (one format: the scope's), or a ConfigError."""
+    if isinstance(raw, Decisions):
+        return raw
+    if not isinstance(raw, Mapping):
         raise ConfigError(
-            f"decisions.{key}: a {key} policy applies to classification, not regression",
-            hint="use decisions.loss for a regression task",
+            f"decisions must be a mapping (costs:, threshold:, ...), got {type(raw).__name__}"
         )
-    policy = str(thr.get("policy", "fixed"))
-    if policy not in POLICIES:
-        raise ConfigError(f"decisions.threshold.policy {policy!r} is not one of {POLICIES}")
-    costs: dict[str, Any] = raw["costs"] if isinstance(raw.get("costs"), dict) else {}
-    abstain = raw.get("abstain") or {}
-    below = abstain.get("below_confidence", abstain.get("below"))
-    value = thr.get("value")
+    if task == "regression":  # say the task is wrong before picking at the policy's details
+        for key in ("costs", "threshold", "abstain"):
+            if raw.get(key) is not None:
+                raise ConfigError(
+                    f"decisions.{key}: a {key} policy applies to classification, not regression",
+                    hint="use decisions.loss for a regression task",
+                )
+    try:
+        return Decisions.model_validate(dict(raw))
+    except ValidationError as exc:
+        raise ConfigError(
+            "; ".join(_describe(e) for e in exc.errors()),
+            hint="fix the decisions section of fullcycle.yaml; `fullcycle init` writes a "
+            "commented example",
+        ) from None
+
+
+def _describe(err: Any) -> str:
+    """One pydantic error as ``decisions.<field>: <what is wrong>``."""
+    where = ".".join(str(p) for p in err["loc"])
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    got = "" if err["type"] in ("missing", "value_error") else f" (got {err.get('input')!r})"
+    out = []
+    for line in msg.split("\n"):
+        path, text = where, line
+        if line.startswith("[") and "] " in line:  # the section's own "[path] message" lines
+            inner, _, text = line[1:].partition("] ")
+            path = ".".join(p for p in (where, inner) if p)
+            got = ""
+        out.append(f"decisions{'.' + path if path else ''}: {text[:1].lower()}{text[1:]}{got}")
+    return "; ".join(out)
+
+
+def parse(raw: Decisions | Mapping[str, Any] | None, task: str) -> DecisionPolicy | None:
+    """The policy from the scope's ``decisions`` section (the model or its dict form);
+    a ConfigError naming the field when it does not fit the task."""
+    if raw is None or (isinstance(raw, Mapping) and not raw):
+        return None
+    section = _section(raw, task)
+    problems = section.problems_for(task, None)
+    if problems:
+        path, message = problems[0]
+        raise ConfigError(f"decisions.{path}: {message}")
+    costs, thr, abstain = section.costs, section.threshold, section.abstain
     return DecisionPolicy(
-        costs=_costs(raw.get("costs")),
-        default_cost=_number(costs.get("default", 1.0), "costs.default"),
-        correct_cost=_number(costs.get("correct", 0.0), "costs.correct"),
-        positive=thr.get("positive_class", raw.get("positive")),
-        policy=policy,
-        threshold=0.5 if value is None else _number(value, "threshold.value", high=1.0),
-        constraints=_constraints(thr) if policy == "constraint" else (),
-        abstain_below=None
-        if below is None
-        else _number(below, "abstain.below_confidence", high=1.0),
-        abstain_cost=_number(abstain.get("cost", 0.0), "abstain.cost"),
-        loss=dict(raw.get("loss") or {}),
+        costs={
+            (t, p): float(c)
+            for t, row in (costs.matrix if costs else {}).items()
+            for p, c in row.items()
+        },
+        default_cost=costs.default if costs else 1.0,
+        correct_cost=costs.correct if costs else 0.0,
+        positive=thr.positive_class if thr else None,
+        policy=thr.policy if thr else "fixed",
+        threshold=0.5 if thr is None or thr.value is None else float(thr.value),
+        constraints=_constraints(thr.constraint) if thr and thr.constraint else (),
+        abstain_below=abstain.below_confidence if abstain else None,
+        abstain_cost=abstain.cost if abstain else 0.0,
+        loss=section.loss.model_dump() if section.loss else {},
+        max_cost_per_1000=section.max_cost_per_1000,
     )
 
 
@@ -117,18 +130,12 @@ _LIMITS = {
 }
 
 
-def _constraints(thr: dict[str, Any]) -> tuple[tuple[str, str, float], ...]:
-    inner = thr.get("constraint") or {}
-    out = tuple(
-        (metric, side, _number(inner[key], f"threshold.constraint.{key}", high=1.0))
+def _constraints(inner: ThresholdConstraint) -> tuple[tuple[str, str, float], ...]:
+    return tuple(
+        (metric, side, float(getattr(inner, key)))
         for key, (metric, side) in _LIMITS.items()
-        if inner.get(key) is not None
+        if getattr(inner, key) is not None
     )
-    if not out:
-        raise ConfigError(
-            "decisions.threshold.constraint needs min_precision, min_recall or max_flag_rate"
-        )
-    return out
 
 
 def cost_matrix(policy: DecisionPolicy, labels: list[Any]) -> np.ndarray:
