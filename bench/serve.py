@@ -193,7 +193,8 @@ def start_mlflow(
     dest = work / f"mlflow-{name}"
     code = (
         "import joblib, mlflow.sklearn, sys; "
-        "mlflow.sklearn.save_model(joblib.load(sys.argv[1]), sys.argv[2])"
+        "mlflow.sklearn.save_model(joblib.load(sys.argv[1]), sys.argv[2], "
+        "serialization_format='cloudpickle')"
     )
     subprocess.run([str(py), "-c", code, str(src), str(dest)], check=True)
     port = free_port()
@@ -256,7 +257,7 @@ def load_wrk(port: int, path: str, bodies: Path, seconds: float, conc: int) -> d
     script.write_text(WRK_LUA)
     cmd = [
         "wrk",
-        "-t2",
+        "-t1",
         f"-c{conc}",
         f"-d{max(1, int(seconds))}s",
         "--latency",
@@ -268,8 +269,8 @@ def load_wrk(port: int, path: str, bodies: Path, seconds: float, conc: int) -> d
     ]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors: .*", out)
     return {
@@ -331,6 +332,9 @@ def load(
 
 
 def main() -> None:
+    # One OpenMP thread per server: a one-row-per-request server otherwise spins its OpenMP
+    # pool against the load generator on small machines (the bare app fell to ~12 req/s).
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=15)
     ap.add_argument("--concurrency", type=int, default=16)
@@ -388,7 +392,9 @@ def main() -> None:
 def report(results: list[tuple[str, str, dict[str, float]]], args: Any) -> None:
     print(
         f"\nconcurrency {args.concurrency}, {args.seconds:g}s per server, "
-        f"{args.workers} worker(s), durability {args.durability}, cpus {os.cpu_count()}"
+        f"{args.workers} worker(s), durability {args.durability}, cpus {os.cpu_count()}, "
+        f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}, load avg "
+        f"{os.getloadavg()[0]:.1f}"
     )
     print(
         f"{'model':8} {'server':13} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "

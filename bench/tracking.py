@@ -75,7 +75,9 @@ def run_mlflow(folder: Path, steps: int) -> dict[str, float]:
     python = peer_python("mlflow", ["mlflow>=3,<4"])
     out = subprocess.run(
         [str(python), "-c", MLFLOW_SCRIPT, str(folder), str(steps)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -96,7 +98,9 @@ def main() -> None:
     print(f"{N_PARAMS} params + {points} metric points, one call each; then one metric's history")
     print(f"{'system':<10} {'log s':>9} {'points/s':>12} {'read ms':>9}")
     for name, r in rows:
-        print(f"{name:<10} {r['log_s']:>9.3f} {points / r['log_s']:>12,.0f} {r['read_s'] * 1e3:>9.1f}")
+        print(
+            f"{name:<10} {r['log_s']:>9.3f} {points / r['log_s']:>12,.0f} {r['read_s'] * 1e3:>9.1f}"
+        )
     if len(rows) == 2:
         ratio = rows[1][1]["log_s"] / rows[0][1]["log_s"]
         print(f"fullcycle is {ratio:.0f}x faster than MLflow at logging (goal: >= 50x)")

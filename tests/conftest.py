@@ -19,7 +19,9 @@ PG_ADMIN_URL = os.environ.get("FULLCYCLE_TEST_PG", "postgresql://postgres@127.0.
 def _pg_admin():  # type: ignore[no-untyped-def]
     import psycopg
 
-    return psycopg.connect(PG_ADMIN_URL.replace("postgresql+psycopg", "postgresql"), autocommit=True)
+    return psycopg.connect(
+        PG_ADMIN_URL.replace("postgresql+psycopg", "postgresql"), autocommit=True
+    )
 
 
 def _pg_database(template: str | None = None) -> Iterator[str]:

@@ -24,7 +24,9 @@ def test_a_token_is_shown_once_and_only_its_hash_is_stored(db: Database) -> None
 @pytest.mark.parametrize(
     "bad", [None, "", "Bearer x", "fc_short", "fc_" + "A" * 43, "x" * 10_000, "fc_" + "é" * 43]
 )
-def test_missing_malformed_or_unknown_tokens_are_unauthorized(db: Database, bad: str | None) -> None:
+def test_missing_malformed_or_unknown_tokens_are_unauthorized(
+    db: Database, bad: str | None
+) -> None:
     auth.create_token(db, name="real", role="admin")
     with pytest.raises(Unauthorized):
         auth.authenticate(db, bad)

@@ -4,9 +4,29 @@ from fullcycle.errors import InvalidName
 from fullcycle.names import check_name, split_ref
 
 HOSTILE = [
-    "../etc", "..\\windows", "/etc/passwd", "C:\\x", "%2e%2e%2f", "%252e%252e", "a\x00b",
-    "a#b", "a?b", "a;b", "\uff0e\uff0e", "a/b", "", ".", "..", "x" * 129, "a..b", " lead",
-    "-flag", "名前", "a\nb", "<script>", "{{7*7}}",
+    "../etc",
+    "..\\windows",
+    "/etc/passwd",
+    "C:\\x",
+    "%2e%2e%2f",
+    "%252e%252e",
+    "a\x00b",
+    "a#b",
+    "a?b",
+    "a;b",
+    "\uff0e\uff0e",
+    "a/b",
+    "",
+    ".",
+    "..",
+    "x" * 129,
+    "a..b",
+    " lead",
+    "-flag",
+    "名前",
+    "a\nb",
+    "<script>",
+    "{{7*7}}",
 ]
 
 

@@ -61,10 +61,18 @@ def create_token(db: Database, *, name: str, role: str, expires_in_s: float | No
         raise InvalidInput(f"role {role!r} is not one of {', '.join(ROLES)}")
     token = "fc_" + secrets.token_urlsafe(32)
     now = time.time()
-    token_store.insert(db, token_store.TokenRecord(
-        id=uuid.uuid4().hex, name=name, role=role, hash=digest(token), created_at=now,
-        expires_at=None if expires_in_s is None else now + expires_in_s, revoked_at=None,
-    ))
+    token_store.insert(
+        db,
+        token_store.TokenRecord(
+            id=uuid.uuid4().hex,
+            name=name,
+            role=role,
+            hash=digest(token),
+            created_at=now,
+            expires_at=None if expires_in_s is None else now + expires_in_s,
+            revoked_at=None,
+        ),
+    )
     return token
 
 
@@ -72,7 +80,9 @@ def authenticate(db: Database, token: str | None, now: float | None = None) -> P
     """The principal behind ``token``; Unauthorized for a missing, malformed, unknown,
     expired or revoked one (all with the same vague message, so nothing leaks)."""
     if not token or not _TOKEN_RE.fullmatch(token):
-        raise Unauthorized("a valid API token is required", hint="send Authorization: Bearer fc_...")
+        raise Unauthorized(
+            "a valid API token is required", hint="send Authorization: Bearer fc_..."
+        )
     wanted = digest(token)
     record = token_store.by_hash(db, wanted)
     now = time.time() if now is None else now
@@ -82,8 +92,10 @@ def authenticate(db: Database, token: str | None, now: float | None = None) -> P
         or record.revoked_at is not None
         or (record.expires_at is not None and record.expires_at <= now)
     ):
-        raise Unauthorized("the API token is unknown, expired or revoked",
-                           hint="create a new one with: fullcycle token create")
+        raise Unauthorized(
+            "the API token is unknown, expired or revoked",
+            hint="create a new one with: fullcycle token create",
+        )
     return Principal(name=record.name, role=record.role)
 
 

@@ -148,9 +148,17 @@ class Project:
         from fullcycle.train.tracking import Run
 
         return Run(
-            self.db, self.artifacts, name=name, project_dir=self.settings.project_dir,
-            params=params, seed=seed, dataset=dataset, parent_id=parent_id, tags=tags,
-            flush_every=flush_every, flush_interval_s=flush_interval_s,
+            self.db,
+            self.artifacts,
+            name=name,
+            project_dir=self.settings.project_dir,
+            params=params,
+            seed=seed,
+            dataset=dataset,
+            parent_id=parent_id,
+            tags=tags,
+            flush_every=flush_every,
+            flush_interval_s=flush_interval_s,
         )
 
     def runs(self, *, limit: int = 50, status: str | None = None) -> list[RunInfo]:
@@ -169,14 +177,16 @@ class Project:
         return TrainSpec.from_scope(self.scope)
 
     def _train_deps(self) -> TrainDeps:
+        from fullcycle.data.splits import split
         from fullcycle.train.trainer import TrainDeps
 
-        try:
-            from fullcycle.data.splits import split
-        except ImportError:  # the data stage is not there yet: the trainer splits by itself
-            split = None
+        target = self.scope.target
+        from fullcycle.monitoring.reference import training_reference
+
         return TrainDeps(self.db, self.artifacts, self.settings.project_dir,
-                         load_data=self.load_data, splitter=split)
+                         load_data=self.load_data,
+                         splitter=lambda frame, spec, seed: split(frame, spec, seed, target=target),
+                         reference=training_reference)
 
     def train(self, data: str | None = None, *, model: str | None = None,
               params: dict[str, Any] | None = None, seed: int | None = None,
@@ -184,8 +194,17 @@ class Project:
         """Fit, evaluate and save a model as a run (see ``train/trainer.py``)."""
         from fullcycle.train.trainer import train
 
-        return train(self._train_deps(), self.train_spec(), data, model=model, params=params,
+        spec = self.train_spec()
+        data = data or spec.data or self._newest_dataset()
+        return train(self._train_deps(), spec, data, model=model, params=params,
                      seed=seed, learning_curve=learning_curve, progress=progress)
+
+    def _newest_dataset(self) -> str | None:
+        found = self.datasets()
+        if not found:
+            return None
+        newest = max(found, key=lambda d: (d.created_at, d.id))
+        return f"{newest.name}@{newest.version}"
 
     def evaluate(self, run_id: str = "latest") -> dict[str, Any]:
         """The evaluation a run stored (JSON-able); render it with ``train.report``."""
@@ -199,7 +218,9 @@ class Project:
         from fullcycle.train.tuning import tune
 
         executor = SerialExecutor() if workers == 1 else LocalExecutor(workers)
-        return tune(self._train_deps(), self.train_spec(), data, trials=trials,
+        spec = self.train_spec()
+        data = data or spec.data or self._newest_dataset()
+        return tune(self._train_deps(), spec, data, trials=trials,
                     executor=executor, seed=seed, progress=progress)
 
     def register(self, run_id: str = "latest", *, name: str | None = None,
@@ -215,7 +236,20 @@ class Project:
 
         spec = self.train_spec()
         return registry.promote(self.db, ref, alias, metric=spec.metric, gate=spec.gate,
-                                force=force, reason=reason, actor=actor)
+                                force=force, reason=reason, actor=actor, rescore=self._rescore)
+
+    def _rescore(self, mine: ModelVersion, theirs: ModelVersion) -> tuple[float, float]:
+        """Both versions scored on the candidate's test rows (for the promotion gate)."""
+        from fullcycle import registry
+        from fullcycle.train.trainer import score_on_test
+
+        data = mine.lineage.get("data") or {}
+        models = [registry.load(self.db, self.artifacts, v.ref).estimator for v in (mine, theirs)]
+        a, b = score_on_test(self._train_deps(), self.train_spec(), data["ref"], data["split"],
+                             models)
+        if a is None or b is None:
+            raise ValueError("the metric could not be computed on the candidate's test rows")
+        return a, b
 
     def models(self, name: str | None = None) -> list[ModelVersion]:
         from fullcycle import registry
@@ -317,6 +351,8 @@ class Project:
         from fullcycle.data.label_io import export
         from fullcycle.store import labels as label_store
 
+        if batch is not None:
+            check_name(batch, "label batch")
         return export(label_store.tasks(self.db, batch=batch, status="queued"), path, fmt)
 
     def label_import(self, path: str | os.PathLike[str], *, labeller: str = "anonymous",
@@ -333,6 +369,8 @@ class Project:
         """A new dataset version: ``base`` plus the labelled rows, with lineage to them."""
         from fullcycle.data.labeling import merge
 
+        if batch is not None:
+            check_name(batch, "label batch")
         return merge(self.db, self.artifacts, base, name, contract=self.contract(), batch=batch,
                      actor=actor)
 
@@ -345,16 +383,79 @@ class Project:
         return label_studio_config(classes or [])
 
     # -- audit ---------------------------------------------------------------------------------
-    def record(self, kind: str, *, subject: str = "", message: str = "", actor: str = "cli",
-               data: dict[str, Any] | None = None) -> int:
+    def record(
+        self,
+        kind: str,
+        *,
+        subject: str = "",
+        message: str = "",
+        actor: str = "cli",
+        data: dict[str, Any] | None = None,
+    ) -> int:
         with self.db.write() as conn:
             return event_store.record(
                 conn, kind, actor=actor, subject=subject, message=message, data=data
             )
 
-    def events(self, *, kind: str | None = None, subject: str | None = None,
-               since: float | None = None, limit: int = 100) -> list[Event]:
+    def events(
+        self,
+        *,
+        kind: str | None = None,
+        subject: str | None = None,
+        since: float | None = None,
+        limit: int = 100,
+    ) -> list[Event]:
         return event_store.listing(self.db, kind=kind, subject=subject, since=since, limit=limit)
+
+    # -- deployment and monitoring -------------------------------------------------------------
+    def deployment(self, name: str | None = None) -> Any:
+        """The current deployment row (production, canary and share, shadow), or None."""
+        from fullcycle.store import deployments
+
+        return deployments.current(self.db, name or self.scope.name)
+
+    def production_version(self, name: str | None = None) -> ModelVersion:
+        """The version serving production: the deployment's, else the ``production`` alias."""
+        from fullcycle import registry
+
+        name = name or self.scope.name
+        state = self.deployment(name)
+        if state is not None and state.production is not None:
+            return registry.resolve(self.db, f"{name}:{state.production}")
+        return registry.resolve(self.db, f"{name}@production")
+
+    def monitor(self, window: str | None = "last:5000", *, version: str | None = None,
+                save: bool = True, actor: str = "monitor") -> dict[str, Any]:
+        """A monitor report for a window of production (see ``monitoring/service.py``)."""
+        from fullcycle import registry
+        from fullcycle.monitoring.service import MonitorDeps, run_monitor
+
+        mv = registry.resolve(self.db, version) if version else self.production_version()
+        deps = MonitorDeps(self.db, self.artifacts, Path(self.settings.resolved_log_url()))
+        return run_monitor(deps, self.scope, mv, window=window, save=save, actor=actor)
+
+    def monitor_reports(self, limit: int = 50) -> list[dict[str, Any]]:
+        from fullcycle.store import reports
+
+        return reports.listing(self.db, limit=limit)
+
+    def open_alerts(self) -> list[dict[str, Any]]:
+        from fullcycle.store import alerts
+
+        return alerts.open_alerts(self.db)
+
+    # -- the loop ------------------------------------------------------------------------------
+    def loop_step(self, *, holder: str | None = None) -> Any:
+        """Take at most one step of the loop (``fullcycle loop --once``); returns what it did."""
+        from fullcycle.loop.controller import Controller
+
+        return Controller(self, holder=holder).step()
+
+    def loop_submit(self, ref: str, *, skip_gate: bool = False, reason: str = "") -> Any:
+        """Put a registered version through the gate and into a rollout."""
+        from fullcycle.loop.controller import Controller
+
+        return Controller(self).submit(ref, skip_gate=skip_gate, reason=reason)
 
     # -- tokens --------------------------------------------------------------------------------
     def tokens(self) -> list[Any]:

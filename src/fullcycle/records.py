@@ -50,42 +50,6 @@ class MetricPoint:
 
 
 @dataclass(frozen=True)
-class ModelVersion:
-    """A registered model ``name:version``: its artifact, signature, evaluation and lineage."""
-
-    name: str
-    version: int
-    run_id: str | None
-    created_at: float
-    artifact_sha256: str
-    format: str
-    trusted: bool
-    status: str
-    signature: dict[str, Any] = field(default_factory=dict)
-    classes: list[Any] | None = None
-    metrics: dict[str, Any] = field(default_factory=dict)
-    lineage: dict[str, Any] = field(default_factory=dict)
-    card: str = ""
-    reference_sha256: str | None = None
-    decision: dict[str, Any] = field(default_factory=dict)
-    description: str = ""
-    aliases: tuple[str, ...] = ()
-
-    @property
-    def ref(self) -> str:
-        return f"{self.name}:{self.version}"
-
-
-@dataclass(frozen=True)
-class Alias:
-    name: str
-    alias: str
-    version: int
-    revision: int
-    updated_at: float
-
-
-@dataclass(frozen=True)
 class DatasetVersion:
     """An immutable table ``name@version``, identified by the sha256 of its canonical Parquet."""
 
@@ -124,3 +88,39 @@ class LabelTask:
     created_at: float
     label: Any = None
     confidence: float | None = None
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    """A registered model ``name:version``: its artifact, signature, evaluation and lineage."""
+
+    name: str
+    version: int
+    run_id: str | None
+    created_at: float
+    artifact_sha256: str
+    format: str
+    trusted: bool
+    status: str
+    signature: dict[str, Any] = field(default_factory=dict)
+    classes: list[Any] | None = None
+    metrics: dict[str, Any] = field(default_factory=dict)
+    lineage: dict[str, Any] = field(default_factory=dict)
+    card: str = ""
+    reference_sha256: str | None = None
+    decision: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def ref(self) -> str:
+        return f"{self.name}:{self.version}"
+
+
+@dataclass(frozen=True)
+class Alias:
+    name: str
+    alias: str
+    version: int
+    revision: int
+    updated_at: float

@@ -1,6 +1,8 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from fullcycle.contract import Contract, Feature, Target
 from fullcycle.errors import ContractViolation, InvalidInput
@@ -164,3 +166,28 @@ def test_integer_target_classes_and_numeric_target():
 def test_not_a_frame_is_invalid_input():
     with pytest.raises(InvalidInput, match="expected a pandas DataFrame"):
         contract().validate_frame([{"age": 1}])
+
+
+# Whatever a JSON Lines file puts in a column, validation reports it and never crashes.
+
+cells = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(),
+    st.text(max_size=12),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+    st.sampled_from(["free", "2024-01-01", "2024-13-45", "hi"]),
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(cells, cells, cells, cells, cells, cells), min_size=1, max_size=6))
+def test_arbitrary_cells_are_reported_not_crashed_on(rows):
+    names = ["age", "income", "plan", "note", "seen", "churn"]
+    df = pd.DataFrame(rows, columns=names, dtype=object)
+    report = contract().validate_frame(df, require_target=True)
+    for info in report.violations_by_column.values():
+        assert 0 < info["count"] <= len(df)
+        assert all(0 <= r < len(df) for r in info["examples"])

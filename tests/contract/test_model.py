@@ -39,6 +39,8 @@ def test_min_above_max_is_refused():
         ({"kind": "text", "min": 1}, "only numeric, integer and datetime features have min"),
         ({"kind": "datetime", "max": "not a date"}, "must be an ISO 8601 date"),
         ({"kind": "numeric", "min": "zero"}, "must be a finite number"),
+        ({"kind": "numeric", "min": 10**400}, "must be a finite number"),
+        ({"kind": "numeric", "max": float("inf")}, "must be a finite number"),
         ({"kind": "categorical", "allowed": []}, "at least one value"),
         ({"kind": "numeric", "min": True}, "not true/false"),
         ({"kind": "colour"}, "Input should be"),
@@ -109,3 +111,58 @@ def test_equality_ignores_what_validation_caches():
     used = small()
     used.validate_records([{"age": 1}])
     assert used == small() and used != small().with_target(None)
+
+
+def test_from_dict_on_arbitrary_input_raises_only_config_error():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    scalars = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(),
+        st.text(max_size=8),
+        st.integers(min_value=10**30, max_value=10**400),
+        st.sampled_from(FEATURE_WORDS),
+    )
+    values = st.recursive(
+        scalars,
+        lambda inner: (
+            st.lists(inner, max_size=3)
+            | st.dictionaries(st.sampled_from(FEATURE_WORDS), inner, max_size=4)
+        ),
+        max_leaves=12,
+    )
+
+    @settings(max_examples=300, deadline=None)
+    @given(values)
+    def check(data):
+        try:
+            result = Contract.from_dict(data)
+        except ConfigError as exc:
+            assert "feature contract is invalid" in str(exc)
+        else:
+            assert isinstance(result, Contract)
+
+    check()
+
+
+FEATURE_WORDS = [
+    "columns",
+    "target",
+    "name",
+    "kind",
+    "min",
+    "max",
+    "allowed",
+    "nullable",
+    "max_length",
+    "classes",
+    "numeric",
+    "integer",
+    "categorical",
+    "text",
+    "datetime",
+    "2024-01-01",
+]

@@ -79,6 +79,7 @@ def test_bad_numbers_are_named(value, problem):
         ({"seen": "tomorrow"}, ("seen", "not an ISO 8601 date or time")),
         ({"seen": 1700000000}, ("seen", "must be an ISO 8601 date or time string, got integer")),
         ({"seen": "2019-12-31"}, ("seen", "below min 2020-01-01 00:00:00")),
+        ({"seen": "0001-01-01T00:00:00+01:00"}, ("seen", "not an ISO 8601 date or time")),
     ],
 )
 def test_other_kinds(changes, expected):
@@ -120,6 +121,7 @@ json_scalars = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=15),
     st.sampled_from(["free", "pro", "2024-01-01", "2021-02-03T04:05:06+02:00", "hi"]),
+    st.sampled_from(["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "1500-01-01"]),
 )
 json_values = st.recursive(
     json_scalars,

@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -166,3 +167,74 @@ def test_parents_must_exist(store: Any, good_csv: Path) -> None:
     with pytest.raises(NotFound, match="ghost@1"):
         add_data(store.db, store.artifacts, good_csv, "child", parents=["ghost@1"])
     assert dataset_store.listing(store.db) == []
+
+
+def test_a_value_that_does_not_fit_its_type_is_a_contract_violation(
+    store: Any, contract: Contract, tmp_path: Path, good_text: str
+) -> None:
+    path = tmp_path / "typo.csv"
+    path.write_text(good_text.replace("51,,green", "fifty,,green"), encoding="utf-8")
+    with pytest.raises(ContractViolation, match="age: wrong type: expected a number: 1 of 4"):
+        add_data(store.db, store.artifacts, path, "customers", contract=contract)
+    assert store.artifact_count() == 0
+
+
+def test_codes_with_leading_zeros_stay_text(store: Any, tmp_path: Path) -> None:
+    from fullcycle.contract import Feature
+
+    codes = Contract(features=[Feature(name="zip", kind="categorical", allowed=["007", "010"])])
+    path = tmp_path / "zips.csv"
+    path.write_text("zip,n\n007,1\n010,2\n", encoding="utf-8")
+    v = add_data(store.db, store.artifacts, path, "zips", contract=codes)
+    assert load(store.db, store.artifacts, v.ref)["zip"].tolist() == ["007", "010"]
+    assert v.profile["zip"]["top"] == [["007", 1], ["010", 1]]
+
+
+def test_many_chunks_and_one_chunk_give_the_same_bytes(store: Any, tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    n = 300_000
+    frame = pd.DataFrame(
+        {
+            "x": rng.normal(size=n).round(6),
+            "k": rng.integers(0, 9, size=n),
+            "c": rng.choice(["a", "b", "c"], size=n),
+        }
+    )
+    path = tmp_path / "big.csv"
+    frame.to_csv(path, index=False)
+    from_csv = add_data(store.db, store.artifacts, path, "big")
+    from_frame = add_data(store.db, store.artifacts, pd.read_csv(path), "big")
+    assert from_frame.id == from_csv.id
+    q = from_csv.profile["x"]
+    assert q["quantiles_from"] == 150_000
+    exact = np.quantile(frame["x"], 0.5)
+    assert q["quantiles"]["0.5"] == pytest.approx(exact, abs=0.02)
+    assert q["mean"] == pytest.approx(frame["x"].mean())
+
+
+def test_mixed_iso_times_become_timestamps(store: Any, tmp_path: Path) -> None:
+    from fullcycle.contract import Feature
+
+    times = Contract(features=[Feature(name="when", kind="datetime")])
+    path = tmp_path / "times.csv"
+    path.write_text("when\n2025-01-01T10:00:00\n2025-01-02\n2025-01-03T01:00:00+01:00\n")
+    v = add_data(store.db, store.artifacts, path, "times", contract=times)
+    assert v.schema[0]["type"] == "timestamp[us]"
+    assert (v.profile["when"]["min"], v.profile["when"]["max"]) == (
+        "2025-01-01T10:00:00",
+        "2025-01-03T00:00:00",
+    )
+
+
+def test_nested_json_lines_are_stored_and_profiled(store: Any, tmp_path: Path) -> None:
+    path = tmp_path / "nested.jsonl"
+    path.write_text('{"a": 1, "tags": ["x"]}\n{"a": 2, "tags": []}\n')
+    v = add_data(store.db, store.artifacts, path, "nested")
+    assert v.profile["tags"] == {
+        "kind": "other",
+        "type": "list<item: string>",
+        "count": 2,
+        "missing": 0.0,
+    }
+    assert v.profile["a"]["max"] == 2
+    assert load(store.db, store.artifacts, v.ref)["tags"].map(len).tolist() == [1, 0]

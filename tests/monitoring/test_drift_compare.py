@@ -221,3 +221,33 @@ def test_infer_kinds():
     }
     report = drift_frames(frame, frame, policy={"min_rows": 2, "bootstrap": 20})
     assert {f.name for f in report.features} == set(frame.columns)
+
+
+def test_domain_classifier_on_numbers():
+    from fullcycle.monitoring.domain import domain_auc
+
+    rng = np.random.default_rng(12)
+    same = domain_auc(rng.normal(size=(300, 3)), rng.normal(size=(300, 3)))
+    moved = domain_auc(rng.normal(size=(300, 3)), rng.normal(1.5, 1, size=(300, 3)))
+    assert same < 0.65 < 0.9 < moved
+    with pytest.raises(ValueError, match="50 rows"):
+        domain_auc(rng.normal(size=(10, 2)), rng.normal(size=(300, 2)))
+
+
+def test_datetime_columns_are_compared_as_time():
+    days = pd.Series(pd.date_range("2024-01-01", periods=2000, freq="h"))
+    ref = pd.DataFrame({"when": days})
+    later = pd.DataFrame({"when": days + pd.Timedelta(days=365)})
+    assert drift_frames(ref, ref.sample(frac=1.0, random_state=1)).verdict == "no drift"
+    moved = drift_frames(ref, later).feature("when")
+    assert moved.kind == "datetime" and moved.drifted
+
+
+def test_dataset_verdict_follows_the_drift_share_policy():
+    rng = np.random.default_rng(13)
+    ref = pd.DataFrame({"a": rng.normal(size=3000), "b": rng.normal(size=3000)})
+    cur = pd.DataFrame({"a": rng.normal(size=3000) + 1, "b": rng.normal(size=3000)})
+    assert drift_frames(ref, cur).verdict == "drift: 1 of 2 features"
+    lenient = drift_frames(ref, cur, policy={"dataset_drift_share": 0.6})
+    assert lenient.verdict == "no drift" and not lenient.drifted
+    assert lenient.drifted_features == ["a"]

@@ -39,6 +39,15 @@ def test_ks_asymptotic_pvalue_matches_scipy_asymp():
     assert ours.pvalue == pytest.approx(theirs.pvalue, abs=1e-9)
 
 
+def test_ks_limit_pvalue_is_close_for_big_samples():
+    rng = np.random.default_rng(9)
+    x, y = rng.normal(size=40000), rng.normal(0.02, 1, size=30000)
+    d = drift.ks_statistic(x, y)
+    assert drift.ks_pvalue_limit(d, x.size, y.size) == pytest.approx(
+        stats.ks_2samp(x, y).pvalue, abs=2e-3
+    )
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_wasserstein_matches_scipy(seed):
     rng = np.random.default_rng(seed)
@@ -153,3 +162,19 @@ def test_small_helpers():
     assert rate == pytest.approx(0.4)
     assert share == pytest.approx(2 / 3)
     assert top == [("c", 3), ("d", 1)]
+
+
+@pytest.mark.parametrize("shape", ["normal", "lognormal", "integers", "cauchy", "constant-ish"])
+def test_bin_index_equals_searchsorted(shape):
+    rng = np.random.default_rng(10)
+    n = 200_000
+    x = {
+        "normal": rng.normal(size=n),
+        "lognormal": rng.lognormal(0, 1, n),
+        "integers": rng.integers(0, 30, n).astype(float),
+        "cauchy": rng.standard_cauchy(n),
+        "constant-ish": np.where(rng.random(n) < 0.9, 1.0, rng.normal(size=n)),
+    }[shape]
+    edges = np.unique(np.quantile(x[:50_000], np.linspace(0, 1, 1001)))
+    y = np.concatenate([x * 1.3 + 0.1, edges, np.nextafter(edges, np.inf), [-1e300, 1e300]])
+    assert np.array_equal(drift.bin_index(y, edges), np.searchsorted(edges, y, side="left"))

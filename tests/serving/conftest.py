@@ -28,7 +28,13 @@ def db(tmp_path: Path) -> Database:
 def make_client(tmp_path: Path, db: Database) -> Callable[..., Any]:
     """Factory: an in-process app over ASGI with version(s) deployed; use as async ctx."""
 
-    def factory(production: int | None = 1, *, durability: str = "fast", **deploy: Any) -> Any:
+    def factory(
+        production: int | None = 1,
+        *,
+        durability: str = "fast",
+        app_options: dict[str, Any] | None = None,
+        **deploy: Any,
+    ) -> Any:
         if production is not None:
             deployments.set(db, MODEL, production=production, actor="test", **deploy)
         source = FixtureSource(db)
@@ -39,7 +45,7 @@ def make_client(tmp_path: Path, db: Database) -> Callable[..., Any]:
             config=LogConfig(durability=durability, fsync_interval_s=0.01),
         )
         runtime = Runtime(source, logbook, db=db, poll_s=0.05)
-        app = create_app(runtime)
+        app = create_app(runtime, **(app_options or {}))
         return _Client(app, runtime)
 
     return factory

@@ -250,3 +250,39 @@ async def test_every_response_carries_request_id_even_errors(make_client):
         ]:
             assert r.headers["x-request-id"] == r.json()["request_id"]
             assert r.headers["x-model-version"] == "1"
+
+
+async def test_a_slow_sender_times_out_with_408_and_others_are_served(make_client):
+    import asyncio
+
+    async def trickle():
+        yield b'{"records": ['
+        await asyncio.sleep(5)
+        yield b"]}"
+
+    async with make_client(app_options={"body_timeout_s": 0.2}) as client:
+        slow = asyncio.create_task(client.post("/predict", content=trickle(), headers=JSON))
+        fast = await client.post("/predict", json={"records": rows(1)})
+        r = await slow
+    assert fast.status_code == 200
+    assert r.status_code == 408 and "0.2 s" in r.json()["error"]
+
+
+async def test_the_openapi_document_lists_every_route_with_request_bodies(make_client):
+    async with make_client() as client:
+        doc = (await client.get("/openapi.json")).json()
+    paths = set(doc["paths"])
+    assert {
+        "/predict",
+        "/feedback",
+        "/metrics",
+        "/admin/reload",
+        "/v2",
+        "/v2/health/live",
+        "/v2/health/ready",
+        "/v2/models/{name}",
+        "/v2/models/{name}/ready",
+        "/v2/models/{name}/infer",
+    } <= paths
+    body = doc["paths"]["/predict"]["post"]["requestBody"]["content"]["application/json"]
+    assert "records" in body["schema"]["properties"]

@@ -152,3 +152,39 @@ async def test_every_request_is_logged_rejected_ones_marked(make_client, db):
     row = by_id[ok.json()["request_id"]].iloc[0]
     assert row.model == MODEL and row.version == 1 and row.route == "production"
     assert row.latency_ms > 0 and row.output in ('"yes"', '"no"')
+
+
+async def test_feedback_finds_ids_in_the_sealed_log_after_a_restart(make_client, db):
+    async with make_client() as client:
+        rids = [
+            (await client.post("/predict", json={"records": rows(1)})).json()["request_id"]
+            for _ in range(3)
+        ]
+    async with make_client(production=None) as client:  # a new process: nothing in memory
+        r = await client.post(
+            "/feedback",
+            json=[{"request_id": i, "label": "yes"} for i in rids]
+            + [{"request_id": "zzz-unknown", "label": "no"}],
+        )
+    assert r.json()["stored"] == 4 and r.json()["orphans"] == ["zzz-unknown"]
+
+
+async def test_requests_refused_before_the_model_are_logged_once(make_client, db):
+    async with make_client() as client:
+        empty = await client.post("/predict", json={"records": []})
+        shape = await client.post("/predict", json={"rows": 1})
+        bad = await client.post("/predict", json={"records": [{"f0": "x"}]})
+    log = read_log(db)
+    for r in (empty, shape, bad):
+        assert r.status_code == 422
+        assert list(log[log.request_id == r.json()["request_id"]].status) == [422]
+
+
+async def test_a_refusal_names_the_version_that_refused_it(make_client):
+    canary_id = next(f"id-{i}" for i in range(1000) if canary_bucket(f"id-{i}") < 0.5)
+    async with make_client(production=1, canary=2, canary_share=0.5) as client:
+        r = await client.post(
+            "/predict", json={"records": [{"f0": "x"}]}, headers={"X-Request-ID": canary_id}
+        )
+    assert r.status_code == 422 and r.headers["x-model-version"] == "2"
+    assert "demo:2" in r.json()["error"]

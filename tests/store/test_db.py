@@ -64,8 +64,8 @@ def test_concurrent_open_of_a_fresh_store_migrates_once(empty_db_url: str) -> No
     for p in procs:
         p.start()
     for p in procs:
-        p.join(120)
-    results = [queue.get(timeout=5) for _ in procs]
+        p.join(300)
+    results = [queue.get(timeout=30) for _ in procs]
     assert results == ["ok"] * 4
     db = Database.open(db_url)
     assert db.current_revision() == HEAD

@@ -13,12 +13,8 @@ from fullcycle.train.spec import MetricSpec
 from fullcycle.train.trainer import train
 
 COSTLY = {
-    "costs": [
-        {"true": "yes", "predicted": "no", "cost": 50},
-        {"true": "no", "predicted": "yes", "cost": 2},
-    ],
-    "positive": "yes",
-    "threshold": {"policy": "min_cost"},
+    "costs": {"default": 1, "matrix": {"yes": {"no": 50}, "no": {"yes": 2}}},
+    "threshold": {"policy": "min_cost", "positive_class": "yes"},
 }
 
 
@@ -32,7 +28,7 @@ def deps(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def test_classification_evaluation_has_every_part(deps) -> None:  # type: ignore[no-untyped-def]
-    ev = train(deps, kit.spec(), "d@1", seed=2).evaluation
+    ev = train(deps, kit.spec(), "d@1", seed=2, learning_curve=True).evaluation  # no time budget
     m = ev["metrics"]
     for key in (
         "accuracy",
@@ -115,7 +111,7 @@ def test_a_chosen_threshold_lowers_expected_cost_on_held_out_data(deps) -> None:
 
 def test_a_constraint_that_cannot_be_met_says_the_best_value() -> None:
     policy = decisions.parse(
-        {**COSTLY, "threshold": {"policy": "constraint", "metric": "precision", "min": 0.9}},
+        {**COSTLY, "threshold": {"policy": "constraint", "constraint": {"min_precision": 0.9}}},
         "classification",
     )
     score = np.linspace(0.99, 0.01, 100)
@@ -124,26 +120,25 @@ def test_a_constraint_that_cannot_be_met_says_the_best_value() -> None:
     with pytest.raises(ConfigError, match=r"precision at least 0.9 .* best achievable is 0\.5"):
         decisions.assess(policy, "classification", ["no", "yes"], y, y, proba, (y, proba))
     ok = decisions.parse(
-        {**COSTLY, "threshold": {"policy": "constraint", "precision": 0.4}}, "classification"
+        {**COSTLY, "threshold": {"policy": "constraint", "constraint": {"min_precision": 0.4}}},
+        "classification",
     )
     out = decisions.assess(ok, "classification", ["no", "yes"], y, y, proba, (y, proba))
     assert out["threshold"] is not None and out["policy"] == "constraint"
 
 
 def test_bad_decision_sections_name_the_field() -> None:
-    with pytest.raises(ConfigError, match="costs\\[0\\].cost"):
-        decisions.parse({"costs": [{"true": "a", "predicted": "b", "cost": -1}]}, "classification")
+    with pytest.raises(ConfigError, match="costs.matrix.a.b"):
+        decisions.parse({"costs": {"matrix": {"a": {"b": -1}}}}, "classification")
     with pytest.raises(ConfigError, match="regression"):
         decisions.parse({"threshold": {"policy": "min_cost"}}, "regression")
-    policy = decisions.parse(
-        {"costs": [{"true": "fraud", "predicted": "ok", "cost": 3}]}, "classification"
-    )
+    policy = decisions.parse({"costs": {"matrix": {"fraud": {"ok": 3}}}}, "classification")
     with pytest.raises(ConfigError, match="fraud"):
         decisions.cost_matrix(policy, ["no", "yes"])
 
 
 def test_abstaining_is_costed_and_counted() -> None:
-    policy = decisions.parse({"abstain": {"below": 0.8, "cost": 1}}, "classification")
+    policy = decisions.parse({"abstain": {"below_confidence": 0.8, "cost": 1}}, "classification")
     proba = np.array([[0.9, 0.1], [0.55, 0.45], [0.2, 0.8], [0.4, 0.6]])
     y = np.array([0, 1, 1, 0])
     out = decisions.assess(policy, "classification", ["no", "yes"], y, y, proba)
@@ -157,8 +152,7 @@ def test_report_has_the_plots_and_escapes_a_script_class_name(tmp_path: Path) ->
     )
     deps = kit.deps(tmp_path, f"sqlite:///{tmp_path / 's.db'}", {"d@1": frame})
     policy = {
-        "costs": [{"true": "ok", "predicted": "<script>alert(1)</script>", "cost": 9}],
-        "positive": "ok",
+        "costs": {"matrix": {"ok": {"<script>alert(1)</script>": 9}}},
         "threshold": {"policy": "min_cost"},
     }
     ev = train(deps, kit.spec(decisions=policy), "d@1").evaluation

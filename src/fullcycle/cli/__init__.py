@@ -1,6 +1,7 @@
 """The ``fullcycle`` command line: parse, call the project, present.
 
-Each command group lives in its own module here and registers itself in :func:`build_app`.
+Each command group lives in its own module here with a ``register(app)`` function, which
+:func:`build_app` finds by itself, so adding a command touches no shared file.
 Heavy libraries (pandas, scikit-learn, the web stack) are imported inside the commands, so
 ``fullcycle --help`` and ``fullcycle status`` start fast.
 """
@@ -15,7 +16,9 @@ from fullcycle.cli._errors import run_guarded
 
 
 def build_app() -> typer.Typer:
-    from fullcycle.cli import core, data, drift, label, models, runs, scale, tokens, train
+    """The Typer app with every command group: each public module here that has ``register``."""
+    import importlib
+    import pkgutil
 
     app = typer.Typer(
         name="fullcycle",
@@ -24,15 +27,10 @@ def build_app() -> typer.Typer:
         add_completion=False,
         pretty_exceptions_enable=False,
     )
-    core.register(app)
-    runs.register(app)
-    tokens.register(app)
-    drift.register(app)
-    train.register(app)
-    models.register(app)
-    data.register(app)
-    label.register(app)
-    scale.register(app)
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: (m.name != "core", m.name)):
+        if not info.name.startswith("_"):
+            module = importlib.import_module(f"{__name__}.{info.name}")
+            module.register(app)
     return app
 
 

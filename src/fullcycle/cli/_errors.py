@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 import traceback
 
-import click
 import typer
 
 from fullcycle import errors as E
@@ -32,19 +31,28 @@ def exit_code(exc: BaseException) -> int:
     return 1
 
 
+def _click_outcome(exc: BaseException) -> int | None:
+    """Exit code for Click's and Typer's own exceptions (usage errors, Exit, Abort), whichever
+    Click a Typer release carries; None for anything else."""
+    name = type(exc).__name__
+    code = getattr(exc, "exit_code", None)
+    if name == "Exit":
+        return int(code or 0)
+    if name == "Abort":
+        print("aborted", file=sys.stderr)
+        return 130
+    show = getattr(exc, "show", None)
+    if callable(show) and isinstance(code, int):
+        show()
+        return code
+    return None
+
+
 def run_guarded(app: typer.Typer, argv: list[str]) -> int:
     debug = "--debug" in argv
     argv = [a for a in argv if a != "--debug"]
     try:
         app(args=argv, prog_name="fullcycle", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code or 0)
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.exceptions.Abort:
-        print("aborted", file=sys.stderr)
-        return 130
     except E.FullcycleError as exc:
         if debug:
             traceback.print_exc()
@@ -53,4 +61,9 @@ def run_guarded(app: typer.Typer, argv: list[str]) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        outcome = _click_outcome(exc)
+        if outcome is None:
+            raise
+        return outcome
     return 0

@@ -12,9 +12,7 @@ from fullcycle.cli._common import ProjectOption, console, open_project, print_js
 
 def init(
     name: str = typer.Argument(..., help="Project name: letters, digits, '.', '_', '-'."),
-    directory: Path = typer.Option(
-        None, "--dir", help="Folder for the project (default: ./NAME)."
-    ),
+    directory: Path = typer.Option(None, "--dir", help="Folder for the project (default: ./NAME)."),
     task: str = typer.Option("classification", help="classification or regression."),
     target: str = typer.Option("label", help="The column to predict."),
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Any
 
 import typer
 
@@ -32,7 +33,7 @@ def _show(state: object) -> None:
     typer.echo(json.dumps(getattr(state, "__dict__", state), default=str, sort_keys=True))
 
 
-def _change(name: str, reason: str, **changes: object) -> None:
+def _change(name: str, reason: str, **changes: Any) -> None:
     from fullcycle.errors import NotFound
     from fullcycle.store import deployments
 
@@ -43,7 +44,7 @@ def _change(name: str, reason: str, **changes: object) -> None:
             f"model {name!r} has no production deployment yet",
             hint=f"run `fullcycle deploy production {name}:N` first",
         )
-    base = {
+    base: dict[str, Any] = {
         "production": now.production if now else None,
         "canary": now.canary if now else None,
         "canary_share": now.canary_share if now else 0.0,
@@ -57,7 +58,7 @@ def _change(name: str, reason: str, **changes: object) -> None:
         reason=reason,
         expected_revision=now.revision if now else 0,
         **base,
-    )  # type: ignore[arg-type]
+    )
     _show(state)
 
 

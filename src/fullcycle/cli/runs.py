@@ -31,7 +31,9 @@ def runs(
     for r in rows:
         secs = f"{r.duration_s:.1f}" if r.duration_s is not None else "-"
         shown = ", ".join(f"{k}={v:.4g}" for k, v in sorted(r.latest_metrics.items())[:4])
-        table.add_row(r.id[:12], r.name, r.status, when(r.started_at), secs, r.dataset or "-", shown)
+        table.add_row(
+            r.id[:12], r.name, r.status, when(r.started_at), secs, r.dataset or "-", shown
+        )
     console().print(table)
 
 
@@ -55,8 +57,11 @@ def show(
     env = r.environment
     pk = ", ".join(f"{k} {v}" for k, v in env.get("packages", {}).items())
     out.print(f"python  {env.get('python', '?')}; {pk}")
-    for title, items in (("params", r.params), ("metrics (latest)", r.latest_metrics),
-                         ("artifacts", r.artifacts)):
+    for title, items in (
+        ("params", r.params),
+        ("metrics (latest)", r.latest_metrics),
+        ("artifacts", r.artifacts),
+    ):
         if items:
             table = Table(title, "value", box=None)
             for k, v in sorted(items.items()):

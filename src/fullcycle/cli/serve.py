@@ -7,7 +7,7 @@ import os
 
 import typer
 
-DEFAULT_SOURCE = "fullcycle.registry:serving_source"
+DEFAULT_SOURCE = "fullcycle.serving.source:project_source"
 LOOPBACK = ("localhost",)
 
 
@@ -42,18 +42,27 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Serve the deployed model: /predict, /v2 (Open Inference Protocol), /metrics."""
-        from fullcycle.errors import ConfigError
+        from fullcycle.errors import ConfigError, NotFound
+        from fullcycle.project import Project
         from fullcycle.serving.server import ServeOptions, run
         from fullcycle.settings import Settings
 
-        settings = Settings.from_env(os.environ)
-        if not _is_loopback(host) and not settings.token and not insecure_bind:
+        if not _is_loopback(host) and not os.environ.get("FULLCYCLE_TOKEN") and not insecure_bind:
             raise ConfigError(
                 f"refusing to bind {host} without authentication",
                 hint="set FULLCYCLE_TOKEN, bind 127.0.0.1, or pass --insecure-bind",
             )
+        try:
+            project = Project.open(None)
+        except NotFound:
+            project = None
+        settings = project.settings if project else Settings.from_env(os.environ)
         if not model:
-            raise ConfigError("no model name to serve", hint="pass --model NAME")
+            if project is None:
+                raise ConfigError(
+                    "no model name to serve", hint="pass --model NAME or run inside a project"
+                )
+            model = project.scope.name
         options = ServeOptions(
             source_factory=source,
             model=model,

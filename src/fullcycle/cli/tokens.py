@@ -9,8 +9,9 @@ from rich.table import Table
 
 from fullcycle.cli._common import ProjectOption, console, open_project, when
 
-token_app = typer.Typer(help="API tokens with roles: read < predict < write < admin.",
-                        no_args_is_help=True)
+token_app = typer.Typer(
+    help="API tokens with roles: read < predict < write < admin.", no_args_is_help=True
+)
 
 
 @token_app.command("create")
@@ -42,8 +43,9 @@ def listing(project: Path = ProjectOption) -> None:
 
 
 @token_app.command("revoke")
-def revoke(name: str = typer.Argument(..., help="The token's name."),
-           project: Path = ProjectOption) -> None:
+def revoke(
+    name: str = typer.Argument(..., help="The token's name."), project: Path = ProjectOption
+) -> None:
     """Revoke a token at once."""
     proj = open_project(project)
     record = proj.revoke_token(name)

@@ -64,20 +64,52 @@ def _check_feature(feature: Feature, s: pd.Series) -> Found:
     null = s.isna().to_numpy()
     found: Found = [] if feature.nullable else [("null where not allowed", null)]
     if feature.kind == "categorical":
+        s, wrong = _cells(s, _CATEGORY_KINDS, _is_category)
+        found.append(("wrong type: expected a string or integer category", wrong))
         if feature.allowed is not None:
             shown = ", ".join(str(v) for v in feature.allowed[:10])
             more = ", ..." if len(feature.allowed) > 10 else ""
-            unknown = ~s.isin(feature.allowed).to_numpy() & ~null
+            unknown = ~s.isin(feature.allowed).to_numpy() & ~null & ~wrong
             found.append((f"unknown category (allowed: {shown}{more})", unknown))
         return found
     return found + _check_text(s, null, feature.max_length)
 
 
+_STRING_KINDS = frozenset({"string", "empty"})
+_CATEGORY_KINDS = frozenset({"string", "integer", "boolean", "empty"})
+_NUMBER_KINDS = frozenset({"integer", "floating", "mixed-integer-float", "decimal", "empty"})
+
+
+def _is_string(v: Any) -> bool:
+    return isinstance(v, str)
+
+
+def _is_category(v: Any) -> bool:
+    return isinstance(v, str | int | np.integer | np.bool_)
+
+
+def _is_number_like(v: Any) -> bool:  # numbers, or text that to_numeric may read as one
+    return isinstance(v, str | float | np.floating | np.integer) or type(v) is int
+
+
+def _cells(s: pd.Series, fine: frozenset[str], accept: Any) -> tuple[pd.Series, np.ndarray]:
+    """An object column: the column with unacceptable cells blanked, and a mask of them.
+
+    Only a column pandas cannot type at once is scanned value by value."""
+    if not ptypes.is_object_dtype(s.dtype) or ptypes.infer_dtype(s, skipna=True) in fine:
+        return s, np.zeros(len(s), dtype=bool)
+    values = s.to_numpy(dtype=object)
+    ok = np.fromiter(map(accept, values), dtype=bool, count=len(values))
+    bad = ~ok & s.notna().to_numpy()
+    return s.where(ok), bad
+
+
 def _check_text(s: pd.Series, null: np.ndarray, max_length: int | None) -> Found:
     if not (ptypes.is_string_dtype(s.dtype) or ptypes.is_object_dtype(s.dtype)):
         return [("wrong type: expected text", ~null)]
+    s, wrong = _cells(s, _STRING_KINDS, _is_string)
     lengths = s.str.len().to_numpy(dtype="float64", na_value=np.nan)
-    found: Found = [("wrong type: expected text", np.isnan(lengths) & ~null)]
+    found: Found = [("wrong type: expected text", wrong)]
     if max_length is not None:
         found.append((f"longer than max_length {max_length}", lengths > max_length))
     return found
@@ -90,9 +122,7 @@ def _as_float(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     if ptypes.is_numeric_dtype(s.dtype):
         return s.to_numpy(dtype="float64", na_value=np.nan), np.zeros(len(s), dtype=bool)
     present = s.notna().to_numpy()
-    if ptypes.is_object_dtype(s.dtype):  # bools hide in object columns and would pass as 0/1
-        is_bool = s.map(type, na_action="ignore").isin([bool, np.bool_]).to_numpy()
-        s = s.where(~is_bool)
+    s, _ = _cells(s, _NUMBER_KINDS, _is_number_like)  # bools would pass as 0/1
     values = pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     return values, present & np.isnan(values)
 
@@ -127,6 +157,7 @@ def _check_datetime(s: pd.Series, nullable: bool, bounds: tuple[Any, Any]) -> Fo
     if ptypes.is_datetime64_any_dtype(s.dtype):
         stamps = s if getattr(s.dtype, "tz", None) is None else s.dt.tz_convert(None)
     elif ptypes.is_string_dtype(s.dtype) or ptypes.is_object_dtype(s.dtype):
+        s, _ = _cells(s, _STRING_KINDS, _is_string)
         stamps = pd.to_datetime(s, errors="coerce", utc=True, format="ISO8601").dt.tz_convert(None)
     else:
         return [("wrong type: expected ISO 8601 dates or times", ~null)]

@@ -40,7 +40,10 @@ def parse_datetime(value: Any) -> dt.datetime:
     else:
         raise ValueError(f"expected an ISO 8601 date or time, got {type(value).__name__}")
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+        try:
+            parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+        except OverflowError:
+            raise ValueError("date or time out of range") from None
     return parsed
 
 
@@ -87,7 +90,7 @@ class Feature(BaseModel):
                     parse_datetime(value)
                 except ValueError:
                     problems.append(f"[{key}] must be an ISO 8601 date or time for a datetime")
-            elif isinstance(value, str) or not math.isfinite(value):
+            elif isinstance(value, str) or abs(value) > 2**63 or not math.isfinite(value):
                 problems.append(f"[{key}] must be a finite number for a {self.kind} feature")
         if not problems and self.min is not None and self.max is not None:
             lo, hi = self.bounds()

@@ -112,7 +112,7 @@ def _studio(t: LabelTask) -> dict[str, Any]:
         task["predictions"] = [
             {
                 "model_version": t.source,
-                "score": max(proba.values()) if proba else None,
+                "score": max((p for p in proba.values() if p is not None), default=None),
                 "result": [
                     {
                         "from_name": FROM_NAME,
@@ -153,6 +153,8 @@ def read_labels(path: str | os.PathLike[str], default_labeller: str = "anonymous
             return _read_studio(source, default_labeller)
     except UnicodeDecodeError:
         raise InvalidInput(f"{source.name} is not valid UTF-8", hint="save it as UTF-8") from None
+    except csv.Error as exc:
+        raise InvalidInput(f"{source.name} is not a readable CSV file: {exc}") from None
     raise InvalidInput(
         f"{source.name}: unknown label file type {suffix!r}",
         hint="use .csv, .jsonl, or .json (a Label Studio JSON export)",

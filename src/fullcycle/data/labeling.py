@@ -109,10 +109,10 @@ def queue(
     if not len(pool):
         raise InsufficientData("no candidate rows left to queue: all are queued or labelled")
     audit, picked = _select(pool, score, budget, audit_share, strategy, seed)
-    why = [
+    audit_why: tuple[str, str, float | None] = (
         ("random", "random", None) if strategy == "random" else ("audit", "random audit", None)
-        for _ in audit
-    ]
+    )
+    why = [audit_why] * len(audit)
     if score is not None:
         why += [
             (strategy, f"{REASONS[strategy]} (score {score[i]:.4f})", float(score[i]))

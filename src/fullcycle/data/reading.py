@@ -8,7 +8,7 @@ The checks that cost anything (finding the bad line) only run once a read has al
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,24 +38,27 @@ def file_format(path: Path) -> str:
     return fmt
 
 
-def read_path(path: str | Path, string_columns: Iterable[str] = ()) -> tuple[pa.Table, str]:
-    """The file as a Table and its format; ``string_columns`` are read as text, never numbers."""
+def read_path(
+    path: str | Path, types: Mapping[str, pa.DataType] | None = None
+) -> tuple[pa.Table, str]:
+    """The file as a Table and its format, with columns of ``types`` in those types where the
+    values allow (a CSV is parsed straight into them, which also skips type inference)."""
     path = Path(path)
     if not path.is_file():
         raise InvalidInput(f"{path}: no such file", hint="check the path")
     fmt = file_format(path)
     _sniff(path, fmt)
-    strings = set(string_columns)
+    types = dict(types or {})
     if fmt == "parquet":
         table = _read_parquet(path)
     elif fmt == "jsonl":
         table = _read_jsonl(path)
     else:
-        table = _read_csv(path, strings, "\t" if fmt == "tsv" else ",")
+        table = _read_csv(path, types, "\t" if fmt == "tsv" else ",")
     check_table(table, path.name)
     if fmt in ("csv", "tsv"):
         _check_binary_columns(table, path)
-    return as_strings(table, strings), fmt
+    return conform(table, types), fmt
 
 
 def _sniff(path: Path, fmt: str) -> None:
@@ -91,17 +94,22 @@ def _sniff(path: Path, fmt: str) -> None:
         )
 
 
-def _read_csv(path: Path, strings: set[str], delimiter: str) -> pa.Table:
+def _read_csv(path: Path, types: dict[str, pa.DataType], delimiter: str) -> pa.Table:
     from pyarrow import csv as pacsv
 
-    convert = pacsv.ConvertOptions(
-        column_types={c: pa.string() for c in strings}, strings_can_be_null=True
-    )
     parse = pacsv.ParseOptions(delimiter=delimiter)
-    try:
-        return pacsv.read_csv(path, parse_options=parse, convert_options=convert)
-    except pa.ArrowInvalid as exc:
-        raise _csv_error(path, str(exc), delimiter) from None
+    texts = {c: t for c, t in types.items() if pa.types.is_string(t)}
+    for column_types in (types, texts):
+        convert = pacsv.ConvertOptions(column_types=column_types, strings_can_be_null=True)
+        try:
+            return pacsv.read_csv(path, parse_options=parse, convert_options=convert)
+        except pa.ArrowInvalid as exc:
+            message = str(exc)
+            if "conversion error" not in message or "UTF8" in message or column_types is texts:
+                raise _csv_error(path, message, delimiter) from None
+            # a value does not fit its contract type: read again inferring types, so the
+            # contract check can report every such cell with its row numbers
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _csv_error(path: Path, message: str, delimiter: str) -> InvalidInput:
@@ -262,20 +270,27 @@ def check_table(table: pa.Table, what: str) -> None:
         raise InvalidInput(f"{what} has a header but no rows", hint="add rows")
 
 
-def as_strings(table: pa.Table, columns: Iterable[str]) -> pa.Table:
-    """Cast ``columns`` to text where they were read as numbers or booleans."""
-    for name in columns:
+def conform(table: pa.Table, types: Mapping[str, pa.DataType]) -> pa.Table:
+    """Cast columns to ``types`` where that loses nothing: numbers, booleans and empty columns
+    to text (so "007" stays "007"), integers to floats, whole floats to integers. Anything else
+    is left as it is for the contract check to report."""
+    for name, want in types.items():
         if name not in table.column_names:
             continue
         i = table.column_names.index(name)
-        typ = table.schema.field(i).type
-        if pa.types.is_string(typ) or pa.types.is_large_string(typ):
+        have = table.schema.field(i).type
+        if have == want or not _castable(have, want):
             continue
-        if (
-            pa.types.is_null(typ)
-            or pa.types.is_integer(typ)
-            or pa.types.is_boolean(typ)
-            or pa.types.is_floating(typ)
-        ):
-            table = table.set_column(i, name, table.column(i).cast(pa.string()))
+        try:
+            column = table.column(i).cast(want, safe=True)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+        table = table.set_column(i, name, column)
     return table
+
+
+def _castable(have: pa.DataType, want: pa.DataType) -> bool:
+    numeric = pa.types.is_integer(have) or pa.types.is_floating(have)
+    if pa.types.is_string(want):
+        return numeric or pa.types.is_boolean(have) or pa.types.is_null(have)
+    return numeric and (pa.types.is_integer(want) or pa.types.is_floating(want))

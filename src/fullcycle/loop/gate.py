@@ -25,11 +25,13 @@ def _encode(y: Any, *preds: Any) -> tuple[np.ndarray, list[np.ndarray], int]:
         return_inverse=True,
     )
     n = len(labels)
-    parts = [codes[i * n:(i + 1) * n] for i in range(1 + len(preds))]
+    parts = [codes[i * n : (i + 1) * n] for i in range(1 + len(preds))]
     return parts[0], parts[1:], len(classes)
 
 
-def _weighted_metric(metric: str, y: np.ndarray, p: np.ndarray, k: int, w: np.ndarray) -> np.ndarray:
+def _weighted_metric(
+    metric: str, y: np.ndarray, p: np.ndarray, k: int, w: np.ndarray
+) -> np.ndarray:
     """The metric for each row of bootstrap weights ``w`` (shape: samples x rows)."""
     if metric == "accuracy":
         return (w * (y == p)).sum(axis=1) / w.sum(axis=1)
@@ -86,7 +88,13 @@ class Bootstrap:
 
 
 def paired_bootstrap(
-    metric: str, y: Any, champion: Any, challenger: Any, *, n_boot: int = 1000, seed: int = 0,
+    metric: str,
+    y: Any,
+    champion: Any,
+    challenger: Any,
+    *,
+    n_boot: int = 1000,
+    seed: int = 0,
     confidence: float = 0.95,
 ) -> Bootstrap:
     yc, (a, b), k = _encode(y, champion, challenger)
@@ -96,7 +104,9 @@ def paired_bootstrap(
     db = _weighted_metric(metric, yc, b, k, weights)
     diff = db - da
     full = np.ones((1, len(yc)))
-    delta = float(_weighted_metric(metric, yc, b, k, full)[0] - _weighted_metric(metric, yc, a, k, full)[0])
+    delta = float(
+        _weighted_metric(metric, yc, b, k, full)[0] - _weighted_metric(metric, yc, a, k, full)[0]
+    )
     tail = (1 - confidence) / 2
     return Bootstrap(
         delta=delta,
@@ -126,27 +136,47 @@ def gate(
     min_rows: int = 100,
     seed: int = 0,
 ) -> GateResult:
-    """Decide whether ``challenger`` may replace ``champion`` on the labelled rows ``y``."""
+    """Decide whether ``challenger`` may replace ``champion`` on the labelled rows ``y``.
+
+    The challenger must meet the goal, unless the champion misses it too on these rows: then
+    beating the champion (by the margin, significantly) is enough, because refusing it would
+    leave the worse model serving."""
     n = len(y)
     if n < min_rows:
-        raise InsufficientData(f"insufficient data for the gate: {n} labelled rows, need {min_rows}")
+        raise InsufficientData(
+            f"insufficient data for the gate: {n} labelled rows, need {min_rows}"
+        )
     if test not in ("paired_bootstrap", "mcnemar"):
         raise InvalidInput(f"gate.test {test!r} is not one of paired_bootstrap, mcnemar")
     new = score(metric, y, challenger)
-    numbers: dict[str, Any] = {"rows": n, "metric": metric, "challenger": new, "goal": goal,
-                               "margin": margin, "test": test, "alpha": alpha}
+    numbers: dict[str, Any] = {
+        "rows": n,
+        "metric": metric,
+        "challenger": new,
+        "goal": goal,
+        "margin": margin,
+        "test": test,
+        "alpha": alpha,
+    }
     reasons: list[str] = []
     ok = True
-    if goal is not None and new < goal:
+    old = score(metric, y, champion) if champion is not None else None
+    if goal is not None and new < goal and (old is None or old >= goal):
         ok = False
         reasons.append(f"challenger {metric} {new:.4f} misses the goal {goal:.4f}")
-    if champion is not None:
-        old = score(metric, y, champion)
+    if champion is not None and old is not None:
         numbers["champion"] = old
+        if goal is not None and new < goal and old < goal:
+            reasons.append(
+                f"both miss the goal {goal:.4f}: the challenger only has to beat the champion"
+            )
         if test == "mcnemar":
             mc = mcnemar(y, champion, challenger)
-            numbers.update(champion_only=mc.champion_only, challenger_only=mc.challenger_only,
-                           p_value=mc.p_value)
+            numbers.update(
+                champion_only=mc.champion_only,
+                challenger_only=mc.challenger_only,
+                p_value=mc.p_value,
+            )
             significant = mc.challenger_only > mc.champion_only and mc.p_value < alpha
         else:
             bs = paired_bootstrap(metric, y, champion, challenger, seed=seed)

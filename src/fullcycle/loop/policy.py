@@ -67,7 +67,9 @@ def fired_triggers(obs: Observations, retraining: Any, thresholds: Any) -> list[
         if since >= retraining.schedule:
             fired.append(f"schedule: {since / 3600:.1f} h since the last retrain")
     if (
-        "cost" in wanted and obs.live_cost is not None and obs.cost_limit is not None
+        "cost" in wanted
+        and obs.live_cost is not None
+        and obs.cost_limit is not None
         and obs.live_cost > obs.cost_limit
     ):
         fired.append(f"live cost {obs.live_cost:.3g} above the limit {obs.cost_limit:.3g}")
@@ -92,7 +94,8 @@ def _performance_triggers(obs: Observations, thresholds: Any) -> list[str]:
                 f"from {obs.evaluation_metric:.4f} at evaluation"
             )
     elif (
-        obs.estimate is not None and obs.evaluation_metric is not None
+        obs.estimate is not None
+        and obs.evaluation_metric is not None
         and _worse(obs.estimate, obs.evaluation_metric, gib) > thresholds.metric_drop
     ):
         fired.append(
@@ -105,8 +108,12 @@ def _performance_triggers(obs: Observations, thresholds: Any) -> list[str]:
 def next_step(obs: Observations, retraining: Any, thresholds: Any) -> Decision:
     """What the loop should do now, when no rollout is in progress."""
     numbers = {
-        "live_metric": obs.live_metric, "live_rows": obs.live_rows, "estimate": obs.estimate,
-        "goal": obs.goal, "new_labels": obs.new_labels, "report_rows": obs.report_rows,
+        "live_metric": obs.live_metric,
+        "live_rows": obs.live_rows,
+        "estimate": obs.estimate,
+        "goal": obs.goal,
+        "new_labels": obs.new_labels,
+        "report_rows": obs.report_rows,
     }
     if obs.rollout_active:
         return Decision("analyse_rollout", ["a rollout is in progress"], numbers)
@@ -119,23 +126,33 @@ def next_step(obs: Observations, retraining: Any, thresholds: Any) -> Decision:
     guards = retraining.guards
     if obs.last_retrain_at is not None and obs.now - obs.last_retrain_at < guards.min_interval:
         wait = guards.min_interval - (obs.now - obs.last_retrain_at)
-        return Decision("none", [f"guard: last retrain too recent, {wait:.0f} s to go"], numbers,
-                        fired)
+        return Decision(
+            "none", [f"guard: last retrain too recent, {wait:.0f} s to go"], numbers, fired
+        )
     if obs.retrains_last_day >= guards.max_per_day:
-        return Decision("none", [f"guard: {obs.retrains_last_day} retrains in the last day"],
-                        numbers, fired)
-    if obs.new_labels < retraining.min_new_labels:
-        if obs.open_label_tasks > 0:
+        return Decision(
+            "none", [f"guard: {obs.retrains_last_day} retrains in the last day"], numbers, fired
+        )
+    missing = retraining.min_new_labels - obs.new_labels
+    if missing > 0:
+        if obs.open_label_tasks >= missing:
             return Decision(
                 "wait_labels",
-                [f"waiting for labels: {obs.open_label_tasks} rows queued, "
-                 f"{obs.new_labels} of {retraining.min_new_labels} labelled"],
-                numbers, fired,
+                [
+                    f"waiting for labels: {obs.open_label_tasks} rows queued, "
+                    f"{obs.new_labels} of {retraining.min_new_labels} labelled"
+                ],
+                numbers,
+                fired,
             )
         return Decision(
             "queue_labels",
-            [f"{obs.new_labels} new labels, need {retraining.min_new_labels}: queue rows"],
-            {**numbers, "budget": retraining.min_new_labels - obs.new_labels}, fired,
+            [
+                f"{obs.new_labels} new labels and {obs.open_label_tasks} queued, "
+                f"need {retraining.min_new_labels}: queue rows"
+            ],
+            {**numbers, "budget": missing - obs.open_label_tasks},
+            fired,
         )
     return Decision("retrain", fired, numbers, fired)
 
@@ -160,8 +177,13 @@ class CanaryVerdict:
     numbers: dict[str, Any] = field(default_factory=dict)
 
 
-def canary_verdict(stats: CanaryStats, rollout: Any, share: float,
-                   greater_is_better: bool = True, min_labelled: int = 30) -> CanaryVerdict:
+def canary_verdict(
+    stats: CanaryStats,
+    rollout: Any,
+    share: float,
+    greater_is_better: bool = True,
+    min_labelled: int = 30,
+) -> CanaryVerdict:
     """Roll back on any breached limit; decide nothing below the minimum sample size."""
     numbers = {**stats.__dict__, "share": share, "min_requests": rollout.min_requests}
     if stats.requests < rollout.min_requests:
@@ -176,8 +198,9 @@ def canary_verdict(stats: CanaryStats, rollout: Any, share: float,
     later = [s for s in rollout.steps if s > share]
     ok = [f"{stats.requests} requests within every limit"]
     if later and later[0] < 1.0:
-        return CanaryVerdict("step", ok + [f"raise share {share} -> {later[0]}"],
-                             {**numbers, "next_share": later[0]})
+        return CanaryVerdict(
+            "step", ok + [f"raise share {share} -> {later[0]}"], {**numbers, "next_share": later[0]}
+        )
     return CanaryVerdict("promote", ok, numbers)
 
 
@@ -187,7 +210,11 @@ def _canary_breaches(stats: CanaryStats, rollout: Any, gib: bool, min_labelled: 
         rate = stats.errors / stats.requests
         if rate > rollout.max_error_rate:
             bad.append(f"error rate {rate:.3f} above {rollout.max_error_rate}")
-    if rollout.max_p95_ms is not None and stats.p95_ms is not None and stats.p95_ms > rollout.max_p95_ms:
+    if (
+        rollout.max_p95_ms is not None
+        and stats.p95_ms is not None
+        and stats.p95_ms > rollout.max_p95_ms
+    ):
         bad.append(f"p95 latency {stats.p95_ms:.1f} ms above {rollout.max_p95_ms} ms")
     if stats.disagreement is not None and stats.disagreement > rollout.max_disagreement:
         bad.append(
@@ -195,7 +222,8 @@ def _canary_breaches(stats: CanaryStats, rollout: Any, gib: bool, min_labelled: 
             f"(max {rollout.max_disagreement:.0%})"
         )
     if (
-        stats.labelled >= min_labelled and stats.challenger_metric is not None
+        stats.labelled >= min_labelled
+        and stats.challenger_metric is not None
         and stats.champion_metric is not None
         and _worse(stats.challenger_metric, stats.champion_metric, gib) > 0
     ):

@@ -116,9 +116,10 @@ def compare(
         results = [run(j) for j in jobs]
     results.sort(key=lambda f: (not f.drifted, not f.decided, -f.score))
     _attach_rows(results, reference, series, current, pol)
+    verdict = _dataset_verdict(results, len(current), pol)
     return DriftReport(
-        verdict=_dataset_verdict(results, len(current), pol),
-        drifted=any(f.drifted for f in results) and len(current) >= pol["min_rows"],
+        verdict=verdict,
+        drifted=verdict.startswith("drift"),
         n_reference=reference.n_rows,
         n_current=len(current),
         features=results,
@@ -252,7 +253,7 @@ def _attach_rows(
             pos = features.categorical_rows(ref, s, limit, eps)
         else:
             pos = features.text_rows(ref, s, limit)
-        labels = series[f.name].index if len(series[f.name]) == len(current) else s.index
+        labels = current.index if len(s) == len(current) else s.index
         f.rows = [_label(v) for v in labels[pos]]
 
 

@@ -120,8 +120,7 @@ def _numeric(
     if values.size == 0 or edges.size == 0:
         return Observation(stats={}, null={}, valid=int(values.size))
     rc, rs = np.asarray(summary.counts), np.asarray(summary.sums)
-    values = np.sort(values)
-    cc, cs = drift.bin_counts(values, edges, presorted=True)
+    cc, cs = drift.bin_counts(values, edges)
     groups = drift.coarse_groups(edges, summary.coarse_edges)
     ng = len(summary.coarse_edges) + 1
     eps, scale = float(policy["eps"]), spread(summary)
@@ -138,34 +137,37 @@ def _numeric(
     r_sim, c_sim = _draw(rc, int(rc.sum()), values.size, int(policy["bootstrap"]), rng)
     null = stats(r_sim, c_sim, r_sim * means, c_sim * means)
     info = {
-        "ks_pvalue": drift.ks_pvalue(observed["ks"], int(rc.sum()), values.size),
+        "ks_pvalue": drift.ks_pvalue_limit(observed["ks"], int(rc.sum()), values.size),
         "mean": float(values.mean()),
         "mean_reference": summary.mean,
         "std": float(values.std()),
         "std_reference": summary.std,
     }
-    chart = _numeric_chart(summary, values)
+    chart = _numeric_chart(summary, cc, values)
     return Observation(observed, null, int(values.size), info, chart)
 
 
-def _numeric_chart(summary: Summary, xs: np.ndarray) -> dict[str, Any]:
-    """Reference and window shares on one uniform grid (``xs`` is the sorted window)."""
+def _numeric_chart(summary: Summary, counts: np.ndarray, values: np.ndarray) -> dict[str, Any]:
+    """Reference and window shares on one uniform grid, both read off the fine sketches."""
     edges = np.asarray(summary.edges)
-    lo = min(edges[0], xs[int(0.001 * (xs.size - 1))])
-    hi = max(edges[-1], xs[int(0.999 * (xs.size - 1))])
-    if hi <= lo:
-        hi = lo + 1.0
+    span = max(edges[-1] - edges[0], 1e-12)
+    lo = min(edges[0], max(float(values.min()), edges[0] - span / 2))
+    hi = max(edges[-1], min(float(values.max()), edges[-1] + span / 2))
     grid = np.linspace(lo, hi, CHART_BINS + 1)
-    rc = np.asarray(summary.counts)
-    ref_cdf = np.interp(grid, edges, np.cumsum(rc)[:-1] / rc.sum(), left=0.0, right=1.0)
-    cur_cdf = np.searchsorted(xs, grid, side="right") / xs.size
-    cur_cdf[0], cur_cdf[-1] = 0.0, 1.0  # the outer bars hold the clipped tails
     return {
         "type": "numeric",
         "x": ((grid[:-1] + grid[1:]) / 2).tolist(),
-        "reference": np.diff(ref_cdf).tolist(),
-        "current": np.diff(cur_cdf).tolist(),
+        "reference": np.diff(_sketch_cdf(edges, np.asarray(summary.counts), grid)).tolist(),
+        "current": np.diff(_sketch_cdf(edges, counts, grid)).tolist(),
     }
+
+
+def _sketch_cdf(edges: np.ndarray, counts: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """CDF at ``grid`` from fine counts (linear within bins); tails go to the outer points."""
+    n = max(counts.sum(), 1.0)
+    cdf = np.interp(grid, edges, np.cumsum(counts)[:-1] / n)
+    cdf[0], cdf[-1] = 0.0, 1.0
+    return cdf
 
 
 def numeric_rows(summary: Summary, series: pd.Series, limit: int, eps: float) -> np.ndarray:

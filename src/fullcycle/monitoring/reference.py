@@ -39,6 +39,8 @@ NUMBER_KINDS = ("numeric", "integer", "datetime")
 ROLES = ("feature", "target", "prediction", "confidence")
 TOKEN_RE = r"\w+"
 FORMAT = 1
+#: Up to this many values, reference quantiles are exact; above, read from a sample this big.
+EXACT_QUANTILES_UP_TO = 200_000
 
 
 @dataclass
@@ -171,7 +173,8 @@ def check_kinds(frame: pd.DataFrame, kinds: Mapping[str, str]) -> None:
 def summarise(series: pd.Series, kind: str, **opts: Any) -> Summary:
     """Summarise one column as the given kind."""
     if kind in NUMBER_KINDS:
-        return _numeric(series, kind, int(opts.get("sketch_size", 1000)))
+        sketch = int(opts.get("sketch_size", 1000))
+        return _numeric(series, kind, sketch, int(opts.get("seed", 0)))
     if kind == "categorical":
         return _categorical(series, int(opts.get("max_categories", 1000)))
     return _text(
@@ -199,25 +202,45 @@ def numeric_array(series: pd.Series, kind: str) -> np.ndarray:
 def numeric_values(series: pd.Series, kind: str) -> tuple[np.ndarray, int, int]:
     """Finite values as float64, the missing count and the non-finite (+-inf) count."""
     values = numeric_array(series, kind)
-    nan = np.isnan(values)
     finite = np.isfinite(values)
+    if finite.all():
+        return values, 0, 0
+    nan = np.isnan(values)
     return values[finite], int(nan.sum()), int((~finite & ~nan).sum())
 
 
-def _numeric(series: pd.Series, kind: str, sketch_size: int) -> Summary:
+def _numeric(series: pd.Series, kind: str, sketch_size: int, seed: int = 0) -> Summary:
     values, missing, nonfinite = numeric_values(series, kind)
     out = Summary(kind=kind, n=len(series), missing=missing, nonfinite=nonfinite)
     if values.size == 0:
         return out
-    xs = np.sort(values)
+    edges, deciles = _quantile_edges(values, sketch_size, seed)
+    counts, sums = drift.bin_counts(values, edges)
+    out.edges, out.coarse_edges = edges.tolist(), deciles.tolist()
+    out.counts, out.sums = counts.tolist(), sums.tolist()
+    out.mean, out.std = float(sums.sum() / values.size), float(values.std())
+    return out
+
+
+def _quantile_edges(
+    values: np.ndarray, sketch_size: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fine edges at ``sketch_size`` quantiles and the deciles among them (both deduplicated).
+
+    Above ``EXACT_QUANTILES_UP_TO`` values the quantiles are read from a random sample (the
+    bins need not be exact quantiles, only frozen); the true minimum and maximum are kept so
+    the reference's range is exact.
+    """
+    if values.size > EXACT_QUANTILES_UP_TO:
+        rng = np.random.default_rng(seed)
+        sample = values[rng.integers(0, values.size, EXACT_QUANTILES_UP_TO)]
+        xs = np.sort(np.concatenate([sample, [values.min(), values.max()]]))
+    else:
+        xs = np.sort(values)
     ranks = np.round(np.linspace(0, xs.size - 1, sketch_size + 1)).astype(np.intp)
     edges = np.unique(xs[ranks])
     deciles = np.unique(xs[ranks[np.linspace(0, sketch_size, 11).astype(np.intp)[1:-1]]])
-    counts, sums = drift.bin_counts(xs, edges, presorted=True)
-    out.edges, out.coarse_edges = edges.tolist(), deciles.tolist()
-    out.counts, out.sums = counts.tolist(), sums.tolist()
-    out.mean, out.std = float(xs.mean()), float(xs.std())
-    return out
+    return edges, deciles
 
 
 def category_counts(series: pd.Series) -> tuple[pd.Series, int]:
@@ -298,3 +321,22 @@ def infer_kind(series: pd.Series) -> str:
 def infer_kinds(frame: pd.DataFrame) -> dict[str, str]:
     """Kinds for every column of ``frame`` (see :func:`infer_kind`)."""
     return {str(name): infer_kind(frame[name]) for name in frame.columns}
+
+
+def training_reference(
+    kinds: Mapping[str, str], features: pd.DataFrame, predictions: Any, confidence: Any
+) -> dict[str, Any]:
+    """The reference a training run freezes: its features, plus the model's predictions and
+    confidence on held-out rows when it has them (JSON-able)."""
+    import pandas as pd
+
+    reference = build_reference(features, kinds).to_dict()
+    if predictions is not None:
+        outputs = pd.DataFrame({"prediction": predictions, "confidence": confidence})
+        extra = build_reference(
+            outputs,
+            {"prediction": "categorical", "confidence": "numeric"},
+            roles={"prediction": "prediction", "confidence": "confidence"},
+        ).to_dict()
+        reference["features"].update(extra["features"])
+    return reference

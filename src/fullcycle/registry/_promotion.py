@@ -92,10 +92,14 @@ def _gate(
         current.lineage.get("data") or {}
     ).get("test_rows_sha256") and (version.lineage.get("dataset") == current.lineage.get("dataset"))
     where = "the same test data"
-    if not same and rescore is not None:
-        value, theirs_v = rescore(version, current)
-    elif not same:
+    if not same:
         where = "their own test data (not the same rows)"
+        if rescore is not None:
+            try:
+                value, theirs_v = rescore(version, current)
+                where = f"{version.ref}'s test rows (both re-scored)"
+            except Exception as exc:  # noqa: BLE001 - fall back to the recorded numbers
+                where += f"; re-scoring failed: {exc}"
     if value is None or theirs_v is None:
         return refusals, passed, holder
     shortfall = (theirs_v - value) if metric.greater_is_better else (value - theirs_v)

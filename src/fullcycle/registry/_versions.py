@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,10 +80,15 @@ def register(
     name: str,
     actor: str = "cli",
     description: str = "",
+    reference: Callable[[Any, dict[str, Any]], str | None] | None = None,
 ) -> ModelVersion:
-    """Make the next version of ``name`` from a finished run's saved model."""
+    """Make the next version of ``name`` from a finished run's saved model.
+
+    ``reference(run_info, model_meta)`` may build the monitoring reference snapshot and return
+    its artifact sha256 (stored as ``reference_sha256``); it runs before the one transaction, so
+    a crash leaves at most an orphan artifact for ``gc``."""
     from fullcycle.train.card import model_card
-    from fullcycle.train.trainer import MODEL_FILE, run_meta, stored_evaluation
+    from fullcycle.train.trainer import MODEL_FILE, REFERENCE_FILE, run_meta, stored_evaluation
 
     check_name(name, "model name")
     rid = _latest_finished(db) if run_id == "latest" else run_store.get(db, run_id).id
@@ -116,6 +122,9 @@ def register(
         },
         "decision": meta.get("decision") or {},
         "description": description,
+        "reference_sha256": (
+            reference(info, meta) if reference is not None else info.artifacts.get(REFERENCE_FILE)
+        ),
     }
     number = store.insert_version(
         db,

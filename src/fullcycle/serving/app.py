@@ -8,6 +8,8 @@ body as a stream that stops at the limit, whatever Content-Length claims.
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import os
 import re
 import time
@@ -27,6 +29,7 @@ from fullcycle.serving.runtime import Prediction, Runtime
 from fullcycle.store import logs
 
 BODY_LIMIT = 1024 * 1024
+BODY_TIMEOUT_S = 10.0
 SERVER_NAME = "fullcycle"
 _RID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 MAX_VIOLATIONS = 1000
@@ -72,8 +75,8 @@ def _json(status: int, body: Any, rid: str, version: Any = None) -> Response:
     return Response(orjson.dumps(body), status, headers, media_type="application/json")
 
 
-async def read_json(request: Request, limit: int) -> Any:
-    """The body parsed, or HTTPFault 415 / 413, or MalformedInput (400)."""
+async def read_json(request: Request, limit: int, timeout_s: float = BODY_TIMEOUT_S) -> Any:
+    """The body parsed, or HTTPFault 415 / 413 / 408 (too slow), or MalformedInput (400)."""
     ctype = request.headers.get("content-type", "")
     media, _, params = ctype.partition(";")
     charset = params.strip().lower()
@@ -87,12 +90,22 @@ async def read_json(request: Request, limit: int) -> Any:
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
         raise HTTPFault(413, f"the body is larger than the limit of {limit} bytes")
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise HTTPFault(413, f"the body is larger than the limit of {limit} bytes")
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(timeout_s):  # a slow sender does not hold a slot forever
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise HTTPFault(413, f"the body is larger than the limit of {limit} bytes")
+                chunks.append(chunk)
+    except TimeoutError:
+        raise HTTPFault(408, f"the body did not arrive within {timeout_s:g} s") from None
     return payload.parse_json(b"".join(chunks))
+
+
+def _error_kind(exc: BaseException, status: int) -> str:
+    if isinstance(exc, HTTPFault):
+        return f"http_{status}"
+    return type(exc).__name__ if isinstance(exc, E.FullcycleError) else "internal"
 
 
 def _error_body(exc: BaseException, rid: str) -> dict[str, Any]:
@@ -118,8 +131,10 @@ def create_app(
     runtime: Runtime,
     *,
     body_limit: int = BODY_LIMIT,
+    body_timeout_s: float = BODY_TIMEOUT_S,
     admin_check: Callable[[Request], Awaitable[None]] | None = None,
     close_logbook: bool = True,
+    gc_freeze: bool = True,
 ) -> FastAPI:
     """Assemble the app around a runtime (which owns the models and the prediction log)."""
     logbook: Logbook = runtime.logbook
@@ -127,6 +142,7 @@ def create_app(
         log_depth=logbook.depth,
         logs_dropped=lambda: logbook.dropped,
         log_written=lambda: logbook.written,
+        shadow_skipped=lambda: runtime.shadow_skipped,
     )
     runtime.on_batch = metrics.observe_batch
 
@@ -135,6 +151,9 @@ def create_app(
         if not logbook._threads:
             logbook.start()
         await runtime.start()
+        if gc_freeze:
+            gc.collect()
+            gc.freeze()  # startup objects (libraries, models) leave the collector's scans
         yield
         await runtime.stop()
         if close_logbook:
@@ -164,12 +183,9 @@ def create_app(
         except Exception as exc:
             status = status_of(exc)
             body = _error_body(exc, rid)
-            metrics.errors.labels(
-                type(exc).__name__
-                if status < 500 or isinstance(exc, E.FullcycleError)
-                else "internal"
-            ).inc()
-            if route in ("/predict", "/v2/infer") and status != 422:
+            version = getattr(exc, "version", version)
+            metrics.errors.labels(_error_kind(exc, status)).inc()
+            if route in ("/predict", "/v2/infer") and not getattr(exc, "logged", False):
                 await _log_refusal(rid, status, str(body["error"]), started)
         metrics.observe(route, version, status, time.perf_counter() - started)
         return _json(status, body, rid, version)
@@ -184,29 +200,32 @@ def create_app(
         if not isinstance(records, list) or not records:
             raise E.ContractViolation(
                 "the request has no rows",
-                [payload.Violation(None, None, "empty batch; send one or more rows")],
+                [payload.Violation(-1, "", "empty batch; send one or more rows")],
             )
         if len(records) > payload.MAX_ROWS:
             raise HTTPFault(413, f"{len(records)} rows is more than {payload.MAX_ROWS} per request")
         pred = await runtime.predict(records, rid, started)
         if pred.outcome.violations:
-            raise E.ContractViolation(
+            exc = E.ContractViolation(
                 f"the request breaks the contract of model {pred.model}:{pred.version} "
                 f"({len(pred.outcome.violations)} problem(s))",
                 pred.outcome.violations,
                 hint="fix the rows and fields listed in 'violations'",
             )
+            exc.logged = True  # type: ignore[attr-defined]  # the runtime logged it already
+            exc.version = pred.version  # type: ignore[attr-defined]  # canary or production
+            raise exc
         return pred
 
     @app.post("/predict", openapi_extra=oip.PREDICT_DOC)
     async def predict(request: Request) -> Response:
         async def run(rid: str, started: float) -> tuple[int, Any, Any]:
-            data = await read_json(request, body_limit)
+            data = await read_json(request, body_limit, body_timeout_s)
             try:
                 records = payload.records_from_predict(data)
             except E.InvalidInput as exc:
                 raise E.ContractViolation(
-                    str(exc), [payload.Violation(None, None, exc.message)]
+                    str(exc), [payload.Violation(-1, "", exc.message)]
                 ) from None
             pred = await predict_records(records, rid, started)
             out: dict[str, Any] = {
@@ -226,12 +245,12 @@ def create_app(
     async def infer(name: str, request: Request) -> Response:
         async def run(rid: str, started: float) -> tuple[int, Any, Any]:
             oip.check_model_name(runtime, name)
-            data = await read_json(request, body_limit)
+            data = await read_json(request, body_limit, body_timeout_s)
             try:
                 records, given_id = payload.records_from_v2(data)
             except E.InvalidInput as exc:
                 raise E.ContractViolation(
-                    str(exc), [payload.Violation(None, None, exc.message)]
+                    str(exc), [payload.Violation(-1, "", exc.message)]
                 ) from None
             pred = await predict_records(records, rid, started)
             return 200, oip.infer_response(runtime, pred, given_id or rid), pred.version
@@ -241,7 +260,7 @@ def create_app(
     @app.post("/feedback")
     async def feedback(request: Request) -> Response:
         async def run(rid: str, started: float) -> tuple[int, Any, Any]:
-            data = await read_json(request, body_limit)
+            data = await read_json(request, body_limit, body_timeout_s)
             items = logs.check_feedback(
                 data.get("items", data)
                 if isinstance(data, dict) and "request_id" not in data

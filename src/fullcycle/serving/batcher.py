@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from fullcycle.serving.models import LoadedModel, Violation, predict_frame
+from fullcycle.serving.models import WHOLE, LoadedModel, Violation, predict_frame
 
 
 @dataclass(frozen=True)
@@ -28,13 +28,16 @@ class Outcome:
     proba: list[list[float]] | None = None
 
 
-def _as_violation(v: Any, offset: int = 0) -> Violation:
+def _whole(v: Any) -> bool:
+    """A violation of the whole request (row None or -1), not of one row."""
     row = getattr(v, "row", None)
-    return Violation(
-        None if row is None else int(row) - offset,
-        getattr(v, "field", None),
-        str(getattr(v, "problem", v)),
-    )
+    return row is None or int(row) < 0
+
+
+def _as_violation(v: Any, offset: int = 0) -> Violation:
+    field = getattr(v, "field", None)
+    row = WHOLE if _whole(v) else int(v.row) - offset
+    return Violation(row, None if field is None else str(field), str(getattr(v, "problem", v)))
 
 
 class MicroBatcher:
@@ -52,10 +55,11 @@ class MicroBatcher:
         self.max_batch = max(1, max_batch)
         self.max_wait = max(0.0, max_wait_ms) / 1000.0
         self.on_batch = on_batch
-        self._queue: asyncio.Queue[tuple[list[Any], asyncio.Future[Outcome]]] | None = None
+        self._queue: asyncio.Queue[tuple[list[Any], asyncio.Future[Outcome] | None]] | None = None
         self._task: asyncio.Task[None] | None = None
         self._pool = ThreadPoolExecutor(1, thread_name_prefix=f"predict-{model.version}")
         self._closing = False
+        self._closed = False
 
     def start(self) -> None:
         self._queue = asyncio.Queue()
@@ -64,8 +68,9 @@ class MicroBatcher:
     async def submit(self, records: list[Any]) -> Outcome:
         """Validate and predict ``records``; raises what the model raised."""
         loop = asyncio.get_running_loop()
-        if self._queue is None or self._closing:
-            return (await loop.run_in_executor(self._pool, self._process, [records]))[0]
+        if self._queue is None or self._closing:  # a late request to a retired version
+            pool = None if self._closed else self._pool
+            return (await loop.run_in_executor(pool, self._process, [records]))[0]
         fut: asyncio.Future[Outcome] = loop.create_future()
         self._queue.put_nowait((records, fut))
         return await fut
@@ -74,9 +79,10 @@ class MicroBatcher:
         """Answer what is queued, then stop."""
         self._closing = True
         if self._task is not None and self._queue is not None:
-            self._queue.put_nowait(([], None))  # type: ignore[arg-type]
+            self._queue.put_nowait(([], None))
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        self._closed = True
         self._pool.shutdown(wait=True)
 
     async def _collect(self) -> list[tuple[list[Any], asyncio.Future[Outcome] | None]]:
@@ -122,7 +128,8 @@ class MicroBatcher:
 
     def _process(self, batch: list[list[Any]]) -> list[Outcome]:
         """Runs in the worker thread: one validate and one predict for the whole batch."""
-        offsets, flat = [], []
+        offsets: list[int] = []
+        flat: list[Any] = []
         for recs in batch:
             offsets.append(len(flat))
             flat.extend(recs)
@@ -143,7 +150,7 @@ class MicroBatcher:
     ) -> list[Outcome]:
         if len(batch) == 1:
             return [Outcome([_as_violation(v) for v in violations], [])]
-        if any(getattr(v, "row", None) is None for v in violations):
+        if any(_whole(v) for v in violations):
             return [self._process([recs])[0] for recs in batch]  # cannot attribute: one by one
         bad: dict[int, list[Violation]] = {}
         for v in violations:

@@ -163,7 +163,7 @@ class Logbook:
             else:
                 timeout = 1.0 if seg.size else None
             batch, stopping = self._take(timeout)
-            data = []
+            data: list[bytes] = []
             for records, waiter in batch:
                 data.extend(orjson.dumps(r, default=str) + b"\n" for r in records)
                 if waiter is not None:

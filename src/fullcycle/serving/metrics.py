@@ -20,6 +20,7 @@ class Metrics:
         log_depth: Callable[[], float],
         logs_dropped: Callable[[], float],
         log_written: Callable[[], float],
+        shadow_skipped: Callable[[], float] = lambda: 0.0,
     ) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         reg = self.registry
@@ -56,6 +57,11 @@ class Metrics:
         Gauge(
             "fullcycle_log_records_written", "Log records written by this process", registry=reg
         ).set_function(log_written)
+        Gauge(
+            "fullcycle_shadow_skipped",
+            "Shadow predictions skipped because the shadow model fell behind",
+            registry=reg,
+        ).set_function(shadow_skipped)
 
     def observe(self, route: str, version: Any, status: int, seconds: float) -> None:
         v = "none" if version is None else str(version)

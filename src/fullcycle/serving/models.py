@@ -19,6 +19,7 @@ from fullcycle.errors import ModelCheckFailed
 from fullcycle.store.deployments import DeploymentState
 
 __all__ = [
+    "WHOLE",
     "DeploymentState",
     "LoadedModel",
     "ModelSource",
@@ -29,11 +30,14 @@ __all__ = [
 ]
 
 
+WHOLE = -1  # the row number of a violation of the whole request (the contract's convention)
+
+
 @dataclass(frozen=True)
 class Violation:
-    """One problem with a request: ``row`` is None when it concerns the whole request."""
+    """One problem with a request: ``row`` is -1 when it concerns the whole request."""
 
-    row: int | None
+    row: int
     field: str | None
     problem: str
 

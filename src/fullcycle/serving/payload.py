@@ -191,7 +191,7 @@ def signature_validator(signature: dict[str, Any]) -> Any:
     def validate(records: list[Any]) -> tuple[Any, list[Violation]]:
         found: list[Violation] = []
         if not records:
-            found.append(Violation(None, None, f"empty batch; send 1 or more rows of {names}"))
+            found.append(Violation(-1, "", f"empty batch; send 1 or more rows of {names}"))
         for i, rec in enumerate(records):
             if not isinstance(rec, dict):
                 found.append(Violation(i, None, "a row must be an object of feature: value"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import hashlib
 import time
 from dataclasses import dataclass, field
@@ -19,12 +20,13 @@ from fullcycle.errors import ModelCheckFailed, StoreUnavailable
 from fullcycle.serving.batcher import MicroBatcher, Outcome
 from fullcycle.serving.logbook import Logbook
 from fullcycle.serving.models import DeploymentState, LoadedModel, ModelSource, check_model
-from fullcycle.serving.segments import read_log
+from fullcycle.serving.segments import logged_ids
 from fullcycle.store import events, logs
 from fullcycle.store.db import Database
 
 RETIRE_AFTER_S = 5.0
 RECENT_IDS = 100_000
+MAX_SHADOW_PENDING = 1000
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,8 @@ class Runtime:
         self._watcher: asyncio.Task[None] | None = None
         self._retiring: set[asyncio.Task[Any]] = set()
         self._retired: list[Served] = []
-        self._recent: dict[str, None] = {}  # ids this process answered lately, for feedback
+        self._recent: dict[str, None] = {}
+        self.shadow_skipped = 0  # ids this process answered lately, for feedback
 
     @property
     def model_name(self) -> str:
@@ -190,8 +193,10 @@ class Runtime:
             current = self.active.state.revision if self.active else None
             if state is None or state.production is None:
                 return SwapReport(None, False, "nothing is deployed")
-            if state.revision == current or (state.revision == self._refused and not force):
-                return self.last_report or SwapReport(state.revision, False)
+            if state.revision == current:
+                return SwapReport(state.revision, False, None, sorted(state.versions()))
+            if state.revision == self._refused and not force and self.last_report:
+                return self.last_report
             report = await self._swap(state)
             self.last_report = report
             return report
@@ -228,6 +233,7 @@ class Runtime:
             pool[state.shadow] if state.shadow is not None else None,
         )
         self.active, self._refused = new, None
+        gc.freeze()  # the new model's objects join the startup ones outside the GC's scans
         retired = [s for v, s in have.items() if v not in new.served()]
         if retired:
             self._retired.extend(retired)
@@ -299,8 +305,11 @@ class Runtime:
         )
         await self.logbook.log(rows)
         self._remember(request_id)
-        if active.shadow is not None and status == 200 and len(self._tasks) < 1000:
-            self._spawn(self._shadow(active.shadow, records, request_id))
+        if active.shadow is not None and status == 200:
+            if len(self._tasks) < MAX_SHADOW_PENDING:
+                self._spawn(self._shadow(active.shadow, records, request_id))
+            else:  # the shadow is behind: skip it (counted), never slow production down
+                self.shadow_skipped += 1
         return Prediction(request_id, model.name, model.version, route, outcome)
 
     async def _shadow(self, served: Served, records: list[Any], request_id: str) -> None:
@@ -350,18 +359,15 @@ class Runtime:
         if len(self._recent) > RECENT_IDS:
             del self._recent[next(iter(self._recent))]
 
-    def _known(self, request_id: str) -> bool:
-        if request_id in self._recent:
-            return True
-        found = read_log(self.logbook.db, request_id=request_id)
-        return bool(len(found))
-
     async def add_feedback(self, items: list[tuple[str, Any]]) -> tuple[int, list[str]]:
         """Store labels; ids no log holds (yet) are stored as orphans and listed."""
 
         def work() -> tuple[int, list[str]]:
-            marked = [(rid, label, self._known(rid)) for rid, label in items]
+            ids = [rid for rid, _ in items]
+            unseen = [rid for rid in ids if rid not in self._recent]
+            known = set(ids) - set(unseen) | logged_ids(self.logbook.db, unseen)
+            marked = [(rid, label, rid in known) for rid, label in items]
             stored = logs.add_feedback(self.logbook.db, marked)
-            return stored, [rid for rid, _, known in marked if not known]
+            return stored, [rid for rid in dict.fromkeys(ids) if rid not in known]
 
         return await asyncio.get_running_loop().run_in_executor(None, work)

@@ -201,3 +201,34 @@ def read_log(
         return con.execute(query, [paths, *params]).df()
     finally:
         con.close()
+
+
+def logged_ids(db: Database, ids: list[str]) -> set[str]:
+    """The ids among ``ids`` that have a record in the sealed log (one scan, pruned by the
+    segments' id ranges)."""
+    import duckdb
+
+    if not ids:
+        return set()
+    lo, hi = min(ids), max(ids)
+    paths = [
+        s.path
+        for s in logs.segments(db)
+        if s.id_min is not None
+        and s.id_max is not None
+        and s.id_min <= hi[:64]
+        and s.id_max >= lo[:64]
+        and os.path.exists(s.path)
+    ]
+    if not paths:
+        return set()
+    con = duckdb.connect()
+    try:
+        rows = con.execute(
+            "SELECT DISTINCT request_id FROM read_parquet(?) "
+            "WHERE request_id IN (SELECT UNNEST(?::VARCHAR[]))",
+            [paths, list(ids)],
+        ).fetchall()
+    finally:
+        con.close()
+    return {r[0] for r in rows}

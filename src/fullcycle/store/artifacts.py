@@ -133,7 +133,9 @@ class ArtifactStore:
         except Exception as exc:
             with contextlib.suppress(Exception):
                 self._fs.rm(tmp)
-            raise StoreUnavailable(f"cannot write artifact {sha[:12]} to {self.url}: {exc}") from exc
+            raise StoreUnavailable(
+                f"cannot write artifact {sha[:12]} to {self.url}: {exc}"
+            ) from exc
 
     # -- reading -------------------------------------------------------------------------------
     def exists(self, sha: str) -> bool:
@@ -187,7 +189,9 @@ class ArtifactStore:
             raise NotFound(f"artifact {sha[:12]} is not in the artifact store {self.url}") from None
         except OSError as exc:
             if exc.errno == errno.ELOOP:
-                raise IntegrityError(f"artifact {sha[:12]} is a symlink; refusing to follow it")
+                raise IntegrityError(
+                    f"artifact {sha[:12]} is a symlink; refusing to follow it"
+                ) from None
             raise
 
     def keys(self) -> Iterator[str]:

@@ -25,7 +25,11 @@ def record(
     """Add an event inside the caller's transaction, so it commits with the change it records."""
     result = conn.execute(
         events.insert().values(
-            ts=time.time(), actor=actor, kind=kind, subject=subject, message=message,
+            ts=time.time(),
+            actor=actor,
+            kind=kind,
+            subject=subject,
+            message=message,
             data=data or {},
         )
     )

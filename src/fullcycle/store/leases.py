@@ -29,9 +29,9 @@ def acquire(db: Database, name: str, holder: str, ttl_s: float, now: float | Non
             .values(holder=holder, expires_at=now + ttl_s, revision=leases.c.revision + 1)
         )
         if res.rowcount:
-            return int(conn.execute(
-                sa.select(leases.c.revision).where(leases.c.name == name)
-            ).scalar_one())
+            return int(
+                conn.execute(sa.select(leases.c.revision).where(leases.c.name == name)).scalar_one()
+            )
         row = conn.execute(sa.select(leases).where(leases.c.name == name)).first()
         if row is not None:
             raise LeaseHeld(

@@ -46,24 +46,37 @@ class Rollout:
         return self.state in ACTIVE
 
 
-def start(conn: Connection, name: str, champion: int | None, challenger: int,
-          data: dict[str, Any]) -> Rollout:
+def start(
+    conn: Connection, name: str, champion: int | None, challenger: int, data: dict[str, Any]
+) -> Rollout:
     """Open a rollout in ``gated`` inside the caller's transaction; one active per model."""
     busy = conn.execute(
         sa.select(rollouts.c.id).where(rollouts.c.name == name, rollouts.c.state.in_(ACTIVE))
     ).first()
     if busy is not None:
-        raise Conflict(f"model {name} already has rollout {busy[0]} in progress",
-                       hint="let it finish or roll it back first")
+        raise Conflict(
+            f"model {name} already has rollout {busy[0]} in progress",
+            hint="let it finish or roll it back first",
+        )
     now = time.time()
-    res = conn.execute(rollouts.insert().values(
-        name=name, champion=champion, challenger=challenger, state="gated", revision=1,
-        created_at=now, updated_at=now, data=data,
-    ))
+    res = conn.execute(
+        rollouts.insert().values(
+            name=name,
+            champion=champion,
+            challenger=challenger,
+            state="gated",
+            revision=1,
+            created_at=now,
+            updated_at=now,
+            data=data,
+        )
+    )
     return get_in(conn, int(res.inserted_primary_key[0]))  # type: ignore[index]
 
 
-def move(conn: Connection, rollout: Rollout, state: str, data: dict[str, Any] | None = None) -> Rollout:
+def move(
+    conn: Connection, rollout: Rollout, state: str, data: dict[str, Any] | None = None
+) -> Rollout:
     """Move ``rollout`` to ``state`` if nobody moved it since it was read (compare-and-set)."""
     if state not in MOVES.get(rollout.state, ()):
         raise InvalidInput(f"rollout {rollout.id} cannot move from {rollout.state} to {state}")
@@ -82,8 +95,9 @@ def update_data(conn: Connection, rollout: Rollout, data: dict[str, Any]) -> Rol
     res = conn.execute(
         rollouts.update()
         .where(rollouts.c.id == rollout.id, rollouts.c.revision == rollout.revision)
-        .values(revision=rollout.revision + 1, updated_at=time.time(),
-                data={**rollout.data, **data})
+        .values(
+            revision=rollout.revision + 1, updated_at=time.time(), data={**rollout.data, **data}
+        )
     )
     if not res.rowcount:
         raise Conflict(f"rollout {rollout.id} was changed by another process; re-read it")
@@ -100,8 +114,10 @@ def get_in(conn: Connection, rollout_id: int) -> Rollout:
 def active(db: Database, name: str) -> Rollout | None:
     with db.read() as conn:
         row = conn.execute(
-            sa.select(rollouts).where(rollouts.c.name == name, rollouts.c.state.in_(ACTIVE))
-            .order_by(rollouts.c.id.desc()).limit(1)
+            sa.select(rollouts)
+            .where(rollouts.c.name == name, rollouts.c.state.in_(ACTIVE))
+            .order_by(rollouts.c.id.desc())
+            .limit(1)
         ).first()
     return None if row is None else Rollout(**row._mapping)
 

@@ -76,8 +76,10 @@ def update(db: Database, run_id: str, **values: Any) -> None:
 def _resolve_id(conn: sa.Connection, run_id: str) -> str:
     if run_id == "latest":
         row = conn.execute(
-            sa.select(runs.c.id).where(runs.c.parent_id.is_(None))
-            .order_by(runs.c.started_at.desc()).limit(1)
+            sa.select(runs.c.id)
+            .where(runs.c.parent_id.is_(None))
+            .order_by(runs.c.started_at.desc())
+            .limit(1)
         ).first()
         if row is None:
             raise NotFound("there are no runs yet", hint="train a model first: fullcycle train")
@@ -94,11 +96,17 @@ def get(db: Database, run_id: str) -> RunInfo:
     with db.read() as conn:
         rid = _resolve_id(conn, run_id)
         row = conn.execute(sa.select(runs).where(runs.c.id == rid)).one()
-        p = dict(conn.execute(sa.select(params.c.key, params.c.value).where(params.c.run_id == rid)).all())
+        p = dict(
+            conn.execute(
+                sa.select(params.c.key, params.c.value).where(params.c.run_id == rid)
+            ).all()
+        )
         latest = _latest_metrics(conn, [rid]).get(rid, {})
         arts = dict(
             conn.execute(
-                sa.select(run_artifacts.c.name, run_artifacts.c.sha256).where(run_artifacts.c.run_id == rid)
+                sa.select(run_artifacts.c.name, run_artifacts.c.sha256).where(
+                    run_artifacts.c.run_id == rid
+                )
             ).all()
         )
     return RunInfo(**row._mapping, params=p, latest_metrics=latest, artifacts=arts)

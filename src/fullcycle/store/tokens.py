@@ -50,21 +50,29 @@ def revoke(db: Database, name_or_id: str) -> TokenRecord:
     with db.write() as conn:
         res = conn.execute(
             tokens.update()
-            .where(sa.or_(tokens.c.name == name_or_id, tokens.c.id == name_or_id),
-                   tokens.c.revoked_at.is_(None))
+            .where(
+                sa.or_(tokens.c.name == name_or_id, tokens.c.id == name_or_id),
+                tokens.c.revoked_at.is_(None),
+            )
             .values(revoked_at=time.time())
         )
         if not res.rowcount:
-            raise NotFound(f"no active token named {name_or_id!r}",
-                           hint="list tokens with: fullcycle token list")
-        row = conn.execute(sa.select(tokens).where(
-            sa.or_(tokens.c.name == name_or_id, tokens.c.id == name_or_id))).first()
+            raise NotFound(
+                f"no active token named {name_or_id!r}",
+                hint="list tokens with: fullcycle token list",
+            )
+        row = conn.execute(
+            sa.select(tokens).where(sa.or_(tokens.c.name == name_or_id, tokens.c.id == name_or_id))
+        ).first()
     return TokenRecord(**row._mapping)  # type: ignore[union-attr]
 
 
 def count_admins(db: Database) -> int:
     with db.read() as conn:
-        return int(conn.execute(
-            sa.select(sa.func.count()).select_from(tokens)
-            .where(tokens.c.role == "admin", tokens.c.revoked_at.is_(None))
-        ).scalar_one())
+        return int(
+            conn.execute(
+                sa.select(sa.func.count())
+                .select_from(tokens)
+                .where(tokens.c.role == "admin", tokens.c.revoked_at.is_(None))
+            ).scalar_one()
+        )

@@ -31,8 +31,7 @@ def model_card(
     lines = [
         f"# Model card: {name}:{version}",
         "",
-        description or "",
-        "",
+        *([description, ""] if description else []),
         "## Scope",
         f"- task: {meta.get('task')}, target `{_cell(meta.get('target'))}`",
         f"- scope metric: {m.get('name')} (goal {_f(m.get('goal'))}, "

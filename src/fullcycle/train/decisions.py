@@ -1,13 +1,11 @@
 """What the model's errors cost, and the threshold policy that turns scores into decisions.
 
-The scope's ``decisions`` section, read leniently into :class:`DecisionPolicy`::
+The scope's ``decisions`` section (``fullcycle.scope.Decisions``, or the same as a dict)::
 
-    costs: [{true: fraud, predicted: ok, cost: 200}, {true: ok, predicted: fraud, cost: 5}]
-    default_cost: 1                 # any other error (a correct decision costs 0)
-    positive: fraud                 # binary: the class the threshold is on
-    threshold: {policy: min_cost}   # or {policy: fixed, value: 0.3}
-                                    # or {policy: constraint, metric: precision, min: 0.9}
-    abstain: {below: 0.6, cost: 2}  # route to a person when the confidence is below 0.6
+    costs: {default: 1, correct: 0, matrix: {fraud: {ok: 200}, ok: {fraud: 5}}}
+    threshold: {policy: min_cost, positive_class: fraud}   # or {policy: fixed, value: 0.3}
+        # or {policy: constraint, constraint: {min_precision: 0.9, max_flag_rate: 0.1}}
+    abstain: {below_confidence: 0.6, cost: 2}   # route to a person below that confidence
     loss: {kind: asymmetric, under: 2, over: 1}   # regression: absolute | squared | asymmetric
 
 The threshold is chosen on validation rows and costed on the held-out test rows.
@@ -32,10 +30,11 @@ ABSTAIN = "__abstain__"
 class DecisionPolicy:
     costs: dict[tuple[str, str], float] = field(default_factory=dict)
     default_cost: float = 1.0
+    correct_cost: float = 0.0
     positive: Any = None
     policy: str = "fixed"
     threshold: float = 0.5
-    constraint: tuple[str, str, float] | None = None  # (metric, "min"|"max", value)
+    constraints: tuple[tuple[str, str, float], ...] = ()  # (metric, "min"|"max", value)
     abstain_below: float | None = None
     abstain_cost: float = 0.0
     loss: dict[str, Any] = field(default_factory=dict)
@@ -52,6 +51,8 @@ def _number(value: Any, where: str, *, low: float = 0.0, high: float | None = No
 
 def _costs(raw: Any) -> dict[tuple[str, str], float]:
     out: dict[tuple[str, str], float] = {}
+    if isinstance(raw, dict) and "matrix" in raw:  # the scope's form: {true: {predicted: cost}}
+        raw = raw["matrix"]
     if isinstance(raw, list):
         for i, item in enumerate(raw):
             if not isinstance(item, dict) or "true" not in item or "predicted" not in item:
@@ -61,16 +62,14 @@ def _costs(raw: Any) -> dict[tuple[str, str], float]:
             )
     elif isinstance(raw, dict):
         for key, value in raw.items():
-            if isinstance(value, dict):  # {true: {predicted: cost}}
-                for pred, cost in value.items():
-                    out[(str(key), str(pred))] = _number(cost, f"costs.{key}.{pred}")
-            else:  # {"true->predicted": cost}
-                true, sep, pred = str(key).partition("->")
-                if not sep:
-                    raise ConfigError(f"decisions.costs.{key}: write it as 'TRUE->PREDICTED'")
-                out[(true.strip(), pred.strip())] = _number(value, f"costs.{key}")
+            if not isinstance(value, dict):
+                raise ConfigError(
+                    f"decisions.costs.matrix.{key} must map predicted classes to costs"
+                )
+            for pred, cost in value.items():
+                out[(str(key), str(pred))] = _number(cost, f"costs.matrix.{key}.{pred}")
     elif raw is not None:
-        raise ConfigError("decisions.costs must be a list of {true, predicted, cost}")
+        raise ConfigError("decisions.costs.matrix must map true class -> predicted -> cost")
     return out
 
 
@@ -78,49 +77,58 @@ def parse(raw: dict[str, Any] | None, task: str) -> DecisionPolicy | None:
     """The policy from the scope's ``decisions`` section; ConfigError naming the field."""
     if not raw:
         return None
-    thr = raw.get("threshold", raw.get("policy"))
+    thr = raw.get("threshold")
     if isinstance(thr, str):
         thr = {"policy": thr}
-    elif isinstance(thr, int | float) and not isinstance(thr, bool):
-        thr = {"policy": "fixed", "value": thr}
     thr = dict(thr or {})
-    if task != "classification" and thr:
+    if task != "classification" and (thr or raw.get("costs") or raw.get("abstain")):
+        key = "threshold" if thr else "costs" if raw.get("costs") else "abstain"
         raise ConfigError(
-            "decisions.threshold: a threshold policy applies to classification only",
+            f"decisions.{key}: a {key} policy applies to classification, not regression",
             hint="use decisions.loss for a regression task",
         )
     policy = str(thr.get("policy", "fixed"))
     if policy not in POLICIES:
         raise ConfigError(f"decisions.threshold.policy {policy!r} is not one of {POLICIES}")
-    constraint = None
-    if policy == "constraint":
-        constraint = _constraint(thr)
+    costs: dict[str, Any] = raw["costs"] if isinstance(raw.get("costs"), dict) else {}
     abstain = raw.get("abstain") or {}
-    below = abstain.get("below", abstain.get("confidence"))
+    below = abstain.get("below_confidence", abstain.get("below"))
+    value = thr.get("value")
     return DecisionPolicy(
         costs=_costs(raw.get("costs")),
-        default_cost=_number(raw.get("default_cost", raw.get("default", 1.0)), "default_cost"),
-        positive=raw.get("positive"),
+        default_cost=_number(costs.get("default", 1.0), "costs.default"),
+        correct_cost=_number(costs.get("correct", 0.0), "costs.correct"),
+        positive=thr.get("positive_class", raw.get("positive")),
         policy=policy,
-        threshold=_number(thr.get("value", 0.5), "threshold.value", high=1.0),
-        constraint=constraint,
-        abstain_below=None if below is None else _number(below, "abstain.below", high=1.0),
+        threshold=0.5 if value is None else _number(value, "threshold.value", high=1.0),
+        constraints=_constraints(thr) if policy == "constraint" else (),
+        abstain_below=None
+        if below is None
+        else _number(below, "abstain.below_confidence", high=1.0),
         abstain_cost=_number(abstain.get("cost", 0.0), "abstain.cost"),
         loss=dict(raw.get("loss") or {}),
     )
 
 
-def _constraint(thr: dict[str, Any]) -> tuple[str, str, float]:
-    inner = thr.get("constraint", thr)
-    for metric in CONSTRAINTS:
-        if metric in inner and isinstance(inner[metric], int | float):
-            side = "max" if metric == "flag_rate" else "min"
-            return metric, side, _number(inner[metric], f"threshold.{metric}", high=1.0)
-    metric = inner.get("metric")
-    if metric not in CONSTRAINTS:
-        raise ConfigError(f"decisions.threshold.metric {metric!r} is not one of {CONSTRAINTS}")
-    side = "max" if "max" in inner else "min"
-    return metric, side, _number(inner.get(side), f"threshold.{side}", high=1.0)
+_LIMITS = {
+    "min_precision": ("precision", "min"),
+    "min_recall": ("recall", "min"),
+    "max_flag_rate": ("flag_rate", "max"),
+}
+
+
+def _constraints(thr: dict[str, Any]) -> tuple[tuple[str, str, float], ...]:
+    inner = thr.get("constraint") or {}
+    out = tuple(
+        (metric, side, _number(inner[key], f"threshold.constraint.{key}", high=1.0))
+        for key, (metric, side) in _LIMITS.items()
+        if inner.get(key) is not None
+    )
+    if not out:
+        raise ConfigError(
+            "decisions.threshold.constraint needs min_precision, min_recall or max_flag_rate"
+        )
+    return out
 
 
 def cost_matrix(policy: DecisionPolicy, labels: list[Any]) -> np.ndarray:
@@ -135,7 +143,7 @@ def cost_matrix(policy: DecisionPolicy, labels: list[Any]) -> np.ndarray:
         )
     k = len(names)
     matrix = np.full((k, k), policy.default_cost)
-    np.fill_diagonal(matrix, 0.0)
+    np.fill_diagonal(matrix, policy.correct_cost)
     for (t, p), cost in policy.costs.items():
         matrix[names.index(t), names.index(p)] = cost
     return matrix
@@ -194,18 +202,19 @@ def choose(policy: DecisionPolicy, validation: dict[str, list[float]]) -> float:
         return policy.threshold
     costs = np.asarray(validation["cost_per_1000"])
     ok = np.ones(len(GRID), dtype=bool)
-    if policy.policy == "constraint" and policy.constraint is not None:
-        metric, side, bound = policy.constraint
+    for metric, side, bound in policy.constraints:
         values = np.asarray(validation[metric])
-        ok = values >= bound if side == "min" else values <= bound
-        if not ok.any():
-            best = values.max() if side == "min" else values.min()
+        meets = values >= bound if side == "min" else values <= bound
+        if not (ok & meets).any():
+            pool = values[ok] if ok.any() else values
+            best = pool.max() if side == "min" else pool.min()
             word = "at least" if side == "min" else "at most"
             raise ConfigError(
-                f"decisions.threshold: no threshold gives {metric} {word} {bound} on the "
-                f"validation data; the best achievable is {best:.4f}",
-                hint=f"relax decisions.threshold.{metric}, or improve the model",
+                f"decisions.threshold.constraint: no threshold gives {metric} {word} {bound} "
+                f"on the validation data; the best achievable is {best:.4f}",
+                hint=f"relax decisions.threshold.constraint.{side}_{metric}, or improve the model",
             )
+        ok &= meets
     candidates = np.where(ok, costs, np.inf)
     best = np.flatnonzero(candidates == candidates.min())
     return float(GRID[best[np.argmin(np.abs(GRID[best] - 0.5))]])

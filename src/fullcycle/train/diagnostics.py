@@ -4,6 +4,7 @@ the scope's baseline, and error analysis (largest confusions, worst examples wit
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 import numpy as np
@@ -59,36 +60,61 @@ def learning_curve(
     seed: int,
     mode: Any = "auto",
     labels: Any = None,
+    budget_s: float | None = None,
+    full_validation: float | None = None,
 ) -> dict[str, Any]:
-    """Train and validation score against training size: subsample fits plus the full model."""
+    """Train and validation score against training size: subsample fits plus the full model.
+
+    With ``budget_s``, a fit whose expected time (the last fit's, scaled by size) would exceed
+    the budget is skipped and named in ``skipped``."""
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(X))
     val_idx = rng.permutation(len(X_val))[:SCORE_ROWS]
     Xv, yv = X_val.iloc[val_idx], y_val[val_idx]
-    points = []
+    points, skipped, spent, last = [], [], 0.0, None
     for size in curve_sizes(len(X), mode):
         idx = order[:size]
         if labels is not None and len(np.unique(y[idx])) < 2:
             continue
+        expected = 0.0 if last is None else last[1] * size / last[0]
+        if budget_s is not None and spent + expected > budget_s:
+            skipped.append(size)
+            continue
+        tick = time.perf_counter()
         try:
             model = make_model().fit(X.iloc[idx], y[idx])
         except (ValueError, TypeError):  # e.g. a class missing from a tiny subsample
             continue
+        last = (size, time.perf_counter() - tick)
+        spent += last[1]
         points.append(
             _point(
                 model, X.iloc[idx[:SCORE_ROWS]], y[idx[:SCORE_ROWS]], Xv, yv, metric, size, labels
             )
         )
     tr = order[:SCORE_ROWS]
-    points.append(_point(full_model, X.iloc[tr], y[tr], Xv, yv, metric, len(X), labels))
-    return {"metric": metric, "points": points}
+    points.append(
+        _point(full_model, X.iloc[tr], y[tr], None, None, metric, len(X), labels, full_validation)
+    )
+    return {"metric": metric, "points": points, "skipped_sizes": skipped, "budget_s": budget_s}
 
 
 def _point(
-    model: Any, X: Any, y: Any, Xv: Any, yv: Any, metric: str, size: int, labels: Any
+    model: Any,
+    X: Any,
+    y: Any,
+    Xv: Any,
+    yv: Any,
+    metric: str,
+    size: int,
+    labels: Any,
+    known_validation: float | None = None,
 ) -> dict[str, Any]:
     scores = []
     for data, target in ((X, y), (Xv, yv)):
+        if data is None:  # the full model's validation score is the test metric, known already
+            scores.append(known_validation)
+            continue
         pred, proba = predictions(model, data)
         proba = _aligned(model, proba, labels)
         scores.append(metric_value(metric, target, pred, proba, labels))

@@ -33,9 +33,45 @@ def evaluate(
     make_model: Any = None,
     validation: tuple[pd.DataFrame, Any] | None = None,
     learning_curve: Any = "auto",
+    curve_budget_s: float | None = None,
 ) -> dict[str, Any]:
     """Everything known about ``model`` on the test rows; ``make_model()`` gives an unfitted copy
-    for the learning curve, ``validation`` rows choose the decision threshold."""
+    for the learning curve, ``validation`` rows choose the decision threshold.
+
+    Runs with native thread pools limited to one thread: the many small fits and predictions
+    here lose more to OpenMP start-up and spinning than they gain, above all on a busy host."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        return _evaluate(
+            spec,
+            model,
+            X_train,
+            y_train,
+            X_test,
+            y_test,
+            seed=seed,
+            make_model=make_model,
+            validation=validation,
+            learning_curve=learning_curve,
+            curve_budget_s=curve_budget_s,
+        )
+
+
+def _evaluate(
+    spec: TrainSpec,
+    model: Any,
+    X_train: pd.DataFrame,
+    y_train: Any,
+    X_test: pd.DataFrame,
+    y_test: Any,
+    *,
+    seed: int,
+    make_model: Any,
+    validation: tuple[pd.DataFrame, Any] | None,
+    learning_curve: Any,
+    curve_budget_s: float | None,
+) -> dict[str, Any]:
     y_train, y_test = np.asarray(y_train), np.asarray(y_test)
     pred, proba = metrics.predictions(model, X_test)
     labels = _labels(model, y_test) if spec.is_classifier else None
@@ -60,6 +96,8 @@ def evaluate(
             seed=seed,
             mode=learning_curve,
             labels=labels,
+            budget_s=curve_budget_s,
+            full_validation=value,
         )
     train_score = (
         curve["points"][-1]["train"]

@@ -52,7 +52,7 @@ class DatetimeParts(TransformerMixin, BaseEstimator):
 
     def transform(self, X: Any) -> np.ndarray:
         frame = pd.DataFrame(X)
-        out = []
+        out: list[np.ndarray] = []
         for col in frame.columns:
             ts = pd.to_datetime(frame[col], errors="coerce", utc=True)
             days = (ts - pd.Timestamp("1970-01-01", tz="UTC")) / pd.Timedelta(days=1)

@@ -34,6 +34,8 @@ def metric_value(
     y, pred = np.asarray(y), np.asarray(pred)
     if len(y) == 0:
         return None
+    if name in _CONFUSION_METRICS:  # one bincount instead of sklearn's sorting of labels
+        return _finite(_from_confusions(name, confusion(y, pred)[None])[0])
     simple = {
         "accuracy": lambda: M.accuracy_score(y, pred),
         "f1_macro": lambda: M.f1_score(y, pred, average="macro", zero_division=0),
@@ -66,6 +68,15 @@ def metric_value(
 def codes(y: Any, labels: list[Any]) -> np.ndarray:
     """Positions of ``y`` in ``labels`` (-1 when absent)."""
     return np.asarray(pd.Categorical(np.asarray(y, dtype=object), categories=labels).codes)
+
+
+def confusion(y: Any, pred: Any) -> np.ndarray:
+    """Confusion matrix over the labels seen in ``y`` or ``pred`` (hash-based, no sort)."""
+    seen = pd.unique(np.concatenate([np.asarray(y, dtype=object), np.asarray(pred, dtype=object)]))
+    k = len(seen)
+    index = pd.Index(seen)
+    cells = index.get_indexer(y) * k + index.get_indexer(pred)
+    return np.bincount(cells, minlength=k * k).reshape(k, k)
 
 
 def _from_confusions(name: str, cms: np.ndarray) -> np.ndarray:
@@ -123,7 +134,7 @@ def bootstrap_ci(
         losses = np.where(c >= 0, -np.log(p), -np.log(1e-15))
         values = losses[rng.integers(0, n, size=(n_boot, n))].mean(axis=1)
     else:
-        values = []
+        found: list[float] = []
         for _ in range(min(n_boot, 100)):
             idx = rng.integers(0, n, size=n)
             v = metric_value(
@@ -134,8 +145,8 @@ def bootstrap_ci(
                 labels,
             )
             if v is not None:
-                values.append(v)
-        values = np.asarray(values)
+                found.append(v)
+        values = np.asarray(found)
     values = values[np.isfinite(values)]
     if len(values) == 0:
         return None
@@ -314,11 +325,12 @@ def _align(proba: np.ndarray, have: list[Any], labels: list[Any]) -> np.ndarray:
 
 
 def predictions(model: Any, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
-    pred = np.asarray(model.predict(X))
-    proba = None
-    if hasattr(model, "predict_proba"):
+    """Labels and probabilities; a classifier's labels come from its probabilities (one pass)."""
+    classes = getattr(model, "classes_", None)
+    if hasattr(model, "predict_proba") and classes is not None:
         try:
             proba = np.asarray(model.predict_proba(X), dtype=float)
         except (AttributeError, NotImplementedError):
-            proba = None
-    return pred, proba
+            return np.asarray(model.predict(X)), None
+        return np.asarray(classes)[proba.argmax(axis=1)], proba
+    return np.asarray(model.predict(X)), None

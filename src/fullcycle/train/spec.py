@@ -117,6 +117,8 @@ class TrainSpec:
 
     @property
     def estimator_path(self) -> str:
+        if self.task == "regression" and self.estimator == DEFAULT_ESTIMATORS["classification"]:
+            return DEFAULT_ESTIMATORS["regression"]  # the scope's default names the classifier
         return self.estimator or DEFAULT_ESTIMATORS[self.task]
 
     def signature(self) -> dict[str, Any]:
@@ -179,6 +181,6 @@ class TrainSpec:
                 compare_on=str(_get(gate, "compare_on", "metric") or "metric"),
             ),
             decisions=decisions or None,
-            data=_get(training, "data"),
+            data=_get(training, "data") or _get(_get(_get(scope, "retraining"), "data"), "base"),
             description=str(_get(scope, "description", "") or ""),
         )

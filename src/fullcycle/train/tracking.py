@@ -30,7 +30,14 @@ from fullcycle.store.artifacts import ArtifactStore
 from fullcycle.store.db import Database
 
 KEY_PACKAGES = (
-    "fullcycle", "numpy", "pandas", "pyarrow", "scikit-learn", "scipy", "skops", "optuna",
+    "fullcycle",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "scikit-learn",
+    "scipy",
+    "skops",
+    "optuna",
 )
 
 
@@ -60,7 +67,10 @@ def git_state(path: Path) -> tuple[str | None, bool | None]:
             return None, None
         dirty = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=path, capture_output=True, text=True, timeout=5,
+            cwd=path,
+            capture_output=True,
+            text=True,
+            timeout=5,
         )
         return commit.stdout.strip(), bool(dirty.stdout.strip())
     except (OSError, subprocess.SubprocessError):
@@ -114,9 +124,19 @@ class Run:
         self.status = "running"
         commit, dirty = git_state(project_dir)
         run_store.create(
-            db, id=self.id, name=self.name, parent_id=parent_id, status="running",
-            started_at=time.time(), seed=self.seed, git_commit=commit, git_dirty=dirty,
-            environment=environment(), dataset=dataset, tags=tags or {}, summary={},
+            db,
+            id=self.id,
+            name=self.name,
+            parent_id=parent_id,
+            status="running",
+            started_at=time.time(),
+            seed=self.seed,
+            git_commit=commit,
+            git_dirty=dirty,
+            environment=environment(),
+            dataset=dataset,
+            tags=tags or {},
+            summary={},
         )
         if params:
             self.log_params(params)
@@ -203,5 +223,3 @@ class Run:
         status = "killed" if isinstance(exc, KeyboardInterrupt) else "failed"
         text = "".join(traceback.format_exception(kind, exc, tb))[-4000:]
         self.end(status, error=text)
-
-

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,10 @@ from fullcycle.train.tracking import Run
 MODEL_FILE = "model.skops"
 META_FILE = "model.json"
 EVALUATION_FILE = "evaluation.json"
+REFERENCE_FILE = "reference.json"
+REFERENCE_ROWS = 20
 VALIDATION_SHARE = 0.2  # of the training rows, to choose a decision threshold on
+CURVE_SHARE = 0.05  # "auto" learning curve: subsample fits get 5% of the main fit's time
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,9 @@ class TrainDeps:
     project_dir: Path
     load_data: Callable[[str], pd.DataFrame]
     splitter: Callable[[pd.DataFrame, dict[str, Any], int], tuple[Any, Any]] | None = None
+    #: builds the monitoring reference (JSON-able) from the kinds, the training features and
+    #: the model's held-out predictions; monitoring supplies it, so training need not import it
+    reference: Callable[..., dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,7 @@ def split_rows(
     split_spec = dict(spec.split)
     split_seed = int(split_spec.get("seed", seed) if split_spec.get("seed") is not None else seed)
     if deps.splitter is not None:
-        result = deps.splitter(frame, split_spec, split_seed)
+        result: Any = deps.splitter(frame, split_spec, split_seed)
         train_idx, test_idx = (
             (result.train_idx, result.test_idx) if hasattr(result, "train_idx") else result
         )
@@ -230,6 +236,9 @@ def train(
             seed=run.seed,
             make_model=lambda: clone(built.model),
             learning_curve=learning_curve,
+            curve_budget_s=CURVE_SHARE * timings["fit_s"] + 0.3
+            if learning_curve == "auto"
+            else None,
             validation=(X_all.iloc[val_idx], y_all[val_idx]) if len(val_idx) else None,
         )
         ev["data"] = {
@@ -243,6 +252,11 @@ def train(
         run.log_bytes(serialization.dumps(fitted), MODEL_FILE)
         meta = _meta(spec, built, fitted, ev, serialization.library_versions())
         run.log_bytes(json.dumps(meta, default=str, sort_keys=True).encode(), META_FILE)
+        if deps.reference is not None:
+            run.log_bytes(
+                _reference(deps, spec, fitted, X_all.iloc[fit_idx], X_all.iloc[test_idx]),
+                REFERENCE_FILE,
+            )
         ev_sha = run.log_bytes(
             json.dumps(ev, default=str, sort_keys=True).encode(), EVALUATION_FILE
         )
@@ -287,6 +301,28 @@ def _rows_sha(frame: pd.DataFrame, idx: np.ndarray) -> str:
     return digest.hexdigest()
 
 
+def _reference(
+    deps: TrainDeps, spec: TrainSpec, fitted: Any, X_train: pd.DataFrame, X_test: pd.DataFrame
+) -> bytes:
+    """The monitoring reference, frozen now, and a few held-out rows for the swap check."""
+    kinds = {f.name: f.kind for f in spec.features}
+    predictions = confidence = None
+    if spec.task == "classification" and hasattr(fitted, "predict_proba") and len(X_test):
+        proba = np.asarray(fitted.predict_proba(X_test))
+        predictions = np.asarray(fitted.classes_)[proba.argmax(axis=1)].astype(str)
+        confidence = proba.max(axis=1)
+    assert deps.reference is not None
+    payload = {
+        "reference": deps.reference(
+            kinds, X_train[list(kinds)].reset_index(drop=True), predictions, confidence
+        ),
+        "rows": json.loads(
+            X_test.head(REFERENCE_ROWS).to_json(orient="records", date_format="iso")
+        ),
+    }
+    return json.dumps(payload, default=str, sort_keys=True).encode()
+
+
 def _meta(
     spec: TrainSpec, built: R.Recipe, fitted: Any, ev: dict[str, Any], versions: dict[str, str]
 ) -> dict[str, Any]:
@@ -295,7 +331,10 @@ def _meta(
         "task": spec.task,
         "target": spec.target,
         "classes": ev.get("classes"),
-        "signature": spec.signature(),
+        "signature": {
+            **spec.signature(),
+            "contract": spec.contract.to_dict() if spec.contract is not None else None,
+        },
         "features": [{"name": f.name, "kind": f.kind} for f in spec.features],
         "estimator": built.estimator_path,
         "params": built.params,
@@ -337,3 +376,22 @@ def run_meta(db: Database, artifacts: ArtifactStore, run_id: str) -> tuple[Any, 
             hint="train one: fullcycle train",
         )
     return info, json.loads(artifacts.get_bytes(info.artifacts[META_FILE]))
+
+
+def score_on_test(
+    deps: TrainDeps, spec: TrainSpec, data_ref: str, split_spec: dict[str, Any], models: list[Any]
+) -> list[float | None]:
+    """The scope metric of each model on the test rows of ``data_ref`` split as ``split_spec``
+    says (the same rows a run evaluated on), so two versions are compared on the same data."""
+    from fullcycle.train.metrics import metric_value, predictions
+
+    frame = deps.load_data(data_ref)
+    seed = int(split_spec.get("seed") or 0)
+    _, test_idx, _ = split_rows(deps, replace(spec, split=dict(split_spec)), frame, seed)
+    X, y = _features(spec, frame).iloc[test_idx], frame[spec.target].to_numpy()[test_idx]
+    out = []
+    for model in models:
+        pred, proba = predictions(model, X)
+        labels = list(getattr(model, "classes_", [])) or None
+        out.append(metric_value(spec.metric.name, y, pred, proba, labels))
+    return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 import traceback
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -152,7 +152,9 @@ def tune(
             "X_val": X.iloc[val_idx],
             "y_val": y[val_idx],
         }
-        direction = "maximize" if spec.metric.greater_is_better else "minimize"
+        direction: Literal["maximize", "minimize"] = (
+            "maximize" if spec.metric.greater_is_better else "minimize"
+        )
         study = optuna.create_study(
             direction=direction, sampler=optuna.samplers.TPESampler(seed=parent.seed)
         )

@@ -53,7 +53,9 @@ def test_init_then_status_then_second_init_is_refused(
     assert (folder / "fullcycle.yaml").read_text() == before
 
 
-def test_bad_project_name_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_project_name_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, _, err = run_cli(capsys, "init", "../evil", "--dir", str(tmp_path / "x"))
     assert code == 4
     assert err.count("\n") == 1 and "project name '../evil' is not allowed" in err
@@ -91,7 +93,9 @@ def test_tokens_are_shown_once_listed_by_name_and_revoked(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     Project.init(tmp_path, "voice")
-    code, out, _ = run_cli(capsys, "token", "create", "--role", "write", "--name", "ci", "-C", str(tmp_path))
+    code, out, _ = run_cli(
+        capsys, "token", "create", "--role", "write", "--name", "ci", "-C", str(tmp_path)
+    )
     token = out.strip().splitlines()[-1]
     assert code == 0 and token.startswith("fc_")
     code, out, _ = run_cli(capsys, "token", "list", "-C", str(tmp_path))
@@ -110,14 +114,28 @@ def test_outside_a_project_the_error_says_how_to_start(
 
 
 def test_python_dash_m_and_debug_traceback(tmp_path: Path) -> None:
-    ok = subprocess.run([sys.executable, "-m", "fullcycle", "--help"], capture_output=True, text=True)
+    ok = subprocess.run(
+        [sys.executable, "-m", "fullcycle", "--help"], capture_output=True, text=True
+    )
     assert ok.returncode == 0 and "init" in ok.stdout
     plain = subprocess.run(
-        [sys.executable, "-m", "fullcycle", "status", "-C", str(tmp_path)], capture_output=True, text=True
+        [sys.executable, "-m", "fullcycle", "status", "-C", str(tmp_path)],
+        capture_output=True,
+        text=True,
     )
     assert plain.returncode == 5 and "Traceback" not in plain.stderr
     debug = subprocess.run(
         [sys.executable, "-m", "fullcycle", "--debug", "status", "-C", str(tmp_path)],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert debug.returncode == 5 and "Traceback" in debug.stderr
+
+
+def test_usage_errors_are_one_clear_message_without_traceback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run_cli(capsys, "runs", "show")
+    assert code == 2 and "Missing" in err and "Traceback" not in err + out
+    code, _, err = run_cli(capsys, "no-such-command")
+    assert code == 2 and "No such command" in err

@@ -1,0 +1,70 @@
+"""``fullcycle loop``: the closed loop from drift to a promoted (or rolled back) model."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import typer
+
+from fullcycle.cli._common import ProjectOption, console, open_project
+
+loop_app = typer.Typer(
+    help="Run the closed loop: monitor -> label -> retrain -> gate -> "
+    "canary -> promote or roll back.",
+    invoke_without_command=True,
+)
+
+
+@loop_app.callback()
+def loop(
+    ctx: typer.Context,
+    once: bool = typer.Option(False, "--once", help="Take at most one step, then exit."),
+    watch: bool = typer.Option(False, "--watch", help="Keep stepping on a schedule."),
+    every: str = typer.Option("1m", help="With --watch: the pause between steps."),
+    monitor_first: bool = typer.Option(True, help="Build a fresh monitor report before deciding."),
+    window: str = typer.Option("last:5000", help="The monitor window."),
+    project: Path = ProjectOption,
+) -> None:
+    """Read the latest monitor report and any rollout's state, and act on them."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if not once and not watch:
+        raise typer.BadParameter("say --once or --watch", param_hint="--once/--watch")
+    from fullcycle.errors import InsufficientData, NotFound, StoreUnavailable
+    from fullcycle.scope import parse_duration
+
+    proj = open_project(project)
+    pause = parse_duration(every)
+    out = console()
+    while True:
+        try:
+            if monitor_first:
+                proj.monitor(window)
+            result = proj.loop_step()
+            out.print(f"[bold]{result.action}[/]: " + "; ".join(result.reasons))
+        except (InsufficientData, NotFound) as exc:
+            out.print(f"[bold]no action[/]: {exc}")
+        except StoreUnavailable as exc:
+            if not watch:
+                raise
+            out.print(f"[yellow]waiting[/]: {exc}")
+        if not watch:
+            return
+        time.sleep(pause)
+
+
+@loop_app.command("submit")
+def submit(
+    ref: str = typer.Argument(..., help="NAME:N to put through the gate and into a rollout."),
+    skip_gate: bool = typer.Option(False, help="Skip the gate (the canary still judges it)."),
+    reason: str = typer.Option("", help="Why, for the audit log."),
+    project: Path = ProjectOption,
+) -> None:
+    """Offer a registered version as the challenger."""
+    result = open_project(project).loop_submit(ref, skip_gate=skip_gate, reason=reason)
+    console().print(f"[bold]{result.action}[/]: " + "; ".join(result.reasons))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(loop_app, name="loop")

@@ -1,0 +1,110 @@
+"""``fullcycle monitor``: one screen that says whether production has moved, and how much."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from fullcycle.cli._common import ProjectOption, console, open_project, print_json, when
+
+monitor_app = typer.Typer(
+    help="Drift, decay and service health from the prediction log.", invoke_without_command=True
+)
+
+
+def _fmt(value: Any, digits: int = 4) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def show_report(report: dict[str, Any]) -> None:
+    out = console()
+    perf, hl = report["performance"], report["health"]
+    out.print(
+        f"[bold]{report['model']}:{report['version']}[/]  window {report['window']}, "
+        f"{report['rows']} rows  ->  [bold]{report['verdict_text']}[/]"
+    )
+    if perf.get("value") is not None:
+        out.print(
+            f"live {perf['metric']} {_fmt(perf['value'])} "
+            f"(95% CI {_fmt(perf['low'])}-{_fmt(perf['high'])}, {perf['rows']} labelled) "
+            f"vs goal {perf['goal']} and {_fmt(perf['evaluation'])} at evaluation"
+        )
+    if perf.get("estimate") is not None:
+        out.print(
+            f"estimated {perf['metric']} from confidence: {_fmt(perf['estimate'])} "
+            "(an estimate, no labels needed)"
+        )
+    out.print(
+        f"latency p50 {_fmt(hl['p50'], 1)} / p95 {_fmt(hl['p95'], 1)} / "
+        f"p99 {_fmt(hl['p99'], 1)} ms; error rate {hl['error_rate']:.3%}; "
+        f"{hl['requests']} requests"
+    )
+    drift = report.get("drift") or {}
+    table = Table("feature", "kind", "verdict", "score", "top statistics")
+    for f in (drift.get("features") or [])[:12]:
+        stats = ", ".join(f"{k}={v:.3g}" for k, v in list((f.get("stats") or {}).items())[:3])
+        info = f.get("info") or {}
+        new = info.get("top_new_tokens")
+        if new:
+            stats += "; new: " + ", ".join(
+                str(t[0] if isinstance(t, list | tuple) else t) for t in new[:5]
+            )
+        table.add_row(f["name"], f["kind"], f["verdict"], f"{f['score']:.2f}", stats)
+    if drift:
+        out.print(table)
+    for alert in report.get("alerts", []):
+        out.print(f"[red]alert[/] {alert['key']}: {alert['message']}")
+
+
+@monitor_app.callback()
+def monitor(
+    ctx: typer.Context,
+    window: str = typer.Option("last:5000", help="last:N requests, 1h / 30m / 7d, or since:TIME."),
+    version: str = typer.Option(None, help="NAME:N to monitor (default: production)."),
+    project: Path = ProjectOption,
+    as_json: bool = typer.Option(False, "--json"),
+    watch: bool = typer.Option(False, help="Keep monitoring on a schedule."),
+    every: str = typer.Option("5m", help="With --watch: how often (30s, 5m, 1h)."),
+    count: int = typer.Option(0, help="With --watch: stop after this many reports (0: never)."),
+) -> None:
+    """Build a report for a window of logged predictions, store it, raise alerts."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from fullcycle.scope import parse_duration
+
+    proj = open_project(project)
+    pause = parse_duration(every) if watch else 0.0
+    done = 0
+    while True:
+        report = proj.monitor(window, version=version)
+        print_json(report) if as_json else show_report(report)
+        done += 1
+        if not watch or (count and done >= count):
+            return
+        time.sleep(pause)
+
+
+@monitor_app.command("list")
+def listing(project: Path = ProjectOption, limit: int = typer.Option(20, min=1)) -> None:
+    """Stored reports, newest first."""
+    table = Table("id", "time", "model", "window", "rows", "verdict", "live metric")
+    for r in open_project(project).monitor_reports(limit=limit):
+        perf = r["summary"].get("performance") or {}
+        table.add_row(
+            str(r["id"]),
+            when(r["created_at"]),
+            f"{r['model']}:{r['version']}",
+            str(r["window"].get("text")),
+            str(r["window"].get("rows")),
+            r["verdict"],
+            _fmt(perf.get("value")),
+        )
+    console().print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(monitor_app, name="monitor")

@@ -1,0 +1,64 @@
+"""Production replayed through HTTP: one request per query, several in flight at once."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+FEATURES = ("query", "locale", "device", "hour")
+
+
+@dataclass(frozen=True)
+class Answer:
+    request_id: str
+    status: int
+    prediction: Any
+    version: int | None
+
+
+async def _replay(
+    url: str, rows: list[dict[str, Any]], ids: list[str], concurrency: int
+) -> list[Answer]:
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    answers: list[Answer | None] = [None] * len(rows)
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(len(rows)):
+        queue.put_nowait(i)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
+
+        async def worker() -> None:
+            while not queue.empty():
+                i = queue.get_nowait()
+                record = {k: rows[i][k] for k in FEATURES}
+                resp = await client.post(
+                    "/predict", json={"records": [record]}, headers={"X-Request-ID": ids[i]}
+                )
+                body = resp.json() if resp.status_code == 200 else {}
+                answers[i] = Answer(
+                    ids[i],
+                    resp.status_code,
+                    (body.get("predictions") or [None])[0],
+                    body.get("version"),
+                )
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return [a for a in answers if a is not None]
+
+
+def replay(
+    url: str, rows: list[dict[str, Any]], ids: list[str], concurrency: int = 16
+) -> list[Answer]:
+    return asyncio.run(_replay(url, rows, ids, concurrency))
+
+
+def send_feedback(url: str, items: list[dict[str, Any]], batch: int = 500) -> int:
+    stored = 0
+    with httpx.Client(base_url=url, timeout=30) as client:
+        for start in range(0, len(items), batch):
+            resp = client.post("/feedback", json=items[start : start + batch])
+            resp.raise_for_status()
+            stored += int(resp.json().get("stored", 0))
+    return stored

@@ -1,0 +1,123 @@
+"""Retraining: the base data plus labelled production rows as a new dataset version, a new run,
+a registered challenger, and the gate on held-out recent rows, all on record."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from fullcycle import registry
+from fullcycle.errors import InsufficientData
+from fullcycle.loop import gate as gate_mod
+from fullcycle.loop.labelled import holdout_mask
+
+
+@dataclass
+class RetrainOutcome:
+    dataset: str
+    run_id: str
+    challenger: int
+    gate: gate_mod.GateResult
+    rows_added: int
+    holdout_rows: int
+    request_ids: list[str] = field(default_factory=list)
+
+
+def training_frame(project: Any, base: str, labelled: Any) -> tuple[Any, Any]:
+    """(rows to train on, rows held out for the gate); both carry the target."""
+    import pandas as pd
+
+    scope = project.scope
+    features = [f.name for f in scope.contract.features]
+    cols = [*features, scope.target]
+    hold = holdout_mask(labelled["request_id"]) if len(labelled) else np.zeros(0, dtype=bool)
+    fresh = labelled[~hold]
+    window = scope.retraining.data.window
+    if len(fresh) and "ts" in fresh:
+        fresh = fresh[fresh["ts"] >= time.time() - window]
+    base_frame = project.load_data(base)[cols]
+    fresh = fresh[cols]
+    if scope.retraining.data.dedupe:
+        base_frame = base_frame.drop_duplicates(keep="last")
+        fresh = fresh.drop_duplicates(keep="last")
+    weight = max(1, round(scope.retraining.data.recent_weight))
+    frame = pd.concat([base_frame, *([fresh] * weight)], ignore_index=True)
+    return frame.reset_index(drop=True), labelled[hold].reset_index(drop=True)
+
+
+def retrain(
+    project: Any, *, base: str, labelled: Any, champion: Any, reason: str, actor: str = "loop"
+) -> RetrainOutcome:
+    """Train a challenger on ``base`` + labelled rows and put it through the gate."""
+    frame, holdout = training_frame(project, base, labelled)
+    used = labelled[~holdout_mask(labelled["request_id"])] if len(labelled) else labelled
+    ids = [str(r) for r in used["request_id"]]
+    base_name = base.split("@", 1)[0]
+    dataset = project.add_data(
+        frame,
+        base_name,
+        parents=(base,),
+        actor=actor,
+        origin={
+            "kind": "merge",
+            "base": base,
+            "reason": reason,
+            "labelled_rows": len(ids),
+            "request_ids": ids,
+        },
+    )
+    result = project.train(data=dataset.ref, learning_curve=False)
+    version = project.register(
+        result.run_id, actor=actor, description=f"retrained by the loop: {reason}"
+    )
+    verdict = gate(project, champion, version, holdout)
+    project.record(
+        "loop.gate",
+        subject=version.ref,
+        actor=actor,
+        message=("passed: " if verdict.passed else "refused: ") + "; ".join(verdict.reasons),
+        data={
+            "passed": verdict.passed,
+            "numbers": verdict.numbers,
+            "dataset": dataset.ref,
+            "run_id": result.run_id,
+        },
+    )
+    return RetrainOutcome(
+        dataset.ref, result.run_id, version.version, verdict, len(ids), len(holdout), ids
+    )
+
+
+def gate(project: Any, champion: Any, challenger: Any, holdout: Any) -> gate_mod.GateResult:
+    """Champion and challenger scored on the same held-out labelled rows."""
+    scope = project.scope
+    features = [f.name for f in scope.contract.features]
+    if len(holdout) < scope.gate.min_samples:
+        raise InsufficientData(
+            f"insufficient data for the gate: {len(holdout)} held-out labelled rows, "
+            f"need {scope.gate.min_samples}",
+            hint="wait for more feedback or labels",
+        )
+    X, y = holdout[features], holdout[scope.target].astype(str).to_numpy()
+    new = _predict(project, challenger, X)
+    old = _predict(project, champion, X) if champion is not None else None
+    metric = scope.metric.name if scope.metric.name in gate_mod.METRICS else "accuracy"
+    return gate_mod.gate(
+        y,
+        old,
+        new,
+        metric=metric,
+        goal=scope.metric.goal,
+        margin=scope.gate.margin,
+        test=scope.gate.test,
+        alpha=scope.gate.alpha,
+        min_rows=scope.gate.min_samples,
+    )
+
+
+def _predict(project: Any, version: Any, X: Any) -> np.ndarray:
+    loaded = registry.load(project.db, project.artifacts, version.ref)
+    return np.asarray(loaded.estimator.predict(X)).astype(str)

@@ -1,0 +1,266 @@
+"""Carrying a challenger through shadow and canary to production, or back out.
+
+Every change goes through the rollout row's compare-and-set and the deployment's revisions, so
+each step can be repeated after a crash: re-applying a deployment that is already in place, or
+moving an alias that already points at the version, changes nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from fullcycle import registry
+from fullcycle.loop.policy import CanaryStats, CanaryVerdict, canary_verdict
+from fullcycle.monitoring import performance
+from fullcycle.store import deployments, rollouts
+from fullcycle.store import events as event_store
+from fullcycle.store import logs as log_store
+
+ACTOR = "loop"
+
+
+def begin(project: Any, champion: int | None, challenger: int, data: dict[str, Any]) -> Any:
+    """Open a rollout for ``challenger`` and route it (shadow first if the policy says so)."""
+    name = project.scope.name
+    with project.db.write() as conn:
+        rollout = rollouts.start(
+            conn, name, champion, challenger, {**data, "started_at": time.time()}
+        )
+    return advance_from_gated(project, rollout)
+
+
+def advance_from_gated(project: Any, rollout: Any) -> Any:
+    policy = project.scope.rollout
+    if policy.shadow:
+        _route(project, rollout, shadow=rollout.challenger, share=0.0, why="shadow")
+        state, share = "shadow", 0.0
+    else:
+        share = policy.canary_share
+        _route(project, rollout, canary=rollout.challenger, share=share, why="canary")
+        state = "canary"
+    with project.db.write() as conn:
+        current = rollouts.get_in(conn, rollout.id)
+        return rollouts.move(
+            conn, current, state, {"share": share, "phase_started_at": time.time()}
+        )
+
+
+def _route(
+    project: Any,
+    rollout: Any,
+    *,
+    canary: int | None = None,
+    shadow: int | None = None,
+    share: float,
+    why: str,
+) -> None:
+    deployments.set(
+        project.db,
+        rollout.name,
+        production=rollout.champion,
+        canary=canary,
+        canary_share=share,
+        shadow=shadow,
+        actor=ACTOR,
+        reason=f"rollout {rollout.id}: {why} {rollout.name}:{rollout.challenger}"
+        + (f" at {share:.0%}" if canary else ""),
+    )
+
+
+def stats(project: Any, rollout: Any, log: Any, *, route: str) -> CanaryStats:
+    """What the challenger did on live traffic since this phase began, and what the champion
+    would have answered on the same rows (scored now, offline, from the logged inputs)."""
+    since = float(rollout.data.get("phase_started_at", rollout.data.get("started_at", 0.0)))
+    rows = log[
+        (log["version"] == rollout.challenger) & (log["route"] == route) & (log["ts"] >= since)
+    ]
+    rows = rows[rows["row"] >= 0] if len(rows) else rows
+    requests = rows.drop_duplicates("request_id") if len(rows) else rows
+    n = len(requests)
+    if n == 0:
+        return CanaryStats(requests=0, errors=0, p95_ms=None, disagreement=None)
+    errors = int((requests["status"] >= 500).sum())
+    p95 = float(np.percentile(requests["latency_ms"].to_numpy(dtype=float), 95))
+    ok = rows[rows["status"] == 200]
+    disagreement, labelled, mine, theirs = None, 0, None, None
+    if len(ok) and rollout.champion is not None:
+        import orjson
+
+        features = [f.name for f in project.scope.contract.features]
+        frame = _frame([orjson.loads(v) for v in ok["inputs"]], features)
+        champion = registry.load(
+            project.db, project.artifacts, f"{rollout.name}:{rollout.champion}"
+        )
+        theirs_all = np.asarray(champion.estimator.predict(frame)).astype(str)
+        mine_all = np.asarray([str(orjson.loads(v)) for v in ok["output"]])
+        disagreement = float((theirs_all != mine_all).mean())
+        feedback = {
+            r["request_id"]: r["label"] for r in log_store.feedback_rows(project.db, since=since)
+        }
+        have = np.asarray([rid in feedback for rid in ok["request_id"]])
+        labelled = int(have.sum())
+        if labelled:
+            truth = [str(feedback[r]) for r in ok["request_id"][have]]
+            metric = project.scope.metric.name
+            mine = performance.live_metric(metric, truth, mine_all[have], n_boot=1)["value"]
+            theirs = performance.live_metric(metric, truth, theirs_all[have], n_boot=1)["value"]
+    return CanaryStats(
+        requests=n,
+        errors=errors,
+        p95_ms=p95,
+        disagreement=disagreement,
+        labelled=labelled,
+        challenger_metric=mine,
+        champion_metric=theirs,
+    )
+
+
+def _frame(records: list[dict[str, Any]], features: list[str]) -> Any:
+    import pandas as pd
+
+    return pd.DataFrame.from_records(records, columns=features)
+
+
+def analyse(project: Any, rollout: Any, log: Any) -> CanaryVerdict:
+    """Decide the rollout's next step from live traffic, and carry it out."""
+    policy = project.scope.rollout
+    route = "shadow" if rollout.state == "shadow" else "canary"
+    observed = stats(project, rollout, log, route=route)
+    share = float(rollout.data.get("share", 0.0))
+    verdict = canary_verdict(
+        observed,
+        _with_latency(policy, project.scope),
+        share,
+        project.scope.metric.greater_is_better,
+    )
+    limits = _with_latency(policy, project.scope)
+    with project.db.write() as conn:
+        fresh = rollouts.get_in(conn, rollout.id)
+        rollouts.update_data(
+            conn,
+            fresh,
+            {
+                "observed": _jsonable(
+                    {
+                        "error_rate": observed.errors / observed.requests
+                        if observed.requests
+                        else None,
+                        "p95_ms": observed.p95_ms,
+                        "disagreement": observed.disagreement,
+                        "challenger_metric": observed.challenger_metric,
+                        "champion_metric": observed.champion_metric,
+                        "labelled": observed.labelled,
+                    }
+                ),
+                "criteria": {
+                    "error_rate": limits.max_error_rate,
+                    "p95_ms": limits.max_p95_ms,
+                    "disagreement": limits.max_disagreement,
+                },
+                "samples": observed.requests,
+                "min_samples": limits.min_requests,
+                "last_verdict": verdict.action,
+            },
+        )
+    if rollout.state == "shadow" and verdict.action in ("step", "promote"):
+        verdict = CanaryVerdict(
+            "step",
+            [*verdict.reasons, "shadow passed: start the canary"],
+            {**verdict.numbers, "next_share": policy.canary_share},
+        )
+    {"extend": _extend, "step": _step, "promote": promote, "rollback": rollback}[verdict.action](
+        project, rollout, verdict
+    )
+    return verdict
+
+
+def _with_latency(policy: Any, scope: Any) -> Any:
+    if policy.max_p95_ms is not None:
+        return policy
+    return policy.model_copy(update={"max_p95_ms": scope.constraints.p95_latency_ms})
+
+
+def _extend(project: Any, rollout: Any, verdict: CanaryVerdict) -> None:
+    project.record(
+        "loop.rollout.extend",
+        subject=f"{rollout.name}:{rollout.challenger}",
+        message="; ".join(verdict.reasons),
+        actor=ACTOR,
+        data=_jsonable(verdict.numbers),
+    )
+
+
+def _step(project: Any, rollout: Any, verdict: CanaryVerdict) -> None:
+    share = float(verdict.numbers["next_share"])
+    _route(project, rollout, canary=rollout.challenger, share=share, why="canary")
+    with project.db.write() as conn:
+        current = rollouts.get_in(conn, rollout.id)
+        if current.state == "shadow":
+            rollouts.move(
+                conn, current, "canary", {"share": share, "phase_started_at": time.time()}
+            )
+        else:
+            rollouts.update_data(conn, current, {"share": share, "phase_started_at": time.time()})
+        event_store.record(
+            conn,
+            "loop.rollout.step",
+            actor=ACTOR,
+            subject=f"{rollout.name}:{rollout.challenger}",
+            message="; ".join(verdict.reasons),
+            data=_jsonable(verdict.numbers),
+        )
+
+
+def promote(project: Any, rollout: Any, verdict: CanaryVerdict) -> None:
+    """The alias and the deployment move to the challenger; the champion stays for rollback."""
+    name, version = rollout.name, rollout.challenger
+    held = {a.alias: a for a in registry.aliases(project.db, name)}
+    current = held.get("production")
+    if current is None or current.version != version:
+        registry.set_alias(
+            project.db,
+            name,
+            "production",
+            version,
+            current.revision if current else 0,
+            actor=ACTOR,
+            reason=f"rollout {rollout.id} promoted {name}:{version}",
+        )
+    _finish(project, rollout, verdict, production=version, state="promoted")
+
+
+def rollback(project: Any, rollout: Any, verdict: CanaryVerdict) -> None:
+    _finish(project, rollout, verdict, production=rollout.champion, state="rolled_back")
+
+
+def _finish(
+    project: Any, rollout: Any, verdict: CanaryVerdict, *, production: int | None, state: str
+) -> None:
+    """Route all traffic to ``production``, close the rollout, and say why in one event."""
+    what = f"{rollout.name}:{rollout.challenger}"
+    done = "promoted" if state == "promoted" else "rolled back"
+    deployments.set(
+        project.db,
+        rollout.name,
+        production=production,
+        actor=ACTOR,
+        reason=f"rollout {rollout.id}: {done} {what}",
+    )
+    with project.db.write() as conn:
+        fresh = rollouts.get_in(conn, rollout.id)
+        rollouts.move(conn, fresh, state, {"verdict": verdict.reasons})
+        event_store.record(
+            conn,
+            "loop.promote" if state == "promoted" else "loop.rollback",
+            actor=ACTOR,
+            subject=what,
+            message="; ".join(verdict.reasons),
+            data=_jsonable(verdict.numbers),
+        )
+
+
+def _jsonable(numbers: dict[str, Any]) -> dict[str, Any]:
+    return {k: (float(v) if isinstance(v, np.floating) else v) for k, v in numbers.items()}

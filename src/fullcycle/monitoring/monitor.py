@@ -1,0 +1,223 @@
+"""A monitor report: one window of production compared with the model's reference.
+
+Pure assembly: the caller (the project facade) reads the window from the prediction log and the
+feedback from the store; this computes drift per feature and of the predictions, performance on
+labelled rows (and a label-free estimate), service health, and the alerts the scope's thresholds
+call for. The result is plain JSON, stored and shown as it is.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from fullcycle.monitoring import performance
+from fullcycle.monitoring.compare import compare
+from fullcycle.monitoring.reference import Reference
+from fullcycle.monitoring.window import decode_json_column, inputs_frame
+
+SERVED = ("production", "canary")
+
+
+def drift_policy(monitoring: Any) -> dict[str, Any]:
+    """The drift comparison's policy from the scope's monitoring section."""
+    th = monitoring.thresholds
+    return {
+        "min_rows": int(monitoring.min_rows),
+        "psi": float(th.psi),
+        "ks": float(th.ks),
+        "jensenshannon": float(th.js),
+        "unseen_share": float(th.oov_rate),
+        "oov_increase": float(th.oov_rate),
+        "missing_change": float(th.null_rate),
+    }
+
+
+def _percentiles(values: np.ndarray) -> dict[str, float | None]:
+    if len(values) == 0:
+        return {"p50": None, "p95": None, "p99": None}
+    p50, p95, p99 = np.percentile(values, [50, 95, 99])
+    return {"p50": float(p50), "p95": float(p95), "p99": float(p99)}
+
+
+def health(log: Any, *, p95_limit_ms: float | None, max_error_rate: float) -> dict[str, Any]:
+    """Latency percentiles, error rate and request rate of the window."""
+    requests = log.drop_duplicates("request_id") if len(log) else log
+    n = len(requests)
+    errors = int((requests["status"] >= 500).sum()) if n else 0
+    rejected = int(((requests["status"] >= 400) & (requests["status"] < 500)).sum()) if n else 0
+    span = float(requests["ts"].max() - requests["ts"].min()) if n > 1 else 0.0
+    lat = _percentiles(requests["latency_ms"].to_numpy(dtype=float) if n else np.array([]))
+    out: dict[str, Any] = {
+        "requests": n,
+        "errors": errors,
+        "rejected": rejected,
+        "error_rate": errors / n if n else 0.0,
+        "rejected_rate": rejected / n if n else 0.0,
+        "requests_per_s": n / span if span > 0 else None,
+        **lat,
+        "p95_limit_ms": p95_limit_ms,
+        "max_error_rate": max_error_rate,
+    }
+    return out
+
+
+def live_performance(
+    log: Any, feedback: Mapping[str, Any], *, metric: str, classes: list[Any] | None
+) -> dict[str, Any]:
+    """The scope metric on rows whose feedback arrived, and a label-free estimate for the rest."""
+    first_rows = log[log["row"] == 0] if len(log) else log
+    labelled = first_rows[first_rows["request_id"].isin(list(feedback))] if len(log) else log
+    y_true = [feedback[r] for r in labelled["request_id"]] if len(labelled) else []
+    y_pred = decode_json_column(labelled["output"]) if len(labelled) else []
+    live = performance.live_metric(metric, y_true, y_pred)
+    est = None
+    if classes and len(log):
+        probs = [p for p in decode_json_column(log["proba"]) if p is not None]
+        if probs:
+            est = performance.estimate(metric, np.asarray(probs, dtype=float))
+    return {**live, "estimate": est, "estimated_rows": len(log)}
+
+
+def build_report(
+    log: Any,
+    *,
+    reference: Reference,
+    kinds: Mapping[str, str],
+    feedback: Mapping[str, Any],
+    monitoring: Any,
+    metric: str,
+    goal: float | None,
+    greater_is_better: bool,
+    evaluation_value: float | None,
+    classes: list[Any] | None,
+    p95_limit_ms: float | None,
+    window_text: str,
+    model: str,
+    version: int | None,
+) -> dict[str, Any]:
+    """The report as plain JSON-able data; ``log`` holds the window's logged rows."""
+    served = log[log["route"].isin(SERVED)] if len(log) else log
+    ok = served[served["status"] == 200] if len(served) else served
+    feats = inputs_frame(ok, list(kinds)) if len(ok) else None
+    preds = [str(p) for p in decode_json_column(ok["output"])] if len(ok) else None
+    conf = _confidence(ok) if len(ok) else None
+    compared = dict(kinds)
+    for name, summary in reference.features.items():
+        if summary.role == "prediction" or (summary.role == "confidence" and conf is not None):
+            compared[name] = summary.kind
+    drift_report = None
+    if feats is not None and len(feats):
+        drift_report = compare(
+            reference,
+            feats.reset_index(drop=True),
+            compared,
+            drift_policy(monitoring),
+            predictions=preds,
+            confidence=conf,
+        )
+    rows = len(ok)
+    verdict, verdict_text = (
+        "insufficient_data",
+        f"insufficient data: {rows} rows, need {monitoring.min_rows}",
+    )
+    if drift_report is not None:
+        verdict_text = drift_report.verdict
+        if drift_report.drifted:
+            verdict = "drift"
+        elif not verdict_text.startswith("insufficient"):
+            verdict = "no_drift"
+    perf = live_performance(ok, feedback, metric=metric, classes=classes)
+    th = monitoring.thresholds
+    hl = health(
+        served, p95_limit_ms=p95_limit_ms or th.p95_latency_ms, max_error_rate=float(th.error_rate)
+    )
+    report: dict[str, Any] = {
+        "created_at": time.time(),
+        "model": model,
+        "version": version,
+        "window": window_text,
+        "rows": rows,
+        "min_rows": int(monitoring.min_rows),
+        "verdict": verdict,
+        "verdict_text": verdict_text,
+        "drifted_features": drift_report.drifted_features if drift_report else [],
+        "drift": drift_report.to_dict() if drift_report else None,
+        "performance": {
+            **perf,
+            "goal": goal,
+            "evaluation": evaluation_value,
+            "greater_is_better": greater_is_better,
+        },
+        "health": hl,
+    }
+    if drift_report is not None:
+        report["top_rows"] = _top_request_ids(drift_report, ok)
+    report["alerts"] = alerts_for(report, metric_drop=float(th.metric_drop))
+    return report
+
+
+def _confidence(ok: Any) -> list[float] | None:
+    probs = decode_json_column(ok["proba"])
+    if any(p is None for p in probs):
+        return None
+    return [float(max(p)) for p in probs]
+
+
+def _top_request_ids(drift_report: Any, ok: Any) -> list[str]:
+    ids = ok["request_id"].to_numpy()
+    seen: dict[str, None] = {}
+    for feature in drift_report.features:
+        for row in feature.rows:
+            if isinstance(row, int) and 0 <= row < len(ids):
+                seen.setdefault(str(ids[row]), None)
+    return list(seen)
+
+
+def alerts_for(report: Mapping[str, Any], *, metric_drop: float) -> list[dict[str, Any]]:
+    """Each breached rule as {key, message}; the key stays the same while the rule holds."""
+    out = []
+    model = report["model"]
+    if report["verdict"] == "drift":
+        names = ", ".join(report["drifted_features"][:5])
+        out.append({"key": f"{model}:drift", "message": f"drift in {names}"})
+    perf = report["performance"]
+    value, goal, gib = perf.get("value"), perf.get("goal"), perf.get("greater_is_better", True)
+    if value is not None and goal is not None and (value < goal if gib else value > goal):
+        out.append(
+            {
+                "key": f"{model}:performance",
+                "message": f"live {perf['metric']} {value:.4f} on {perf['rows']} labelled rows "
+                f"is below the goal {goal:.4f}",
+            }
+        )
+    elif value is not None and perf.get("evaluation") is not None:
+        drop = (perf["evaluation"] - value) if gib else (value - perf["evaluation"])
+        if drop > metric_drop:
+            out.append(
+                {
+                    "key": f"{model}:performance",
+                    "message": f"live {perf['metric']} {value:.4f} dropped {drop:.4f} from "
+                    f"{perf['evaluation']:.4f} at evaluation",
+                }
+            )
+    hl = report["health"]
+    if hl["requests"] and hl["error_rate"] > hl["max_error_rate"]:
+        out.append(
+            {
+                "key": f"{model}:errors",
+                "message": f"error rate {hl['error_rate']:.3f} above {hl['max_error_rate']}",
+            }
+        )
+    limit = hl.get("p95_limit_ms")
+    if limit is not None and hl["p95"] is not None and hl["p95"] > limit:
+        out.append(
+            {
+                "key": f"{model}:latency",
+                "message": f"p95 latency {hl['p95']:.1f} ms above {limit} ms",
+            }
+        )
+    return out

@@ -1,0 +1,141 @@
+"""Monitoring a project: read a window of the prediction log, build and store the report, and
+raise or close alerts. The facade's ``monitor`` calls :func:`run_monitor`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fullcycle.errors import NotFound
+from fullcycle.monitoring.monitor import build_report
+from fullcycle.monitoring.reference import Reference
+from fullcycle.monitoring.window import Window, parse_window
+from fullcycle.store import alerts as alert_store
+from fullcycle.store import logs as log_store
+from fullcycle.store import reports as report_store
+from fullcycle.store.artifacts import ArtifactStore
+from fullcycle.store.db import Database
+
+
+@dataclass(frozen=True)
+class MonitorDeps:
+    db: Database
+    artifacts: ArtifactStore
+    log_root: Path
+
+
+def read_window(deps: MonitorDeps, window: Window, *, model: str, version: int | None) -> Any:
+    """Sealed rows plus the rows still in active segments, newest last, deduplicated."""
+    import pandas as pd
+
+    from fullcycle.serving import segments
+
+    sealed = segments.read_log(deps.db, window.since, window.until, version, model=model)
+    active_rows = []
+    active_dir = deps.log_root / segments.ACTIVE
+    for path in sorted(active_dir.glob("*.jsonl")) if active_dir.is_dir() else []:
+        active_rows += segments.read_lines(path)
+    frames = [sealed]
+    if active_rows:
+        active = pd.DataFrame(active_rows)
+        for col in segments.COLUMNS:
+            if col not in active:
+                active[col] = None
+        for col in ("inputs", "output", "proba"):
+            active[col] = [None if v is None else json.dumps(v) for v in active[col]]
+        active = active[list(segments.COLUMNS)]
+        keep = active["model"] == model
+        if version is not None:
+            keep &= active["version"] == version
+        if window.since is not None:
+            keep &= active["ts"] >= window.since
+        if window.until is not None:
+            keep &= active["ts"] <= window.until
+        frames.append(active[keep])
+    log = (
+        pd.concat([f for f in frames if len(f)], ignore_index=True)
+        if any(len(f) for f in frames)
+        else sealed
+    )
+    if len(log):
+        log = log.drop_duplicates(["request_id", "row", "route"]).sort_values(["ts", "request_id"])
+        if window.last is not None:
+            ids = log["request_id"].drop_duplicates().iloc[-window.last :]
+            log = log[log["request_id"].isin(set(ids))]
+    return log.reset_index(drop=True)
+
+
+def reference_of(deps: MonitorDeps, version: Any) -> Reference:
+    if not version.reference_sha256:
+        raise NotFound(
+            f"{version.ref} has no monitoring reference",
+            hint="retrain it with this fullcycle version; references are frozen at training",
+        )
+    payload = json.loads(deps.artifacts.get_bytes(version.reference_sha256))
+    return Reference.from_dict(payload["reference"])
+
+
+def run_monitor(
+    deps: MonitorDeps,
+    scope: Any,
+    version: Any,
+    *,
+    window: str | None,
+    save: bool = True,
+    actor: str = "monitor",
+) -> dict[str, Any]:
+    """Build the report for ``version`` (a registry ModelVersion) over ``window``."""
+    w = parse_window(window)
+    log = read_window(deps, w, model=version.name, version=version.version)
+    reference = reference_of(deps, version)
+    since = float(log["ts"].min()) if len(log) else None
+    feedback = {r["request_id"]: r["label"] for r in log_store.feedback_rows(deps.db, since=since)}
+    kinds = {f.name: f.kind for f in scope.contract.features}
+    metric = scope.metric
+    report = build_report(
+        log,
+        reference=reference,
+        kinds=kinds,
+        feedback=feedback,
+        monitoring=scope.monitoring,
+        metric=metric.name,
+        goal=metric.goal,
+        greater_is_better=metric.greater_is_better,
+        evaluation_value=((version.metrics or {}).get("metric") or {}).get("value"),
+        classes=version.classes,
+        p95_limit_ms=scope.constraints.p95_latency_ms,
+        window_text=w.text,
+        model=version.name,
+        version=version.version,
+    )
+    report["window_since"] = since
+    report["window_until"] = float(log["ts"].max()) if len(log) else None
+    report["latency"] = {k: report["health"][k] for k in ("p50", "p95", "p99")}
+    if save:
+        report["id"] = report_store.save(deps.db, report, actor=actor)
+        _alerts(deps, scope, report, actor)
+    return report
+
+
+def _alerts(deps: MonitorDeps, scope: Any, report: dict[str, Any], actor: str) -> None:
+    from fullcycle.monitoring import webhook
+
+    breached = set()
+    for alert in report["alerts"]:
+        breached.add(alert["key"])
+        opened = alert_store.raise_or_touch(
+            deps.db, alert["key"], alert["message"], {"report_id": report.get("id")}, actor=actor
+        )
+        hook = scope.monitoring.alert
+        if opened and hook.webhook:
+            try:
+                webhook.send(
+                    hook.webhook,
+                    {"alert": alert, "report_id": report.get("id")},
+                    hook.allowed_hosts,
+                )
+            except Exception as exc:  # an unreachable hook must not stop monitoring
+                alert["webhook_error"] = str(exc)
+    alert_store.close_others(deps.db, breached, prefix=f"{report['model']}:", actor=actor)

@@ -1,0 +1,88 @@
+"""The model source a real server uses: deployments and versions from the project's store.
+
+What is served follows the deployment row (production, canary and share, shadow). A project
+that has promoted a version but never set a deployment serves its ``production`` alias.
+Each version is validated against the contract it was trained with, stored with it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fullcycle import registry
+from fullcycle.errors import ModelCheckFailed, NotFound
+from fullcycle.serving.models import LoadedModel
+from fullcycle.settings import Settings
+from fullcycle.store import deployments
+from fullcycle.store.artifacts import ArtifactStore
+from fullcycle.store.db import Database
+from fullcycle.store.deployments import DeploymentState
+
+
+class RegistrySource:
+    """Deployment state and model versions read from the metadata and artifact stores."""
+
+    def __init__(self, settings: Settings, model: str | None = None) -> None:
+        self.settings = settings
+        self.db = Database.open(
+            settings.resolved_database_url(), busy_timeout_s=settings.busy_timeout_s
+        )
+        self.artifacts = ArtifactStore(settings.resolved_artifact_url())
+        self.model = model
+
+    def deployment(self) -> DeploymentState | None:
+        name = self.model or _scope_name(self.settings)
+        state = deployments.current(self.db, name)
+        if state is not None:
+            return state
+        alias = {a.alias: a.version for a in registry.aliases(self.db, name)}.get("production")
+        if alias is None:
+            return None
+        return DeploymentState(revision=0, name=name, production=alias)
+
+    def load(self, name: str, version: int) -> LoadedModel:
+        return load_for_serving(self.db, self.artifacts, name, version)
+
+
+def load_for_serving(
+    db: Database, artifacts: ArtifactStore, name: str, version: int
+) -> LoadedModel:
+    """A registered version with its contract's validation hook and its reference rows."""
+    from fullcycle.contract import Contract
+
+    loaded = registry.load(db, artifacts, f"{name}:{version}")
+    contract_dict = (loaded.signature or {}).get("contract")
+    if not contract_dict:
+        raise ModelCheckFailed(
+            f"{name}:{version} has no contract stored with it",
+            hint="retrain it in a project whose scope has features",
+        )
+    contract = Contract.from_dict(contract_dict)
+    rows: list[dict[str, Any]] = []
+    if loaded.info.reference_sha256:
+        rows = json.loads(artifacts.get_bytes(loaded.info.reference_sha256)).get("rows", [])
+    return LoadedModel(
+        name=name,
+        version=version,
+        estimator=loaded.estimator,
+        validate=contract.validate_records,
+        classes=loaded.classes,
+        signature=loaded.signature,
+        reference_rows=rows,
+    )
+
+
+def _scope_name(settings: Settings) -> str:
+    from fullcycle.scope import load_scope
+
+    if not settings.scope_path.is_file():
+        raise NotFound(f"no fullcycle.yaml in {settings.project_dir}", hint="pass --model NAME")
+    return load_scope(settings.scope_path).name
+
+
+def project_source(settings: Settings) -> RegistrySource:
+    """The factory ``fullcycle serve`` uses by default (``module:function``)."""
+    import os
+
+    return RegistrySource(settings, os.environ.get("FULLCYCLE_MODEL") or None)

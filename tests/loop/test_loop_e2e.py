@@ -1,0 +1,120 @@
+"""The loop against a real server: too little data, and a controller killed mid-retrain."""
+
+import csv
+import multiprocessing as mp
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from fullcycle.demo import traffic
+from fullcycle.demo.server import Server
+from fullcycle.examples import voice
+from fullcycle.loop.controller import Controller
+from fullcycle.project import Project
+
+SCOPE = Path(__file__).resolve().parents[2] / "src" / "fullcycle" / "demo" / "voice.yaml"
+
+
+def make_project(folder: Path, *, lease_seconds: int = 600) -> Project:
+    folder.mkdir(parents=True)
+    text = SCOPE.read_text().replace("lease_seconds: 600", f"lease_seconds: {lease_seconds}")
+    text = text.replace("min_samples: 120", "min_samples: 60")
+    (folder / "fullcycle.yaml").write_text(text)
+    project = Project.open(folder)
+    frame = voice.without_truth(voice.generate(0, 1500, seed=1)).drop(columns=["request_time"])
+    data = project.add_data(frame, "queries")
+    run = project.train(data=data.ref, learning_curve=False)
+    version = project.register(run.run_id)
+    project.promote(version.ref)
+    return project
+
+
+def replay(url: str, period: int, n: int, feedback_share: float = 0.2) -> None:
+    frame = voice.generate(period, n, seed=period)
+    ids = [f"t{period}-{i}" for i in range(n)]
+    traffic.replay(url, frame.to_dict("records"), ids, concurrency=8)
+    fb = [
+        {"request_id": r, "label": d}
+        for i, (r, d) in enumerate(zip(ids, frame["domain"], strict=True))
+        if i % int(1 / feedback_share) == 0
+    ]
+    traffic.send_feedback(url, fb)
+
+
+@pytest.mark.slow
+def test_without_traffic_the_loop_says_insufficient_data_and_does_nothing(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    report = project.monitor("last:5000")
+    assert report["verdict"] == "insufficient_data"
+    assert report["verdict_text"] == "insufficient data: 0 rows, need 200"
+    step = project.loop_step()
+    assert step.action == "none" and "insufficient data" in step.reasons[0]
+    assert len(project.models()) == 1
+    assert [e.kind for e in project.events(kind="loop.")] == ["loop.none"]
+
+
+def label_queue(project: Project, truth: dict[str, str], folder: Path) -> None:
+    """Export the queue, answer every row from the truth, import it back."""
+    folder.mkdir()
+    assert project.label_export(folder / "queue.csv", "csv") > 0
+    with open(folder / "queue.csv", newline="") as fh, open(folder / "done.csv", "w") as out:
+        writer = csv.DictWriter(out, fieldnames=["task_id", "label"])
+        writer.writeheader()
+        for row in csv.DictReader(fh):
+            writer.writerow({"task_id": row["task_id"], "label": truth[row["request_id"]]})
+    project.label_import(folder / "done.csv", labeller="alice")
+
+
+def _step_and_die(folder: str) -> None:
+    """A controller that is killed with SIGKILL in the middle of training its challenger."""
+    project = Project.open(folder)
+    original = project.train
+
+    def train_then_die(*args: object, **kwargs: object) -> object:
+        result = original(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGKILL)
+        return result
+
+    project.train = train_then_die  # type: ignore[method-assign]
+    step = project.loop_step(holder="doomed")
+    Path(folder, "survived.txt").write_text(f"{step.action}: {step.reasons}")
+
+
+@pytest.mark.slow
+def test_a_controller_killed_mid_retrain_leaves_nothing_partial_and_the_next_one_resumes(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "p"
+    project = make_project(folder, lease_seconds=10)
+    with Server(folder) as url:
+        replay(url, 3, 1000)
+        project.monitor("last:5000")
+        frame = voice.generate(3, 1000, seed=3)
+        truth = dict(zip([f"t3-{i}" for i in range(1000)], frame["domain"], strict=True))
+        first = project.loop_step()  # decay and drift, too few labels: queue rows
+        assert first.action == "queue_labels", first
+        for round_ in range(3):
+            label_queue(project, truth, tmp_path / f"round{round_}")
+            obs, _ = Controller(project).observe()
+            if obs.new_labels >= project.scope.retraining.min_new_labels:
+                break
+            assert project.loop_step().action == "queue_labels"
+        versions_before = len(project.models())
+
+        proc = mp.get_context("spawn").Process(target=_step_and_die, args=(str(folder),))
+        proc.start()
+        proc.join(300)
+        survived = folder / "survived.txt"
+        assert proc.exitcode == -signal.SIGKILL, survived.read_text() if survived.exists() else ""
+
+        assert len(project.models()) == versions_before  # nothing half-registered
+        assert project.production_version().version == 1
+        blocked = project.loop_step(holder="next")
+        assert blocked.action == "wait" and "held by doomed" in blocked.reasons[0]
+        time.sleep(11)  # the dead holder's lease expires
+        resumed = project.loop_step(holder="next")
+        assert resumed.action in ("rollout_started", "gate_refused"), resumed
+        assert len(project.models()) == versions_before + 1

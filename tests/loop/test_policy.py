@@ -1,0 +1,113 @@
+from fullcycle.loop.policy import CanaryStats, Observations, canary_verdict, next_step
+from fullcycle.scope import Guards, Retraining, Rollout, Thresholds
+
+NOW = 1_000_000.0
+
+
+def obs(**kw: object) -> Observations:
+    base = dict(now=NOW, goal=0.9, evaluation_metric=0.93, report_rows=1000)
+    base.update(kw)
+    return Observations(**base)  # type: ignore[arg-type]
+
+
+RETRAIN = Retraining(min_new_labels=300, guards=Guards(min_interval=3600, max_per_day=3))
+TH = Thresholds(metric_drop=0.05)
+
+
+def test_healthy_production_takes_no_action_and_says_why() -> None:
+    d = next_step(obs(drift=False, live_metric=0.92, live_rows=400), RETRAIN, TH)
+    assert d.action == "none" and d.reasons == ["no trigger fired (healthy)"]
+
+
+def test_too_little_data_is_never_an_alarm() -> None:
+    d = next_step(obs(drift=None, live_metric=None), RETRAIN, TH)
+    assert d.action == "none" and "insufficient data" in d.reasons[0]
+
+
+def test_decay_without_labels_queues_rows_then_waits_for_them() -> None:
+    decayed = obs(drift=True, drifted_features=("query",), live_metric=0.71, live_rows=250)
+    d = next_step(decayed, RETRAIN, TH)
+    assert d.action == "queue_labels" and d.numbers["budget"] == 300
+    assert any("below the goal" in t for t in d.triggers) and any("query" in t for t in d.triggers)
+    waiting = next_step(
+        obs(drift=True, live_metric=0.71, open_label_tasks=300, new_labels=120), RETRAIN, TH
+    )
+    assert waiting.action == "wait_labels" and "120 of 300" in waiting.reasons[0]
+
+
+def test_enough_labels_and_a_trigger_retrain() -> None:
+    d = next_step(obs(drift=True, live_metric=0.8, new_labels=350), RETRAIN, TH)
+    assert d.action == "retrain" and d.triggers
+
+
+def test_a_drop_from_evaluation_fires_even_above_the_goal() -> None:
+    d = next_step(obs(goal=0.8, live_metric=0.86, new_labels=500), RETRAIN, TH)
+    assert d.action == "retrain" and "dropped more than 0.05" in d.triggers[0]
+
+
+def test_the_label_free_estimate_fires_when_no_labels_arrived() -> None:
+    d = next_step(obs(estimate=0.8, new_labels=500), RETRAIN, TH)
+    assert d.action == "retrain" and "estimated" in d.triggers[0]
+
+
+def test_guards_hold_back_retrains() -> None:
+    recent = next_step(obs(drift=True, new_labels=900, last_retrain_at=NOW - 60), RETRAIN, TH)
+    assert recent.action == "none" and "too recent" in recent.reasons[0]
+    many = next_step(obs(drift=True, new_labels=900, retrains_last_day=3), RETRAIN, TH)
+    assert many.action == "none" and "3 retrains" in many.reasons[0]
+    busy = next_step(obs(drift=True, new_labels=900, retrain_running=True), RETRAIN, TH)
+    assert busy.action == "wait"
+    rolling = next_step(obs(drift=True, new_labels=900, rollout_active=True), RETRAIN, TH)
+    assert rolling.action == "analyse_rollout"
+
+
+ROLLOUT = Rollout(
+    min_requests=200,
+    max_error_rate=0.01,
+    max_disagreement=0.5,
+    canary_share=0.1,
+    steps=[0.1, 0.5, 1.0],
+    max_p95_ms=50,
+)
+
+
+def stats(**kw: object) -> CanaryStats:
+    base = dict(
+        requests=400,
+        errors=0,
+        p95_ms=12.0,
+        disagreement=0.2,
+        labelled=80,
+        challenger_metric=0.9,
+        champion_metric=0.7,
+    )
+    base.update(kw)
+    return CanaryStats(**base)  # type: ignore[arg-type]
+
+
+def test_no_canary_decision_below_the_minimum_sample() -> None:
+    v = canary_verdict(stats(requests=150, errors=100), ROLLOUT, share=0.1)
+    assert v.action == "extend" and "inconclusive, extending: 150 of 200" in v.reasons[0]
+
+
+def test_a_good_canary_steps_up_then_promotes() -> None:
+    assert canary_verdict(stats(), ROLLOUT, share=0.1).action == "step"
+    assert canary_verdict(stats(), ROLLOUT, share=0.1).numbers["next_share"] == 0.5
+    assert canary_verdict(stats(), ROLLOUT, share=0.5).action == "promote"
+
+
+def test_each_breached_limit_rolls_back_with_its_reason() -> None:
+    cases = {
+        "error rate": stats(errors=20),
+        "p95 latency": stats(p95_ms=80.0),
+        "disagrees with production": stats(disagreement=0.9),
+        "below production's": stats(challenger_metric=0.6, champion_metric=0.7),
+    }
+    for reason, s in cases.items():
+        v = canary_verdict(s, ROLLOUT, share=0.1)
+        assert v.action == "rollback" and reason in " ".join(v.reasons), reason
+
+
+def test_too_few_labels_do_not_decide_on_live_metric() -> None:
+    v = canary_verdict(stats(labelled=5, challenger_metric=0.1, champion_metric=0.9), ROLLOUT, 0.5)
+    assert v.action == "promote"

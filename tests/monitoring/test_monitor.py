@@ -1,0 +1,119 @@
+import orjson
+import pandas as pd
+import pytest
+
+from fullcycle.errors import InvalidInput
+from fullcycle.examples import voice
+from fullcycle.monitoring.monitor import build_report
+from fullcycle.monitoring.reference import build_reference
+from fullcycle.monitoring.window import parse_window
+from fullcycle.scope import Monitoring, Thresholds
+
+KINDS = {"query": "text", "locale": "categorical", "device": "categorical", "hour": "integer"}
+
+
+def fake_log(
+    frame: pd.DataFrame, *, wrong_share: float = 0.0, status: int = 200, latency: float = 5.0
+) -> pd.DataFrame:
+    """Rows as the server logs them: one request per row, the model right except a share."""
+    n = len(frame)
+    wrong = int(n * wrong_share)
+    outputs = list(frame["domain"])
+    for i in range(wrong):
+        outputs[i] = "music" if outputs[i] != "music" else "news"
+    return pd.DataFrame(
+        {
+            "request_id": [f"r{i:06d}" for i in range(n)],
+            "row": 0,
+            "ts": [1000.0 + i for i in range(n)],
+            "model": "voice",
+            "version": 1,
+            "route": "production",
+            "status": status,
+            "latency_ms": latency,
+            "inputs": [
+                orjson.dumps({k: r[k] for k in KINDS}).decode() for r in frame.to_dict("records")
+            ],
+            "output": [orjson.dumps(o).decode() for o in outputs],
+            "proba": None,
+            "error": None,
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def reference():  # type: ignore[no-untyped-def]
+    return build_reference(voice.generate(0, 4000, seed=1), KINDS)
+
+
+def report(log: pd.DataFrame, reference, feedback=None, monitoring=None):  # type: ignore[no-untyped-def]
+    return build_report(
+        log,
+        reference=reference,
+        kinds=KINDS,
+        feedback=feedback or {},
+        monitoring=monitoring or Monitoring(min_rows=200),
+        metric="f1_macro",
+        goal=0.9,
+        greater_is_better=True,
+        evaluation_value=0.95,
+        classes=None,
+        p95_limit_ms=50,
+        window_text="test",
+        model="voice",
+        version=1,
+    )
+
+
+def test_the_same_world_is_not_drift(reference) -> None:  # type: ignore[no-untyped-def]
+    out = report(fake_log(voice.generate(0, 1500, seed=2)), reference)
+    assert out["verdict"] == "no_drift" and out["alerts"] == []
+    assert out["rows"] == 1500 and out["health"]["p95"] == 5.0
+
+
+def test_new_names_show_as_text_drift_with_the_rows_to_label(reference) -> None:  # type: ignore[no-untyped-def]
+    late = voice.generate(5, 1500, seed=2)
+    out = report(fake_log(late), reference)
+    assert out["verdict"] == "drift"
+    assert "query" in out["drifted_features"]
+    assert any(a["key"] == "voice:drift" for a in out["alerts"])
+    assert out["top_rows"] and all(r.startswith("r") for r in out["top_rows"])
+
+
+def test_decay_on_labelled_rows_is_an_alert_with_the_numbers(reference) -> None:  # type: ignore[no-untyped-def]
+    frame = voice.generate(0, 600, seed=3)
+    log = fake_log(frame, wrong_share=0.3)
+    feedback = dict(zip(log["request_id"], frame["domain"], strict=True))
+    out = report(log, reference, feedback)
+    perf = out["performance"]
+    assert (
+        perf["rows"] == 600 and perf["value"] < 0.8 and perf["low"] <= perf["value"] <= perf["high"]
+    )
+    assert any("below the goal 0.9000" in a["message"] for a in out["alerts"])
+
+
+def test_a_tiny_window_is_insufficient_data_never_an_alarm(reference) -> None:  # type: ignore[no-untyped-def]
+    out = report(fake_log(voice.generate(5, 8, seed=4)), reference)
+    assert out["verdict"] == "insufficient_data"
+    assert out["verdict_text"] == "insufficient data: 8 rows, need 200"
+    assert not any(a["key"] == "voice:drift" for a in out["alerts"])
+    empty = report(fake_log(voice.generate(0, 1, seed=4)).iloc[:0], reference)
+    assert empty["verdict"] == "insufficient_data" and empty["rows"] == 0
+
+
+def test_errors_and_slow_answers_are_alerts(reference) -> None:  # type: ignore[no-untyped-def]
+    log = fake_log(voice.generate(0, 300, seed=5), latency=80.0)
+    log.loc[:20, "status"] = 500
+    out = report(log, reference, monitoring=Monitoring(thresholds=Thresholds(error_rate=0.01)))
+    keys = {a["key"] for a in out["alerts"]}
+    assert {"voice:errors", "voice:latency"} <= keys
+
+
+def test_windows_parse_and_bad_ones_name_the_fix() -> None:
+    assert parse_window("last:5000").last == 5000
+    w = parse_window("1h", now=10_000.0)
+    assert (w.since, w.until) == (6400.0, 10_000.0)
+    assert parse_window("since:2026-01-01").since == 1767225600.0
+    for bad in ("last:0", "yesterday", "since:soon", "5x"):
+        with pytest.raises(InvalidInput, match="--window"):
+            parse_window(bad)
