@@ -117,3 +117,27 @@ def test_windows_parse_and_bad_ones_name_the_fix() -> None:
     for bad in ("last:0", "yesterday", "since:soon", "5x"):
         with pytest.raises(InvalidInput, match="--window"):
             parse_window(bad)
+
+
+def test_the_report_can_carry_a_self_contained_html_page(reference) -> None:  # type: ignore[no-untyped-def]
+    log = fake_log(voice.generate(5, 400, seed=6))
+    out = build_report(
+        log,
+        reference=reference,
+        kinds=KINDS,
+        feedback={},
+        monitoring=Monitoring(min_rows=200),
+        metric="f1_macro",
+        goal=0.9,
+        greater_is_better=True,
+        evaluation_value=0.95,
+        classes=None,
+        p95_limit_ms=50,
+        window_text="<script>x</script>",
+        model="voice",
+        version=1,
+        with_html=True,
+    )
+    page = out["html"]
+    assert page.lstrip().lower().startswith("<!doctype html") and "query" in page
+    assert "<script>x</script>" not in page and "<script src=\"http" not in page

@@ -67,6 +67,7 @@ def monitor(
     version: str = typer.Option(None, help="NAME:N to monitor (default: production)."),
     project: Path = ProjectOption,
     as_json: bool = typer.Option(False, "--json"),
+    html: Path = typer.Option(None, "--html", help="Also write the report as an HTML page."),
     watch: bool = typer.Option(False, help="Keep monitoring on a schedule."),
     every: str = typer.Option("5m", help="With --watch: how often (30s, 5m, 1h)."),
     count: int = typer.Option(0, help="With --watch: stop after this many reports (0: never)."),
@@ -80,8 +81,11 @@ def monitor(
     pause = parse_duration(every) if watch else 0.0
     done = 0
     while True:
-        report = proj.monitor(window, version=version)
+        report = proj.monitor(window, version=version, html=html is not None)
         print_json(report) if as_json else show_report(report)
+        if html is not None and report.get("html_sha256"):
+            html.write_bytes(proj.artifacts.get_bytes(report["html_sha256"]))
+            console().print(f"wrote {html}")
         done += 1
         if not watch or (count and done >= count):
             return

@@ -241,7 +241,7 @@ class Demo:
             f"planted   {version.ref} (navigation labels scrambled): gate says "
             f"{gated.action}: {'; '.join(gated.reasons)[:140]}"
         )
-        if gated.action != "gate_refused":
+        if gated.action not in ("gate_refused", "gate_insufficient"):
             self.bad = {"version": version.ref, "gate": gated.action}
             return
         pushed = project.loop_submit(

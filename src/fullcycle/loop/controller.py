@@ -262,7 +262,10 @@ class Controller:
                 else []
             )
             holdout = context["labelled"][hold] if len(hold) else context["labelled"]
-            verdict = retrain.gate(self.project, champion, challenger, holdout)
+            try:
+                verdict = retrain.gate(self.project, champion, challenger, holdout)
+            except InsufficientData as exc:
+                return self._record("gate_insufficient", [str(exc)])
             self.project.record(
                 "loop.gate",
                 subject=challenger.ref,

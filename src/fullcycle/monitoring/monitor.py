@@ -98,8 +98,10 @@ def build_report(
     window_text: str,
     model: str,
     version: int | None,
+    with_html: bool = False,
 ) -> dict[str, Any]:
-    """The report as plain JSON-able data; ``log`` holds the window's logged rows."""
+    """The report as plain JSON-able data; ``log`` holds the window's logged rows. With
+    ``with_html`` it also carries ``html``: the drift report as a self-contained page."""
     served = log[log["route"].isin(SERVED)] if len(log) else log
     ok = served[served["status"] == 200] if len(served) else served
     feats = inputs_frame(ok, list(kinds)) if len(ok) else None
@@ -157,6 +159,12 @@ def build_report(
     if drift_report is not None:
         report["top_rows"] = _top_request_ids(drift_report, ok)
     report["alerts"] = alerts_for(report, metric_drop=float(th.metric_drop))
+    if with_html and drift_report is not None:
+        value = perf.get("value")
+        live = f", live {metric} {value:.4f} on {perf['rows']} labelled rows" if value else ""
+        report["html"] = drift_report.to_html(
+            title=f"{model}:{version}, window {window_text}: {verdict_text}{live}"
+        )
     return report
 
 

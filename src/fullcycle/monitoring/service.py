@@ -84,9 +84,11 @@ def run_monitor(
     *,
     window: str | None,
     save: bool = True,
+    html: bool = False,
     actor: str = "monitor",
 ) -> dict[str, Any]:
-    """Build the report for ``version`` (a registry ModelVersion) over ``window``."""
+    """Build the report for ``version`` (a registry ModelVersion) over ``window``; with
+    ``html`` the drift page is stored too (a few MB: plotly.js is inlined)."""
     w = parse_window(window)
     log = read_window(deps, w, model=version.name, version=version.version)
     reference = reference_of(deps, version)
@@ -109,12 +111,16 @@ def run_monitor(
         window_text=w.text,
         model=version.name,
         version=version.version,
+        with_html=html,
     )
     report["window_since"] = since
     report["window_until"] = float(log["ts"].max()) if len(log) else None
     report["latency"] = {k: report["health"][k] for k in ("p50", "p95", "p99")}
+    html = report.pop("html", None)
     if save:
-        report["id"] = report_store.save(deps.db, report, actor=actor)
+        html_sha = deps.artifacts.put_bytes(html.encode()) if html else None
+        report["id"] = report_store.save(deps.db, report, html_sha=html_sha, actor=actor)
+        report["html_sha256"] = html_sha
         _alerts(deps, scope, report, actor)
     return report
 
