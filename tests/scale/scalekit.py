@@ -96,3 +96,7 @@ def log_segment(frame: pd.DataFrame, path: Path, start: int) -> Path:
     records.append({**records[0], "row": -1, "error": "x/y: bad"})
     pq.write_table(pa.Table.from_pylist(records), path)
     return path
+
+
+def read_bytes(path: str) -> bytes:
+    return Path(path).read_bytes()

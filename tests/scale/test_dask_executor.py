@@ -72,9 +72,13 @@ def test_dask_results_equal_the_local_pool_in_order(cluster: ProcessCluster) -> 
 
 
 @pytest.mark.slow
-def test_job_exceptions_come_back_as_they_are(cluster: ProcessCluster) -> None:
-    with DaskExecutor(cluster.address) as executor, pytest.raises(TypeError):
-        executor.map(kit.square, ["a", None])
+def test_job_exceptions_come_back_as_they_are(cluster: ProcessCluster, tmp_path: Path) -> None:
+    with DaskExecutor(cluster.address) as executor:
+        with pytest.raises(TypeError):
+            executor.map(kit.square, ["a", None])
+        with pytest.raises(FileNotFoundError):  # not mistaken for a lost scheduler
+            executor.map(kit.read_bytes, [str(tmp_path / "missing")])
+        assert executor.map(kit.square, [4]) == [16]
 
 
 @pytest.mark.slow

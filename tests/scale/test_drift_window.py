@@ -42,6 +42,7 @@ def _assert_same(got: DriftReport, want: DriftReport) -> None:
         for key in ("missing_share", "chisquare", "chisquare_pvalue", "ks_pvalue", "oov_rate"):
             if key in w.info:
                 assert g.info[key] == w.info[key], (g.name, key)
+        assert g.chart == w.chart, g.name  # charts come from the same sketches
         for key in ("mean", "std"):
             if key in w.info:
                 assert g.info[key] == pytest.approx(w.info[key], rel=1e-9), (g.name, key)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import s3kit
 import scalekit as kit
 
 from fullcycle import registry
@@ -74,6 +75,34 @@ def test_predict_batch_errors_are_one_line(
     )
     assert code != 0 and "FULLCYCLE_DASK_SCHEDULER" in err
     assert not Path(out).exists()
+
+
+def test_predict_batch_unreachable_scheduler_fails_or_falls_back_when_asked(
+    scored_project: tuple[Project, pd.DataFrame, object],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    proj, _, _ = scored_project
+    where = ["-C", str(proj.settings.project_dir)]
+    out = proj.settings.project_dir / "o.parquet"
+    address = f"tcp://127.0.0.1:{s3kit.free_port()}"
+    monkeypatch.setenv("FULLCYCLE_DASK_SCHEDULER", address)
+    code, _, err = run_cli(capsys, "predict-batch", "scoring@1", "--out", str(out), *where)
+    assert code != 0 and address in err and not out.exists()
+    code, stdout, err = run_cli(
+        capsys,
+        "predict-batch",
+        "scoring@1",
+        "--out",
+        str(out),
+        "--fallback-local",
+        "--workers",
+        "1",
+        "--json",
+        *where,
+    )
+    assert code == 0, err
+    assert json.loads(stdout)["executor"] == "LocalExecutor" and out.exists()
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ from fullcycle.cli._common import ProjectOption, console, open_project, print_js
 ExecutorOption = typer.Option(
     None,
     "--executor",
-    help="local or dask (default: dask when FULLCYCLE_DASK_SCHEDULER is set, else local).",
+    help="local, dask or serial (default: dask when FULLCYCLE_DASK_SCHEDULER is set, else local).",
 )
 
 
@@ -44,6 +44,9 @@ def predict_batch(
     executor: str = ExecutorOption,
     partition_rows: int = typer.Option(1 << 20, "--partition-rows", min=1, max=100_000_000),
     workers: int = typer.Option(None, "--workers", min=1, help="Local processes (default: CPUs)."),
+    fallback_local: bool = typer.Option(
+        False, "--fallback-local", help="Run locally if the Dask scheduler cannot be reached."
+    ),
     project: Path = ProjectOption,
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -55,7 +58,8 @@ def predict_batch(
     ref = _model_ref(proj, model)
     loaded = proj.load_model(ref)
     version = proj.dataset(dataset)
-    chosen = executor_for(proj.settings, executor, workers=workers)
+    fallback = "local" if fallback_local else None
+    chosen = executor_for(proj.settings, executor, workers=workers, fallback=fallback)
     try:
         with proj.artifacts.local_copy(version.sha256) as path:
             result = run(
@@ -71,7 +75,9 @@ def predict_batch(
         "out": str(result.out_path),
         "rows": result.rows,
         "partitions": result.partitions,
-        "executor": type(chosen).__name__,
+        "executor": "LocalExecutor"
+        if getattr(chosen, "is_local", False)
+        else type(chosen).__name__,
         "seconds": round(result.seconds, 3),
     }
     proj.record(

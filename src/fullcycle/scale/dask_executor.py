@@ -10,7 +10,8 @@ can go wrong, and what the caller sees:
   has killed ``allowed-failures`` workers, or a job with no worker left for ``job_timeout_s``,
   fails with :class:`ExecutorError`. ``map`` returns everything or raises: callers write their
   output only after ``map`` returned, so no partial output is ever recorded as complete;
-- ``fn`` itself raises -> the same exception, as with the local pool.
+- ``fn`` itself raises -> the same exception, as with the local pool (``retries`` reruns a
+  failed task that many times first; 0 by default, like the local pool).
 
 :func:`executor_for` picks the executor from ``--executor`` and ``FULLCYCLE_DASK_SCHEDULER``.
 """
@@ -49,7 +50,7 @@ class DaskExecutor:
         *,
         connect_timeout_s: float = 5.0,
         job_timeout_s: float | None = None,
-        retries: int = 2,
+        retries: int = 0,
         fallback: str | None = None,
         local_workers: int | None = None,
     ) -> None:
@@ -158,6 +159,8 @@ class DaskExecutor:
                 hint="check that workers are connected (dask worker ADDRESS)",
             ) from exc
         except (CommClosedError, OSError) as exc:
+            if client.status == "running" and not isinstance(exc, CommClosedError):
+                raise  # the job's own OSError (a missing file, ...), as the local pool gives it
             raise ExecutorError(
                 f"lost the Dask scheduler at {self.address} during {len(jobs)} job(s): {exc}",
                 hint="restart the scheduler and retry",

@@ -22,9 +22,10 @@ Wasserstein, which uses the per-bin sums, and the window's mean and standard dev
 
 Approximated or left out: KS and Wasserstein are, as in the single-machine path, read from the
 reference's fine frozen quantile bins (KS evaluated at the edges is a lower bound of the sample
-statistic; Wasserstein is exact unless the two CDFs cross inside a bin). The per-row evidence
-(``rows``), the numeric charts (they need the window's quantiles) and the text domain classifier
-(it needs a sample of raw texts) are not computed over large windows.
+statistic; Wasserstein is exact unless the two CDFs cross inside a bin). The charts are built
+from the same sketches (plus the window's min and max), so they match too. The per-row evidence
+(``rows``) and the text domain classifier (it needs a sample of raw texts) are not computed
+over large windows.
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ class ColumnSketch:
     sums: np.ndarray = field(default_factory=lambda: np.zeros(0))
     mean: float = 0.0
     m2: float = 0.0
+    lo: float = np.inf
+    hi: float = -np.inf
     values: dict[str, float] = field(default_factory=dict)
 
     def __add__(self, other: ColumnSketch) -> ColumnSketch:
@@ -85,6 +88,8 @@ class ColumnSketch:
             sums=_add(self.sums, other.sums),
             mean=self.mean + delta * n_b / total if total else 0.0,
             m2=self.m2 + other.m2 + delta * delta * n_a * n_b / total if total else 0.0,
+            lo=min(self.lo, other.lo),
+            hi=max(self.hi, other.hi),
             values=values,
         )
 
@@ -159,6 +164,7 @@ def sketch_column(summary: Summary, series: pd.Series) -> ColumnSketch:
             out.counts, out.sums = drift.bin_counts(values, np.asarray(summary.edges))
             out.mean = float(values.mean())
             out.m2 = float(((values - out.mean) ** 2).sum())
+            out.lo, out.hi = float(values.min()), float(values.max())
         return out
     if summary.kind == "categorical":
         counts, _ = category_counts(series)
@@ -186,9 +192,10 @@ def report(
         for name, seed in zip(names, seeds, strict=False)
     ]
     results.sort(key=lambda f: (not f.drifted, not f.decided, -f.score))
+    verdict = _dataset_verdict(results, sketch.n_rows, pol)
     return DriftReport(
-        verdict=_dataset_verdict(results, sketch.n_rows, pol),
-        drifted=any(f.drifted for f in results) and sketch.n_rows >= pol["min_rows"],
+        verdict=verdict,
+        drifted=verdict.startswith("drift"),
         n_reference=reference.n_rows,
         n_current=sketch.n_rows,
         features=results,
@@ -265,14 +272,15 @@ def _numeric(ref: Summary, col: ColumnSketch, pol: dict[str, Any], rng: Any) -> 
     means = np.divide(rs, rc, out=np.zeros_like(rs), where=rc > 0)
     r_sim, c_sim = features._draw(rc, int(rc.sum()), col.valid, int(pol["bootstrap"]), rng)
     info = {
-        "ks_pvalue": drift.ks_pvalue(observed["ks"], int(rc.sum()), col.valid),
+        "ks_pvalue": drift.ks_pvalue_limit(observed["ks"], int(rc.sum()), col.valid),
         "mean": col.mean,
         "mean_reference": ref.mean,
         "std": float(np.sqrt(col.m2 / col.valid)),
         "std_reference": ref.std,
     }
     null = stats(r_sim, c_sim, r_sim * means, c_sim * means)
-    return features.Observation(observed, null, col.valid, info, {})
+    chart = features._numeric_chart(ref, cc, np.array([col.lo, col.hi]))
+    return features.Observation(observed, null, col.valid, info, chart)
 
 
 def _counts_series(col: ColumnSketch) -> pd.Series:
