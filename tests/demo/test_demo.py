@@ -13,7 +13,7 @@ def test_a_short_demo_detects_decay_retrains_promotes_and_rolls_back_the_bad_one
     tmp_path: Path,
 ) -> None:
     lines: list[str] = []
-    options = DemoOptions(periods=3, per_period=900, chunks=3, train_rows=2000, plant_bad_at=2)
+    options = DemoOptions(periods=3, per_period=900, chunks=3, plant_bad_at=2)
     result = Demo(tmp_path / "voice", options, lines.append).run()
 
     assert result.detected_after is not None and result.detected_after <= 600
