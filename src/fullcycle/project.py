@@ -239,11 +239,14 @@ class Project:
         workers: int | None = None,
         seed: int | None = None,
         progress: Any = None,
+        executor: str | None = None,
     ) -> TuneResult:
-        from fullcycle.executor import LocalExecutor, SerialExecutor
+        """Optuna trials as child runs, on the local pool or a Dask cluster (``executor``:
+        local, dask or serial; default: Dask when FULLCYCLE_DASK_SCHEDULER is set)."""
+        from fullcycle.scale.dask_executor import executor_for
         from fullcycle.train.tuning import tune
 
-        executor = SerialExecutor() if workers == 1 else LocalExecutor(workers)
+        pool = executor_for(self.settings, "serial" if workers == 1 else executor, workers=workers)
         spec = self.train_spec()
         data = data or spec.data or self._newest_dataset()
         return tune(
@@ -251,7 +254,7 @@ class Project:
             spec,
             data,
             trials=trials,
-            executor=executor,
+            executor=pool,
             seed=seed,
             progress=progress,
         )

@@ -128,11 +128,16 @@ def tune(
     data: str = typer.Option(None, "--data", help="Dataset NAME@N (default: training.data)."),
     workers: int = typer.Option(None, "--workers", min=1, help="Processes (default: CPUs, <=4)."),
     seed: int = typer.Option(None),
+    executor: str = typer.Option(
+        None, help="local, dask or serial (default: dask when FULLCYCLE_DASK_SCHEDULER is set)."
+    ),
 ) -> None:
     """Search training.search_space with Optuna; each trial is a child run."""
     proj = open_project(project)
     with _progress("tuning") as say:
-        result = proj.tune(trials, data=data, workers=workers, seed=seed, progress=say)
+        result = proj.tune(
+            trials, data=data, workers=workers, seed=seed, progress=say, executor=executor
+        )
     out = console()
     failed = sum(1 for t in result.trials if t["value"] is None)
     out.print(
