@@ -111,3 +111,11 @@ def test_each_breached_limit_rolls_back_with_its_reason() -> None:
 def test_too_few_labels_do_not_decide_on_live_metric() -> None:
     v = canary_verdict(stats(labelled=5, challenger_metric=0.1, champion_metric=0.9), ROLLOUT, 0.5)
     assert v.action == "promote"
+
+
+def test_a_worse_live_metric_within_the_noise_does_not_roll_back() -> None:
+    noisy = stats(challenger_metric=0.86, champion_metric=0.88, significantly_worse=False)
+    assert canary_verdict(noisy, ROLLOUT, share=0.5).action == "promote"
+    sure = stats(challenger_metric=0.6, champion_metric=0.88, significantly_worse=True)
+    v = canary_verdict(sure, ROLLOUT, share=0.5)
+    assert v.action == "rollback" and "paired bootstrap" in v.reasons[0]

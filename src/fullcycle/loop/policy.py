@@ -169,6 +169,9 @@ class CanaryStats:
     challenger_metric: float | None = None  # on labelled challenger-served rows
     champion_metric: float | None = None  # the champion's answers on the same rows
     compared_on: str = "metric"  # "cost": the two fields are costs per 1,000 (lower is better)
+    #: a paired bootstrap on the labelled rows says the challenger is worse (None: not computed,
+    #: then the raw comparison decides)
+    significantly_worse: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -227,15 +230,17 @@ def _canary_breaches(stats: CanaryStats, rollout: Any, gib: bool, min_labelled: 
         and stats.challenger_metric is not None
         and stats.champion_metric is not None
         and _worse(stats.challenger_metric, stats.champion_metric, gib) > 0
+        and stats.significantly_worse is not False
     ):
+        sure = " (paired bootstrap, 95%)" if stats.significantly_worse else ""
         if stats.compared_on == "cost":
             bad.append(
                 f"live cost {stats.challenger_metric:.1f} per 1,000 above production's "
-                f"{stats.champion_metric:.1f} on the same {stats.labelled} labelled rows"
+                f"{stats.champion_metric:.1f} on the same {stats.labelled} labelled rows{sure}"
             )
         else:
             bad.append(
                 f"live metric {stats.challenger_metric:.4f} below production's "
-                f"{stats.champion_metric:.4f} on the same {stats.labelled} labelled rows"
+                f"{stats.champion_metric:.4f} on the same {stats.labelled} labelled rows{sure}"
             )
     return bad

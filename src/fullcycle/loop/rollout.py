@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from fullcycle import registry
+from fullcycle.loop import gate
 from fullcycle.loop.policy import CanaryStats, CanaryVerdict, canary_verdict
 from fullcycle.monitoring import performance
 from fullcycle.store import deployments, rollouts
@@ -86,7 +87,7 @@ def stats(project: Any, rollout: Any, log: Any, *, route: str) -> CanaryStats:
     errors = int((requests["status"] >= 500).sum())
     p95 = float(np.percentile(requests["latency_ms"].to_numpy(dtype=float), 95))
     ok = rows[rows["status"] == 200]
-    disagreement, labelled, mine, theirs = None, 0, None, None
+    disagreement, labelled, mine, theirs, worse = None, 0, None, None, None
     on_cost = project.scope.gate.compare_on == "cost"
     if len(ok) and rollout.champion is not None:
         import orjson
@@ -108,10 +109,13 @@ def stats(project: Any, rollout: Any, log: Any, *, route: str) -> CanaryStats:
             truth = [str(feedback[r]) for r in ok["request_id"][have]]
             metric = project.scope.metric.name
             if on_cost:
-                mine, theirs = _live_costs(project, rollout, champion, ok[have], frame[have], truth)
+                mine, theirs, worse = _live_costs(
+                    project, rollout, champion, ok[have], frame[have], truth
+                )
             else:
                 mine = performance.live_metric(metric, truth, mine_all[have], n_boot=1)["value"]
                 theirs = performance.live_metric(metric, truth, theirs_all[have], n_boot=1)["value"]
+                worse = _significantly_worse(metric, truth, theirs_all[have], mine_all[have])
     return CanaryStats(
         requests=n,
         errors=errors,
@@ -121,12 +125,13 @@ def stats(project: Any, rollout: Any, log: Any, *, route: str) -> CanaryStats:
         challenger_metric=mine,
         champion_metric=theirs,
         compared_on="cost" if on_cost else "metric",
+        significantly_worse=worse,
     )
 
 
 def _live_costs(
     project: Any, rollout: Any, champion: Any, rows: Any, frame: Any, truth: list[str]
-) -> tuple[float | None, float | None]:
+) -> tuple[float | None, float | None, bool | None]:
     """Cost per 1,000 of what the challenger decided on labelled rows (from its logged
     probabilities) and of what the champion would have decided, priced alike."""
     import orjson
@@ -139,11 +144,22 @@ def _live_costs(
     else:
         mine = [orjson.loads(v) for v in rows["output"]]
     theirs = decide.decisions_for(champion.estimator, champion.decision, frame)
-    out = []
-    for decided in (mine, theirs):
-        costs = np.asarray(decide.row_costs(record, truth, decided), dtype=float)
-        out.append(float(np.nanmean(costs) * 1000) if np.isfinite(costs).any() else None)
-    return out[0], out[1]
+    costs = [np.asarray(decide.row_costs(record, truth, d), dtype=float) for d in (mine, theirs)]
+    means = [float(np.nanmean(c) * 1000) if np.isfinite(c).any() else None for c in costs]
+    both = np.isfinite(costs[0]) & np.isfinite(costs[1])
+    worse = None
+    if both.sum() >= 2:
+        boot = gate.paired_cost_bootstrap(costs[1][both], costs[0][both], n_boot=500)
+        worse = boot.low > 0  # the challenger costs more, beyond the resampling noise
+    return means[0], means[1], worse
+
+
+def _significantly_worse(metric: str, truth: list[str], champion: Any, challenger: Any) -> bool:
+    """True when a paired bootstrap puts the challenger below the champion on the same rows
+    with 95% confidence; a canary is not rolled back on noise."""
+    name = metric if metric in gate.METRICS else "accuracy"
+    boot = gate.paired_bootstrap(name, truth, champion, challenger, n_boot=500)
+    return boot.high < 0
 
 
 def _frame(records: list[dict[str, Any]], features: list[str]) -> Any:
