@@ -400,4 +400,8 @@ def _events(found: list[Event]) -> list[dict[str, Any]]:
 
 
 def _jsonable(value: Any) -> Any:
-    return None if value is None else orjson.loads(orjson.dumps(value, default=str))
+    return (
+        None
+        if value is None
+        else orjson.loads(orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS))
+    )
