@@ -23,6 +23,17 @@ def _num(value: Any) -> str:
     return f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
+def _lineage(node: dict[str, Any]) -> str:
+    """``rows@2 (merge ...) <- rows@1 (file ...)`` along the first parents."""
+    from fullcycle.data.lineage import describe
+
+    parts = []
+    while node is not None and len(parts) < 6:
+        parts.append(f"{node['ref']} ({describe(node.get('origin') or {})})")
+        node = (node.get("parents") or [None])[0]
+    return " <- ".join(parts)
+
+
 def lines(t: dict[str, Any]) -> list[str]:
     """The human form: the chain in order, one screen."""
     p = t["prediction"]
@@ -68,7 +79,9 @@ def lines(t: dict[str, Any]) -> list[str]:
             out.append(f"  params    {_short(run['params'], 100)}")
     data = t.get("data")
     if data:
-        out.append(f"data        {data['ref']} ({data['n_rows']} rows)")
+        out.append(
+            f"data        {data['ref']} ({data['n_rows']} rows): {_lineage(data['lineage'])}"
+        )
         for f in data["files"]:
             sha = str(f["sha256"])[:12]
             out.append(f"  file      {f['file']} (sha256 {sha}) -> {f['dataset']}")
@@ -81,8 +94,15 @@ def lines(t: dict[str, Any]) -> list[str]:
             )
     ev = t.get("evaluation")
     if ev and ev.get("metric"):
-        metric = ev["metric"]
-        out.append(f"evaluation  {_short(metric, 100)}; verdict {ev.get('verdict')}")
+        m, on = ev["metric"], ev.get("data") or {}
+        split = on.get("split") or {}
+        ci = m.get("ci") or []
+        ci_text = f" (CI {_num(ci[0])}-{_num(ci[1])})" if len(ci) == 2 else ""
+        out.append(
+            f"evaluation  {m.get('name')} {_num(m.get('value'))}{ci_text}, goal {m.get('goal')}, "
+            f"on the {split.get('strategy', '?')} test split of {on.get('ref')};"
+            f" verdict {ev.get('verdict')}"
+        )
     gate = t.get("gate")
     if gate:
         nums = gate["data"].get("numbers") or {}
