@@ -75,7 +75,10 @@ def write_log(project: Project, rows: int, replicas: int, per_segment: int) -> l
         for rep in range(replicas):
             ms = np.sort(start_ms + seg * span_ms + rng.integers(0, span_ms, per_segment))
             tails = rng.integers(0, 2**63, size=per_segment)
-            ids = [f"{m:012x}{rep:02x}{t:018x}" for m, t in zip(ms.tolist(), tails.tolist())]
+            ids = [
+                f"{m:012x}{rep:02x}{t:018x}"
+                for m, t in zip(ms.tolist(), tails.tolist(), strict=True)
+            ]
             x = rng.normal(size=(per_segment, 2)).round(4).tolist()
             path = active / f"r{rep}-{seg:05d}.jsonl"
             with open(path, "wb") as fh:
@@ -98,7 +101,7 @@ def write_log(project: Project, rows: int, replicas: int, per_segment: int) -> l
                             }
                         )
                         + b"\n"
-                        for rid, m, (a, b) in zip(ids, ms.tolist(), x)
+                        for rid, m, (a, b) in zip(ids, ms.tolist(), x, strict=True)
                     )
                 )
             segments.seal(project.db, root, path, replica=f"r{rep}", model=NAME)

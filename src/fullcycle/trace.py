@@ -221,7 +221,7 @@ def _routing(deps: TraceDeps, name: str, answer: dict[str, Any], rid: str) -> di
     if state is None:
         return {"revision": None, "why": f"no deployment of {name} on record before the request"}
     bucket = canary_bucket(rid)
-    info = {
+    info: dict[str, Any] = {
         "revision": state.revision,
         "production": state.production,
         "canary": state.canary,

@@ -97,7 +97,9 @@ async def _drive(app: Any, frame: pd.DataFrame, ids: list[str], feedback: bool) 
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             for rid, row in zip(ids, rows, strict=True):
-                res = await client.post("/predict", json={"records": [row]}, headers={"X-Request-ID": rid})
+                res = await client.post(
+                    "/predict", json={"records": [row]}, headers={"X-Request-ID": rid}
+                )
                 assert res.status_code == 200, res.text
                 out.append(res.json())
             if feedback:

@@ -23,11 +23,11 @@ def _num(value: Any) -> str:
     return f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
-def _lineage(node: dict[str, Any]) -> str:
+def _lineage(node: dict[str, Any] | None) -> str:
     """``rows@2 (merge ...) <- rows@1 (file ...)`` along the first parents."""
     from fullcycle.data.lineage import describe
 
-    parts = []
+    parts: list[str] = []
     while node is not None and len(parts) < 6:
         parts.append(f"{node['ref']} ({describe(node.get('origin') or {})})")
         node = (node.get("parents") or [None])[0]
