@@ -5,7 +5,9 @@ with time-ordered request ids (``serving.app.new_request_id``'s form), sealed in
 registered by ``serving.segments.seal``. A small project supplies the model version, run and
 dataset the trace follows. Figures: the time of ``Project.trace`` for ids at the start, middle
 and end of the log, against a baseline in the same process that looks the id up with no
-pruning (DuckDB over every sealed file), and how many files each lookup opened.
+segment index (DuckDB over every sealed file, helped only by Parquet statistics), and how
+many files the index let the trace open. ``--random-ids`` uses ids clients chose (no time
+order), so every segment's id range overlaps and only the row groups' statistics prune.
 
     .venv/bin/python bench/trace.py [--rows 10000000] [--replicas 4] [--per-segment 100000]
 """
@@ -60,7 +62,9 @@ def make_project(folder: Path) -> Project:
     return project
 
 
-def write_log(project: Project, rows: int, replicas: int, per_segment: int) -> list[str]:
+def write_log(
+    project: Project, rows: int, replicas: int, per_segment: int, random_ids: bool = False
+) -> list[str]:
     """Sealed, registered segments; returns a few request ids spread over the log."""
     root = Path(project.settings.resolved_log_url())
     active = root / segments.ACTIVE
@@ -76,7 +80,7 @@ def write_log(project: Project, rows: int, replicas: int, per_segment: int) -> l
             ms = np.sort(start_ms + seg * span_ms + rng.integers(0, span_ms, per_segment))
             tails = rng.integers(0, 2**63, size=per_segment)
             ids = [
-                f"{m:012x}{rep:02x}{t:018x}"
+                f"{t:018x}-{rep}" if random_ids else f"{m:012x}{rep:02x}{t:018x}"
                 for m, t in zip(ms.tolist(), tails.tolist(), strict=True)
             ]
             x = rng.normal(size=(per_segment, 2)).round(4).tolist()
@@ -140,12 +144,17 @@ def main() -> None:
     parser.add_argument("--replicas", type=int, default=4)
     parser.add_argument("--per-segment", type=int, default=100_000)
     parser.add_argument("--folder", type=Path, default=None)
+    parser.add_argument(
+        "--random-ids",
+        action="store_true",
+        help="ids that clients chose (no time order): the segments' id ranges all overlap",
+    )
     args = parser.parse_args()
     folder = args.folder or Path(tempfile.mkdtemp(prefix="fc-trace-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     project = make_project(folder)
     t0 = time.perf_counter()
-    picked = write_log(project, args.rows, args.replicas, args.per_segment)
+    picked = write_log(project, args.rows, args.replicas, args.per_segment, args.random_ids)
     all_segments = logs.segments(project.db)
     total = sum(s.n_rows for s in all_segments)
     size = sum(os.path.getsize(s.path) for s in all_segments)
@@ -161,19 +170,20 @@ def main() -> None:
         t_scan = timed(lambda rid=rid: full_scan(project, rid), repeat=3)
         print(
             f"trace of an id at the {where:6s}: {t_trace * 1000:7.1f} ms (goal < 1000 ms), "
-            f"{opened} of {len(all_segments)} files opened; no-pruning lookup alone "
+            f"{opened} of {len(all_segments)} files by id range; lookup over every file "
             f"{t_scan * 1000:7.1f} ms; trace / full scan = {t_trace / t_scan:.3f}"
         )
-    t_missing = timed(lambda: _missing(project))
-    print(f"an unknown id answered NotFound in {t_missing * 1000:.1f} ms")
+    gone = picked[-1][:-1] + ("0" if picked[-1][-1] != "0" else "1")
+    t_missing = timed(lambda: _missing(project, gone))
+    print(f"an unknown id inside the logged range answered NotFound in {t_missing * 1000:.1f} ms")
     print(f"folder: {folder}")
 
 
-def _missing(project: Project) -> None:
+def _missing(project: Project, rid: str) -> None:
     from fullcycle.errors import NotFound
 
     try:
-        project.trace("ffffffffffff-unknown")
+        project.trace(rid)
     except NotFound:
         return
     raise AssertionError("an unknown id was found")

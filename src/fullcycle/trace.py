@@ -278,7 +278,7 @@ def _follow_version(deps: TraceDeps, chain: _Chain, name: str, version: int) -> 
         _data(deps, chain, dataset)
     elif mv.run_id is not None:
         chain.missing("dataset", f"run {mv.run_id} of {ref} names no dataset version")
-    found = provenance.version_events(deps.db, name, version)
+    found = provenance.version_events(deps.db, name, version, since=mv.created_at - 1.0)
     retrain = _retrain_event(deps, out, name, mv)
     if retrain is not None:
         found = sorted([retrain, *found], key=lambda e: e.id)

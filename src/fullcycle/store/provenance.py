@@ -22,20 +22,22 @@ def _mentions(data: dict[str, Any], version: int) -> bool:
     return version in (data.get("production"), data.get("canary"), data.get("shadow"))
 
 
-def version_events(db: Database, name: str, version: int) -> list[Event]:
-    """Oldest first: events whose subject is ``name:version``, alias moves and promotion
+def version_events(db: Database, name: str, version: int, since: float = 0.0) -> list[Event]:
+    """Oldest first, from ``since`` (the version's registration; the ``ts`` index keeps a long
+    audit log cheap): events whose subject is ``name:version``, alias moves and promotion
     refusals that name the version, and deployment changes that route it."""
     ref = f"{name}:{version}"
     query = (
         sa.select(events)
         .where(
+            events.c.ts >= since,
             sa.or_(
                 events.c.subject == ref,
                 events.c.subject.like(f"{name}@%") & events.c.kind.like("model.%"),
                 (events.c.subject == name) & events.c.kind.in_(DEPLOY_KINDS),
-            )
+            ),
         )
-        .order_by(events.c.id.desc())
+        .order_by(events.c.id)
         .limit(LIMIT)
     )
     with db.read() as conn:
