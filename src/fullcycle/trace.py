@@ -238,6 +238,11 @@ def _routing(deps: TraceDeps, name: str, answer: dict[str, Any], rid: str) -> di
         )
     else:
         info["why"] = f"all requests went to production {name}:{state.production}"
+    if answer["version"] not in state.versions():
+        info["why"] += (
+            f"; {name}:{answer['version']} answered, so the server had not yet picked up "
+            f"revision {state.revision}"
+        )
     if state.shadow is not None:
         info["why"] += f"; shadow {name}:{state.shadow} answered off the path"
     return info
