@@ -18,7 +18,8 @@ def test_the_trace_page_shows_the_chain_and_names_bad_ids(tmp_path: Path, db_url
     ui = client(project)
     try:
         text = ui.get("/trace?id=ui-1").text
-        for part in ("1. Prediction", f"{NAME}:1", "3. Training run", "Lineage:", "Feedback: label"):
+        parts = ("1. Prediction", f"{NAME}:1", "3. Training run", "Lineage:", "Feedback: label")
+        for part in parts:
             assert part in text, part
         assert "Missing links" not in text
         text = ui.get("/trace?id=ui-9").text
