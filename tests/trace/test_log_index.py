@@ -74,3 +74,21 @@ def test_sealed_rows_are_sorted_into_row_groups_that_do_not_overlap(tmp_path: Pa
     ]
     assert all(hi < lo for (_, hi), (lo, _) in zip(bounds, bounds[1:], strict=False))
     db.dispose()
+
+
+def test_two_logbooks_of_one_replica_within_a_second_keep_both_logs(tmp_path: Path) -> None:
+    import asyncio
+
+    from fullcycle.serving.logbook import Logbook
+
+    db = Database.open(f"sqlite:///{tmp_path / 's.db'}")
+    for rid in ("first", "second"):  # a restart with the same replica name, at once
+        book = Logbook(db, tmp_path / "logs", model="m", replica="same")
+        book.start()
+        row = {"request_id": rid, "row": 0, "ts": 1e9, "model": "m", "version": 1}
+        asyncio.run(book.log([row], wait=True))
+        book.close()
+    assert len(logs.segments(db)) == 2
+    for rid in ("first", "second"):
+        assert list(segments.read_log(db, request_id=rid)["request_id"]) == [rid]
+    db.dispose()
