@@ -578,6 +578,15 @@ class Project:
 
         return Controller(self).submit(ref, skip_gate=skip_gate, reason=reason)
 
+    # -- tracing -------------------------------------------------------------------------------
+    def trace(self, request_id: str) -> dict[str, Any]:
+        """One logged prediction traced back to the model, run, data, gate and events behind it
+        (see ``fullcycle/trace.py``); a link that cannot be followed is named in ``missing``."""
+        from fullcycle.trace import TraceDeps, trace
+
+        deps = TraceDeps(self.db, self.artifacts, Path(self.settings.resolved_log_url()))
+        return trace(deps, request_id)
+
     # -- tokens --------------------------------------------------------------------------------
     def tokens(self) -> list[Any]:
         from fullcycle.store import tokens as token_store

@@ -12,7 +12,17 @@ import httpx
 from fullcycle.project import Project
 from fullcycle.ui.app import create_ui
 
-PAGES = ("/", "/data", "/runs", "/models", "/deployment", "/monitoring", "/labelling", "/events")
+PAGES = (
+    "/",
+    "/data",
+    "/runs",
+    "/models",
+    "/deployment",
+    "/monitoring",
+    "/labelling",
+    "/events",
+    "/trace",
+)
 HOSTILE = "<script>alert(1)</script>{{7*7}}"
 
 

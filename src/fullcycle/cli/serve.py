@@ -8,6 +8,7 @@ import os
 import typer
 
 DEFAULT_SOURCE = "fullcycle.serving.source:project_source"
+TRACER = "fullcycle.trace:tracer"
 LOOPBACK = ("localhost",)
 
 
@@ -69,6 +70,7 @@ def register(app: typer.Typer) -> None:
             durability=durability or settings.durability,
             max_batch=max_batch,
             max_wait_ms=max_wait_ms,
+            trace_factory=TRACER,
         )
         typer.echo(f"serving {model} on http://{host}:{port} ({workers} worker(s))", err=True)
         run(options, host=host, port=port, workers=workers, settings=settings)

@@ -51,6 +51,11 @@ def describe(origin: dict[str, Any]) -> str:
             f"file {origin.get('file')} ({origin.get('format')}, sha256 "
             f"{str(origin.get('sha256', ''))[:12]})"
         )
+    if kind == "merge" and "label_tasks" not in origin:  # the loop's merge
+        return (
+            f"merge of {origin.get('base')} and {origin.get('labelled_rows')} labelled "
+            f"production rows: {origin.get('reason')}"
+        )
     if kind == "merge":
         n = len(origin.get("label_tasks", []))
         batches = ", ".join(origin.get("label_batches", []))

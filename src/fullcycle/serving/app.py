@@ -1,6 +1,6 @@
 """The one ASGI app: ``/predict``, the Open Inference Protocol v2 routes, ``/feedback``,
-``/metrics`` and ``/admin/reload``. It parses, calls the runtime, and presents; the one
-error -> HTTP status map lives here.
+``/metrics``, ``/admin/reload`` and, given a tracer, ``/trace/{request_id}``. It parses, calls
+the runtime, and presents; the one error -> HTTP status map lives here.
 
 Routes take the raw Request and parse with orjson (faster than pydantic models), reading the
 body as a stream that stops at the limit, whatever Content-Length claims.
@@ -135,6 +135,8 @@ def create_app(
     admin_check: Callable[[Request], Awaitable[None]] | None = None,
     close_logbook: bool = True,
     gc_freeze: bool = True,
+    tracer: Callable[[str], dict[str, Any]] | None = None,
+    read_check: Callable[[Request], Awaitable[None]] | None = None,
 ) -> FastAPI:
     """Assemble the app around a runtime (which owns the models and the prediction log)."""
     logbook: Logbook = runtime.logbook
@@ -167,6 +169,10 @@ def create_app(
     async def admin(request: Request) -> None:  # the one hook where the token check goes
         if admin_check is not None:
             await admin_check(request)
+
+    async def reader(request: Request) -> None:  # the hook for routes that need a read token
+        if read_check is not None:
+            await read_check(request)
 
     async def serve(
         request: Request,
@@ -298,6 +304,15 @@ def create_app(
             )
 
         return await serve(request, "/admin/reload", run)
+
+    if tracer is not None:
+
+        @app.get("/trace/{request_id}", dependencies=[Depends(reader)])
+        async def trace_route(request_id: str, request: Request) -> Response:
+            async def run(rid: str, started: float) -> tuple[int, Any, Any]:
+                return 200, await asyncio.to_thread(tracer, request_id), None
+
+            return await serve(request, "/trace", run)
 
     _add_v2_metadata(app, runtime, serve)
     return app

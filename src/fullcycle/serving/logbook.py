@@ -54,7 +54,11 @@ class _Segment:
 
     def __init__(self, root: Path, replica: str, seq: int) -> None:
         stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-        self.path = root / segments.ACTIVE / f"{replica}-{stamp}-{seq:05d}.jsonl"
+        # the random part keeps two writers with one replica name (a restarted process with the
+        # same pid, two Logbooks in one process) within one second from sharing a name: sealed
+        # files are named after their segment, and a shared name would overwrite the other's
+        unique = os.urandom(4).hex()
+        self.path = root / segments.ACTIVE / f"{replica}-{stamp}-{seq:05d}-{unique}.jsonl"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -24,6 +24,7 @@ from fullcycle.store.db import Database
 
 ACTIVE = "active"
 SEALED = "sealed"
+ROW_GROUP = 8192  # rows per Parquet row group: the unit a request-id lookup reads
 COLUMNS = (
     "request_id",
     "row",
@@ -92,11 +93,15 @@ def _table(rows: list[dict[str, Any]]) -> Any:
 
 
 def _write_parquet(rows: list[dict[str, Any]], dest: Path) -> str:
+    """Rows sorted by request id in small row groups, so a lookup of one id reads only the
+    row group whose min/max statistics hold it, even when ids are not time-ordered (ids that
+    clients chose make every segment's id range overlap)."""
     import pyarrow.parquet as pq
 
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
-    pq.write_table(_table(rows), tmp, compression="zstd")
+    ordered = sorted(rows, key=lambda r: (str(r.get("request_id")), r.get("row") or 0))
+    pq.write_table(_table(ordered), tmp, compression="zstd", row_group_size=ROW_GROUP)
     with open(tmp, "rb") as fh:
         digest = hashlib.file_digest(fh, "sha256").hexdigest()
         os.fsync(fh.fileno())

@@ -36,6 +36,7 @@ class ServeOptions:
     body_limit: int = 1024 * 1024
     fsync_interval_s: float = 0.2
     segment_max_age_s: float = 600.0
+    trace_factory: str | None = None  # 'module:function', called with the Settings
 
     def __post_init__(self) -> None:
         check_name(self.model, "model name")
@@ -48,12 +49,17 @@ class ServeOptions:
 
 
 def load_source(factory: str, settings: Settings) -> ModelSource:
+    return load_factory(factory, settings)  # type: ignore[no-any-return]
+
+
+def load_factory(factory: str, settings: Settings) -> Any:
+    """Call the ``module:function`` factory with the settings (a ModelSource, a tracer)."""
     module, _, func = factory.partition(":")
     try:
         make = getattr(importlib.import_module(module), func)
     except (ImportError, AttributeError) as exc:
-        raise ConfigError(f"model source {factory!r} cannot be imported: {exc}") from exc
-    return make(settings)  # type: ignore[no-any-return]
+        raise ConfigError(f"factory {factory!r} cannot be imported: {exc}") from exc
+    return make(settings)
 
 
 def build_app(source: ModelSource, settings: Settings, options: ServeOptions) -> Any:
@@ -75,7 +81,8 @@ def build_app(source: ModelSource, settings: Settings, options: ServeOptions) ->
         max_wait_ms=options.max_wait_ms,
         poll_s=options.poll_s,
     )
-    return create_app(runtime, body_limit=options.body_limit)
+    tracer = load_factory(options.trace_factory, settings) if options.trace_factory else None
+    return create_app(runtime, body_limit=options.body_limit, tracer=tracer)
 
 
 def app_from_env(environ: Mapping[str, str] | None = None) -> Any:

@@ -86,8 +86,10 @@ def segments(
     if model is not None:
         query = query.where(log_segments.c.model == model)
     if request_id is not None:
+        # the stored bounds are cut to 64 characters: a cut id_max is a prefix of the true
+        # maximum, so compare it with the id cut the same way
         query = query.where(
-            log_segments.c.id_min <= request_id, log_segments.c.id_max >= request_id
+            log_segments.c.id_min <= request_id, log_segments.c.id_max >= request_id[:64]
         )
     with db.read() as conn:
         return [Segment(**row._mapping) for row in conn.execute(query)]

@@ -3,7 +3,7 @@
     app.py          create_ui(project, auth_required=..., allowed_hosts=...) -> ASGI app
     security.py     Host check, security headers (CSP, no framing), CSRF, who is asking
     pages.py        the GET pages: Overview, Data, Runs, Models, Deployment, Monitoring,
-                    Labelling, Events (and the sign-in form)
+                    Labelling, Events, Trace (and the sign-in form)
     actions.py      the POST forms: promote, roll back, label, undo, sign in and out
     sources*.py     what each page shows, from the project facade and the stages
     charts.py       plotly figures as JSON, drawn by static/dashboard.js

@@ -60,6 +60,7 @@ def routes() -> list[BaseRoute]:
         Route("/monitoring", pages.monitoring),
         Route("/labelling", pages.labelling),
         Route("/events", pages.events),
+        Route("/trace", pages.trace),
         Route("/login", pages.login),
         Route("/login", actions.login, methods=["POST"]),
         Route("/logout", actions.logout, methods=["POST"]),

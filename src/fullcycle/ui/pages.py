@@ -33,6 +33,7 @@ NAV = (
     ("monitoring", "Monitoring"),
     ("labelling", "Labelling"),
     ("events", "Events"),
+    ("trace", "Trace"),
 )
 FLASH_COOKIE = "fc_flash"
 _KIND_RE = re.compile(r"[a-z0-9._-]{0,64}")
@@ -173,8 +174,20 @@ def _events(project: Any, request: Request) -> dict[str, Any]:
     return sources.events_page(project, kind, limit)
 
 
+def _trace(project: Any, request: Request) -> dict[str, Any]:
+    """The trace of ``?id=``; an unknown or malformed id is shown on the page, with the form."""
+    rid = request.query_params.get("id", "").strip()[:200]
+    if not rid:
+        return {"rid": "", "trace": None, "problem": None}
+    try:
+        return {"rid": rid, "trace": project.trace(rid), "problem": None}
+    except (NotFound, InvalidInput) as exc:
+        return {"rid": rid, "trace": None, "problem": exc}
+
+
 runs = page("runs.html.j2", _runs)
 events = page("events.html.j2", _events)
+trace = page("trace.html.j2", _trace)
 
 
 async def login(request: Request) -> Response:
