@@ -130,8 +130,6 @@ class Demo:
         with Server(self.folder) as url:
             self.say(f"serve     {url} (a real server, logging every prediction)")
             for period in range(1, self.o.periods + 1):
-                if self._time_to_plant(project, period):
-                    self.plant_bad_challenger(project)
                 results.append(self.period(project, url, period, frozen))
         summary_path = self.write_report(project, results)
         final = project.production_version()
@@ -177,6 +175,8 @@ class Demo:
             ]
             traffic.send_feedback(url, fb)
             self.after_chunk(project, result)
+            if self._time_to_plant(project, period):  # as soon as no rollout is running
+                self.plant_bad_challenger(project)
         ok = [a for a in answers if a.status == 200]
         result.loop_metric = macro_f1(
             [self.truth[a.request_id] for a in ok], [a.prediction for a in ok]
