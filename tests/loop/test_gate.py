@@ -78,3 +78,15 @@ def test_too_few_rows_is_insufficient_data_not_a_decision() -> None:
     y = _labels(20, 12)
     with pytest.raises(InsufficientData, match="20 labelled rows, need 100"):
         gate(y, y, y)
+
+
+def test_the_gate_scores_on_rows_labelled_since_the_champion_went_live() -> None:
+    import pandas as pd
+
+    from fullcycle.loop.labelled import recent
+
+    rows = pd.DataFrame({"ts": [float(t) for t in range(10)], "request_id": list("abcdefghij")})
+    assert list(recent(rows, since=4.5, min_rows=3)["request_id"]) == list("fghij")
+    # too few since then: the newest 2 x min_rows instead
+    assert list(recent(rows, since=8.5, min_rows=2)["request_id"]) == list("ghij")
+    assert len(recent(rows.iloc[:0], since=0, min_rows=2)) == 0

@@ -268,6 +268,7 @@ class Controller:
                 else []
             )
             holdout = context["labelled"][hold] if len(hold) else context["labelled"]
+            holdout = labelled_mod.recent(holdout, champion.created_at, self.scope.gate.min_samples)
             try:
                 verdict = retrain.gate(self.project, champion, challenger, holdout)
             except InsufficientData as exc:

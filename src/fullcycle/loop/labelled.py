@@ -24,6 +24,18 @@ def holdout_mask(request_ids: Any, share: float = HOLDOUT_SHARE) -> np.ndarray:
     return np.asarray(buckets) < share
 
 
+def recent(rows: Any, since: float, min_rows: int) -> Any:
+    """The held-out rows the gate scores on: "recent labelled data" means those labelled since
+    the champion went live; when they are too few, the newest ``2 * min_rows`` held-out rows."""
+    if not len(rows):
+        return rows
+    ordered = rows.sort_values("ts", kind="stable")
+    fresh = ordered[ordered["ts"] > since]
+    if len(fresh) >= min_rows:
+        return fresh.reset_index(drop=True)
+    return ordered.tail(max(2 * min_rows, len(fresh))).reset_index(drop=True)
+
+
 def labelled_rows(
     log: Any, feedback: dict[str, Any], tasks: list[Any], *, features: list[str], target: str
 ) -> Any:

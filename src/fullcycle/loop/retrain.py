@@ -12,7 +12,7 @@ import numpy as np
 from fullcycle import registry
 from fullcycle.errors import InsufficientData
 from fullcycle.loop import gate as gate_mod
-from fullcycle.loop.labelled import holdout_mask
+from fullcycle.loop.labelled import holdout_mask, recent
 from fullcycle.train import decide
 
 
@@ -74,6 +74,7 @@ def retrain(
     version = project.register(
         result.run_id, actor=actor, description=f"retrained by the loop: {reason}"
     )
+    holdout = recent(holdout, champion.created_at, project.scope.gate.min_samples)
     verdict = gate(project, champion, version, holdout)
     project.record(
         "loop.gate",
