@@ -183,21 +183,40 @@ class Project:
         target = self.scope.target
         from fullcycle.monitoring.reference import training_reference
 
-        return TrainDeps(self.db, self.artifacts, self.settings.project_dir,
-                         load_data=self.load_data,
-                         splitter=lambda frame, spec, seed: split(frame, spec, seed, target=target),
-                         reference=training_reference)
+        return TrainDeps(
+            self.db,
+            self.artifacts,
+            self.settings.project_dir,
+            load_data=self.load_data,
+            splitter=lambda frame, spec, seed: split(frame, spec, seed, target=target),
+            reference=training_reference,
+        )
 
-    def train(self, data: str | None = None, *, model: str | None = None,
-              params: dict[str, Any] | None = None, seed: int | None = None,
-              learning_curve: Any = "auto", progress: Any = None) -> TrainResult:
+    def train(
+        self,
+        data: str | None = None,
+        *,
+        model: str | None = None,
+        params: dict[str, Any] | None = None,
+        seed: int | None = None,
+        learning_curve: Any = "auto",
+        progress: Any = None,
+    ) -> TrainResult:
         """Fit, evaluate and save a model as a run (see ``train/trainer.py``)."""
         from fullcycle.train.trainer import train
 
         spec = self.train_spec()
         data = data or spec.data or self._newest_dataset()
-        return train(self._train_deps(), spec, data, model=model, params=params,
-                     seed=seed, learning_curve=learning_curve, progress=progress)
+        return train(
+            self._train_deps(),
+            spec,
+            data,
+            model=model,
+            params=params,
+            seed=seed,
+            learning_curve=learning_curve,
+            progress=progress,
+        )
 
     def _newest_dataset(self) -> str | None:
         found = self.datasets()
@@ -212,31 +231,73 @@ class Project:
 
         return stored_evaluation(self.db, self.artifacts, run_id)
 
-    def tune(self, trials: int = 20, *, data: str | None = None, workers: int | None = None,
-             seed: int | None = None, progress: Any = None) -> TuneResult:
+    def tune(
+        self,
+        trials: int = 20,
+        *,
+        data: str | None = None,
+        workers: int | None = None,
+        seed: int | None = None,
+        progress: Any = None,
+    ) -> TuneResult:
         from fullcycle.executor import LocalExecutor, SerialExecutor
         from fullcycle.train.tuning import tune
 
         executor = SerialExecutor() if workers == 1 else LocalExecutor(workers)
         spec = self.train_spec()
         data = data or spec.data or self._newest_dataset()
-        return tune(self._train_deps(), spec, data, trials=trials,
-                    executor=executor, seed=seed, progress=progress)
+        return tune(
+            self._train_deps(),
+            spec,
+            data,
+            trials=trials,
+            executor=executor,
+            seed=seed,
+            progress=progress,
+        )
 
-    def register(self, run_id: str = "latest", *, name: str | None = None,
-                 description: str = "", actor: str = "cli") -> ModelVersion:
+    def register(
+        self,
+        run_id: str = "latest",
+        *,
+        name: str | None = None,
+        description: str = "",
+        actor: str = "cli",
+    ) -> ModelVersion:
         from fullcycle import registry
 
-        return registry.register(self.db, self.artifacts, run_id, name=name or self.name,
-                                 actor=actor, description=description)
+        return registry.register(
+            self.db,
+            self.artifacts,
+            run_id,
+            name=name or self.name,
+            actor=actor,
+            description=description,
+        )
 
-    def promote(self, ref: str, alias: str = "production", *, force: bool = False,
-                reason: str | None = None, actor: str = "cli") -> Promotion:
+    def promote(
+        self,
+        ref: str,
+        alias: str = "production",
+        *,
+        force: bool = False,
+        reason: str | None = None,
+        actor: str = "cli",
+    ) -> Promotion:
         from fullcycle import registry
 
         spec = self.train_spec()
-        return registry.promote(self.db, ref, alias, metric=spec.metric, gate=spec.gate,
-                                force=force, reason=reason, actor=actor, rescore=self._rescore)
+        return registry.promote(
+            self.db,
+            ref,
+            alias,
+            metric=spec.metric,
+            gate=spec.gate,
+            force=force,
+            reason=reason,
+            actor=actor,
+            rescore=self._rescore,
+        )
 
     def _rescore(self, mine: ModelVersion, theirs: ModelVersion) -> tuple[float, float]:
         """Both versions scored on the candidate's test rows (for the promotion gate)."""
@@ -245,8 +306,9 @@ class Project:
 
         data = mine.lineage.get("data") or {}
         models = [registry.load(self.db, self.artifacts, v.ref).estimator for v in (mine, theirs)]
-        a, b = score_on_test(self._train_deps(), self.train_spec(), data["ref"], data["split"],
-                             models)
+        a, b = score_on_test(
+            self._train_deps(), self.train_spec(), data["ref"], data["split"], models
+        )
         if a is None or b is None:
             raise ValueError("the metric could not be computed on the candidate's test rows")
         return a, b
@@ -276,6 +338,7 @@ class Project:
         from fullcycle import registry
 
         return registry.gc(self.db, self.artifacts, grace_s=grace_s, dry_run=dry_run)
+
     # -- data ----------------------------------------------------------------------------------
     def contract(self) -> Contract | None:
         """The scope's feature contract, or None for a project without fullcycle.yaml."""
@@ -294,18 +357,35 @@ class Project:
         self.reload_scope()
         return proposed
 
-    def add_data(self, frame_or_path: Any, name: str, *, allow_violations: bool = False,
-                 infer_contract: bool = False, require_target: bool = True,
-                 parents: tuple[str, ...] = (), origin: dict[str, Any] | None = None,
-                 actor: str = "api") -> DatasetVersion:
+    def add_data(
+        self,
+        frame_or_path: Any,
+        name: str,
+        *,
+        allow_violations: bool = False,
+        infer_contract: bool = False,
+        require_target: bool = True,
+        parents: tuple[str, ...] = (),
+        origin: dict[str, Any] | None = None,
+        actor: str = "api",
+    ) -> DatasetVersion:
         """Store a CSV / Parquet / JSON Lines file, or a pandas / pyarrow table, as NAME@N."""
         from fullcycle.data.versions import add_data
 
         if infer_contract:
             self.infer_contract(frame_or_path)
-        return add_data(self.db, self.artifacts, frame_or_path, name, contract=self.contract(),
-                        allow_violations=allow_violations, require_target=require_target,
-                        parents=parents, origin=origin, actor=actor)
+        return add_data(
+            self.db,
+            self.artifacts,
+            frame_or_path,
+            name,
+            contract=self.contract(),
+            allow_violations=allow_violations,
+            require_target=require_target,
+            parents=parents,
+            origin=origin,
+            actor=actor,
+        )
 
     def dataset(self, ref: str) -> DatasetVersion:
         from fullcycle.data.versions import resolve
@@ -336,17 +416,34 @@ class Project:
         return split(frame, spec, seed, target=scope.target if scope else None)
 
     # -- labelling -----------------------------------------------------------------------------
-    def label_queue(self, candidates: pd.DataFrame, *, budget: int,
-                    strategy: str = "uncertainty", audit_share: float = 0.1, seed: int = 0,
-                    source: str = "api", actor: str = "api") -> str:
+    def label_queue(
+        self,
+        candidates: pd.DataFrame,
+        *,
+        budget: int,
+        strategy: str = "uncertainty",
+        audit_share: float = 0.1,
+        seed: int = 0,
+        source: str = "api",
+        actor: str = "api",
+    ) -> str:
         """Queue the most informative candidate rows (plus a random audit share) for labelling."""
         from fullcycle.data.labeling import queue
 
-        return queue(self.db, candidates, budget=budget, strategy=strategy,
-                     audit_share=audit_share, seed=seed, source=source, actor=actor)
+        return queue(
+            self.db,
+            candidates,
+            budget=budget,
+            strategy=strategy,
+            audit_share=audit_share,
+            seed=seed,
+            source=source,
+            actor=actor,
+        )
 
-    def label_export(self, path: str | os.PathLike[str], fmt: str = "csv", *,
-                     batch: str | None = None) -> int:
+    def label_export(
+        self, path: str | os.PathLike[str], fmt: str = "csv", *, batch: str | None = None
+    ) -> int:
         """Write the queued tasks (of one batch, or all) as csv, jsonl or labelstudio."""
         from fullcycle.data.label_io import export
         from fullcycle.store import labels as label_store
@@ -355,24 +452,38 @@ class Project:
             check_name(batch, "label batch")
         return export(label_store.tasks(self.db, batch=batch, status="queued"), path, fmt)
 
-    def label_import(self, path: str | os.PathLike[str], *, labeller: str = "anonymous",
-                     min_agreement: float = 0.6, actor: str = "api") -> ImportReport:
+    def label_import(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        labeller: str = "anonymous",
+        min_agreement: float = 0.6,
+        actor: str = "api",
+    ) -> ImportReport:
         from fullcycle.data.labeling import import_labels
 
         contract = self.contract()
         classes = contract.target.classes if contract and contract.target else None
-        return import_labels(self.db, path, classes=classes, labeller=labeller,
-                             min_agreement=min_agreement, actor=actor)
+        return import_labels(
+            self.db,
+            path,
+            classes=classes,
+            labeller=labeller,
+            min_agreement=min_agreement,
+            actor=actor,
+        )
 
-    def label_merge(self, base: str, name: str | None = None, *, batch: str | None = None,
-                    actor: str = "api") -> DatasetVersion:
+    def label_merge(
+        self, base: str, name: str | None = None, *, batch: str | None = None, actor: str = "api"
+    ) -> DatasetVersion:
         """A new dataset version: ``base`` plus the labelled rows, with lineage to them."""
         from fullcycle.data.labeling import merge
 
         if batch is not None:
             check_name(batch, "label batch")
-        return merge(self.db, self.artifacts, base, name, contract=self.contract(), batch=batch,
-                     actor=actor)
+        return merge(
+            self.db, self.artifacts, base, name, contract=self.contract(), batch=batch, actor=actor
+        )
 
     def label_studio_config(self) -> str:
         """The Label Studio labelling config for the target's classes."""
@@ -424,8 +535,14 @@ class Project:
             return registry.resolve(self.db, f"{name}:{state.production}")
         return registry.resolve(self.db, f"{name}@production")
 
-    def monitor(self, window: str | None = "last:5000", *, version: str | None = None,
-                save: bool = True, actor: str = "monitor") -> dict[str, Any]:
+    def monitor(
+        self,
+        window: str | None = "last:5000",
+        *,
+        version: str | None = None,
+        save: bool = True,
+        actor: str = "monitor",
+    ) -> dict[str, Any]:
         """A monitor report for a window of production (see ``monitoring/service.py``)."""
         from fullcycle import registry
         from fullcycle.monitoring.service import MonitorDeps, run_monitor
