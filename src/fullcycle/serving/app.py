@@ -35,6 +35,7 @@ BODY_TIMEOUT_S = 10.0
 SERVER_NAME = "fullcycle"
 _RID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 MAX_VIOLATIONS = 1000
+DEGRADED_FOR_S = 30.0  # readiness says degraded this long after the store last failed
 
 STATUS: tuple[tuple[type[BaseException], int], ...] = (
     (E.MalformedInput, 400),
@@ -204,6 +205,7 @@ def create_app(
         dependencies=[Depends(check_access)],
     )
     app.state.runtime, app.state.metrics, app.state.access = runtime, metrics, access
+    app.state.store_failed_at = -DEGRADED_FOR_S
     app.add_middleware(
         HostAndOrigin, allowed_hosts=access.allowed_hosts, cors_origins=access.cors_origins
     )
@@ -241,6 +243,8 @@ def create_app(
             body = _error_body(exc, rid)
             version = getattr(exc, "version", version)
             metrics.errors.labels(_error_kind(exc, status)).inc()
+            if isinstance(exc, E.StoreUnavailable):
+                app.state.store_failed_at = time.monotonic()
             if route in ("/predict", "/v2/infer") and not getattr(exc, "logged", False):
                 await _log_refusal(rid, status, str(body["error"]), started)
         metrics.observe(route, version, status, time.perf_counter() - started)
@@ -393,7 +397,10 @@ def _add_v2_metadata(app: FastAPI, runtime: Runtime, serve: Any) -> None:
     async def ready(request: Request) -> Response:
         async def run(rid: str, started: float) -> tuple[int, Any, Any]:
             ok = runtime.active is not None
-            return (200 if ok else 503), {"ready": ok}, None
+            # degraded: serving from memory while the store is down (logs wait on disk)
+            recent = time.monotonic() - app.state.store_failed_at < DEGRADED_FOR_S
+            degraded = runtime.logbook.store_down or recent
+            return (200 if ok else 503), {"ready": ok, "degraded": degraded}, None
 
         return await serve(request, "/v2/health/ready", run)
 
