@@ -258,3 +258,21 @@ async def test_same_origin_requests_pass_and_opaque_origins_do_not(make_app, tok
             "/predict", json={"records": rows(1)}, headers={**headers, "origin": "null"}
         )
         assert r.status_code == 403
+
+
+async def test_a_mutation_with_a_body_that_is_not_json_is_415_and_changes_nothing(
+    make_app, tokens, db
+):
+    async with Running(make_app()) as client:
+        r = await client.post(
+            "/admin/reload",
+            content=b"x=1",
+            headers={
+                **bearer(tokens["admin"]),
+                "content-type": "application/x-www-form-urlencoded",
+            },
+        )
+        assert r.status_code == 415 and "application/json" in r.json()["error"]
+        r = await client.post("/admin/reload", headers=bearer(tokens["admin"]))
+        assert r.status_code == 200
+    assert len(events.listing(db, kind="server.reload")) == 1

@@ -35,6 +35,7 @@ BODY_TIMEOUT_S = 10.0
 SERVER_NAME = "fullcycle"
 _RID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 MAX_VIOLATIONS = 1000
+JSON = "application/json"
 DEGRADED_FOR_S = 30.0  # readiness says degraded this long after the store last failed
 
 STATUS: tuple[tuple[type[BaseException], int], ...] = (
@@ -184,6 +185,9 @@ def create_app(
             await _audit("auth.forbidden", who, path, str(exc), method=request.method)
             raise exc
         request.state.principal = who
+        ctype = request.headers.get("content-type")
+        if request.method == "POST" and ctype and ctype.split(";")[0].strip().lower() != JSON:
+            raise HTTPFault(415, f"content type {ctype[:80]!r} is not accepted; send {JSON}")
 
     async def _audit(
         kind: str, who: auth.Principal, subject: str, message: str, **data: Any
@@ -210,8 +214,9 @@ def create_app(
         HostAndOrigin, allowed_hosts=access.allowed_hosts, cors_origins=access.cors_origins
     )
 
+    @app.exception_handler(HTTPFault)
     @app.exception_handler(E.FullcycleError)
-    async def refused(request: Request, exc: E.FullcycleError) -> Response:
+    async def refused(request: Request, exc: Exception) -> Response:
         """Refusals raised before a handler runs (the access check)."""
         given = request.headers.get("x-request-id")
         rid = given if given and _RID.fullmatch(given) else new_request_id()
