@@ -43,7 +43,9 @@ def register(app: typer.Typer) -> None:
             False, "--public-predict", help="/predict and /v2/models/*/infer need no token."
         ),
         allowed_host: list[str] = typer.Option(
-            None, "--allowed-host", help="Host header values accepted (default: loopback)."
+            None,
+            "--allowed-host",
+            help="Another Host header to accept (loopback and the bound address always are).",
         ),
         cors_origin: list[str] = typer.Option(
             None, "--cors-origin", help="Browser origins allowed cross-origin (default: none)."
@@ -52,9 +54,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Serve the deployed model: /predict, /v2 (Open Inference Protocol), /metrics, /ui."""
         from fullcycle import auth
+        from fullcycle.cli.ui import allowed_hosts
         from fullcycle.errors import ConfigError, NotFound
         from fullcycle.project import Project
-        from fullcycle.serving.guard import LOOPBACK_HOSTS
         from fullcycle.serving.server import ServeOptions, check_bind, run
         from fullcycle.settings import Settings
         from fullcycle.store.db import Database
@@ -79,7 +81,7 @@ def register(app: typer.Typer) -> None:
             max_wait_ms=max_wait_ms,
             auth=not no_auth,
             public_predict=public_predict,
-            allowed_hosts=tuple(allowed_host or LOOPBACK_HOSTS),
+            allowed_hosts=tuple(allowed_hosts(host, allowed_host or [])),
             cors_origins=tuple(cors_origin or ()),
             mount_factory=UI_MOUNT if ui and project is not None else None,
         )
