@@ -37,6 +37,7 @@ ROUTE_ROLES: dict[str, str | None] = {
     "/v2": "read",
     "/v2/models/{name}": "read",
     "/v2/models/{name}/ready": "read",
+    "/trace/{request_id}": "read",  # present when the server is given a tracer
     "/admin/reload": "admin",
 }
 """The role each route needs; None is public. Routes not listed need ``admin``."""
