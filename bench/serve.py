@@ -145,6 +145,7 @@ def start_fullcycle(
         str(workers),
         "--durability",
         durability,
+        "--no-auth",  # compared with bare servers that check nothing; tokens are cached anyway
     ]
     proc = subprocess.Popen(cmd, env=env)
     wait_ready(port, "/v2/health/ready", proc)

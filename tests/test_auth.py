@@ -1,7 +1,14 @@
 import pytest
 
 from fullcycle import auth
-from fullcycle.errors import AlreadyExists, Forbidden, InvalidInput, NotFound, Unauthorized
+from fullcycle.errors import (
+    AlreadyExists,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    StoreUnavailable,
+    Unauthorized,
+)
 from fullcycle.store import tokens as token_store
 from fullcycle.store.db import Database
 
@@ -69,3 +76,27 @@ def test_bad_roles_durations_and_duplicate_names_are_refused(db: Database) -> No
     auth.create_token(db, name="dup", role="read")
     with pytest.raises(AlreadyExists):
         auth.create_token(db, name="dup", role="read")
+
+
+def test_the_authenticator_remembers_briefly_and_bridges_a_store_outage(tmp_path) -> None:
+    folder = tmp_path / "store"
+    folder.mkdir()
+    db = Database.open(f"sqlite:///{folder / 'fc.db'}")
+    token = auth.create_token(db, name="svc", role="predict")
+    other = auth.create_token(db, name="other", role="read")
+    cached = auth.Authenticator(db, ttl_s=60)
+    assert cached.authenticate(token).name == "svc"
+    token_store.revoke(db, "svc")
+    assert cached.authenticate(token).name == "svc"  # within ttl_s
+    assert auth.Authenticator(db, ttl_s=0).authenticate(other).name == "other"
+    fresh = auth.Authenticator(db, ttl_s=0)
+    with pytest.raises(Unauthorized):
+        fresh.authenticate(token)  # revoked, looked up again
+    bridge = auth.Authenticator(db, ttl_s=0, stale_s=600)
+    assert bridge.authenticate(other).name == "other"
+    db.dispose()
+    folder.rename(tmp_path / "gone")  # the store disappears
+    assert bridge.authenticate(other).name == "other"  # known before the outage
+    with pytest.raises(StoreUnavailable):
+        bridge.authenticate("fc_" + "B" * 43)
+    db.dispose()

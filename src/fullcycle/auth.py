@@ -16,8 +16,9 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from fullcycle.errors import Forbidden, InvalidInput, Unauthorized
+from fullcycle.errors import Forbidden, InvalidInput, StoreUnavailable, Unauthorized
 from fullcycle.names import check_name
+from fullcycle.store import events
 from fullcycle.store import tokens as token_store
 from fullcycle.store.db import Database
 
@@ -79,13 +80,16 @@ def create_token(db: Database, *, name: str, role: str, expires_in_s: float | No
 def authenticate(db: Database, token: str | None, now: float | None = None) -> Principal:
     """The principal behind ``token``; Unauthorized for a missing, malformed, unknown,
     expired or revoked one (all with the same vague message, so nothing leaks)."""
+    return _lookup(db, token, time.time() if now is None else now)[0]
+
+
+def _lookup(db: Database, token: str | None, now: float) -> tuple[Principal, float | None]:
     if not token or not _TOKEN_RE.fullmatch(token):
         raise Unauthorized(
             "a valid API token is required", hint="send Authorization: Bearer fc_..."
         )
     wanted = digest(token)
     record = token_store.by_hash(db, wanted)
-    now = time.time() if now is None else now
     if (
         record is None
         or not hmac.compare_digest(record.hash, wanted)
@@ -96,7 +100,7 @@ def authenticate(db: Database, token: str | None, now: float | None = None) -> P
             "the API token is unknown, expired or revoked",
             hint="create a new one with: fullcycle token create",
         )
-    return Principal(name=record.name, role=record.role)
+    return Principal(name=record.name, role=record.role), record.expires_at
 
 
 def require(principal: Principal, role: str) -> None:
@@ -112,3 +116,53 @@ def bootstrap_admin(db: Database) -> str | None:
     if token_store.count_admins(db):
         return None
     return create_token(db, name=f"bootstrap-admin-{int(time.time())}", role="admin")
+
+
+def bearer(header: str | None) -> str | None:
+    """The token in an ``Authorization: Bearer fc_...`` header, else None."""
+    if header and header[:7].lower() == "bearer ":
+        return header[7:].strip()
+    return None
+
+
+class Authenticator:
+    """:func:`authenticate` with a short memory, for a server that checks every request.
+
+    A token checked within ``ttl_s`` is not looked up again (so a revocation takes effect
+    within ``ttl_s``); while the store is unavailable, a token checked within ``stale_s``
+    keeps working, so predictions are still served when the database is down.
+    """
+
+    def __init__(self, db: Database, *, ttl_s: float = 5.0, stale_s: float = 600.0) -> None:
+        self.db, self.ttl_s, self.stale_s = db, ttl_s, stale_s
+        self._seen: dict[str, tuple[float, Principal, float | None]] = {}
+
+    def authenticate(self, token: str | None) -> Principal:
+        now = time.time()
+        key = digest(token) if token and _TOKEN_RE.fullmatch(token) else ""
+        hit = self._seen.get(key) if key else None
+        if hit is not None and now - hit[0] < self.ttl_s and (hit[2] is None or hit[2] > now):
+            return hit[1]
+        try:
+            principal, expires_at = _lookup(self.db, token, now)
+        except StoreUnavailable:
+            if hit is not None and now - hit[0] < self.stale_s and (hit[2] is None or hit[2] > now):
+                return hit[1]
+            raise
+        except Unauthorized:
+            self._seen.pop(key, None)
+            raise
+        if len(self._seen) > 10_000:
+            self._seen.clear()
+        self._seen[key] = (now, principal, expires_at)
+        return principal
+
+
+def audit(
+    db: Database, kind: str, principal: Principal, subject: str, message: str = "", **data: object
+) -> None:
+    """Record what ``principal`` did (or was refused) in the audit log."""
+    with db.write() as conn:
+        events.record(
+            conn, kind, actor=principal.name, subject=subject, message=message, data=dict(data)
+        )

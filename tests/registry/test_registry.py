@@ -68,17 +68,17 @@ def test_register_stores_signature_classes_metrics_lineage_and_card(deps: TrainD
     assert set(loaded.estimator.predict(X)) <= {"no", "yes"}
 
 
-def test_twenty_concurrent_registrations_are_numbered_1_to_20(deps: TrainDeps) -> None:
+def test_fifty_concurrent_registrations_are_numbered_1_to_50(deps: TrainDeps) -> None:
     run_id = _run(deps)
-    with ThreadPoolExecutor(20) as pool:
+    with ThreadPoolExecutor(50) as pool:
         versions = list(
             pool.map(
                 lambda _: registry.register(deps.db, deps.artifacts, run_id, name="churn").version,
-                range(20),
+                range(50),
             )
         )
-    assert sorted(versions) == list(range(1, 21))
-    assert [v.version for v in registry.models(deps.db, "churn")] == list(range(1, 21))
+    assert sorted(versions) == list(range(1, 51))
+    assert [v.version for v in registry.models(deps.db, "churn")] == list(range(1, 51))
 
 
 def test_the_gate_refuses_with_the_numbers_and_force_is_recorded(deps: TrainDeps) -> None:

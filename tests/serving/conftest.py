@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from serving_fixtures import MODEL, FixtureSource  # noqa: E402
 
 from fullcycle.serving.app import create_app  # noqa: E402
+from fullcycle.serving.guard import Access  # noqa: E402
 from fullcycle.serving.logbook import Logbook, LogConfig  # noqa: E402
 from fullcycle.serving.runtime import Runtime  # noqa: E402
 from fullcycle.store import deployments  # noqa: E402
@@ -45,7 +46,8 @@ def make_client(tmp_path: Path, db: Database) -> Callable[..., Any]:
             config=LogConfig(durability=durability, fsync_interval_s=0.01),
         )
         runtime = Runtime(source, logbook, db=db, poll_s=0.05)
-        app = create_app(runtime, **(app_options or {}))
+        options = {"access": Access(allowed_hosts=("test",)), **(app_options or {})}
+        app = create_app(runtime, **options)
         return _Client(app, runtime)
 
     return factory

@@ -58,7 +58,7 @@ async def test_a_bad_request_id_header_is_replaced_by_a_fresh_one(make_client):
 async def test_open_inference_protocol_routes_have_the_spec_shapes(make_client):
     async with make_client() as client:
         assert (await client.get("/v2/health/live")).json() == {"live": True}
-        assert (await client.get("/v2/health/ready")).json() == {"ready": True}
+        assert (await client.get("/v2/health/ready")).json() == {"ready": True, "degraded": False}
         meta = (await client.get("/v2")).json()
         assert meta["name"] == "fullcycle" and "version" in meta and meta["extensions"] == []
         model = (await client.get(f"/v2/models/{MODEL}")).json()

@@ -58,9 +58,11 @@ def test_deploy_errors_say_what_to_do(env, capsys):
     assert code == 5 and "no previous revision" in err
 
 
-def test_serve_refuses_a_public_bind_without_a_token(env, capsys):
-    code, _, err = cli(["serve", "--host", "0.0.0.0", "--model", "churn"], capsys)
-    assert code == 3 and "FULLCYCLE_TOKEN" in err
+def test_serve_refuses_a_public_bind_without_auth(env, capsys):
+    code, _, err = cli(["serve", "--host", "0.0.0.0", "--model", "churn", "--no-auth"], capsys)
+    assert code == 3 and "--allow-insecure" in err
+    code, _, err = cli(["serve", "--host", "::", "--model", "churn", "--no-auth"], capsys)
+    assert code == 3 and "--no-auth" in err
 
 
 def test_serve_needs_a_model_name(env, capsys, monkeypatch):

@@ -62,6 +62,7 @@ class Server:
             str(workers),
             "--poll-s",
             "0.2",
+            "--no-auth",  # durability is under test here; tests/security covers the tokens
         ]
         self.proc = subprocess.Popen(cmd, env=env)
         deadline = time.monotonic() + 60

@@ -1,24 +1,20 @@
-"""``fullcycle serve``: the inference server (uvicorn, one or more worker processes)."""
+"""``fullcycle serve``: the inference server (uvicorn, one or more worker processes), with the
+dashboard mounted at ``/ui``.
+
+Token checks are on by default; the first start prints a bootstrap admin token once.
+``--no-auth`` is for experiments on 127.0.0.1: with any other address it refuses to start
+unless ``--allow-insecure`` is given too.
+"""
 
 from __future__ import annotations
 
-import ipaddress
 import os
 
 import typer
 
 DEFAULT_SOURCE = "fullcycle.serving.source:project_source"
 TRACER = "fullcycle.trace:tracer"
-LOOPBACK = ("localhost",)
-
-
-def _is_loopback(host: str) -> bool:
-    if host in LOOPBACK:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+UI_MOUNT = "fullcycle.ui.app:mount_on_server"
 
 
 def register(app: typer.Typer) -> None:
@@ -38,21 +34,35 @@ def register(app: typer.Typer) -> None:
         ),
         max_batch: int = typer.Option(32, min=1, max=4096, help="Rows per model call, at most."),
         max_wait_ms: float = typer.Option(2.0, min=0, max=1000, help="Batching wait."),
-        insecure_bind: bool = typer.Option(
-            False, help="Allow a non-loopback address without FULLCYCLE_TOKEN."
+        no_auth: bool = typer.Option(
+            False, "--no-auth", help="No token checks (local experiments on 127.0.0.1)."
         ),
+        allow_insecure: bool = typer.Option(
+            False, "--allow-insecure", help="Allow --no-auth on a non-loopback address."
+        ),
+        public_predict: bool = typer.Option(
+            False, "--public-predict", help="/predict and /v2/models/*/infer need no token."
+        ),
+        allowed_host: list[str] = typer.Option(
+            None,
+            "--allowed-host",
+            help="Another Host header to accept (loopback and the bound address always are).",
+        ),
+        cors_origin: list[str] = typer.Option(
+            None, "--cors-origin", help="Browser origins allowed cross-origin (default: none)."
+        ),
+        ui: bool = typer.Option(True, "--ui/--no-ui", help="Mount the dashboard at /ui."),
     ) -> None:
-        """Serve the deployed model: /predict, /v2 (Open Inference Protocol), /metrics."""
+        """Serve the deployed model: /predict, /v2 (Open Inference Protocol), /metrics, /ui."""
+        from fullcycle import auth
+        from fullcycle.cli.ui import allowed_hosts
         from fullcycle.errors import ConfigError, NotFound
         from fullcycle.project import Project
-        from fullcycle.serving.server import ServeOptions, run
+        from fullcycle.serving.server import ServeOptions, check_bind, run
         from fullcycle.settings import Settings
+        from fullcycle.store.db import Database
 
-        if not _is_loopback(host) and not os.environ.get("FULLCYCLE_TOKEN") and not insecure_bind:
-            raise ConfigError(
-                f"refusing to bind {host} without authentication",
-                hint="set FULLCYCLE_TOKEN, bind 127.0.0.1, or pass --insecure-bind",
-            )
+        check_bind(host, auth=not no_auth, allow_insecure=allow_insecure)
         try:
             project = Project.open(None)
         except NotFound:
@@ -71,6 +81,25 @@ def register(app: typer.Typer) -> None:
             max_batch=max_batch,
             max_wait_ms=max_wait_ms,
             trace_factory=TRACER,
+            auth=not no_auth,
+            public_predict=public_predict,
+            allowed_hosts=tuple(allowed_hosts(host, allowed_host or [])),
+            cors_origins=tuple(cors_origin or ()),
+            mount_factory=UI_MOUNT if ui and project is not None else None,
         )
+        if options.auth:
+            db = project.db if project else Database.open(settings.resolved_database_url())
+            first = auth.bootstrap_admin(db)
+            if first is not None:
+                typer.echo(
+                    "no admin token existed; this bootstrap admin token is shown once, "
+                    "keep it now (revoke it with: fullcycle token revoke NAME):",
+                    err=True,
+                )
+                typer.echo(first)
+        else:
+            typer.echo(
+                "token checks are OFF (--no-auth): anyone who reaches it acts as admin", err=True
+            )
         typer.echo(f"serving {model} on http://{host}:{port} ({workers} worker(s))", err=True)
         run(options, host=host, port=port, workers=workers, settings=settings)

@@ -10,6 +10,7 @@ loop kept the metric from where it would have fallen.
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -18,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from fullcycle import auth
 from fullcycle.demo import labellers, traffic
 from fullcycle.demo.server import Server
 from fullcycle.examples import voice
@@ -87,6 +89,7 @@ class Demo:
         self.bad: dict[str, Any] = {}
         self.planted: str | None = None  # the bad challenger, once trained
         self.truth: dict[str, str] = {}
+        self.token: str | None = None
 
     # -- setting up ----------------------------------------------------------------------------
     def setup(self) -> Project:
@@ -127,6 +130,10 @@ class Demo:
 
         frozen = registry.load(project.db, project.artifacts, "voice:1").estimator
         results = []
+        # the server checks tokens; the demo acts as a client with the write role
+        self.token = auth.create_token(
+            project.db, name=f"demo-{uuid.uuid4().hex[:8]}", role="write"
+        )
         with Server(self.folder) as url:
             self.say(f"serve     {url} (a real server, logging every prediction)")
             for period in range(1, self.o.periods + 1):
@@ -164,7 +171,11 @@ class Demo:
         rng = np.random.default_rng(self.o.seed + period)
         for chunk in np.array_split(np.arange(len(rows)), self.o.chunks):
             got = traffic.replay(
-                url, [rows[i] for i in chunk], [ids[i] for i in chunk], self.o.concurrency
+                url,
+                [rows[i] for i in chunk],
+                [ids[i] for i in chunk],
+                self.o.concurrency,
+                token=self.token,
             )
             answers += got
             self.served += len(got)
@@ -173,7 +184,7 @@ class Demo:
                 for i in chunk
                 if rng.random() < self.o.feedback_share
             ]
-            traffic.send_feedback(url, fb)
+            traffic.send_feedback(url, fb, token=self.token)
             self.after_chunk(project, result)
             if self._time_to_plant(project, period):  # as soon as no rollout is running
                 self.plant_bad_challenger(project)

@@ -19,15 +19,21 @@ class Answer:
     version: int | None
 
 
+def _auth(token: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
 async def _replay(
-    url: str, rows: list[dict[str, Any]], ids: list[str], concurrency: int
+    url: str, rows: list[dict[str, Any]], ids: list[str], concurrency: int, token: str | None
 ) -> list[Answer]:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     answers: list[Answer | None] = [None] * len(rows)
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(len(rows)):
         queue.put_nowait(i)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
+    async with httpx.AsyncClient(
+        base_url=url, limits=limits, timeout=30, headers=_auth(token)
+    ) as client:
 
         async def worker() -> None:
             while not queue.empty():
@@ -49,14 +55,21 @@ async def _replay(
 
 
 def replay(
-    url: str, rows: list[dict[str, Any]], ids: list[str], concurrency: int = 16
+    url: str,
+    rows: list[dict[str, Any]],
+    ids: list[str],
+    concurrency: int = 16,
+    token: str | None = None,
 ) -> list[Answer]:
-    return asyncio.run(_replay(url, rows, ids, concurrency))
+    """Send each row as one /predict request (with ``token`` as the Bearer token)."""
+    return asyncio.run(_replay(url, rows, ids, concurrency, token))
 
 
-def send_feedback(url: str, items: list[dict[str, Any]], batch: int = 500) -> int:
+def send_feedback(
+    url: str, items: list[dict[str, Any]], batch: int = 500, token: str | None = None
+) -> int:
     stored = 0
-    with httpx.Client(base_url=url, timeout=30) as client:
+    with httpx.Client(base_url=url, timeout=30, headers=_auth(token)) as client:
         for start in range(0, len(items), batch):
             resp = client.post("/feedback", json=items[start : start + batch])
             resp.raise_for_status()

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import argparse
 
-from fullcycle.serving.server import ServeOptions, run
+from fullcycle.serving.guard import LOOPBACK_HOSTS
+from fullcycle.serving.server import ServeOptions, check_bind, run
 from fullcycle.settings import Settings
 
 
@@ -20,6 +21,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--max-batch", type=int, default=32)
     ap.add_argument("--max-wait-ms", type=float, default=2.0)
     ap.add_argument("--poll-s", type=float, default=1.0)
+    ap.add_argument("--no-auth", action="store_true", help="no token checks (loopback only)")
+    ap.add_argument("--public-predict", action="store_true")
+    ap.add_argument("--allowed-host", action="append", default=None)
+    ap.add_argument("--cors-origin", action="append", default=[])
     args = ap.parse_args(argv)
     settings = Settings.from_env()
     options = ServeOptions(
@@ -29,7 +34,12 @@ def main(argv: list[str] | None = None) -> None:
         max_batch=args.max_batch,
         max_wait_ms=args.max_wait_ms,
         poll_s=args.poll_s,
+        auth=not args.no_auth,
+        public_predict=args.public_predict,
+        allowed_hosts=tuple(args.allowed_host or LOOPBACK_HOSTS),
+        cors_origins=tuple(args.cors_origin),
     )
+    check_bind(args.host, auth=options.auth, allow_insecure=False)
     run(options, host=args.host, port=args.port, workers=args.workers, settings=settings)
 
 

@@ -21,8 +21,10 @@ import orjson
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 
+from fullcycle import auth
 from fullcycle import errors as E
 from fullcycle.serving import oip, payload
+from fullcycle.serving.guard import Access, HostAndOrigin
 from fullcycle.serving.logbook import Logbook
 from fullcycle.serving.metrics import Metrics
 from fullcycle.serving.runtime import Prediction, Runtime
@@ -33,6 +35,8 @@ BODY_TIMEOUT_S = 10.0
 SERVER_NAME = "fullcycle"
 _RID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 MAX_VIOLATIONS = 1000
+JSON = "application/json"
+DEGRADED_FOR_S = 30.0  # readiness says degraded this long after the store last failed
 
 STATUS: tuple[tuple[type[BaseException], int], ...] = (
     (E.MalformedInput, 400),
@@ -131,14 +135,18 @@ def create_app(
     runtime: Runtime,
     *,
     body_limit: int = BODY_LIMIT,
+    access: Access,
     body_timeout_s: float = BODY_TIMEOUT_S,
-    admin_check: Callable[[Request], Awaitable[None]] | None = None,
     close_logbook: bool = True,
     gc_freeze: bool = True,
     tracer: Callable[[str], dict[str, Any]] | None = None,
     read_check: Callable[[Request], Awaitable[None]] | None = None,
 ) -> FastAPI:
-    """Assemble the app around a runtime (which owns the models and the prediction log)."""
+    """Assemble the app around a runtime (which owns the models and the prediction log).
+
+    ``access`` decides who reaches which route (tokens and roles, allowed hosts, CORS); every
+    route checks it before its handler runs, and a refused request changes nothing.
+    """
     logbook: Logbook = runtime.logbook
     metrics = Metrics(
         log_depth=logbook.depth,
@@ -161,14 +169,69 @@ def create_app(
         if close_logbook:
             logbook.close()
 
-    app = FastAPI(
-        title="fullcycle inference server", lifespan=lifespan, docs_url=None, redoc_url=None
-    )
-    app.state.runtime, app.state.metrics = runtime, metrics
+    db = runtime.logbook.db
 
-    async def admin(request: Request) -> None:  # the one hook where the token check goes
-        if admin_check is not None:
-            await admin_check(request)
+    async def check_access(request: Request) -> None:
+        """Every route's gate: the role from the route table, or Unauthorized / Forbidden."""
+        path = getattr(request.scope.get("route"), "path", "")
+        role = access.role_for(path)
+        request.state.principal = None
+        if role is None:
+            return
+        who = access.identify(request.headers.get("authorization"))
+        if not who.allows(role):
+            exc = E.Forbidden(
+                f"token {who.name!r} has role {who.role}; {request.method} {path} needs {role}",
+                hint="ask an admin for a token with that role",
+            )
+            await _audit("auth.forbidden", who, path, str(exc), method=request.method)
+            raise exc
+        request.state.principal = who
+        ctype = request.headers.get("content-type")
+        if request.method == "POST" and ctype and ctype.split(";")[0].strip().lower() != JSON:
+            raise HTTPFault(415, f"content type {ctype[:80]!r} is not accepted; send {JSON}")
+
+    async def _audit(
+        kind: str, who: auth.Principal, subject: str, message: str, **data: Any
+    ) -> None:
+        def work() -> None:
+            auth.audit(db, kind, who, subject, message, **data)
+
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, work)
+        except E.StoreUnavailable:
+            metrics.errors.labels("audit_unavailable").inc()
+
+    app = FastAPI(
+        title="fullcycle inference server",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        dependencies=[Depends(check_access)],
+    )
+    app.state.runtime, app.state.metrics, app.state.access = runtime, metrics, access
+    app.state.store_failed_at = -DEGRADED_FOR_S
+    app.add_middleware(
+        HostAndOrigin, allowed_hosts=access.allowed_hosts, cors_origins=access.cors_origins
+    )
+
+    @app.exception_handler(HTTPFault)
+    @app.exception_handler(E.FullcycleError)
+    async def refused(request: Request, exc: Exception) -> Response:
+        """Refusals raised before a handler runs (the access check)."""
+        given = request.headers.get("x-request-id")
+        rid = given if given and _RID.fullmatch(given) else new_request_id()
+        status = status_of(exc)
+        metrics.errors.labels(_error_kind(exc, status)).inc()
+        response = _json(status, _error_body(exc, rid), rid)
+        if status == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi() -> Response:
+        return Response(orjson.dumps(app.openapi()), media_type="application/json")
 
     async def reader(request: Request) -> None:  # the hook for routes that need a read token
         if read_check is not None:
@@ -191,6 +254,8 @@ def create_app(
             body = _error_body(exc, rid)
             version = getattr(exc, "version", version)
             metrics.errors.labels(_error_kind(exc, status)).inc()
+            if isinstance(exc, E.StoreUnavailable):
+                app.state.store_failed_at = time.monotonic()
             if route in ("/predict", "/v2/infer") and not getattr(exc, "logged", False):
                 await _log_refusal(rid, status, str(body["error"]), started)
         metrics.observe(route, version, status, time.perf_counter() - started)
@@ -275,6 +340,14 @@ def create_app(
                 else data
             )
             stored, orphans = await runtime.add_feedback(items)
+            await _audit(
+                "feedback",
+                request.state.principal,
+                runtime.model_name,
+                f"{stored} label(s) stored",
+                stored=stored,
+                orphans=len(orphans),
+            )
             return 200, {"stored": stored, "orphans": orphans, "request_id": rid}, None
 
         return await serve(request, "/feedback", run)
@@ -283,10 +356,17 @@ def create_app(
     async def metrics_route() -> Response:
         return Response(metrics.render(), media_type="text/plain; version=0.0.4")
 
-    @app.post("/admin/reload", dependencies=[Depends(admin)])
+    @app.post("/admin/reload")
     async def reload(request: Request) -> Response:
         async def run(rid: str, started: float) -> tuple[int, Any, Any]:
             report = await runtime.refresh(force=True)
+            await _audit(
+                "server.reload",
+                request.state.principal,
+                runtime.model_name,
+                "swapped" if report.swapped else (report.error or "unchanged"),
+                revision=report.revision,
+            )
             metrics.swaps.labels(
                 "swapped" if report.swapped else "unchanged" if report.error is None else "refused"
             ).inc()
@@ -339,7 +419,10 @@ def _add_v2_metadata(app: FastAPI, runtime: Runtime, serve: Any) -> None:
     async def ready(request: Request) -> Response:
         async def run(rid: str, started: float) -> tuple[int, Any, Any]:
             ok = runtime.active is not None
-            return (200 if ok else 503), {"ready": ok}, None
+            # degraded: serving from memory while the store is down (logs wait on disk)
+            recent = time.monotonic() - app.state.store_failed_at < DEGRADED_FOR_S
+            degraded = runtime.logbook.store_down or recent
+            return (200 if ok else 503), {"ready": ok, "degraded": degraded}, None
 
         return await serve(request, "/v2/health/ready", run)
 

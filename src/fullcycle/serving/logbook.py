@@ -98,6 +98,7 @@ class Logbook:
         self.dropped = 0  # stays 0: a full queue blocks or refuses, it never drops
         self.recovered = 0
         self.seal_errors = 0
+        self.store_down = False  # the last seal failed: records wait on disk for the store
 
     # lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -239,7 +240,9 @@ class Logbook:
                 seg.path.unlink(missing_ok=True)
         except Exception:
             self.seal_errors += 1
+            self.store_down = True
             return False
+        self.store_down = False
         with contextlib.suppress(OSError):
             os.close(seg.fd)
         return True

@@ -7,6 +7,7 @@ Worker processes cannot receive Python objects, so the factory travels as an imp
 from __future__ import annotations
 
 import importlib
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -14,8 +15,10 @@ from typing import Any
 
 import orjson
 
+from fullcycle.auth import Authenticator
 from fullcycle.errors import ConfigError
 from fullcycle.names import check_name
+from fullcycle.serving.guard import LOOPBACK_HOSTS, Access
 from fullcycle.serving.logbook import Logbook, LogConfig
 from fullcycle.serving.models import ModelSource
 from fullcycle.serving.runtime import Runtime
@@ -37,6 +40,12 @@ class ServeOptions:
     fsync_interval_s: float = 0.2
     segment_max_age_s: float = 600.0
     trace_factory: str | None = None  # 'module:function', called with the Settings
+    auth: bool = True
+    public_predict: bool = False
+    allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS
+    cors_origins: tuple[str, ...] = ()
+    mount_factory: str | None = None
+    """``module:function(app, settings, options)`` that mounts more apps (the dashboard)."""
 
     def __post_init__(self) -> None:
         check_name(self.model, "model name")
@@ -46,20 +55,37 @@ class ServeOptions:
             raise ConfigError(f"durability {self.durability!r} is not one of fast, strict")
         if self.max_batch < 1 or self.max_wait_ms < 0:
             raise ConfigError("max batch must be >= 1 and max wait >= 0 ms")
+        if not self.allowed_hosts:
+            raise ConfigError("no allowed host; pass --allowed-host NAME (or '*' for any)")
+        object.__setattr__(self, "allowed_hosts", tuple(self.allowed_hosts))
+        object.__setattr__(self, "cors_origins", tuple(self.cors_origins))
+
+
+def _import(factory: str) -> Any:
+    module, _, func = factory.partition(":")
+    try:
+        return getattr(importlib.import_module(module), func)
+    except (ImportError, AttributeError) as exc:
+        raise ConfigError(f"{factory!r} cannot be imported: {exc}") from exc
 
 
 def load_source(factory: str, settings: Settings) -> ModelSource:
-    return load_factory(factory, settings)  # type: ignore[no-any-return]
+    return _import(factory)(settings)  # type: ignore[no-any-return]
 
 
 def load_factory(factory: str, settings: Settings) -> Any:
     """Call the ``module:function`` factory with the settings (a ModelSource, a tracer)."""
-    module, _, func = factory.partition(":")
-    try:
-        make = getattr(importlib.import_module(module), func)
-    except (ImportError, AttributeError) as exc:
-        raise ConfigError(f"factory {factory!r} cannot be imported: {exc}") from exc
-    return make(settings)
+    return _import(factory)(settings)
+
+
+def access_of(db: Database, options: ServeOptions) -> Access:
+    """The access policy ``options`` describe, checking tokens against ``db``."""
+    return Access(
+        authenticator=Authenticator(db) if options.auth else None,
+        public_predict=options.public_predict,
+        allowed_hosts=options.allowed_hosts,
+        cors_origins=options.cors_origins,
+    )
 
 
 def build_app(source: ModelSource, settings: Settings, options: ServeOptions) -> Any:
@@ -82,7 +108,12 @@ def build_app(source: ModelSource, settings: Settings, options: ServeOptions) ->
         poll_s=options.poll_s,
     )
     tracer = load_factory(options.trace_factory, settings) if options.trace_factory else None
-    return create_app(runtime, body_limit=options.body_limit, tracer=tracer)
+    app = create_app(
+        runtime, body_limit=options.body_limit, access=access_of(db, options), tracer=tracer
+    )
+    if options.mount_factory:
+        _import(options.mount_factory)(app, settings, options)
+    return app
 
 
 def app_from_env(environ: Mapping[str, str] | None = None) -> Any:
@@ -94,6 +125,26 @@ def app_from_env(environ: Mapping[str, str] | None = None) -> Any:
     options = ServeOptions(**orjson.loads(raw))
     settings = Settings.from_env(env)
     return build_app(load_source(options.source_factory, settings), settings, options)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(host: str, *, auth: bool, allow_insecure: bool) -> None:
+    """Refuse to serve without token checks on anything but loopback, unless told twice."""
+    if not auth and not is_loopback(host) and not allow_insecure:
+        raise ConfigError(
+            f"refusing to serve {host} with --no-auth: anyone who reaches it could predict, "
+            "send feedback and reload models",
+            hint="drop --no-auth (tokens: fullcycle token create), bind 127.0.0.1, "
+            "or add --allow-insecure if you really mean it",
+        )
 
 
 def run(

@@ -11,10 +11,10 @@ import json
 from typing import Any
 
 from fullcycle import registry
-from fullcycle.errors import ModelCheckFailed, NotFound
+from fullcycle.errors import IntegrityError, ModelCheckFailed, NotFound
 from fullcycle.serving.models import LoadedModel
 from fullcycle.settings import Settings
-from fullcycle.store import deployments
+from fullcycle.store import alerts, deployments
 from fullcycle.store.artifacts import ArtifactStore
 from fullcycle.store.db import Database
 from fullcycle.store.deployments import DeploymentState
@@ -51,7 +51,17 @@ def load_for_serving(
     """A registered version with its contract's validation hook and its reference rows."""
     from fullcycle.contract import Contract
 
-    loaded = registry.load(db, artifacts, f"{name}:{version}")
+    try:
+        loaded = registry.load(db, artifacts, f"{name}:{version}")
+    except IntegrityError as exc:  # the registry marked it corrupt; someone must know
+        alerts.raise_or_touch(
+            db,
+            f"model.corrupt:{name}:{version}",
+            f"{name}:{version} failed its sha256 check at load; serving keeps what it had",
+            {"model": name, "version": version, "error": str(exc)[:300]},
+            actor="server",
+        )
+        raise
     contract_dict = (loaded.signature or {}).get("contract")
     if not contract_dict:
         raise ModelCheckFailed(

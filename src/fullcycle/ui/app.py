@@ -98,3 +98,13 @@ def standalone(project: Any, *, auth_required: bool, allowed_hosts: Iterable[str
     ui = create_ui(project, auth_required=auth_required, allowed_hosts=hosts)
     app = Starlette(routes=[Route("/", home), Route("/healthz", health), Mount("/ui", app=ui)])
     return GuardMiddleware(app, hosts)
+
+
+def mount_on_server(app: Any, settings: Any, options: Any) -> None:
+    """Mount the dashboard at ``/ui`` of the inference server (``fullcycle serve``), with
+    the server's token policy and allowed hosts."""
+    from fullcycle.project import Project
+
+    project = Project(settings)
+    ui = create_ui(project, auth_required=options.auth, allowed_hosts=options.allowed_hosts)
+    app.mount("/ui", ui)

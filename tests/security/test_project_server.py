@@ -1,0 +1,138 @@
+"""The server over a real project: a corrupt artifact (RELIABILITY.md B 17, F 37), and
+``fullcycle serve`` as a process: bootstrap token, tokens on /predict, dashboard at /ui."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pandas as pd
+import pytest
+from seckit import Running, bearer
+from test_server import free_port
+
+from fullcycle import registry
+from fullcycle.project import Project
+from fullcycle.serving.app import create_app
+from fullcycle.serving.guard import Access
+from fullcycle.serving.logbook import Logbook
+from fullcycle.serving.runtime import Runtime
+from fullcycle.serving.source import RegistrySource
+from fullcycle.store import alerts, deployments
+
+pytestmark = pytest.mark.anyio
+ROW = {"amount": 0.3, "visits": 2, "city": "paris"}
+
+
+def small_project(folder: Path) -> Project:
+    """Two registered versions of ``churn``; version 1 in production."""
+    project = Project.init(folder, "churn")
+    rng = np.random.default_rng(0)
+    n = 300
+    frame = pd.DataFrame(
+        {
+            "amount": rng.normal(size=n),
+            "visits": rng.integers(0, 10, n),
+            "city": rng.choice(["paris", "rome", "oslo"], n),
+        }
+    )
+    signal_ = frame["amount"] + (frame["city"] == "paris") + rng.normal(size=n) * 0.7
+    frame["label"] = np.where(signal_ > 0.4, "yes", "no")
+    version = project.add_data(frame, "customers", infer_contract=True)
+    for params in ({"max_iter": 60}, {"max_iter": 120}):
+        project.train(version.ref, params=params)
+        project.register()
+    project.promote("churn:1", "production", force=True, reason="test")
+    deployments.set(project.db, "churn", production=1, actor="test")
+    return project
+
+
+async def test_a_corrupt_version_is_refused_marked_and_alerted_while_serving_goes_on(tmp_path):
+    project = small_project(tmp_path / "p")
+    settings = project.settings
+    logbook = Logbook(project.db, settings.resolved_log_url(), model="churn")
+    runtime = Runtime(RegistrySource(settings, "churn"), logbook, db=project.db, poll_s=0.05)
+    app = create_app(runtime, access=Access(), gc_freeze=False)
+    sha = registry.resolve(project.db, "churn:2").artifact_sha256
+    [path] = [p for p in (tmp_path / "p").rglob(sha) if p.is_file()]
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.chmod(0o644)
+    path.write_bytes(bytes(data))
+    async with Running(app) as client:
+        assert (await client.post("/predict", json={"records": [ROW]})).status_code == 200
+        deployments.set(project.db, "churn", production=2, actor="test")
+        swap = await client.post("/admin/reload")
+        after = [await client.post("/predict", json={"records": [ROW]}) for _ in range(5)]
+    assert swap.status_code == 409 and "corrupt" in swap.json()["error"]
+    assert {r.status_code for r in after} == {200}
+    assert {r.headers["x-model-version"] for r in after} == {"1"}
+    assert registry.resolve(project.db, "churn:2").status == "corrupt"
+    assert [a["key"] for a in alerts.open_alerts(project.db)] == ["model.corrupt:churn:2"]
+
+
+def start(folder: Path, port: int, *extra: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "FULLCYCLE_PROJECT_DIR": str(folder)}
+    cmd = [sys.executable, "-m", "fullcycle", "serve", "--port", str(port), *extra]
+    return subprocess.Popen(cmd, cwd=folder, env=env, stdout=subprocess.PIPE, text=True)
+
+
+def wait_ready(proc: subprocess.Popen[str], url: str) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"server exited with {proc.returncode}"
+        try:
+            if httpx.get(f"{url}/v2/health/ready", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("server not ready in 90 s")
+
+
+def stop(proc: subprocess.Popen[str]) -> str:
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=60)
+    return out
+
+
+@pytest.mark.slow
+def test_fullcycle_serve_checks_tokens_prints_one_bootstrap_token_and_mounts_the_dashboard(
+    tmp_path,
+):
+    folder = tmp_path / "p"
+    small_project(folder)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = start(folder, port)
+    try:
+        wait_ready(proc, url)
+        with httpx.Client(base_url=url, timeout=30) as client:
+            refused = client.post("/predict", json={"records": [ROW]})
+            ui_anon = client.get("/ui/models")
+            evil = client.get("/v2/health/live", headers={"host": "evil.example"})
+    finally:
+        out = stop(proc)
+    [token] = [line for line in out.splitlines() if line.startswith("fc_")]
+    assert refused.status_code == 401
+    assert ui_anon.status_code in (303, 307, 401) or "login" in ui_anon.text
+    assert evil.status_code == 400
+    proc = start(folder, port)
+    try:
+        wait_ready(proc, url)
+        with httpx.Client(base_url=url, timeout=30, headers=bearer(token)) as client:
+            ok = client.post("/predict", json={"records": [ROW]})
+            page = client.get("/ui/models")
+            metrics = client.get("/metrics")
+    finally:
+        again = stop(proc)
+    assert ok.status_code == 200 and ok.json()["version"] == 1
+    assert page.status_code == 200 and "churn" in page.text
+    assert metrics.status_code == 200
+    assert not [line for line in again.splitlines() if line.startswith("fc_")]  # shown once
