@@ -224,7 +224,9 @@ def create_app(
         rid = given if given and _RID.fullmatch(given) else new_request_id()
         status = status_of(exc)
         metrics.errors.labels(_error_kind(exc, status)).inc()
-        response = _json(status, _error_body(exc, rid), rid)
+        active = runtime.active  # every response names the version that would have served
+        version = active.production.model.version if active else None
+        response = _json(status, _error_body(exc, rid), rid, version)
         if status == 401:
             response.headers["WWW-Authenticate"] = "Bearer"
         return response
