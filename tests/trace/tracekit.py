@@ -85,6 +85,7 @@ def serve(project: Project, frame: pd.DataFrame, ids: list[str], *, feedback: bo
         poll_s=0.05,
         fsync_interval_s=0.01,
         trace_factory="fullcycle.trace:tracer",
+        auth=False,  # traffic for the test; /trace itself is checked with a token below
     )
     app = build_app(RegistrySource(project.settings, NAME), project.settings, options)
     return asyncio.run(_drive(app, frame, ids, feedback))
@@ -95,7 +96,7 @@ async def _drive(app: Any, frame: pd.DataFrame, ids: list[str], feedback: bool) 
     out = []
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             for rid, row in zip(ids, rows, strict=True):
                 res = await client.post(
                     "/predict", json={"records": [row]}, headers={"X-Request-ID": rid}
@@ -120,12 +121,20 @@ def get_trace(project: Project, request_id: str) -> httpx.Response:
         trace_factory="fullcycle.trace:tracer",
     )
     app = build_app(RegistrySource(project.settings, NAME), project.settings, options)
+    from fullcycle import auth
+
+    names = {t.name for t in project.tokens()}
+    token = auth.create_token(project.db, name=f"reader-{len(names)}", role="read")
 
     async def go() -> httpx.Response:
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-                return await client.get(f"/trace/{request_id}")
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://127.0.0.1"
+            ) as client:
+                return await client.get(
+                    f"/trace/{request_id}", headers={"Authorization": f"Bearer {token}"}
+                )
 
     return asyncio.run(go())
 
