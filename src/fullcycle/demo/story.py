@@ -162,14 +162,18 @@ class Demo:
         )
 
     def period(self, project: Project, url: str, period: int, frozen: Any) -> PeriodResult:
-        frame = voice.generate(period, self.o.per_period, seed=self.o.seed + 100 * period)
+        # the world then stays as the last period left it: twice the traffic, so the loop can
+        # catch up with what the last period brought before the demo judges it
+        last = period == self.o.periods
+        n = self.o.per_period * (2 if last else 1)
+        frame = voice.generate(period, n, seed=self.o.seed + 100 * period)
         ids = [f"p{period}-{i:05d}" for i in range(len(frame))]
         self.truth.update(dict(zip(ids, frame["domain"], strict=True)))
         rows = frame.to_dict("records")
         answers: list[traffic.Answer] = []
         result = PeriodResult(period, len(frame), float(frame["_name_is_new"].mean()), 0.0, 0.0, {})
         rng = np.random.default_rng(self.o.seed + period)
-        for chunk in np.array_split(np.arange(len(rows)), self.o.chunks):
+        for chunk in np.array_split(np.arange(len(rows)), self.o.chunks * (2 if last else 1)):
             got = traffic.replay(
                 url,
                 [rows[i] for i in chunk],
