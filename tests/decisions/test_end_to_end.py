@@ -79,13 +79,16 @@ async def serve(project: Project, rows: list[dict[str, Any]], truth: list[str]) 
     """Predict through the real app (registry source, prediction log), then send feedback."""
     settings = project.settings
     options = ServeOptions(
-        source_factory="fullcycle.serving.source:project_source", model="fraud", poll_s=0.05
+        source_factory="fullcycle.serving.source:project_source",
+        model="fraud",
+        poll_s=0.05,
+        auth=False,  # this test is about decisions; tests/security checks the tokens
     )
     app = build_app(RegistrySource(settings, "fraud"), settings, options)
     bodies = []
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             for start in range(0, BATCHED, 50):
                 res = await client.post("/predict", json={"records": rows[start : start + 50]})
                 assert res.status_code == 200, res.text

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from fullcycle import auth
 from fullcycle.demo import traffic
 from fullcycle.demo.server import Server
 from fullcycle.examples import voice
@@ -36,16 +37,16 @@ def make_project(folder: Path, *, lease_seconds: int = 600) -> Project:
     return project
 
 
-def replay(url: str, period: int, n: int, feedback_share: float = 0.2) -> None:
+def replay(url: str, token: str, period: int, n: int, feedback_share: float = 0.2) -> None:
     frame = voice.generate(period, n, seed=period)
     ids = [f"t{period}-{i}" for i in range(n)]
-    traffic.replay(url, frame.to_dict("records"), ids, concurrency=8)
+    traffic.replay(url, frame.to_dict("records"), ids, concurrency=8, token=token)
     fb = [
         {"request_id": r, "label": d}
         for i, (r, d) in enumerate(zip(ids, frame["domain"], strict=True))
         if i % int(1 / feedback_share) == 0
     ]
-    traffic.send_feedback(url, fb)
+    traffic.send_feedback(url, fb, token=token)
 
 
 @pytest.mark.slow
@@ -100,7 +101,8 @@ def test_a_controller_killed_mid_retrain_leaves_nothing_partial_and_the_next_one
     folder = tmp_path / "p"
     project = make_project(folder, lease_seconds=10)
     with Server(folder) as url:
-        replay(url, 3, 1000)
+        token = auth.create_token(project.db, name="traffic", role="write")
+        replay(url, token, 3, 1000)
         project.monitor("last:5000")
         frame = voice.generate(3, 1000, seed=3)
         truth = dict(zip([f"t3-{i}" for i in range(1000)], frame["domain"], strict=True))

@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 def _start(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "fullcycle.serving", "--source", "teamkit:make_source"]
-    cmd += ["--model", teamkit.MODEL, "--port", str(port), "--poll-s", "0.2"]
+    cmd += ["--model", teamkit.MODEL, "--port", str(port), "--poll-s", "0.2", "--no-auth"]
     proc = subprocess.Popen(cmd, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
