@@ -120,7 +120,8 @@ def test_a_controller_killed_mid_retrain_leaves_nothing_partial_and_the_next_one
         assert len(project.models()) == versions_before  # nothing half-registered
         assert project.production_version().version == 1
         deadline = time.time() + 60  # the dead holder's leases expire (10 s after it took them)
-        while leases.holder(project.db, "loop:voice") is not None and time.time() < deadline:
+        held = ("loop:voice", "retrain:voice")
+        while any(leases.holder(project.db, name) for name in held) and time.time() < deadline:
             time.sleep(0.5)
         resumed = project.loop_step(holder="next")
         assert resumed.action != "wait", resumed
