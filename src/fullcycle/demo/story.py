@@ -192,6 +192,8 @@ class Demo:
             self.after_chunk(project, result)
             if self._time_to_plant(project, period):  # as soon as no rollout is running
                 self.plant_bad_challenger(project)
+        if last:
+            self.settle(project, url, period, result, rng)
         ok = [a for a in answers if a.status == 200]
         result.loop_metric = macro_f1(
             [self.truth[a.request_id] for a in ok], [a.prediction for a in ok]
@@ -238,6 +240,36 @@ class Demo:
                 f"{done.get('bob', 0)} by bob; {done.get('disagreed', 0)} disagreements "
                 f"settled by carol"
             )
+
+    def settle(
+        self,
+        project: Project,
+        url: str,
+        period: int,
+        result: PeriodResult,
+        rng: np.random.Generator,
+        most: int = 4,
+    ) -> None:
+        """A rollout still in flight when the last period ends gets a few more steps of the same
+        world to reach its decision (these requests are not in the period's table)."""
+        from fullcycle.store import rollouts
+
+        for extra in range(1, most + 1):
+            if rollouts.active(project.db, "voice") is None:
+                return
+            more = voice.generate(period, 300, seed=self.o.seed + 100 * period + extra)
+            ids = [f"p{period}-settle{extra}-{i:04d}" for i in range(len(more))]
+            self.truth.update(dict(zip(ids, more["domain"], strict=True)))
+            rows = more.to_dict("records")
+            got = traffic.replay(url, rows, ids, self.o.concurrency, token=self.token)
+            self.served += len(got)
+            fb = [
+                {"request_id": r, "label": row["domain"]}
+                for r, row in zip(ids, rows, strict=True)
+                if rng.random() < self.o.feedback_share
+            ]
+            traffic.send_feedback(url, fb, token=self.token)
+            self.after_chunk(project, result)
 
     # -- the planted bad challenger -----------------------------------------------------------
     def _time_to_plant(self, project: Project, period: int) -> bool:
