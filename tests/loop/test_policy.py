@@ -115,7 +115,14 @@ def test_too_few_labels_do_not_decide_on_live_metric() -> None:
 
 def test_a_worse_live_metric_within_the_noise_does_not_roll_back() -> None:
     noisy = stats(challenger_metric=0.86, champion_metric=0.88, significantly_worse=False)
-    assert canary_verdict(noisy, ROLLOUT, share=0.5).action == "promote"
+    extended = canary_verdict(noisy, ROLLOUT, share=0.5)
+    assert extended.action == "extend" and "within the noise" in extended.reasons[0]
+    long = stats(
+        requests=600, challenger_metric=0.86, champion_metric=0.88, significantly_worse=False
+    )
+    assert canary_verdict(long, ROLLOUT, share=0.5).action == "rollback"
+    ahead = stats(challenger_metric=0.9, champion_metric=0.88, significantly_worse=False)
+    assert canary_verdict(ahead, ROLLOUT, share=0.5).action == "promote"
     sure = stats(challenger_metric=0.6, champion_metric=0.88, significantly_worse=True)
     v = canary_verdict(sure, ROLLOUT, share=0.5)
     assert v.action == "rollback" and "paired bootstrap" in v.reasons[0]

@@ -199,6 +199,26 @@ def canary_verdict(
     bad = _canary_breaches(stats, rollout, greater_is_better, min_labelled)
     if bad:
         return CanaryVerdict("rollback", bad, numbers)
+    if _worse_within_noise(stats, greater_is_better, min_labelled):
+        # worse on the labelled rows but not significantly: never promote on that; look longer,
+        # and give up on the challenger after three times the minimum sample
+        if stats.requests >= 3 * rollout.min_requests:
+            return CanaryVerdict(
+                "rollback",
+                [
+                    f"still behind production after {stats.requests} requests "
+                    f"({stats.challenger_metric:.4g} vs {stats.champion_metric:.4g})"
+                ],
+                numbers,
+            )
+        return CanaryVerdict(
+            "extend",
+            [
+                f"behind production on {stats.labelled} labelled rows but within the noise: "
+                "extending"
+            ],
+            numbers,
+        )
     later = [s for s in rollout.steps if s > share]
     ok = [f"{stats.requests} requests within every limit"]
     if later and later[0] < 1.0:
@@ -206,6 +226,15 @@ def canary_verdict(
             "step", ok + [f"raise share {share} -> {later[0]}"], {**numbers, "next_share": later[0]}
         )
     return CanaryVerdict("promote", ok, numbers)
+
+
+def _worse_within_noise(stats: CanaryStats, gib: bool, min_labelled: int) -> bool:
+    if stats.labelled < min_labelled or stats.challenger_metric is None:
+        return False
+    if stats.champion_metric is None:
+        return False
+    gib = gib and stats.compared_on != "cost"
+    return _worse(stats.challenger_metric, stats.champion_metric, gib) > 0
 
 
 def _canary_breaches(stats: CanaryStats, rollout: Any, gib: bool, min_labelled: int) -> list[str]:
