@@ -62,9 +62,11 @@ def test_an_equal_challenger_is_not_significant() -> None:
     y = _labels(1000, 6)
     a = _noisy(y, 0.2, 7)
     b = _noisy(y, 0.2, 8)
-    result = gate(y, a, b, margin=-1.0)  # margin waived: only significance decides
+    result = gate(y, a, b, margin=-1.0, test="paired_bootstrap")  # only significance decides
     assert not result.passed
     assert "not significant" in result.reasons[0]
+    sequential = gate(y, a, b, test="sequential")
+    assert sequential.verdict == "refuse" and not sequential.passed
 
 
 def test_the_bootstrap_interval_covers_the_observed_difference() -> None:

@@ -36,7 +36,7 @@ def show_report(report: dict[str, Any]) -> None:
     if perf.get("estimate") is not None:
         out.print(
             f"estimated {perf['metric']} from confidence: {_fmt(perf['estimate'])} "
-            "(an estimate, no labels needed)"
+            "(an estimate, no labels needed; assumes no concept drift)"
         )
     cost = report.get("cost") or {}
     if cost.get("cost_per_1000") is not None:

@@ -93,8 +93,12 @@ def retrain(
     )
 
 
-def gate(project: Any, champion: Any, challenger: Any, holdout: Any) -> gate_mod.GateResult:
-    """Champion and challenger scored on the same held-out labelled rows."""
+def gate(
+    project: Any, champion: Any, challenger: Any, holdout: Any, *, look: int = 1
+) -> gate_mod.GateResult:
+    """Champion and challenger scored on the same held-out labelled rows, on the scope's metric
+    (with probabilities where the metric needs them); ``look`` counts the times this pair has
+    been gated (the sequential test may be asked again as labels arrive)."""
     scope = project.scope
     features = [f.name for f in scope.contract.features]
     if len(holdout) < scope.gate.min_samples:
@@ -103,23 +107,54 @@ def gate(project: Any, champion: Any, challenger: Any, holdout: Any) -> gate_mod
             f"need {scope.gate.min_samples}",
             hint="wait for more feedback or labels",
         )
-    X, y = holdout[features], holdout[scope.target].astype(str).to_numpy()
+    X, y = holdout[features], holdout[scope.target].to_numpy()
     if scope.gate.compare_on == "cost":
-        return _cost_gate(project, champion, challenger, X, holdout[scope.target].to_numpy())
-    new = _predict(project, challenger, X)
-    old = _predict(project, champion, X) if champion is not None else None
-    metric = scope.metric.name if scope.metric.name in gate_mod.METRICS else "accuracy"
+        return _cost_gate(project, champion, challenger, X, y)
+    new_pred, new_proba, labels = scored(project, challenger, X)
+    old_pred, old_proba = None, None
+    if champion is not None:
+        old_pred, proba, theirs = scored(project, champion, X)
+        old_proba = align_proba(proba, theirs, labels)
     return gate_mod.gate(
         y,
-        old,
-        new,
-        metric=metric,
+        old_pred,
+        new_pred,
+        metric=scope.metric.name,
         goal=scope.metric.goal,
         margin=scope.gate.margin,
         test=scope.gate.test,
         alpha=scope.gate.alpha,
         min_rows=scope.gate.min_samples,
+        champion_proba=old_proba,
+        challenger_proba=new_proba,
+        labels=labels,
+        look=look,
     )
+
+
+def scored(project: Any, version: Any, X: Any) -> tuple[Any, Any, list[Any] | None]:
+    """A version's predictions on ``X``: (labels or values, probabilities, its classes)."""
+    from fullcycle.train.metrics import predictions
+
+    loaded = registry.load(project.db, project.artifacts, version.ref)
+    pred, proba = predictions(loaded.estimator, X)
+    classes = getattr(loaded.estimator, "classes_", None)
+    return pred, proba, None if classes is None else list(classes)
+
+
+def align_proba(proba: Any, have: list[Any] | None, labels: list[Any] | None) -> Any:
+    """Probability columns reordered to ``labels`` (matched by class key; absent: 0)."""
+    from fullcycle import metric_table
+
+    if proba is None or have is None or labels is None:
+        return None
+    index = {metric_table.class_key(c): i for i, c in enumerate(have)}
+    out = np.zeros((len(proba), len(labels)))
+    for j, c in enumerate(labels):
+        i = index.get(metric_table.class_key(c))
+        if i is not None:
+            out[:, j] = proba[:, i]
+    return out
 
 
 def _cost_gate(project: Any, champion: Any, challenger: Any, X: Any, y: Any) -> gate_mod.GateResult:
@@ -143,8 +178,3 @@ def _cost_gate(project: Any, champion: Any, challenger: Any, X: Any, y: Any) -> 
         alpha=scope.gate.alpha,
         min_rows=scope.gate.min_samples,
     )
-
-
-def _predict(project: Any, version: Any, X: Any) -> np.ndarray:
-    loaded = registry.load(project.db, project.artifacts, version.ref)
-    return np.asarray(loaded.estimator.predict(X)).astype(str)

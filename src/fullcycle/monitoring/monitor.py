@@ -74,13 +74,18 @@ def live_performance(
     labelled = first_rows[first_rows["request_id"].isin(list(feedback))] if len(log) else log
     y_true = [feedback[r] for r in labelled["request_id"]] if len(labelled) else []
     y_pred = decode_json_column(labelled["output"]) if len(labelled) else []
-    live = performance.live_metric(metric, y_true, y_pred)
+    probs = decode_json_column(labelled["proba"]) if len(labelled) and classes else []
+    with_proba = bool(len(probs)) and all(p is not None for p in probs)
+    live = performance.live_metric(
+        metric, y_true, y_pred, proba=probs if with_proba else None, classes=classes
+    )
     est = None
     if classes and len(log):
         probs = [p for p in decode_json_column(log["proba"]) if p is not None]
         if probs:
             est = performance.estimate(metric, np.asarray(probs, dtype=float))
-    return {**live, "estimate": est, "estimated_rows": len(log)}
+    note = performance.ESTIMATE_ASSUMPTION if est is not None else None
+    return {**live, "estimate": est, "estimate_note": note, "estimated_rows": len(log)}
 
 
 def build_report(

@@ -203,6 +203,7 @@ def train(
         timings["load_s"] = time.perf_counter() - tick
         say("building the model")
         built = R.build(spec, deps.project_dir, model=model, params=params, seed=run.seed)
+        evaluation.check_metric(spec, built.model, y_all)
         run.log_params(
             {
                 "data": ref,
