@@ -31,12 +31,14 @@ SKLEARN = {
     "recall_macro": lambda y, p, pr, c: M.recall_score(y, p, average="macro"),
     "recall_weighted": lambda y, p, pr, c: M.recall_score(y, p, average="weighted"),
     "log_loss": lambda y, p, pr, c: M.log_loss(y, pr, labels=c),
-    "roc_auc": lambda y, p, pr, c: M.roc_auc_score(y, pr[:, 1])
-    if len(c) == 2
-    else M.roc_auc_score(y, pr, multi_class="ovr"),
-    "brier": lambda y, p, pr, c: M.brier_score_loss(y, pr[:, 1])
-    if len(c) == 2
-    else float(np.mean(((pr - np.eye(len(c))[y]) ** 2).sum(axis=1))),
+    "roc_auc": lambda y, p, pr, c: (
+        M.roc_auc_score(y, pr[:, 1]) if len(c) == 2 else M.roc_auc_score(y, pr, multi_class="ovr")
+    ),
+    "brier": lambda y, p, pr, c: (
+        M.brier_score_loss(y, pr[:, 1])
+        if len(c) == 2
+        else float(np.mean(((pr - np.eye(len(c))[y]) ** 2).sum(axis=1)))
+    ),
 }
 
 
@@ -91,9 +93,10 @@ def test_a_metric_that_does_not_fit_is_named_with_what_fits() -> None:
     assert metric_table.problems("r2", "classification")[0].startswith(
         "r2 is a regression metric; for classification use one of accuracy"
     )
-    assert "needs class probabilities" in metric_table.problems(
-        "roc_auc", "classification", n_classes=3, has_proba=False
-    )[0]
+    assert (
+        "needs class probabilities"
+        in metric_table.problems("roc_auc", "classification", n_classes=3, has_proba=False)[0]
+    )
     assert metric_table.problems("roc_auc", "classification", n_classes=3, has_proba=True) == []
     with pytest.raises(ConfigError, match="'f1_micro' is not one of accuracy"):
         metric_table.get("f1_micro")

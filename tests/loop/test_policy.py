@@ -50,14 +50,17 @@ def test_the_label_free_estimate_fires_when_no_labels_arrived() -> None:
     assert d.action == "retrain" and "estimated" in d.triggers[0]
 
 
+HURT = dict(drift=True, live_metric=0.8, new_labels=900)
+
+
 def test_guards_hold_back_retrains() -> None:
-    recent = next_step(obs(drift=True, live_metric=0.8, new_labels=900, last_retrain_at=NOW - 60), RETRAIN, TH)
+    recent = next_step(obs(**HURT, last_retrain_at=NOW - 60), RETRAIN, TH)
     assert recent.action == "none" and "too recent" in recent.reasons[0]
-    many = next_step(obs(drift=True, live_metric=0.8, new_labels=900, retrains_last_day=3), RETRAIN, TH)
+    many = next_step(obs(**HURT, retrains_last_day=3), RETRAIN, TH)
     assert many.action == "none" and "3 retrains" in many.reasons[0]
-    busy = next_step(obs(drift=True, live_metric=0.8, new_labels=900, retrain_running=True), RETRAIN, TH)
+    busy = next_step(obs(**HURT, retrain_running=True), RETRAIN, TH)
     assert busy.action == "wait"
-    rolling = next_step(obs(drift=True, live_metric=0.8, new_labels=900, rollout_active=True), RETRAIN, TH)
+    rolling = next_step(obs(**HURT, rollout_active=True), RETRAIN, TH)
     assert rolling.action == "analyse_rollout"
 
 

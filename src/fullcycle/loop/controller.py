@@ -67,6 +67,9 @@ class Controller:
         if active is not None:
             return self._rollout_step(active)
         obs, context = self.observe()
+        pending = self._pending()
+        if pending is not None:
+            return self._regate(pending, context)
         decision = policy.next_step(obs, self.scope.retraining, self.scope.monitoring.thresholds)
         numbers = {**decision.numbers, "triggers": decision.triggers}
         if decision.action == "queue_labels":
@@ -112,6 +115,9 @@ class Controller:
             drifted_features=tuple(summary.get("drifted_features") or ()),
             live_metric=perf.get("value") if (perf.get("rows") or 0) >= 30 else None,
             live_rows=int(perf.get("rows") or 0),
+            live_low=perf.get("low"),
+            live_high=perf.get("high"),
+            refusals_in_a_row=self._refusals(champion.created_at),
             estimate=perf.get("estimate"),
             evaluation_metric=((champion.metrics or {}).get("metric") or {}).get("value"),
             goal=self.scope.metric.goal,
@@ -129,6 +135,24 @@ class Controller:
         )
         context = {"champion": champion, "log": log, "labelled": rows, "report": summary}
         return obs, context
+
+    def _refusals(self, since: float) -> int:
+        """Gate refusals since ``since`` with no challenger passing after them."""
+        count = 0
+        for e in event_store.listing(self.project.db, kind="loop.", subject=self.name, limit=200):
+            if e.ts <= since or e.kind == "loop.rollout_started":
+                break
+            count += e.kind == "loop.gate_refused"
+        return count
+
+    def _pending(self) -> dict[str, Any] | None:
+        """The challenger the sequential gate could not decide yet, if the loop's last decision
+        about a challenger left one pending."""
+        kinds = ("loop.gate_pending", "loop.gate_refused", "loop.rollout_started", "loop.retrain")
+        for e in event_store.listing(self.project.db, kind="loop.", subject=self.name, limit=200):
+            if e.kind in kinds:
+                return dict(e.data) if e.kind == "loop.gate_pending" else None
+        return None
 
     # -- acting --------------------------------------------------------------------------------
     def _queue_labels(
@@ -224,27 +248,90 @@ class Controller:
                 "run_id": out.run_id,
                 "challenger": out.challenger,
                 "gate": out.gate.numbers,
+                "rows_added": out.rows_added,
+                "labels_spent": out.rows_added + out.holdout_rows,
             }
+            if out.gate.undecided:
+                return self._pending_more(out.challenger, 1, out.gate, context, result)
             if not out.gate.passed:
                 return self._record("gate_refused", out.gate.reasons, result)
-            registry.set_alias(
-                db,
-                self.name,
-                "challenger",
-                out.challenger,
-                _alias_revision(db, self.name, "challenger"),
-                actor=ACTOR,
-                reason=f"passed the gate on {out.holdout_rows} held-out rows",
-            )
-            rollout.begin(
-                self.project,
-                champion.version,
-                out.challenger,
-                {"gate": out.gate.numbers, "dataset": out.dataset, "run_id": out.run_id},
-            )
-            return self._record("rollout_started", out.gate.reasons, result)
+            return self._start(champion, out.challenger, out.gate, result)
         finally:
             leases.release(db, lease, self.holder)
+
+    def _start(
+        self, champion: Any, challenger: int, verdict: Any, result: dict[str, Any]
+    ) -> StepResult:
+        db = self.project.db
+        registry.set_alias(
+            db,
+            self.name,
+            "challenger",
+            challenger,
+            _alias_revision(db, self.name, "challenger"),
+            actor=ACTOR,
+            reason=f"passed the gate on {verdict.numbers.get('rows')} held-out rows",
+        )
+        rollout.begin(
+            self.project,
+            champion.version,
+            challenger,
+            {"gate": verdict.numbers, "labels_spent": result.get("labels_spent"), **{
+                k: result[k] for k in ("dataset", "run_id") if k in result}},
+        )  # fmt: skip
+        return self._record("rollout_started", verdict.reasons, result)
+
+    def _pending_more(
+        self, challenger: int, look: int, verdict: Any, context: dict[str, Any], result: dict
+    ) -> StepResult:
+        """The gate is undecided: keep the challenger and ask for the rows the evidence needs
+        (never more than the sequential test's growth limit allows), then look again."""
+        n = int(verdict.numbers.get("rows") or 0)
+        need = int(verdict.numbers.get("rows_needed") or n)
+        queued = len(label_store.tasks(self.project.db, status="queued"))
+        budget = max(0, need - n - queued)
+        data = {**result, "challenger": challenger, "look": look, "rows_needed": need,
+                "gate": verdict.numbers, "champion": context["champion"].version}  # fmt: skip
+        if budget > 0:
+            ask = policy.Decision("queue_labels", verdict.reasons, {"budget": budget})
+            self._queue_labels(ask, context, {"pending": challenger})
+        return self._record("gate_pending", verdict.reasons, data)
+
+    def _regate(self, pending: dict[str, Any], context: dict[str, Any]) -> StepResult:
+        """Gate the pending challenger again on every held-out row labelled so far."""
+        champion = context["champion"]
+        if pending.get("champion") != champion.version:  # production moved meanwhile
+            return self._record(
+                "gate_refused",
+                [f"production is now {champion.ref}: the pending challenger is dropped"],
+                {"challenger": pending.get("challenger")},
+            )
+        challenger = registry.resolve(self.project.db, f"{self.name}:{pending['challenger']}")
+        holdout = retrain.gate_rows(self.project, context["labelled"], champion, challenger)
+        look = int(pending.get("look") or 1) + 1
+        if len(holdout) <= int((pending.get("gate") or {}).get("rows") or 0):
+            return self._record(
+                "wait_labels",
+                [f"{challenger.ref} waits at the gate for more labelled rows "
+                 f"({len(holdout)} so far, about {pending.get('rows_needed')} needed)"],
+                {"pending": challenger.version},
+            )  # fmt: skip
+        verdict = retrain.gate(self.project, champion, challenger, holdout, look=look)
+        spent = int(pending.get("rows_added") or 0) + len(holdout)
+        verdict.numbers["labels_spent"] = spent
+        result = {**pending, "labels_spent": spent, "gate": verdict.numbers, "look": look}
+        self.project.record(
+            "loop.gate",
+            subject=challenger.ref,
+            actor=ACTOR,
+            message=("passed: " if verdict.passed else "refused: ") + "; ".join(verdict.reasons),
+            data=_plain({"passed": verdict.passed, "numbers": verdict.numbers, "look": look}),
+        )
+        if verdict.undecided:
+            return self._pending_more(challenger.version, look, verdict, context, result)
+        if not verdict.passed:
+            return self._record("gate_refused", verdict.reasons, result)
+        return self._start(champion, challenger.version, verdict, result)
 
     def _rollout_step(self, active: Any) -> StepResult:
         if active.state == "gated":

@@ -178,7 +178,7 @@ def gate(
     new = score(metric, y, challenger, challenger_proba, labels)
     numbers: dict[str, Any] = {
         "rows": n, "metric": metric, "challenger": new, "goal": goal, "margin": margin,
-        "test": test, "alpha": alpha, "labels_spent": n,
+        "test": test, "alpha": alpha,
     }  # fmt: skip
     reasons: list[str] = []
     ok = True

@@ -126,9 +126,8 @@ def _performance_triggers(obs: Observations, thresholds: Any) -> list[str]:
         and _worse(obs.estimate, obs.evaluation_metric, gib) > thresholds.metric_drop
     ):
         fired.append(
-            f"estimated metric {obs.estimate:.4f} (no labels yet; assumes no concept drift) dropped "
-            "more than "
-            f"{thresholds.metric_drop} from {obs.evaluation_metric:.4f}"
+            f"estimated metric {obs.estimate:.4f} (no labels yet; assumes no concept drift) "
+            f"dropped more than {thresholds.metric_drop} from {obs.evaluation_metric:.4f}"
         )
     return fired
 

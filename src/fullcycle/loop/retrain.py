@@ -74,8 +74,10 @@ def retrain(
     version = project.register(
         result.run_id, actor=actor, description=f"retrained by the loop: {reason}"
     )
-    holdout = recent(holdout, champion.created_at, project.scope.gate.min_samples)
+    holdout = gate_rows(project, labelled, champion, version)
     verdict = gate(project, champion, version, holdout)
+    # labels this attempt consumed: the fresh rows it trained on and the rows it was gated on
+    verdict.numbers["labels_spent"] = len(ids) + len(holdout)
     project.record(
         "loop.gate",
         subject=version.ref,
@@ -91,6 +93,29 @@ def retrain(
     return RetrainOutcome(
         dataset.ref, result.run_id, version.version, verdict, len(ids), len(holdout), ids
     )
+
+
+def trained_on(project: Any, version: Any) -> set[str]:
+    """Request ids of the labelled production rows a version learned from (its dataset's)."""
+    ref = (getattr(version, "lineage", None) or {}).get("dataset")
+    if not ref:
+        return set()
+    origin = project.dataset(ref).origin or {}
+    return {str(r) for r in origin.get("request_ids") or []}
+
+
+def gate_rows(project: Any, labelled: Any, champion: Any, challenger: Any) -> Any:
+    """Every recent labelled row neither version learned from: the hash-held-out rows, and
+    rows labelled after the challenger's data was fixed (so a pending gate grows with each
+    label, not with 30% of them)."""
+    if not len(labelled):
+        return labelled
+    seen = trained_on(project, challenger) | (
+        trained_on(project, champion) if champion is not None else set()
+    )
+    unseen = labelled[~labelled["request_id"].astype(str).isin(seen)]
+    since = champion.created_at if champion is not None else 0.0
+    return recent(unseen, since, project.scope.gate.min_samples)
 
 
 def gate(

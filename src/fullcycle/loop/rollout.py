@@ -337,7 +337,7 @@ def _finish(
             actor=ACTOR,
             subject=what,
             message="; ".join(verdict.reasons),
-            data=_jsonable(verdict.numbers),
+            data=_jsonable({**verdict.numbers, "labels_spent": rollout.data.get("labels_spent")}),
         )
 
 
