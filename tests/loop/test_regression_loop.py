@@ -87,3 +87,14 @@ async def test_a_regression_project_recovers_through_the_loop_on_r2(tmp_path: Pa
     assert now.version != first.version
     (promoted,) = project.events(kind="loop.promote")
     assert promoted.data["labels_spent"] == numbers["labels_spent"]
+    assert promoted.data["champion"] == first.version
+
+    # the world goes back: the promoted model now over-predicts, and the watch rolls it back
+    calm = frame.sample(n=120, random_state=2)
+    await loopkit.serve(project, calm[features].to_dict("records"), list(calm["target"]))
+    step = project.loop_step()
+    assert step.action == "watch_rolled_back", step.reasons
+    assert any(r.startswith("live r2") and "worse than" in r for r in step.reasons)
+    assert project.production_version().version == first.version
+    (event,) = project.events(kind="loop.watch.rollback")
+    assert event.data["to"] == first.version and event.data["labelled"] >= 30

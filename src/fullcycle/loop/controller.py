@@ -17,7 +17,7 @@ from typing import Any
 from fullcycle import registry
 from fullcycle.errors import InsufficientData, LeaseHeld, NotFound
 from fullcycle.loop import labelled as labelled_mod
-from fullcycle.loop import policy, retrain, rollout
+from fullcycle.loop import policy, retrain, rollout, watch
 from fullcycle.monitoring.service import MonitorDeps, read_window
 from fullcycle.monitoring.window import Window
 from fullcycle.store import events as event_store
@@ -66,6 +66,9 @@ class Controller:
         active = rollouts.active(self.project.db, self.name)
         if active is not None:
             return self._rollout_step(active)
+        watched = watch.check(self.project, self.log(), actor=ACTOR)
+        if watched is not None and watched["action"] != "watching":
+            return StepResult(f"watch_{watched['action']}", watched["reasons"], watched["numbers"])
         obs, context = self.observe()
         pending = self._pending()
         if pending is not None:
@@ -337,6 +340,14 @@ class Controller:
         if active.state == "gated":
             rollout.advance_from_gated(self.project, active)
             return self._record("rollout_resumed", [f"rollout {active.id} routed after a restart"])
+        since = time.time() - float(active.data.get("analysed_at") or 0.0)
+        interval = float(self.scope.rollout.analysis_interval)
+        if since < interval:
+            return self._record(
+                "wait",
+                [f"rollout {active.id}: next analysis in {interval - since:.0f} s "
+                 "(rollout.analysis_interval)"],
+            )  # fmt: skip
         verdict = rollout.analyse(self.project, active, self.log())
         return StepResult(f"rollout_{verdict.action}", verdict.reasons, verdict.numbers)
 

@@ -240,6 +240,7 @@ def analyse(project: Any, rollout: Any, log: Any) -> CanaryVerdict:
                     "disagreement": limits.max_disagreement,
                 },
                 "samples": observed.requests,
+                "analysed_at": time.time(),
                 "min_samples": limits.min_requests,
                 "last_verdict": verdict.action,
             },
@@ -311,6 +312,19 @@ def promote(project: Any, rollout: Any, verdict: CanaryVerdict) -> None:
     _finish(project, rollout, verdict, production=version, state="promoted")
 
 
+def restore(project: Any, name: str, version: int, *, reason: str, actor: str = ACTOR) -> None:
+    """Production goes back to ``version``: the alias and the deployment (the post-promotion
+    watch's rollback)."""
+    held = {a.alias: a for a in registry.aliases(project.db, name)}
+    current = held.get("production")
+    if current is None or current.version != version:
+        registry.set_alias(
+            project.db, name, "production", version, current.revision if current else 0,
+            actor=actor, reason=reason,
+        )  # fmt: skip
+    deployments.set(project.db, name, production=version, actor=actor, reason=reason)
+
+
 def rollback(project: Any, rollout: Any, verdict: CanaryVerdict) -> None:
     _finish(project, rollout, verdict, production=rollout.champion, state="rolled_back")
 
@@ -337,7 +351,13 @@ def _finish(
             actor=ACTOR,
             subject=what,
             message="; ".join(verdict.reasons),
-            data=_jsonable({**verdict.numbers, "labels_spent": rollout.data.get("labels_spent")}),
+            data=_jsonable(
+                {
+                    **verdict.numbers,
+                    "labels_spent": rollout.data.get("labels_spent"),
+                    "champion": rollout.champion,
+                }
+            ),
         )
 
 
