@@ -290,7 +290,7 @@ class Controller:
         """The gate is undecided: keep the challenger and ask for the rows the evidence needs
         (never more than the sequential test's growth limit allows), then look again."""
         n = int(verdict.numbers.get("rows") or 0)
-        need = int(verdict.numbers.get("rows_needed") or n)
+        need = int(verdict.numbers.get("rows_needed") or 2 * n)
         queued = len(label_store.tasks(self.project.db, status="queued"))
         budget = max(0, need - n - queued)
         data = {**result, "challenger": challenger, "look": look, "rows_needed": need,

@@ -23,6 +23,8 @@ from fullcycle.loop import sequential
 #: the sequential test asks for more rows only while they are at most this many times the rows
 #: it has (the evidence is close); beyond that the challenger is refused as not worth the labels
 MAX_GROWTH = 4.0
+#: the sequential boundary is tightest near this many rows at least (or gate.min_samples)
+TUNED_MIN = 100
 
 
 def prepare(metric: str, y: Any, *preds: Any) -> tuple[Any, list[Any]]:
@@ -197,7 +199,17 @@ def gate(
             f"both miss the goal {goal:.4f}: the challenger only has to beat the champion"
         )
     found = _compare(
-        test, metric, y, champion, challenger, margin, alpha, seed, (look, min_rows), probas, labels
+        test,
+        metric,
+        y,
+        champion,
+        challenger,
+        margin,
+        alpha,
+        seed,
+        (look, max(min_rows, TUNED_MIN)),
+        probas,
+        labels,
     )
     verdict, why, more = found
     numbers.update(more)
@@ -271,14 +283,18 @@ def _sequential(
         return "pass", where, nums
     if cs.high < margin:
         return "refuse", f"challenger is not better: {where}", nums
-    if cs.rows_needed > MAX_GROWTH * n:
+    if n >= tuned_for and cs.rows_needed > MAX_GROWTH * n:
         need = "never" if math.isinf(cs.rows_needed) else f"about {int(cs.rows_needed)} rows"
         return "refuse", f"the gain is too small to prove ({need} needed; {where})", nums
     return (
         "undecided",
-        f"undecided after {n} rows, about {int(cs.rows_needed)} needed ({where})",
+        f"undecided after {n} rows, about {_rows(cs.rows_needed)} needed ({where})",
         nums,
     )
+
+
+def _rows(n: float) -> str:
+    return "more" if math.isinf(n) else str(int(n))
 
 
 def _not_significant(test: str, p: float, alpha: float) -> str:
