@@ -18,6 +18,7 @@ from fullcycle import registry
 from fullcycle.errors import InsufficientData, LeaseHeld, NotFound
 from fullcycle.loop import labelled as labelled_mod
 from fullcycle.loop import policy, retrain, rollout, watch
+from fullcycle.loop import recipe as loop_recipe
 from fullcycle.monitoring.service import MonitorDeps, read_window
 from fullcycle.monitoring.window import Window
 from fullcycle.store import events as event_store
@@ -200,6 +201,18 @@ class Controller:
             return self._record("wait", [str(exc)], numbers)
         try:
             champion = context["champion"]
+            recipe = loop_recipe.champion_recipe(self.project, champion)
+            if recipe is None:
+                return self._record(
+                    "cannot_retrain",
+                    [
+                        *decision.reasons,
+                        f"{champion.ref} has no recorded recipe (an imported model): the loop "
+                        "keeps monitoring and gating it but cannot retrain it; train a model "
+                        "with fullcycle train to let the loop retrain",
+                    ],
+                    numbers,
+                )
             base = self.scope.retraining.data.base or _root_dataset(
                 self.project, champion.lineage.get("dataset")
             )
@@ -231,8 +244,8 @@ class Controller:
                 "loop.retrain",
                 subject=f"{self.name}",
                 actor=ACTOR,
-                message=f"retraining on {base} + labelled rows: {reason}",
-                data=numbers,
+                message=f"retraining on {base} + labelled rows with {recipe.why}: {reason}",
+                data={**numbers, "recipe": recipe.source, "recipe_why": recipe.why},
             )
             try:
                 out = retrain.retrain(
@@ -242,6 +255,7 @@ class Controller:
                     champion=champion,
                     reason=reason,
                     actor=ACTOR,
+                    recipe=recipe,
                 )
             except InsufficientData as exc:
                 return self._record("wait_labels", [str(exc)], numbers)
@@ -253,6 +267,8 @@ class Controller:
                 "gate": out.gate.numbers,
                 "rows_added": out.rows_added,
                 "labels_spent": out.rows_added + out.holdout_rows,
+                "variant": out.variant,
+                "recipe": recipe.source,
             }
             if out.gate.undecided:
                 return self._pending_more(out.challenger, 1, out.gate, context, result)
@@ -319,7 +335,11 @@ class Controller:
                  f"({len(holdout)} so far, about {pending.get('rows_needed')} needed)"],
                 {"pending": challenger.version},
             )  # fmt: skip
-        verdict = retrain.gate(self.project, champion, challenger, holdout, look=look)
+        share = float((pending.get("gate") or {}).get("alpha_share") or 1.0)
+        verdict = retrain.gate(
+            self.project, champion, challenger, holdout, look=look, alpha_share=share
+        )
+        verdict.numbers["alpha_share"] = share
         spent = int(pending.get("rows_added") or 0) + len(holdout)
         verdict.numbers["labels_spent"] = spent
         result = {**pending, "labels_spent": spent, "gate": verdict.numbers, "look": look}
