@@ -29,9 +29,12 @@ def make_project(folder: Path, name: str, task: str, target: str, patch: dict[st
     return project
 
 
-def start(project: Project, frame: pd.DataFrame) -> Any:
-    """data add -> train -> register -> promote; the first model serves."""
-    data = project.add_data(frame, project.name, infer_contract=True)
+def start(project: Project, frame: pd.DataFrame, contract_from: pd.DataFrame | None = None) -> Any:
+    """data add -> train -> register -> promote; the first model serves. The contract is
+    inferred from ``contract_from`` (all the data) when given, else from ``frame``."""
+    if contract_from is not None:
+        project.add_data(contract_from, f"{project.name}-all", infer_contract=True)
+    data = project.add_data(frame, project.name, infer_contract=contract_from is None)
     project.train(data.ref, learning_curve=False)
     version = project.register()
     project.promote(version.ref, "production", force=True, reason="test set-up")

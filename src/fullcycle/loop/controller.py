@@ -298,7 +298,9 @@ class Controller:
             {"gate": verdict.numbers, "labels_spent": result.get("labels_spent"), **{
                 k: result[k] for k in ("dataset", "run_id") if k in result}},
         )  # fmt: skip
-        return self._record("rollout_started", verdict.reasons, result)
+        spent = result.get("labels_spent")
+        said = [*verdict.reasons, *([f"{spent} labelled rows spent"] if spent is not None else [])]
+        return self._record("rollout_started", said, result)
 
     def _pending_more(
         self, challenger: int, look: int, verdict: Any, context: dict[str, Any], result: dict

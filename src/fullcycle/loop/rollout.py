@@ -350,7 +350,7 @@ def _finish(
             "loop.promote" if state == "promoted" else "loop.rollback",
             actor=ACTOR,
             subject=what,
-            message="; ".join(verdict.reasons),
+            message="; ".join(verdict.reasons) + _spent(rollout.data.get("labels_spent")),
             data=_jsonable(
                 {
                     **verdict.numbers,
@@ -359,6 +359,10 @@ def _finish(
                 }
             ),
         )
+
+
+def _spent(labels: Any) -> str:
+    return "" if labels is None else f"; {labels} labelled rows spent on this recovery"
 
 
 def _jsonable(numbers: dict[str, Any]) -> dict[str, Any]:
