@@ -3,10 +3,10 @@
 For ``rollback.watch`` after a rollout promoted a version, each loop step compares the new
 production's live traffic since the promotion with the limits: error rate above
 ``max_error_rate``, p95 latency above ``max_p95_ms``, the live metric worse than the version's
-evaluation by more than ``max_metric_drop`` (direction from the metric table, only with enough
-labelled rows). A breach rolls back to the previous version, automatically when
-``rollback.automatic`` is true (else an alert-like event says what to do), with the reasons.
-Pure judgement (:func:`breaches`) is kept apart from acting (:func:`check`).
+metric on the canary's labelled rows (else its offline evaluation) by more than
+``max_metric_drop`` (direction from the metric table; only with enough labelled rows). A breach
+rolls back to the previous version when ``rollback.automatic`` is true (else an event says what
+to do), with the reasons. Judging (:func:`breaches`) is kept apart from acting (:func:`check`).
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def check(project: Any, log: Any, *, actor: str = "loop") -> dict[str, Any] | No
     feedback = {r["request_id"]: r["label"] for r in log_store.feedback_rows(project.db)}
     metric = scope.metric.name
     live = observe(log, int(version), event.ts, feedback, metric)
-    evaluation = ((current.metrics or {}).get("metric") or {}).get("value")
+    evaluation = _reference(event.data or {}, current)
     limits = _limits(scope)
     bad = breaches(live, limits, metric, evaluation)
     numbers = {**live.__dict__, "evaluation": evaluation, "watch_s": scope.rollback.watch}
@@ -117,6 +117,15 @@ def check(project: Any, log: Any, *, actor: str = "loop") -> dict[str, Any] | No
                    message="rolled back after promotion: " + "; ".join(bad),
                    data={**numbers, "to": int(previous)})  # fmt: skip
     return {"action": "rolled_back", "reasons": bad, "numbers": numbers}
+
+
+def _reference(promoted: dict[str, Any], current: Any) -> float | None:
+    """What the live metric is held to: the version's metric on the canary's labelled rows when
+    the canary measured it (the world it was promoted into), else its offline evaluation."""
+    measured = promoted.get("challenger_metric")
+    if promoted.get("compared_on") == "metric" and measured is not None:
+        return float(measured)
+    return ((current.metrics or {}).get("metric") or {}).get("value")
 
 
 def _limits(scope: Any) -> Any:
