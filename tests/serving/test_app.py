@@ -223,7 +223,6 @@ async def test_too_many_rows_within_the_byte_limit_is_413(make_client):
         "application/x-www-form-urlencoded",
         "application/octet-stream",
         "application/python-pickle",
-        "",
         "application/json; charset=latin-1",
     ],
 )
@@ -239,6 +238,15 @@ async def test_anything_but_json_is_415_and_never_deserialised(make_client, ctyp
         )
     assert r.status_code == 415
     assert "application/json" in r.json()["error"]
+
+
+async def test_a_missing_content_type_is_read_as_json_never_as_pickle(make_client):
+    """Open Inference Protocol clients (tritonclient) send no Content-Type."""
+    async with make_client() as client:
+        ok = await client.post("/predict", content=body(rows(2)))
+        pickled = await client.post("/predict", content=pickle.dumps({"records": rows(1)}))
+    assert ok.status_code == 200 and len(ok.json()["predictions"]) == 2
+    assert pickled.status_code == 400 and pickled.json()["kind"] == "MalformedInput"
 
 
 async def test_every_response_carries_request_id_even_errors(make_client):
@@ -286,3 +294,12 @@ async def test_the_openapi_document_lists_every_route_with_request_bodies(make_c
     } <= paths
     body = doc["paths"]["/predict"]["post"]["requestBody"]["content"]["application/json"]
     assert "records" in body["schema"]["properties"]
+
+
+async def test_unknown_paths_and_methods_answer_a_json_error(make_client):
+    async with make_client() as client:
+        missing = await client.get("/v2/nothing/here")
+        wrong = await client.get("/predict")
+    assert missing.status_code == 404 and "no such path" in missing.json()["error"]
+    assert missing.headers["x-request-id"]
+    assert wrong.status_code == 405 and "error" in wrong.json()
