@@ -1,7 +1,8 @@
 """Every error fullcycle raises, in one place.
 
 Each subclasses a built-in, so generic handlers keep working, and each message names the object
-and what to do next. ``serving/statuses.py`` maps them to HTTP statuses (for the server and the dashboard), ``cli`` to exit codes.
+and what to do next. ``serving/statuses.py`` maps them to HTTP statuses (for the server and
+the dashboard), ``cli`` to exit codes.
 
     FullcycleError (Exception)
     ├── ConfigError (ValueError)            a setting, the scope file or a policy is invalid
