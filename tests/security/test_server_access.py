@@ -32,6 +32,9 @@ ROUTE_ROLES: dict[str, str | None] = {
     "/v2": "read",
     "/v2/models/{name}": "read",
     "/v2/models/{name}/ready": "read",
+    "/v2/models/{name}/versions/{version}": "read",
+    "/v2/models/{name}/versions/{version}/ready": "read",
+    "/v2/models/{name}/versions/{version}/infer": "predict",
     "/trace/{request_id}": "read",  # present when the server is given a tracer
     "/admin/reload": "admin",
 }
@@ -41,7 +44,7 @@ JSON = {"content-type": "application/json"}
 
 def request_for(path: str, method: str) -> tuple[str, str, dict[str, Any]]:
     """A well-formed request to ``path`` (a route template)."""
-    url = path.replace("{name}", MODEL)
+    url = path.replace("{name}", MODEL).replace("{version}", "1")
     if path == "/predict":
         return method, url, {"json": {"records": rows(1)}}
     if path.endswith("/infer"):

@@ -105,6 +105,11 @@ def check_content_type(ctype: str | None) -> None:
 async def read_json(request: Request, limit: int, timeout_s: float = BODY_TIMEOUT_S) -> Any:
     """The body parsed, or HTTPFault 415 / 413 / 408 (too slow), or MalformedInput (400)."""
     check_content_type(request.headers.get("content-type"))
+    return payload.parse_json(await read_body(request, limit, timeout_s))
+
+
+async def read_body(request: Request, limit: int, timeout_s: float = BODY_TIMEOUT_S) -> bytes:
+    """The raw body, or HTTPFault 413 (over ``limit``, whatever it claims) / 408 (too slow)."""
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
         raise HTTPFault(413, f"the body is larger than the limit of {limit} bytes")
@@ -118,7 +123,7 @@ async def read_json(request: Request, limit: int, timeout_s: float = BODY_TIMEOU
                 chunks.append(chunk)
     except TimeoutError:
         raise HTTPFault(408, f"the body did not arrive within {timeout_s:g} s") from None
-    return payload.parse_json(b"".join(chunks))
+    return b"".join(chunks)
 
 
 @dataclass

@@ -24,7 +24,9 @@ def schema_error(exc: E.InvalidInput) -> E.ContractViolation:
     return E.ContractViolation(str(exc), [payload.Violation(-1, "", exc.message)])
 
 
-async def predict_records(server: Server, records: Any, rid: str, started: float) -> Prediction:
+async def predict_records(
+    server: Server, records: Any, rid: str, started: float, version: int | None = None
+) -> Prediction:
     """Predict ``records``; refusals (no rows, too many, contract broken) raise."""
     if not isinstance(records, list) or not records:
         raise E.ContractViolation(
@@ -33,7 +35,7 @@ async def predict_records(server: Server, records: Any, rid: str, started: float
         )
     if len(records) > payload.MAX_ROWS:
         raise HTTPFault(413, f"{len(records)} rows is more than {payload.MAX_ROWS} per request")
-    pred = await server.runtime.predict(records, rid, started)
+    pred = await server.runtime.predict(records, rid, started, version)
     if pred.outcome.violations:
         exc = E.ContractViolation(
             f"the request breaks the contract of model {pred.model}:{pred.version} "
