@@ -415,11 +415,15 @@ def _add_v2_metadata(app: FastAPI, runtime: Runtime, serve: Any) -> None:
     @app.get("/v2/health/ready")
     async def ready(request: Request) -> Response:
         async def run(rid: str, started: float) -> tuple[int, Any, Any]:
-            ok = runtime.active is not None
+            log_ok = runtime.logbook.writable()  # not ready while the log cannot be written
+            ok = runtime.active is not None and log_ok
             # degraded: serving from memory while the store is down (logs wait on disk)
             recent = time.monotonic() - app.state.store_failed_at < DEGRADED_FOR_S
             degraded = runtime.logbook.store_down or recent
-            return (200 if ok else 503), {"ready": ok, "degraded": degraded}, None
+            body = {"ready": ok, "degraded": degraded}
+            if not log_ok:
+                body["log"] = runtime.logbook.status()
+            return (200 if ok else 503), body, None
 
         return await serve(request, "/v2/health/ready", run)
 
