@@ -247,3 +247,72 @@ async def test_fast_records_beyond_the_backlog_are_counted_as_dropped(db, tmp_pa
         state["full"] = False
         book.close()
     assert len(read_log(db)) == 5  # the backlog was written once space came back
+
+
+def json_values() -> Any:
+    """Arbitrary JSON values, lone surrogates and non-finite numbers included, plus very deep
+    lists (what a client can put in a feature)."""
+    from hypothesis import strategies as st
+
+    text = st.text(st.characters(codec=None, exclude_categories=()), max_size=20)
+    leaves = st.none() | st.booleans() | st.integers() | st.floats() | text
+    tree = st.recursive(
+        leaves,
+        lambda kids: st.lists(kids, max_size=4) | st.dictionaries(text, kids, max_size=4),
+        max_leaves=20,
+    )
+    return tree | st.integers(200, 900).map(nested)
+
+
+class Portal:
+    """The app's lifespan and an httpx client on an event loop in a thread, so a synchronous
+    hypothesis test can send requests to it."""
+
+    def __init__(self, served: Served) -> None:
+        self.served = served
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    def __enter__(self) -> Portal:
+        self.thread.start()
+        self.call(self.served.__aenter__())
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.call(self.served.__aexit__(None, None, None))
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join()
+        self.loop.close()
+
+    def call(self, coro: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(60)
+
+    def post(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.call(self.served.client.post(path, **kwargs))
+
+
+def test_every_acknowledged_request_is_logged_whatever_json_comes_before(db, tmp_path):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    served = Served(db, tmp_path / "logs", fsync_interval_s=0.01)
+    acknowledged: list[str] = []
+    with Portal(served) as client:
+
+        @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(value=json_values(), field=st.sampled_from(["f0", "f1", "extra"]))
+        def send(value: Any, field: str) -> None:
+            row = {**rows(1)[0], field: value}
+            hostile = json.dumps({"records": [row]}, allow_nan=True).encode()
+            r = client.post("/predict", content=hostile, headers=JSON)
+            assert r.status_code < 500, r.text
+            if r.status_code == 200:
+                acknowledged.append(r.json()["request_id"])
+            good = client.post("/predict", json={"records": rows(1)})
+            assert good.status_code == 200
+            acknowledged.append(good.json()["request_id"])
+
+        send()
+        assert client.call(served.client.get("/v2/health/ready")).status_code == 200
+    assert acknowledged
+    assert set(acknowledged) <= set(read_log(db).request_id)
