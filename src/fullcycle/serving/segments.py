@@ -92,6 +92,24 @@ def _table(rows: list[dict[str, Any]]) -> Any:
     return pa.table(cols, schema=schema)
 
 
+def rows_frame(rows: list[dict[str, Any]]) -> Any:
+    """Rows of an active segment as a pandas frame with the sealed files' columns and types:
+    JSON columns hold the JSON text of each value as it was logged, so an answer ``0`` stays
+    ``0`` beside a refused row's null (a plain DataFrame would make the column float). A row
+    whose fields do not fit the columns is left out rather than failing the whole read."""
+    try:
+        return _table(rows).to_pandas()
+    except Exception:
+        import pandas as pd
+
+        fitting = []
+        for r in rows:
+            with contextlib.suppress(Exception):
+                _table([r])
+                fitting.append(r)
+        return _table(fitting).to_pandas() if fitting else pd.DataFrame({c: [] for c in COLUMNS})
+
+
 def _write_parquet(rows: list[dict[str, Any]], dest: Path) -> str:
     """Rows sorted by request id in small row groups, so a lookup of one id reads only the
     row group whose min/max statistics hold it, even when ids are not time-ordered (ids that
@@ -101,11 +119,15 @@ def _write_parquet(rows: list[dict[str, Any]], dest: Path) -> str:
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     ordered = sorted(rows, key=lambda r: (str(r.get("request_id")), r.get("row") or 0))
-    pq.write_table(_table(ordered), tmp, compression="zstd", row_group_size=ROW_GROUP)
-    with open(tmp, "rb") as fh:
-        digest = hashlib.file_digest(fh, "sha256").hexdigest()
-        os.fsync(fh.fileno())
-    os.replace(tmp, dest)
+    try:
+        pq.write_table(_table(ordered), tmp, compression="zstd", row_group_size=ROW_GROUP)
+        with open(tmp, "rb") as fh:
+            digest = hashlib.file_digest(fh, "sha256").hexdigest()
+            os.fsync(fh.fileno())
+        os.replace(tmp, dest)
+    except BaseException:  # a full disk: no partial file stays behind
+        tmp.unlink(missing_ok=True)
+        raise
     _fsync_dir(dest.parent)
     return digest
 
