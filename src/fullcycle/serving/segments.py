@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from fullcycle.serving.quarantine import guarded
 from fullcycle.store import logs
 from fullcycle.store.db import Database
 
@@ -201,13 +202,10 @@ def read_log(
     import pandas as pd
 
     found = logs.segments(db, since=since, until=until, model=model, request_id=request_id)
-    paths = [
-        s.path
-        for s in found
-        if (version is None or version in s.versions) and os.path.exists(s.path)
+    found = [
+        s for s in found if (version is None or version in s.versions) and os.path.exists(s.path)
     ]
-    if not paths:
-        return pd.DataFrame({c: [] for c in COLUMNS})
+    empty = pd.DataFrame({c: [] for c in COLUMNS})
     where, params = ["1=1"], []
     for clause, value in (
         ("ts >= ?", since),
@@ -219,15 +217,19 @@ def read_log(
         if value is not None:
             where.append(clause)
             params.append(value)
-    con = duckdb.connect()
-    try:
-        query = (
-            f"SELECT * FROM read_parquet(?, union_by_name=true) WHERE {' AND '.join(where)} "
-            "ORDER BY ts, request_id, row"
-        )
-        return con.execute(query, [paths, *params]).df()
-    finally:
-        con.close()
+    query = (
+        f"SELECT * FROM read_parquet(?, union_by_name=true) WHERE {' AND '.join(where)} "
+        "ORDER BY ts, request_id, row"
+    )
+
+    def run(paths: list[str]) -> Any:
+        con = duckdb.connect()
+        try:
+            return con.execute(query, [paths, *params]).df()
+        finally:
+            con.close()
+
+    return guarded(db, found, run, empty)
 
 
 def logged_ids(db: Database, ids: list[str]) -> set[str]:
@@ -238,8 +240,8 @@ def logged_ids(db: Database, ids: list[str]) -> set[str]:
     if not ids:
         return set()
     lo, hi = min(ids), max(ids)
-    paths = [
-        s.path
+    found = [
+        s
         for s in logs.segments(db)
         if s.id_min is not None
         and s.id_max is not None
@@ -247,15 +249,17 @@ def logged_ids(db: Database, ids: list[str]) -> set[str]:
         and s.id_max >= lo[:64]
         and os.path.exists(s.path)
     ]
-    if not paths:
-        return set()
-    con = duckdb.connect()
-    try:
-        rows = con.execute(
-            "SELECT DISTINCT request_id FROM read_parquet(?) "
-            "WHERE request_id IN (SELECT UNNEST(?::VARCHAR[]))",
-            [paths, list(ids)],
-        ).fetchall()
-    finally:
-        con.close()
-    return {r[0] for r in rows}
+
+    def run(paths: list[str]) -> set[str]:
+        con = duckdb.connect()
+        try:
+            rows = con.execute(
+                "SELECT DISTINCT request_id FROM read_parquet(?) "
+                "WHERE request_id IN (SELECT UNNEST(?::VARCHAR[]))",
+                [paths, list(ids)],
+            ).fetchall()
+        finally:
+            con.close()
+        return {r[0] for r in rows}
+
+    return guarded(db, found, run, set())
