@@ -20,6 +20,7 @@ and what to do next. ``serving/app.py`` maps them to HTTP statuses, ``cli`` to e
     ├── GateRefused (RuntimeError)          a promotion refused by the gate, with the numbers
     ├── ModelCheckFailed (RuntimeError)     a model loads but fails the load-and-query check
     ├── StoreUnavailable (ConnectionError)  the metadata store or artifact store cannot be reached
+    ├── QuotaExceeded (RuntimeError)        a bounded store is full (orphan feedback): 429
     ├── AuthError (PermissionError)
     │   ├── Unauthorized                    no token, or a bad, expired or revoked one
     │   └── Forbidden                       a token without the role
@@ -113,6 +114,10 @@ class ModelCheckFailed(FullcycleError, RuntimeError):
 
 class StoreUnavailable(FullcycleError, ConnectionError):
     """The metadata or artifact store cannot be reached."""
+
+
+class QuotaExceeded(FullcycleError, RuntimeError):
+    """A bounded store is full (feedback for unknown request ids beyond its quota)."""
 
 
 class AuthError(FullcycleError, PermissionError):

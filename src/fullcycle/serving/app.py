@@ -23,12 +23,12 @@ from fastapi.responses import Response
 
 from fullcycle import auth
 from fullcycle import errors as E
+from fullcycle.serving import feedback as feedback_door
 from fullcycle.serving import oip, payload
 from fullcycle.serving.guard import Access, HostAndOrigin
 from fullcycle.serving.logbook import Logbook
 from fullcycle.serving.metrics import Metrics
 from fullcycle.serving.runtime import Prediction, Runtime
-from fullcycle.store import logs
 
 BODY_LIMIT = 1024 * 1024
 BODY_TIMEOUT_S = 10.0
@@ -47,6 +47,7 @@ STATUS: tuple[tuple[type[BaseException], int], ...] = (
     (E.Conflict, 409),
     (E.ModelCheckFailed, 409),
     (E.StoreUnavailable, 503),
+    (E.QuotaExceeded, 429),
 )
 
 
@@ -140,6 +141,7 @@ def create_app(
     close_logbook: bool = True,
     gc_freeze: bool = True,
     tracer: Callable[[str], dict[str, Any]] | None = None,
+    feedback_limits: feedback_door.FeedbackLimits | None = None,
 ) -> FastAPI:
     """Assemble the app around a runtime (which owns the models and the prediction log).
 
@@ -147,6 +149,10 @@ def create_app(
     route checks it before its handler runs, and a refused request changes nothing.
     """
     logbook: Logbook = runtime.logbook
+    if feedback_limits is None:
+        from fullcycle.settings import Settings
+
+        feedback_limits = feedback_door.FeedbackLimits.from_settings(Settings.from_env())
     metrics = Metrics(
         log_depth=logbook.depth,
         logs_dropped=lambda: logbook.dropped,
@@ -331,21 +337,16 @@ def create_app(
     async def feedback(request: Request) -> Response:
         async def run(rid: str, started: float) -> tuple[int, Any, Any]:
             data = await read_json(request, body_limit, body_timeout_s)
-            items = logs.check_feedback(
-                data.get("items", data)
-                if isinstance(data, dict) and "request_id" not in data
-                else data
-            )
-            stored, orphans = await runtime.add_feedback(items)
+            body = await feedback_door.receive(runtime, data, feedback_limits)
             await _audit(
                 "feedback",
                 request.state.principal,
                 runtime.model_name,
-                f"{stored} label(s) stored",
-                stored=stored,
-                orphans=len(orphans),
+                f"{body['stored']} label(s) stored",
+                stored=body["stored"],
+                orphans=len(body["orphans"]),
             )
-            return 200, {"stored": stored, "orphans": orphans, "request_id": rid}, None
+            return 200, {**body, "request_id": rid}, None
 
         return await serve(request, "/feedback", run)
 
