@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import breast_cancer, diabetes, records
+from doorkit import breast_cancer, diabetes, records
 
 from fullcycle.store import logs
 

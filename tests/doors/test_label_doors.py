@@ -6,8 +6,7 @@ import csv
 from pathlib import Path
 
 import pandas as pd
-import pytest
-from conftest import breast_cancer, diabetes
+from doorkit import breast_cancer, diabetes
 
 from fullcycle.data.labeling import queue
 from fullcycle.loop import labelled as labelled_mod
