@@ -163,10 +163,11 @@ def _task_rows(
     features = [c for c in frame.columns if c not in SPECIAL and c not in probas]
     picked = frame.iloc[idx]
     rows = json.loads(picked[features].to_json(orient="records", date_format="iso"))
-    extra = json.loads(
-        picked[[c for c in (*SPECIAL, *probas) if c in frame.columns]].to_json(
-            orient="records", date_format="iso"
-        )
+    special = [c for c in (*SPECIAL, *probas) if c in frame.columns]
+    extra = (
+        json.loads(picked[special].to_json(orient="records", date_format="iso"))
+        if special
+        else [{} for _ in rows]  # a dataset without request ids, predictions or probabilities
     )
     out = []
     for row, more, (strategy, reason, score) in zip(rows, extra, why, strict=True):
