@@ -212,11 +212,13 @@ def merge(
             "merging labels needs the target column",
             hint="set target in fullcycle.yaml's features section",
         )
-    tasks = label_store.tasks(db, batch=batch, status="labelled")
+    tasks, waiting = _fitting(label_store.tasks(db, batch=batch, status="labelled"), contract)
     if not tasks:
         raise InsufficientData(
-            "there are no labelled rows to merge",
-            hint="import labels first: fullcycle label import FILE",
+            "there are no labelled rows to merge"
+            + (f" ({len(waiting)} wait for a new class: {_shown(waiting)})" if waiting else ""),
+            hint="import labels first: fullcycle label import FILE; a new class is taken in by "
+            "adding it to the target's classes in fullcycle.yaml",
         )
     frame = load(db, artifacts, parent.ref)
     added = pd.DataFrame([{**t.row, target: t.label} for t in tasks])
@@ -229,6 +231,7 @@ def merge(
         "label_batches": batches,
         "label_tasks": [t.id for t in tasks],
         "request_ids": [t.request_id for t in tasks if t.request_id],
+        "left_out_new_class": [t.id for t in waiting],
     }
     version = add_data(
         db,
@@ -243,6 +246,26 @@ def merge(
     )
     label_store.set_status(db, [t.id for t in tasks], "merged", subject=version.ref, actor=actor)
     return version
+
+
+def _fitting(tasks: list[Any], contract: Contract | None) -> tuple[list[Any], list[Any]]:
+    """(tasks whose label is one of the target's classes, tasks labelled with a new class);
+    labels are normalised to the target's kind on the way."""
+    target = contract.target if contract is not None else None
+    if target is None:
+        return tasks, []
+    from dataclasses import replace
+
+    from fullcycle.contract import normalise_labels, target_spec
+
+    done = normalise_labels([t.label for t in tasks], target_spec(target))
+    out = {i: replace(t, label=v) for i, (t, v) in enumerate(zip(tasks, done.values, strict=True))}
+    skip = {i for i, _ in done.refused} | set(done.new)
+    return [out[i] for i in out if i not in skip], [tasks[i] for i in sorted(skip)]
+
+
+def _shown(tasks: list[Any]) -> str:
+    return ", ".join(sorted({repr(t.label) for t in tasks})[:5])
 
 
 def _like(added: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
