@@ -204,7 +204,7 @@ def normalise_column(values: Sequence[Any], spec: TargetSpec) -> list[Any]:
     Nulls stay null and values that fit no kind stay as they were, for the contract check to
     report with their rows."""
     done: dict[tuple[type, Any], Any] = {}
-    out = []
+    out: list[Any] = []
     for value in values:
         if value is None:
             out.append(None)

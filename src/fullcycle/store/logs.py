@@ -114,11 +114,10 @@ def check_feedback(items: Any) -> list[tuple[str, Any]]:
 def _upsert(conn: Any, rows: list[dict[str, Any]]) -> None:
     """Insert or replace by request id in one statement (last write wins, on both databases:
     concurrent writers of one id never meet a unique violation)."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(feedback)
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(feedback)
     stmt = stmt.on_conflict_do_update(
         index_elements=[feedback.c.request_id],
         set_={c: stmt.excluded[c] for c in ("label", "ts", "source", "matched")},
