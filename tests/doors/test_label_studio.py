@@ -91,3 +91,19 @@ def test_task_ids_written_as_floats_are_read(cancer_project, tmp_path) -> None:
     path = tmp_path / "floats.csv"
     path.write_text("\n".join(rows) + "\n", "utf-8")
     assert cancer_project.label_import(path).imported == 6
+
+
+def test_the_three_exports_of_one_project_agree(cancer_project, tmp_path) -> None:
+    tasks, ids, config = studio_export(cancer_project, tmp_path, 120)
+    full = tmp_path / "export.json"
+    full.write_text(json.dumps(tasks), "utf-8")
+    converter = Converter(config, str(tmp_path), download_resources=False)
+    converter.convert_to_json_min(str(full), str(tmp_path / "min"), is_dir=False)
+    converter.convert_to_csv(str(full), str(tmp_path / "csv"), is_dir=False, sep=",")
+    first = cancer_project.label_import(full)
+    again = [
+        cancer_project.label_import(p)
+        for p in (tmp_path / "min" / "result.json", tmp_path / "csv" / "result.csv")
+    ]
+    assert first.imported == 6
+    assert [(r.imported, r.duplicates) for r in again] == [(0, 6), (0, 6)]
