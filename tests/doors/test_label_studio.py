@@ -107,3 +107,18 @@ def test_the_three_exports_of_one_project_agree(cancer_project, tmp_path) -> Non
     ]
     assert first.imported == 6
     assert [(r.imported, r.duplicates) for r in again] == [(0, 6), (0, 6)]
+
+
+def test_integer_columns_are_exported_as_integers(cancer_project, tmp_path) -> None:
+    frame = breast_cancer().iloc[140:146].reset_index(drop=True)
+    candidates = frame.drop(columns=["label"])
+    candidates["x0"] = candidates["x0"].round().astype("float64")  # an integer column ...
+    candidates.loc[2, "x0"] = None  # ... that a missing value made float
+    candidates["request_id"] = [f"int-{i}" for i in range(6)]
+    batch = queue(cancer_project.db, candidates, budget=6, strategy="random")
+    path = tmp_path / "tasks.json"
+    cancer_project.label_export(path, "labelstudio", batch=batch)
+    items = [t["data"]["item"] for t in json.loads(path.read_text("utf-8"))]
+    values = [i["x0"] for i in items]
+    assert None in values and all(type(v) is int for v in values if v is not None)
+    assert all(type(i["x1"]) is float for i in items)  # real fractions stay floats

@@ -162,7 +162,7 @@ def _task_rows(
     probas = proba_columns(frame)
     features = [c for c in frame.columns if c not in SPECIAL and c not in probas]
     picked = frame.iloc[idx]
-    rows = json.loads(picked[features].to_json(orient="records", date_format="iso"))
+    rows = json.loads(_ints_kept(picked[features]).to_json(orient="records", date_format="iso"))
     special = [c for c in (*SPECIAL, *probas) if c in frame.columns]
     extra = (
         json.loads(picked[special].to_json(orient="records", date_format="iso"))
@@ -187,6 +187,26 @@ def _task_rows(
                 "score": score,
             }
         )
+    return out
+
+
+def _ints_kept(frame: pd.DataFrame) -> pd.DataFrame:
+    """Integer columns that a missing value turned into floats, as integers again (so a task
+    shows 3, not 3.0); numeric columns with fractions are left alone."""
+    import pandas as pd
+
+    out = frame.copy()
+    for column in out.columns:
+        s = out[column]
+        if not pd.api.types.is_float_dtype(s.dtype) or not s.isna().any():
+            continue
+        present = s.dropna()
+        if (
+            len(present)
+            and bool((present == present.round()).all())
+            and present.abs().max() < 2**53
+        ):
+            out[column] = s.astype("Int64")
     return out
 
 

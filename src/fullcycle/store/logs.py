@@ -95,22 +95,6 @@ def segments(
         return [Segment(**row._mapping) for row in conn.execute(query)]
 
 
-def check_feedback(items: Any) -> list[tuple[str, Any]]:
-    """Parse ``{request_id, label}`` or a list of them; InvalidInput names the bad item."""
-    batch = items if isinstance(items, list) else [items]
-    if not batch:
-        raise InvalidInput("feedback is empty", hint="send {request_id, label} or a list of them")
-    out = []
-    for i, item in enumerate(batch):
-        if not isinstance(item, dict) or "request_id" not in item or "label" not in item:
-            raise InvalidInput(f"feedback item {i} must be an object with request_id and label")
-        rid = item["request_id"]
-        if not isinstance(rid, str) or not 0 < len(rid) <= MAX_REQUEST_ID:
-            raise InvalidInput(f"feedback item {i}: request_id must be a string of 1-128 chars")
-        out.append((rid, item["label"]))
-    return out
-
-
 def _upsert(conn: Any, rows: list[dict[str, Any]]) -> None:
     """Insert or replace by request id in one statement (last write wins, on both databases:
     concurrent writers of one id never meet a unique violation)."""
