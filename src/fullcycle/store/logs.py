@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from fullcycle.errors import InvalidInput, QuotaExceeded
+from fullcycle.errors import QuotaExceeded
 from fullcycle.store.db import Database
 from fullcycle.store.tables import feedback, log_segments
 
