@@ -194,3 +194,21 @@ def split_key(key: str) -> tuple[str, int]:
     if sep and rid and row.isdigit():
         return rid, int(row)
     return str(key), 0
+
+
+def quarantine_segment(
+    db: Database, path: str, *, moved_to: str | None, reason: str, actor: str
+) -> None:
+    """Take a damaged sealed segment out of the index, with an event saying where it went."""
+    from fullcycle.store import events
+
+    with db.write() as conn:
+        conn.execute(log_segments.delete().where(log_segments.c.path == path))
+        events.record(
+            conn,
+            "log.quarantined",
+            actor=actor,
+            subject=path,
+            message=f"prediction log segment {path} cannot be read and was set aside: {reason}",
+            data={"moved_to": moved_to, "reason": reason},
+        )
