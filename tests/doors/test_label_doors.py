@@ -110,3 +110,17 @@ def test_new_classes_and_bad_labels_are_left_out_with_an_alert(cancer_project) -
     said = [e.message for e in events.listing(db, kind="alert.open", limit=20)]
     assert any("a new class appeared: 7" in m for m in said)
     assert labelled_mod.report_exclusions(db, "doors", rows) == messages  # touched, no crash
+    # the class is taken in (the target now lists it): the rows are used, the alerts close
+    spec = labelled_mod.target_spec(None, [0, 1, 7], kind="categorical")
+    taken = labelled_mod.labelled_rows(
+        frame.iloc[:0],
+        {},
+        label_store.tasks(db, batch=batch),
+        features=["x0", "x1", "x2", "x3"],
+        target="label",
+        spec=spec,
+    )
+    assert 7 in set(taken["label"]) and len(taken) == 8
+    labelled_mod.report_exclusions(db, "doors", taken)
+    still = {a["key"] for a in alerts.open_alerts(db)}
+    assert "new_class:doors:7" not in still and "bad_labels:doors" in still

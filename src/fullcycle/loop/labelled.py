@@ -153,6 +153,10 @@ def report_exclusions(db: Any, model: str, rows: Any, *, actor: str = "loop") ->
         data = {"skipped": skipped, "examples": rows.attrs.get("skip_reasons") or []}
         alerts.raise_or_touch(db, f"bad_labels:{model}"[:200], text, data, actor=actor)
         messages.append(text)
+    # a class taken in (added to the target's classes) or bad labels gone: the alert closes
+    still = {f"new_class:{model}:{c}"[:200] for c in rows.attrs.get("new_classes") or {}}
+    alerts.close_others(db, still, prefix=f"new_class:{model}:", actor=actor)
+    alerts.close_others(db, {f"bad_labels:{model}"} if skipped else set(), f"bad_labels:{model}")
     return messages
 
 
