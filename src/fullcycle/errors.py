@@ -22,6 +22,7 @@ the dashboard), ``cli`` to exit codes.
     ├── GateRefused (RuntimeError)          a promotion refused by the gate, with the numbers
     ├── ModelCheckFailed (RuntimeError)     a model loads but fails the load-and-query check
     ├── StoreUnavailable (ConnectionError)  the metadata store or artifact store cannot be reached
+    ├── QuotaExceeded (RuntimeError)        a bounded store is full (orphan feedback): 429
     ├── AuthError (PermissionError)
     │   ├── Unauthorized                    no token, or a bad, expired or revoked one
     │   └── Forbidden                       a token without the role
@@ -120,6 +121,10 @@ class ModelCheckFailed(FullcycleError, RuntimeError):
 
 class StoreUnavailable(FullcycleError, ConnectionError):
     """The metadata or artifact store cannot be reached."""
+
+
+class QuotaExceeded(FullcycleError, RuntimeError):
+    """A bounded store is full (feedback for unknown request ids beyond its quota)."""
 
 
 class AuthError(FullcycleError, PermissionError):

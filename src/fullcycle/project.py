@@ -474,6 +474,7 @@ class Project:
             labeller=labeller,
             min_agreement=min_agreement,
             actor=actor,
+            target=contract.target if contract else None,
         )
 
     def label_merge(

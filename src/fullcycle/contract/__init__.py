@@ -20,6 +20,16 @@ from fullcycle.contract._model import (
     TargetKind,
 )
 from fullcycle.contract._report import ColumnViolation, ValidationReport, Violation
+from fullcycle.contract._target import (
+    Label,
+    Normalised,
+    TargetSpec,
+    normalise_column,
+    normalise_label,
+    normalise_labels,
+    normalise_mapping,
+    target_spec,
+)
 
 __all__ = [
     "FEATURE_KINDS",
@@ -27,8 +37,16 @@ __all__ = [
     "Contract",
     "Feature",
     "FeatureKind",
+    "Label",
+    "Normalised",
     "Target",
     "TargetKind",
+    "TargetSpec",
     "ValidationReport",
     "Violation",
+    "normalise_column",
+    "normalise_label",
+    "normalise_labels",
+    "normalise_mapping",
+    "target_spec",
 ]

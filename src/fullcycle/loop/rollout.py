@@ -13,7 +13,9 @@ from typing import Any
 import numpy as np
 
 from fullcycle import registry
+from fullcycle.contract import normalise_mapping
 from fullcycle.loop import gate
+from fullcycle.loop.labelled import spec_for
 from fullcycle.loop.policy import CanaryStats, CanaryVerdict, canary_verdict
 from fullcycle.store import deployments, rollouts
 from fullcycle.store import events as event_store
@@ -102,6 +104,7 @@ def stats(project: Any, rollout: Any, log: Any, *, route: str) -> CanaryStats:
         feedback = {
             r["request_id"]: r["label"] for r in log_store.feedback_rows(project.db, since=since)
         }
+        feedback = normalise_mapping(feedback, spec_for(project.scope.contract, champion))
         have = np.asarray([rid in feedback for rid in ok["request_id"]])
         labelled = int(have.sum())
         if labelled:

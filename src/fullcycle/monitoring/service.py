@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fullcycle.contract import normalise_mapping, target_spec
 from fullcycle.errors import NotFound
 from fullcycle.monitoring.monitor import build_report
 from fullcycle.monitoring.reference import Reference
@@ -88,6 +89,7 @@ def run_monitor(
     reference = reference_of(deps, version)
     since = float(log["ts"].min()) if len(log) else None
     feedback = {r["request_id"]: r["label"] for r in log_store.feedback_rows(deps.db, since=since)}
+    feedback = normalise_mapping(feedback, _label_spec(scope, version))  # "1" == 1 == 1.0
     kinds = {f.name: f.kind for f in scope.contract.features}
     metric = scope.metric
     report = build_report(
@@ -141,3 +143,8 @@ def _alerts(deps: MonitorDeps, scope: Any, report: dict[str, Any], actor: str) -
             except Exception as exc:  # an unreachable hook must not stop monitoring
                 alert["webhook_error"] = str(exc)
     alert_store.close_others(deps.db, breached, prefix=f"{report['model']}:", actor=actor)
+
+
+def _label_spec(scope: Any, version: Any) -> Any:
+    target = scope.contract.target
+    return None if target is None else target_spec(target, version.classes)

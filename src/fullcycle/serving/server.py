@@ -18,6 +18,7 @@ import orjson
 from fullcycle.auth import Authenticator
 from fullcycle.errors import ConfigError
 from fullcycle.names import check_name
+from fullcycle.serving.feedback import FeedbackLimits
 from fullcycle.serving.guard import LOOPBACK_HOSTS, Access
 from fullcycle.serving.logbook import Logbook, LogConfig
 from fullcycle.serving.models import ModelSource
@@ -109,7 +110,11 @@ def build_app(source: ModelSource, settings: Settings, options: ServeOptions) ->
     )
     tracer = load_factory(options.trace_factory, settings) if options.trace_factory else None
     app = create_app(
-        runtime, body_limit=options.body_limit, access=access_of(db, options), tracer=tracer
+        runtime,
+        body_limit=options.body_limit,
+        access=access_of(db, options),
+        tracer=tracer,
+        feedback_limits=FeedbackLimits.from_settings(settings),
     )
     if options.mount_factory:
         _import(options.mount_factory)(app, settings, options)
