@@ -50,9 +50,18 @@ def show_report(report: dict[str, Any]) -> None:
         out.print(f"abstained on {cost['abstain_share']:.1%} of decisions")
     out.print(
         f"latency p50 {_fmt(hl['p50'], 1)} / p95 {_fmt(hl['p95'], 1)} / "
-        f"p99 {_fmt(hl['p99'], 1)} ms; error rate {hl['error_rate']:.3%}; "
-        f"{hl['requests']} requests"
+        f"p99 {_fmt(hl['p99'], 1)} ms; error rate {hl['error_rate']:.3%} "
+        f"({hl['rejected']} refused, {hl['errors']} failed); {hl['requests']} requests"
     )
+    soft = report.get("contract") or {}
+    if soft.get("flagged"):
+        feats = ", ".join(
+            f"{n}: {p['problem']} {p['share']:.1%}" for n, p in list(soft["features"].items())[:5]
+        )
+        out.print(
+            f"served with a contract flag: {soft['flagged']} of {soft['rows']} rows "
+            f"({soft['flagged_share']:.1%}): {feats}"
+        )
     drift = report.get("drift") or {}
     table = Table("feature", "kind", "verdict", "score", "top statistics")
     for f in (drift.get("features") or [])[:12]:

@@ -3,6 +3,8 @@
     Contract (features + target)        written once in fullcycle.yaml's ``features:`` section
     ├── validate_frame(df)  -> ValidationReport     vectorised, for datasets (1M rows < 1 s)
     ├── validate_records(records) -> (frame, [Violation])   for serving, fast for one row
+    │     hard violations are refused; soft ones (unseen category, out of range, over-long
+    │     text) are served with a flag, unless a feature says ``on_violation: refuse``
     ├── infer(df, target)   -> Contract             proposes a contract from data
     └── signature()         -> dict                 inputs for the registry and OIP v2 metadata
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 from fullcycle.contract._model import (
     FEATURE_KINDS,
+    SOFT_PROBLEMS,
     Contract,
     Feature,
     FeatureKind,
@@ -23,6 +26,7 @@ from fullcycle.contract._report import ColumnViolation, ValidationReport, Violat
 
 __all__ = [
     "FEATURE_KINDS",
+    "SOFT_PROBLEMS",
     "ColumnViolation",
     "Contract",
     "Feature",

@@ -19,6 +19,10 @@ FeatureKind = Literal["numeric", "integer", "categorical", "text", "datetime"]
 TargetKind = Literal["categorical", "numeric"]
 FEATURE_KINDS: tuple[str, ...] = ("numeric", "integer", "categorical", "text", "datetime")
 Category = str | int | bool
+OnViolation = Literal["serve", "refuse"]
+#: Problems a request may have and still be served (logged with a flag, counted by drift),
+#: unless the feature says ``on_violation: refuse``. Everything else is refused (422).
+SOFT_PROBLEMS: tuple[str, ...] = ("unknown category", "below min", "above max", "longer than")
 _DATATYPES = {"numeric": "FP64", "integer": "INT64"}
 
 
@@ -59,6 +63,7 @@ class Feature(BaseModel):
     allowed: list[Category] | None = None
     nullable: bool = False
     max_length: int | None = Field(default=None, ge=1)
+    on_violation: OnViolation = "serve"
     description: str | None = None
 
     @field_validator("name")
@@ -113,6 +118,12 @@ class Feature(BaseModel):
             hi = None if self.max is None else parse_datetime(self.max)
             return lo, hi
         return self.min, self.max
+
+    @property
+    def refuses_soft(self) -> bool:
+        """True when an unseen category, an out-of-range value or an over-long text is refused
+        (422) rather than served with a flag."""
+        return self.on_violation == "refuse"
 
     @property
     def datatype(self) -> str:
@@ -242,20 +253,29 @@ class Contract(BaseModel):
         return validate_frame(self, df, require_target=require_target)
 
     def validate_records(self, records: Any) -> tuple[pd.DataFrame, list[Violation]]:
-        """Check request rows; returns the frame of the rows that passed and every violation.
+        """Check request rows; returns the frame of the rows to serve and every hard violation.
 
-        Batch-level problems (not a list, empty) raise ContractViolation."""
+        Rows with only soft violations (unseen category, out of range, over-long text, unless
+        the feature says ``on_violation: refuse``) are served; their flags are in the frame's
+        ``attrs["flags"]`` as ``{row: ["field: problem", ...]}``. Batch-level problems (not a
+        list, empty) raise ContractViolation."""
         from fullcycle.contract._records import validate_records
 
         return validate_records(self, records)
 
     def check_records(self, records: Any) -> tuple[list[int], list[Violation]]:
         """The checks of :meth:`validate_records` without building a frame (about 20 us a row):
-        indexes of the rows that passed, and every violation. A micro-batching server checks
+        indexes of the rows to serve, and every hard violation. A micro-batching server checks
         each request with this and builds one frame per batch with :meth:`frame`."""
         from fullcycle.contract._records import check_records
 
         return check_records(self, records)
+
+    def screen_records(self, records: Any) -> tuple[list[int], list[Violation]]:
+        """Like :meth:`check_records`, with the soft violations too (``Violation.soft``)."""
+        from fullcycle.contract._records import screen_records
+
+        return screen_records(self, records)
 
     def frame(self, rows: list[dict[str, Any]], index: list[int] | None = None) -> pd.DataFrame:
         """Rows that passed :meth:`check_records`, as a frame in contract order and dtypes."""

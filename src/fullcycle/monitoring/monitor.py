@@ -45,7 +45,10 @@ def _percentiles(values: np.ndarray) -> dict[str, float | None]:
 
 
 def health(log: Any, *, p95_limit_ms: float | None, max_error_rate: float) -> dict[str, Any]:
-    """Latency percentiles, error rate and request rate of the window."""
+    """Latency percentiles, error rate and request rate of the window.
+
+    A refused request (4xx: the caller did not get an answer) is an error like a failed one
+    (5xx): ``error_rate`` counts both, ``errors``/``rejected`` tell them apart."""
     requests = log.drop_duplicates("request_id") if len(log) else log
     n = len(requests)
     errors = int((requests["status"] >= 500).sum()) if n else 0
@@ -56,14 +59,54 @@ def health(log: Any, *, p95_limit_ms: float | None, max_error_rate: float) -> di
         "requests": n,
         "errors": errors,
         "rejected": rejected,
-        "error_rate": errors / n if n else 0.0,
-        "rejected_rate": rejected / n if n else 0.0,
+        "error_rate": (errors + rejected) / n if n else 0.0,
+        "server_error_rate": errors / n if n else 0.0,
         "requests_per_s": n / span if span > 0 else None,
         **lat,
         "p95_limit_ms": p95_limit_ms,
         "max_error_rate": max_error_rate,
     }
     return out
+
+
+def contract_flags(ok: Any, contract: Any, *, max_share: float) -> dict[str, Any] | None:
+    """Soft contract violations among the served rows (what the server flagged and served):
+    the flagged share and, per feature, its share, kind of problem and a few examples."""
+    if contract is None or not len(ok):
+        return None
+    from fullcycle.contract import SOFT_PROBLEMS
+
+    records = [r for r in decode_json_column(ok["inputs"]) if isinstance(r, dict)]
+    if not records:
+        return None
+    _, found = contract.screen_records(records)
+    soft = [v for v in found if v.soft]
+    per: dict[str, dict[str, Any]] = {}
+    for v in soft:
+        entry = per.setdefault(str(v.field), {"rows": set(), "kinds": {}, "examples": []})
+        entry["rows"].add(v.row)
+        kind = next((k for k in SOFT_PROBLEMS if v.problem.startswith(k)), v.problem)
+        entry["kinds"][kind] = entry["kinds"].get(kind, 0) + 1
+        if len(entry["examples"]) < 5 and v.problem[:80] not in entry["examples"]:
+            entry["examples"].append(v.problem[:80])
+    n = len(records)
+    features = {
+        name: {
+            "rows": len(e["rows"]),
+            "share": len(e["rows"]) / n,
+            "problem": max(e["kinds"], key=e["kinds"].get),
+            "examples": e["examples"],
+        }
+        for name, e in sorted(per.items(), key=lambda kv: -len(kv[1]["rows"]))
+    }
+    flagged = len({v.row for v in soft})
+    return {
+        "rows": n,
+        "flagged": flagged,
+        "flagged_share": flagged / n,
+        "max_share": max_share,
+        "features": features,
+    }
 
 
 def live_performance(
@@ -102,12 +145,15 @@ def build_report(
     with_html: bool = False,
     decision: Mapping[str, Any] | None = None,
     cost_limit: float | None = None,
+    contract: Any = None,
 ) -> dict[str, Any]:
     """The report as plain JSON-able data; ``log`` holds the window's logged rows. With
     ``with_html`` it also carries ``html``: the drift report as a self-contained page.
 
     ``decision`` is the version's stored decision record: with it the report carries the live
-    expected cost on labelled requests and the share of abstentions (``cost``)."""
+    expected cost on labelled requests and the share of abstentions (``cost``). With the
+    version's ``contract`` it counts the soft violations the server served with a flag
+    (``contract``), alerting above ``thresholds.oov_rate``."""
     served = log[log["route"].isin(SERVED)] if len(log) else log
     ok = served[served["status"] == 200] if len(served) else served
     feats = inputs_frame(ok, list(kinds)) if len(ok) else None
@@ -162,6 +208,7 @@ def build_report(
         },
         "health": hl,
         "cost": live_cost(ok, feedback, decision, limit=cost_limit),
+        "contract": contract_flags(ok, contract, max_share=float(th.oov_rate)),
     }
     if drift_report is not None:
         report["top_rows"] = _top_request_ids(drift_report, ok)
@@ -227,7 +274,20 @@ def alerts_for(report: Mapping[str, Any], *, metric_drop: float) -> list[dict[st
         out.append(
             {
                 "key": f"{model}:errors",
-                "message": f"error rate {hl['error_rate']:.3f} above {hl['max_error_rate']}",
+                "message": f"error rate {hl['error_rate']:.3f} above {hl['max_error_rate']} "
+                f"({hl['rejected']} refused, {hl['errors']} failed of {hl['requests']} requests)",
+            }
+        )
+    soft = report.get("contract") or {}
+    if soft.get("rows") and soft["flagged_share"] > soft["max_share"]:
+        worst = ", ".join(
+            f"{name} {p['problem']} ({p['share']:.1%})" for name, p in soft["features"].items()
+        )
+        out.append(
+            {
+                "key": f"{model}:contract",
+                "message": f"{soft['flagged_share']:.1%} of served rows break the contract "
+                f"softly (served, flagged): {worst}",
             }
         )
     limit = hl.get("p95_limit_ms")

@@ -114,6 +114,7 @@ def run_monitor(
         with_html=html,
         decision=version.decision,
         cost_limit=scope.decisions.max_cost_per_1000 if scope.decisions else None,
+        contract=_contract_of(version, scope),
     )
     report["window_since"] = since
     report["window_until"] = float(log["ts"].max()) if len(log) else None
@@ -125,6 +126,14 @@ def run_monitor(
         report["html_sha256"] = html_sha
         _alerts(deps, scope, report, actor)
     return report
+
+
+def _contract_of(version: Any, scope: Any) -> Any:
+    """The contract the version was served with (stored with it), else the scope's."""
+    from fullcycle.contract import Contract
+
+    stored = (getattr(version, "signature", None) or {}).get("contract")
+    return Contract.from_dict(stored) if stored else scope.contract
 
 
 def _alerts(deps: MonitorDeps, scope: Any, report: dict[str, Any], actor: str) -> None:
