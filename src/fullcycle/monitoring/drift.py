@@ -330,19 +330,64 @@ def oov_stats(
     return rate, float(new.mean()), top_new
 
 
-def lognormal_quantile(samples: ArrayLike, q: float) -> float:
-    """Upper ``q`` quantile of a log-normal fitted to positive ``samples`` (tail extrapolation).
+# ---------------------------------------------------------------- tests from counts
 
-    Used to read a far quantile (``1 - alpha / n_features``) from a few hundred bootstrap
-    draws; never below the draws' own 99th percentile.
-    """
-    from statistics import NormalDist
 
-    x = np.asarray(samples, dtype=np.float64)
-    x = x[np.isfinite(x) & (x > 0)]
-    if x.size < 2:
-        return float(x.max()) if x.size else 0.0
-    logs = np.log(x)
-    z = NormalDist().inv_cdf(min(max(q, 0.5), 1 - 1e-12))
-    fitted = math.exp(float(logs.mean()) + z * float(logs.std(ddof=1)))
-    return max(fitted, float(np.quantile(x, 0.99)))
+def chi2_homogeneity(ref_counts: ArrayLike, cur_counts: ArrayLike) -> TestResult:
+    """Pearson's chi-square test that two count vectors come from one distribution (a 2 x k
+    contingency table, as ``scipy.stats.chi2_contingency(..., correction=False)``); cells
+    empty in both are left out."""
+    from scipy.special import chdtrc
+
+    table = np.stack([np.asarray(ref_counts, np.float64), np.asarray(cur_counts, np.float64)])
+    table = table[:, table.sum(axis=0) > 0]
+    total = table.sum()
+    if table.shape[1] < 2 or (table.sum(axis=1) == 0).any():
+        return TestResult(0.0, 1.0)
+    expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / total
+    stat = float(np.sum((table - expected) ** 2 / expected))
+    return TestResult(stat, float(chdtrc(table.shape[1] - 1, stat)))
+
+
+def two_proportion_pvalue(k1: float, n1: float, k2: float, n2: float) -> float:
+    """Two-sided p-value that two shares ``k1/n1`` and ``k2/n2`` are equal (pooled z-test; the
+    same as the chi-square test of the 2 x 2 table without continuity correction)."""
+    if n1 <= 0 or n2 <= 0:
+        return 1.0
+    pooled = (k1 + k2) / (n1 + n2)
+    var = pooled * (1 - pooled) * (1 / n1 + 1 / n2)
+    if var <= 0:
+        return 1.0 if k1 / n1 == k2 / n2 else 0.0
+    z = abs(k1 / n1 - k2 / n2) / math.sqrt(var)
+    return math.erfc(z / math.sqrt(2))
+
+
+def excess_share_pvalue(k: float, n: float, p0: float) -> float:
+    """One-sided p-value that a share ``k/n`` is above ``p0`` (normal approximation of the
+    binomial, with continuity correction): the sample-size aware test of a rise in new tokens."""
+    if n <= 0 or k / n <= p0:
+        return 1.0
+    if p0 <= 0:
+        return 0.0
+    z = (k - 0.5 - n * p0) / math.sqrt(n * p0 * (1 - p0))
+    return 0.5 * math.erfc(z / math.sqrt(2)) if z > 0 else 1.0
+
+
+def adjust_pvalues(pvalues: ArrayLike, method: str = "bh") -> Floats:
+    """Multiple-testing adjusted p-values: ``"bh"`` (Benjamini-Hochberg, as
+    ``scipy.stats.false_discovery_control``) or ``"holm"`` (Holm-Bonferroni)."""
+    p = np.asarray(pvalues, dtype=np.float64)
+    m = p.size
+    if m == 0:
+        return p.copy()
+    order = np.argsort(p, kind="stable")
+    ranked = p[order]
+    if method == "bh":
+        adj = np.minimum.accumulate((ranked * m / np.arange(1, m + 1))[::-1])[::-1]
+    elif method == "holm":
+        adj = np.maximum.accumulate(ranked * (m - np.arange(m)))
+    else:
+        raise ValueError(f"unknown correction {method!r}; use bh or holm")
+    out = np.empty(m)
+    out[order] = np.clip(adj, 0.0, 1.0)
+    return out

@@ -62,6 +62,7 @@ class Summary:
     other: float = 0.0
     singletons: int = 0
     sample: list[str] = field(default_factory=list)
+    importance: float | None = None  # the model's permutation importance, when known
 
     @property
     def valid(self) -> int:
