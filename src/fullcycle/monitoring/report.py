@@ -117,12 +117,26 @@ def _chart(index: int, f: FeatureDrift) -> dict[str, Any]:
     c = f.chart
     x = c["x"] if c["type"] == "numeric" else [html.escape(str(v)) for v in c["x"]]
     kind = "bar"
+    data = [
+        {"type": kind, "name": "reference", "x": x, "y": c["reference"], "opacity": 0.6},
+        {"type": kind, "name": "current", "x": x, "y": c["current"], "opacity": 0.6},
+    ]
+    over = c.get("overflow")
+    if over and len(x) > 1:  # window values outside the reference's range, one bar each side
+        step = x[1] - x[0]
+        data.append(
+            {
+                "type": kind,
+                "name": "outside the reference's range",
+                "x": [x[0] - 2 * step, x[-1] + 2 * step],
+                "y": [over["below_share"], over["above_share"]],
+                "text": [f"below min: {over['below']}", f"above max: {over['above']}"],
+                "opacity": 0.8,
+            }
+        )
     return {
         "div": f"chart-{index}",
-        "data": [
-            {"type": kind, "name": "reference", "x": x, "y": c["reference"], "opacity": 0.6},
-            {"type": kind, "name": "current", "x": x, "y": c["current"], "opacity": 0.6},
-        ],
+        "data": data,
         "layout": {
             "barmode": "overlay",
             "title": {"text": html.escape(f.name)},
