@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from fullcycle.contract._model import (
     FEATURE_KINDS,
-    SOFT_PROBLEMS,
     Contract,
     Feature,
     FeatureKind,
@@ -23,6 +22,7 @@ from fullcycle.contract._model import (
     TargetKind,
 )
 from fullcycle.contract._report import ColumnViolation, ValidationReport, Violation
+from fullcycle.contract._values import SOFT_PROBLEMS, check_column_name, parse_datetime
 
 __all__ = [
     "FEATURE_KINDS",
@@ -35,4 +35,6 @@ __all__ = [
     "TargetKind",
     "ValidationReport",
     "Violation",
+    "check_column_name",
+    "parse_datetime",
 ]

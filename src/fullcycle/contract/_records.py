@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from fullcycle.contract._model import SOFT_PROBLEMS, parse_datetime
 from fullcycle.contract._report import Violation
+from fullcycle.contract._values import SOFT_PROBLEMS, parse_datetime
 from fullcycle.errors import ContractViolation
 
 if TYPE_CHECKING:

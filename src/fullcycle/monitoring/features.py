@@ -117,7 +117,12 @@ def _chi2_test(p: Pair) -> float:
 
 
 def _oov_test(p: Pair) -> float:
-    return drift.excess_share_pvalue(float(p.cur[-1]), float(p.cur.sum()), p.baseline)
+    """Is the out-of-vocabulary share above what the reference leads us to expect (its
+    Good-Turing unseen mass)? Texts, not tokens, are the sample size: the tokens of one text
+    are not independent, and counting them as such raises alarms on every window."""
+    share = float(drift.shares(p.cur)[-1])
+    rows = float(max(p.col.valid, 1))
+    return drift.excess_share_pvalue(share * rows, rows, p.baseline)
 
 
 #: kind group -> (test name, p-value of a Pair): is the distribution different at all?

@@ -199,6 +199,8 @@ def build_report(
         "verdict": verdict,
         "verdict_text": verdict_text,
         "drifted_features": drift_report.drifted_features if drift_report else [],
+        # importance-weighted share of drifted features: what drift does to the model
+        "drift_score": drift_report.drift_score if drift_report else 0.0,
         "drift": drift_report.to_dict() if drift_report else None,
         "performance": {
             **perf,
