@@ -231,3 +231,24 @@ def test_adjusted_pvalues_match_scipy_and_holm_is_stricter(seed):
     assert (holm >= drift.adjust_pvalues(p, "bh") - 1e-15).all()
     with pytest.raises(ValueError, match="unknown correction"):
         drift.adjust_pvalues(p, "bonferonni")
+
+
+def test_chi2_sf_matches_scipy_without_importing_it():
+    from scipy.special import chdtrc
+
+    for dof in (1, 2, 5, 10, 50, 300):
+        for x in (0.01, 0.5, 1.0, 3.0, 10.0, 40.0, 100.0, 400.0):
+            expected = float(chdtrc(dof, x))
+            if expected > 1e-12:
+                assert drift.chi2_sf(x, dof) == pytest.approx(expected, rel=1e-8)
+    assert drift.chi2_sf(0.0, 3) == 1.0
+
+
+@pytest.mark.parametrize("n", [30, 110, 500, 5000])
+def test_fast_ks_pvalue_is_within_a_few_percent_of_scipy(n):
+    from scipy.stats import kstwo
+
+    for d in np.linspace(0.01, 0.5, 50):
+        expected = float(kstwo.sf(d, n))
+        if expected > 1e-4:
+            assert drift.ks_pvalue_fast(d, 2 * n, 2 * n) == pytest.approx(expected, rel=0.1)

@@ -236,6 +236,13 @@ class Contract(BaseModel):
 
         return validate_records(self, records)
 
+    def soft_masks(self, df: pd.DataFrame) -> dict[str, list[tuple[str, str, Any]]]:
+        """Per feature, its soft problems in ``df`` as ``(kind, problem, row mask)``: what a
+        server would have served with a flag, vectorised."""
+        from fullcycle.contract._frame import soft_masks
+
+        return soft_masks(self, df)
+
     def check_records(self, records: Any) -> tuple[list[int], list[Violation]]:
         """The checks of :meth:`validate_records` without building a frame (about 20 us a row):
         indexes of the rows to serve, and every hard violation. A micro-batching server checks

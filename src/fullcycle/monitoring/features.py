@@ -36,8 +36,6 @@ CHART_CATEGORIES = 20
 #: Category cells with fewer values than this (reference and window together) are pooled
 #: before the chi-square test, whose approximation needs a few values per cell.
 MIN_CELL = 10
-#: Above this effective size the KS p-value uses Kolmogorov's limit (constant time).
-KS_LIMIT_FROM = 10_000
 
 
 @dataclass
@@ -102,10 +100,7 @@ STATISTICS: dict[str, tuple[tuple[str, ...], Callable[[Pair], float]]] = {
 
 def _ks_test(p: Pair) -> float:
     d = float(drift.ks_from_counts(p.ref, p.cur))
-    n, m = int(p.ref.sum()), int(p.cur.sum())
-    if n * m / (n + m) > KS_LIMIT_FROM:
-        return drift.ks_pvalue_limit(d, n, m)
-    return drift.ks_pvalue(d, n, m)
+    return drift.ks_pvalue_fast(d, int(p.ref.sum()), int(p.cur.sum()))
 
 
 def _chi2_test(p: Pair) -> float:

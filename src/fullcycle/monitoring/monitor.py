@@ -69,41 +69,30 @@ def health(log: Any, *, p95_limit_ms: float | None, max_error_rate: float) -> di
     return out
 
 
-def contract_flags(ok: Any, contract: Any, *, max_share: float) -> dict[str, Any] | None:
+def contract_flags(feats: Any, contract: Any, *, max_share: float) -> dict[str, Any] | None:
     """Soft contract violations among the served rows (what the server flagged and served):
-    the flagged share and, per feature, its share, kind of problem and a few examples."""
-    if contract is None or not len(ok):
+    the flagged share and, per feature, its share and kind of problem. ``feats`` is the frame
+    of the served inputs."""
+    if contract is None or feats is None or not len(feats):
         return None
-    from fullcycle.contract import SOFT_PROBLEMS
-
-    records = [r for r in decode_json_column(ok["inputs"]) if isinstance(r, dict)]
-    if not records:
-        return None
-    _, found = contract.screen_records(records)
-    soft = [v for v in found if v.soft]
-    per: dict[str, dict[str, Any]] = {}
-    for v in soft:
-        entry = per.setdefault(str(v.field), {"rows": set(), "kinds": {}, "examples": []})
-        entry["rows"].add(v.row)
-        kind = next((k for k in SOFT_PROBLEMS if v.problem.startswith(k)), v.problem)
-        entry["kinds"][kind] = entry["kinds"].get(kind, 0) + 1
-        if len(entry["examples"]) < 5 and v.problem[:80] not in entry["examples"]:
-            entry["examples"].append(v.problem[:80])
-    n = len(records)
-    features = {
-        name: {
-            "rows": len(e["rows"]),
-            "share": len(e["rows"]) / n,
-            "problem": max(e["kinds"], key=e["kinds"].get),
-            "examples": e["examples"],
+    n = len(feats)
+    flagged = np.zeros(n, dtype=bool)
+    features: dict[str, dict[str, Any]] = {}
+    for name, found in contract.soft_masks(feats).items():
+        rows = np.logical_or.reduce([mask for _, _, mask in found])
+        flagged |= rows
+        kind, problem, _ = max(found, key=lambda item: int(item[2].sum()))
+        features[name] = {
+            "rows": int(rows.sum()),
+            "share": float(rows.mean()),
+            "problem": kind,
+            "detail": problem[:120],
         }
-        for name, e in sorted(per.items(), key=lambda kv: -len(kv[1]["rows"]))
-    }
-    flagged = len({v.row for v in soft})
+    features = dict(sorted(features.items(), key=lambda kv: -kv[1]["rows"]))
     return {
         "rows": n,
-        "flagged": flagged,
-        "flagged_share": flagged / n,
+        "flagged": int(flagged.sum()),
+        "flagged_share": float(flagged.mean()),
         "max_share": max_share,
         "features": features,
     }
@@ -210,7 +199,7 @@ def build_report(
         },
         "health": hl,
         "cost": live_cost(ok, feedback, decision, limit=cost_limit),
-        "contract": contract_flags(ok, contract, max_share=float(th.oov_rate)),
+        "contract": contract_flags(feats, contract, max_share=float(th.oov_rate)),
     }
     if drift_report is not None:
         report["top_rows"] = _top_request_ids(drift_report, ok)
