@@ -81,13 +81,21 @@ def show_report(report: dict[str, Any]) -> None:
 @monitor_app.callback()
 def monitor(
     ctx: typer.Context,
-    window: str = typer.Option("last:5000", help="last:N requests, 1h / 30m / 7d, or since:TIME."),
+    window: str = typer.Option(
+        None,
+        help="last:N requests, 1h / 30m / 7d, since:TIME or all "
+        "(default: monitoring.window in fullcycle.yaml).",
+    ),
     version: str = typer.Option(None, help="NAME:N to monitor (default: production)."),
     project: Path = ProjectOption,
     as_json: bool = typer.Option(False, "--json"),
     html: Path = typer.Option(None, "--html", help="Also write the report as an HTML page."),
     watch: bool = typer.Option(False, help="Keep monitoring on a schedule."),
-    every: str = typer.Option("5m", help="With --watch: how often (30s, 5m, 1h)."),
+    every: str = typer.Option(
+        None,
+        help="With --watch: how often, 30s / 5m / 1h (default: monitoring.interval in "
+        "fullcycle.yaml).",
+    ),
     count: int = typer.Option(0, help="With --watch: stop after this many reports (0: never)."),
 ) -> None:
     """Build a report for a window of logged predictions, store it, raise alerts."""
@@ -97,7 +105,9 @@ def monitor(
     from fullcycle.scope import parse_duration
 
     proj = open_project(project)
-    pause = parse_duration(every) if watch else 0.0
+    pause = 0.0
+    if watch:
+        pause = parse_duration(every) if every else float(proj.scope.monitoring.interval)
 
     def step() -> None:
         report = proj.monitor(window, version=version, html=html is not None)

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 DEFAULT_POLICY: dict[str, Any] = {
     "min_rows": 200,
     "psi": 0.2,
+    "prediction_psi": 0.2,  # the PSI floor of the model's outputs (prediction, confidence)
     "ks": 0.1,
     "wasserstein": 0.1,
     "jensenshannon": 0.1,
@@ -209,7 +210,7 @@ def _feature(
     qvalues: Mapping[str, float],
     pol: dict[str, Any],
 ) -> FeatureDrift:
-    floors = {s: float(pol[s]) for s in obs.stats}
+    floors = {s: float(pol[_floor_key(s, ref)]) for s in obs.stats}
     ratios = {s: obs.stats[s] / floors[s] for s in floors}
     q = qvalues.get(name)
     decided, drifted, verdict = _verdict(ref, obs, ratios, q, col.n, pol)
@@ -234,6 +235,13 @@ def _feature(
         pvalue=obs.pvalue,
         pvalue_adjusted=q,
     )
+
+
+def _floor_key(statistic: str, ref: Summary) -> str:
+    """The policy key of a statistic's floor: outputs have their own PSI floor."""
+    if statistic == "psi" and ref.role in ("prediction", "confidence"):
+        return "prediction_psi"
+    return statistic
 
 
 def _verdict(

@@ -29,6 +29,7 @@ def drift_policy(monitoring: Any) -> dict[str, Any]:
     return {
         "min_rows": int(monitoring.min_rows),
         "psi": float(th.psi),
+        "prediction_psi": float(th.prediction_psi),
         "ks": float(th.ks),
         "jensenshannon": float(th.js),
         "unseen_share": float(th.oov_rate),

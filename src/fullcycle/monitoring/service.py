@@ -61,6 +61,11 @@ def read_window(deps: MonitorDeps, window: Window, *, model: str, version: int |
     return log.reset_index(drop=True)
 
 
+def scope_window(scope: Any) -> str:
+    """The scope's ``monitoring.window`` (seconds) as a window spec, e.g. ``86400s``."""
+    return f"{max(1, round(float(scope.monitoring.window)))}s"
+
+
 def reference_of(deps: MonitorDeps, version: Any) -> Reference:
     if not version.reference_sha256:
         raise NotFound(
@@ -81,9 +86,10 @@ def run_monitor(
     html: bool = False,
     actor: str = "monitor",
 ) -> dict[str, Any]:
-    """Build the report for ``version`` (a registry ModelVersion) over ``window``; with
-    ``html`` the drift page is stored too (a few MB: plotly.js is inlined)."""
-    w = parse_window(window)
+    """Build the report for ``version`` (a registry ModelVersion) over ``window`` (None: the
+    scope's ``monitoring.window``); with ``html`` the drift page is stored too (a few MB:
+    plotly.js is inlined)."""
+    w = parse_window(window if window is not None else scope_window(scope))
     log = read_window(deps, w, model=version.name, version=version.version)
     reference = reference_of(deps, version)
     since = float(log["ts"].min()) if len(log) else None
