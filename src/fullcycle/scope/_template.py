@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from fullcycle import metric_table
-from fullcycle.contract._model import check_column_name
+from fullcycle.contract import check_column_name
 from fullcycle.errors import ConfigError, InvalidInput
 from fullcycle.names import check_name
 
