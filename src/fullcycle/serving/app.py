@@ -42,13 +42,18 @@ __all__ = [
 ]
 
 
-def _metrics_for(runtime: Runtime) -> Metrics:
+def _metrics_for(runtime: Runtime, metrics_dir: str | None) -> Metrics:
+    from fullcycle.serving.quality import quality_reader
+
     logbook = runtime.logbook
     found = Metrics(
+        model=runtime.model_name,
         log_depth=logbook.depth,
         logs_dropped=lambda: logbook.dropped,
         log_written=lambda: logbook.written,
         shadow_skipped=lambda: runtime.shadow_skipped,
+        quality=quality_reader(logbook.db, runtime.model_name),
+        multiprocess_dir=metrics_dir,
     )
     runtime.on_batch = found.observe_batch
     return found
@@ -82,13 +87,16 @@ def create_app(
     close_logbook: bool = True,
     gc_freeze: bool = True,
     tracer: Callable[[str], dict[str, Any]] | None = None,
+    metrics_dir: str | None = None,
 ) -> FastAPI:
     """Assemble the app around a runtime (which owns the models and the prediction log).
 
     ``access`` decides who reaches which route (tokens and roles, allowed hosts, CORS); every
     route checks it before its handler runs, and a refused request changes nothing.
+    ``metrics_dir``: prometheus_client's multiprocess folder, shared by the workers.
     """
-    server = Server(runtime, _metrics_for(runtime), access, body_limit, body_timeout_s, tracer)
+    metrics_ = _metrics_for(runtime, metrics_dir)
+    server = Server(runtime, metrics_, access, body_limit, body_timeout_s, tracer)
     app = FastAPI(
         title="fullcycle inference server",
         lifespan=_lifespan(runtime, close_logbook, gc_freeze),

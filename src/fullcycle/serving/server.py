@@ -10,7 +10,7 @@ import importlib
 import ipaddress
 import os
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import orjson
@@ -20,12 +20,14 @@ from fullcycle.errors import ConfigError
 from fullcycle.names import check_name
 from fullcycle.serving.guard import LOOPBACK_HOSTS, Access
 from fullcycle.serving.logbook import Logbook, LogConfig
+from fullcycle.serving.metrics import prepare_multiprocess_dir
 from fullcycle.serving.models import ModelSource
 from fullcycle.serving.runtime import Runtime
 from fullcycle.settings import Settings
 from fullcycle.store.db import Database
 
 ENV_OPTIONS = "FULLCYCLE_SERVE_OPTIONS"
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class ServeOptions:
     cors_origins: tuple[str, ...] = ()
     mount_factory: str | None = None
     """``module:function(app, settings, options)`` that mounts more apps (the dashboard)."""
+    metrics_dir: str | None = None  # prometheus_client's multiprocess folder (workers > 1)
 
     def __post_init__(self) -> None:
         check_name(self.model, "model name")
@@ -109,7 +112,11 @@ def build_app(source: ModelSource, settings: Settings, options: ServeOptions) ->
     )
     tracer = load_factory(options.trace_factory, settings) if options.trace_factory else None
     app = create_app(
-        runtime, body_limit=options.body_limit, access=access_of(db, options), tracer=tracer
+        runtime,
+        body_limit=options.body_limit,
+        access=access_of(db, options),
+        tracer=tracer,
+        metrics_dir=options.metrics_dir,
     )
     if options.mount_factory:
         _import(options.mount_factory)(app, settings, options)
@@ -160,6 +167,10 @@ def run(
 
     if workers < 1:
         raise ConfigError(f"workers={workers} must be 1 or more")
+    if workers > 1 or os.environ.get(MULTIPROC_ENV):  # every scrape sums all the workers
+        folder = prepare_multiprocess_dir(os.environ.get(MULTIPROC_ENV))
+        os.environ[MULTIPROC_ENV] = folder
+        options = replace(options, metrics_dir=folder)
     os.environ[ENV_OPTIONS] = orjson.dumps(asdict(options)).decode()
     if settings is not None:
         os.environ["FULLCYCLE_PROJECT_DIR"] = str(settings.project_dir)

@@ -142,6 +142,16 @@ class Server:
         active = self.runtime.active
         return active.production.model.version if active else None
 
+    def arm_of(self, version: Any) -> str:
+        """production, canary or shadow: which arm of the deployment ``version`` is."""
+        active = self.runtime.active
+        if active is None or version is None:
+            return "none"
+        for arm, served in (("canary", active.canary), ("shadow", active.shadow)):
+            if served is not None and served.model.version == version:
+                return arm
+        return "production"
+
     async def body(self, request: Request) -> Any:
         return await read_json(request, self.body_limit, self.body_timeout_s)
 
@@ -203,7 +213,8 @@ class Server:
             if logged and not getattr(exc, "logged", False):
                 await self._log_refusal(rid, status, str(body["error"]), started)
         route = getattr(request.scope.get("route"), "path", request.url.path)
-        self.metrics.observe(route, version, status, time.perf_counter() - started)
+        arm = self.arm_of(version)
+        self.metrics.observe(route, version, arm, status, time.perf_counter() - started)
         return json_response(status, body, rid, version)
 
     async def _log_refusal(self, rid: str, status: int, error: str, started: float) -> None:
