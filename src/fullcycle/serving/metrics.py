@@ -321,9 +321,7 @@ class Metrics:
                 made[s.name] = pc.Counter(_base(s.name), s.help, s.labels, registry=reg)
             elif s.kind == "histogram":
                 buckets = LATENCY_BUCKETS if "latency" in s.name else BATCH_BUCKETS
-                made[s.name] = pc.Histogram(
-                    s.name, s.help, s.labels, buckets=buckets, registry=reg
-                )
+                made[s.name] = pc.Histogram(s.name, s.help, s.labels, buckets=buckets, registry=reg)
             else:
                 made[s.name] = pc.Gauge(
                     s.name, s.help, s.labels, registry=reg, multiprocess_mode="livesum"
