@@ -20,6 +20,7 @@ from fullcycle.errors import ConfigError
 from fullcycle.names import check_name
 from fullcycle.serving.guard import LOOPBACK_HOSTS, Access
 from fullcycle.serving.logbook import Logbook, LogConfig
+from fullcycle.serving.logformat import FORMATS, LEVELS
 from fullcycle.serving.metrics import prepare_multiprocess_dir
 from fullcycle.serving.models import ModelSource
 from fullcycle.serving.runtime import Runtime
@@ -49,6 +50,9 @@ class ServeOptions:
     mount_factory: str | None = None
     """``module:function(app, settings, options)`` that mounts more apps (the dashboard)."""
     metrics_dir: str | None = None  # prometheus_client's multiprocess folder (workers > 1)
+    log_level: str = "warning"
+    access_log: bool = False
+    log_format: str = "text"  # or json: one object per line
 
     def __post_init__(self) -> None:
         check_name(self.model, "model name")
@@ -58,6 +62,11 @@ class ServeOptions:
             raise ConfigError(f"durability {self.durability!r} is not one of fast, strict")
         if self.max_batch < 1 or self.max_wait_ms < 0:
             raise ConfigError("max batch must be >= 1 and max wait >= 0 ms")
+        if self.log_level not in LEVELS or self.log_format not in FORMATS:
+            raise ConfigError(
+                f"log level {self.log_level!r} / format {self.log_format!r}: the level is one "
+                f"of {', '.join(LEVELS)}, the format one of {', '.join(FORMATS)}"
+            )
         if not self.allowed_hosts:
             raise ConfigError("no allowed host; pass --allowed-host NAME (or '*' for any)")
         object.__setattr__(self, "allowed_hosts", tuple(self.allowed_hosts))
@@ -117,6 +126,7 @@ def build_app(source: ModelSource, settings: Settings, options: ServeOptions) ->
         access=access_of(db, options),
         tracer=tracer,
         metrics_dir=options.metrics_dir,
+        access_log=options.access_log,
     )
     if options.mount_factory:
         _import(options.mount_factory)(app, settings, options)
@@ -180,4 +190,11 @@ def run(
         ):
             if value:
                 os.environ[key] = value
-    serve_forever("fullcycle.serving.server:app_from_env", host=host, port=port, workers=workers)
+    serve_forever(
+        "fullcycle.serving.server:app_from_env",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=options.log_level,
+        log_format=options.log_format,
+    )
