@@ -59,12 +59,16 @@ async def live(request: Request) -> Response:
 
 @requires(None)
 async def ready(request: Request) -> Response:
-    """A model is loaded; degraded while serving from memory with the store down."""
+    """A model is loaded and the log writable; degraded while serving from memory with the store down."""
     server = _server(request)
-    ok = server.runtime.active is not None
+    log_ok = server.runtime.logbook.writable()  # not ready while the log cannot be written
+    ok = server.runtime.active is not None and log_ok
     recent = time.monotonic() - server.store_failed_at < DEGRADED_FOR_S
     degraded = server.runtime.logbook.store_down or recent
-    return await _answer(request, 200 if ok else 503, {"ready": ok, "degraded": degraded})
+    body: dict[str, Any] = {"ready": ok, "degraded": degraded}
+    if not log_ok:
+        body["log"] = server.runtime.logbook.status()
+    return await _answer(request, 200 if ok else 503, body)
 
 
 @requires("read")
