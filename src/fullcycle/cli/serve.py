@@ -52,6 +52,15 @@ def register(app: typer.Typer) -> None:
             None, "--cors-origin", help="Browser origins allowed cross-origin (default: none)."
         ),
         ui: bool = typer.Option(True, "--ui/--no-ui", help="Mount the dashboard at /ui."),
+        log_level: str = typer.Option(
+            "warning", help="critical, error, warning, info or debug (server and uvicorn)."
+        ),
+        access_log: bool = typer.Option(
+            False, "--access-log/--no-access-log", help="One record per request."
+        ),
+        log_format: str = typer.Option(
+            "text", help="text, or json (one object per line: request id, route, status, ...)."
+        ),
     ) -> None:
         """Serve the deployed model: /predict, /v2 (Open Inference Protocol), /metrics, /ui."""
         from fullcycle import auth
@@ -86,6 +95,9 @@ def register(app: typer.Typer) -> None:
             allowed_hosts=tuple(allowed_hosts(host, allowed_host or [])),
             cors_origins=tuple(cors_origin or ()),
             mount_factory=UI_MOUNT if ui and project is not None else None,
+            log_level=log_level.lower(),
+            access_log=access_log,
+            log_format=log_format.lower(),
         )
         if options.auth:
             db = project.db if project else Database.open(settings.resolved_database_url())
