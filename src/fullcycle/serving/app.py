@@ -131,9 +131,12 @@ def serve_forever(
     """Run uvicorn on ``factory`` (``module:function`` returning the app) in N processes."""
     import uvicorn
 
+    from fullcycle.serving.headerguard import guarded_protocol
+
     uvicorn.run(
         factory,
         factory=True,
+        http=guarded_protocol(),  # slow request headers time out
         host=host,
         port=port,
         workers=workers,
