@@ -139,6 +139,8 @@ class Logbook:
             )
         except Exception:  # the store is down: the files wait on disk for the next start
             self.seal_errors += 1
+        if self.recovered:
+            self.health.unclean_stop(self.recovered)
         self._stopped = False
         for target, name in ((self._writer_main, "log-writer"), (self._seal_loop, "log-sealer")):
             thread = threading.Thread(target=target, name=name, daemon=True)
