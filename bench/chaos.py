@@ -169,10 +169,15 @@ def loop_steps(project: Project) -> int:
     )
 
 
-def run(folder: Path, seconds: float = 4.0) -> dict[str, Any]:
-    """The whole chaos run; returns the figures."""
+def run(
+    folder: Path, seconds: float = 4.0, *, durability: str = "strict", rlimit: bool = False
+) -> dict[str, Any]:
+    """The whole chaos run; returns the figures. ``rlimit`` uses the server's file-size limit
+    for the full disk even where a tmpfs could be mounted."""
     log_dir = folder / "logs"
-    tmpfs = mount_tmpfs(log_dir)
+    tmpfs = False if rlimit else mount_tmpfs(log_dir)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["FULLCYCLE_DURABILITY"] = durability
     try:
         return _run(folder, seconds, log_dir, tmpfs)
     finally:
@@ -183,13 +188,12 @@ def run(folder: Path, seconds: float = 4.0) -> dict[str, Any]:
 def _run(folder: Path, seconds: float, log_dir: Path, tmpfs: bool) -> dict[str, Any]:  # noqa: PLR0915
     os.environ.update(
         FULLCYCLE_LOG_URL=str(log_dir),
-        FULLCYCLE_DURABILITY="strict",
         FULLCYCLE_PROJECT_DIR=str(folder / "p"),
     )
     project = make_project(folder / "p")
     token = auth.create_token(project.db, name="chaos-client", role="write")
     auth.create_token(project.db, name="chaos-admin", role="admin")
-    figures: dict[str, Any] = {"disk": "tmpfs" if tmpfs else "prlimit"}
+    figures: dict[str, Any] = {"durability": os.environ["FULLCYCLE_DURABILITY"]}
     server = Server(folder / "p", log=folder / "server.log")
     loop_out = open(folder / "loop.out", "ab")  # noqa: SIM115
     loop = subprocess.Popen(
@@ -281,9 +285,13 @@ def _figures(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds-per-phase", type=float, default=4.0)
+    parser.add_argument("--durability", choices=("strict", "fast"), default="strict")
+    parser.add_argument("--rlimit", action="store_true", help="full disk by RLIMIT_FSIZE")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        figures = run(Path(tmp), args.seconds_per_phase)
+        figures = run(
+            Path(tmp), args.seconds_per_phase, durability=args.durability, rlimit=args.rlimit
+        )
     for key, value in figures.items():
         print(f"{key:32s} {value}")
 

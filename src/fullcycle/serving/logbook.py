@@ -248,6 +248,9 @@ class Logbook:
             if not stopping and self._seg is not None and self._rotate_due(self._seg):
                 self._seal_queue.put(self._seg)
                 self._seg = None
+        if self._backlog:  # the disk is still full at shutdown: counted, never silent
+            self.dropped += self._backlog_n
+            self._backlog, self._backlog_n = [], 0
         if self._seg is not None:
             self._seal_queue.put(self._seg)
             self._seg = None

@@ -58,6 +58,8 @@ class LogHealth:
 
     def succeeded(self, *, dropped: int) -> None:
         """A write went through: if the log was failing, close the alert and say what was lost."""
+        if self.problem is None:  # the common case, without the lock
+            return
         with self._lock:
             if self.problem is None:
                 return
