@@ -9,6 +9,7 @@ unless ``--allow-insecure`` is given too.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import typer
 
@@ -103,15 +104,33 @@ def register(app: typer.Typer) -> None:
             db = project.db if project else Database.open(settings.resolved_database_url())
             first = auth.bootstrap_admin(db)
             if first is not None:
-                typer.echo(
-                    "no admin token existed; this bootstrap admin token is shown once, "
-                    "keep it now (revoke it with: fullcycle token revoke NAME):",
-                    err=True,
-                )
-                typer.echo(first)
+                show_bootstrap_token(first, settings.state_dir)
         else:
             typer.echo(
                 "token checks are OFF (--no-auth): anyone who reaches it acts as admin", err=True
             )
         typer.echo(f"serving {model} on http://{host}:{port} ({workers} worker(s))", err=True)
         run(options, host=host, port=port, workers=workers, settings=settings)
+
+
+def show_bootstrap_token(token: str, state_dir: Path) -> None:
+    """Print the first admin token on a terminal; when stdout is a file or a pipe (a log),
+    write it to a 0600 file instead and print only that file's path."""
+    import sys
+
+    note = "no admin token existed; this bootstrap admin token is shown once, keep it now"
+    if sys.stdout.isatty():
+        typer.echo(f"{note} (revoke it with: fullcycle token revoke NAME):", err=True)
+        typer.echo(token)
+        return
+    state_dir.mkdir(parents=True, exist_ok=True)
+    path = state_dir / "bootstrap-admin-token"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(token + "\n")
+    typer.echo(
+        f"{note}: it is in {path} (mode 0600), not in this output; delete the file "
+        "once you have it",
+        err=True,
+    )

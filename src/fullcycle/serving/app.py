@@ -153,11 +153,13 @@ def serve_forever(
     uvicorn's own access log stays off: the routes write a richer one (``access_log``)."""
     import uvicorn
 
+    from fullcycle.serving.headerguard import guarded_protocol
     from fullcycle.serving.logformat import log_config
 
     uvicorn.run(
         factory,
         factory=True,
+        http=guarded_protocol(),  # slow request headers time out
         host=host,
         port=port,
         workers=workers,
