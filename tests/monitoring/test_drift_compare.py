@@ -253,3 +253,22 @@ def test_dataset_verdict_follows_the_drift_share_policy():
     lenient = drift_frames(ref, cur, policy={"dataset_drift_share": 0.6})
     assert lenient.verdict == "no drift" and not lenient.drifted
     assert lenient.drifted_features == ["a"]
+
+
+def test_a_new_statistic_is_one_row_in_the_table(monkeypatch):
+    from fullcycle.monitoring import features
+
+    def mean_shift(pair: features.Pair) -> float:  # |mean change| in reference std
+        return abs(pair.col.mean - pair.summary.mean) / features.spread(pair.summary)
+
+    table = {**features.STATISTICS, "mean_shift": features.Statistic(("number",), mean_shift, 0.3)}
+    monkeypatch.setattr(features, "STATISTICS", table)
+    ref, cur = numeric_frame(5000), numeric_frame(5000, shift=0.5, seed=1)
+    report = drift_frames(ref, cur)
+    f = report.feature("x")
+    assert f.stats["mean_shift"] == pytest.approx(0.5, abs=0.05)
+    assert f.thresholds["mean_shift"] == 0.3 and f.drifted
+    assert (
+        drift_frames(ref, cur, policy={"mean_shift": 0.9}).feature("x").thresholds["mean_shift"]
+        == 0.9
+    )

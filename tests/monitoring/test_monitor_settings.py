@@ -134,3 +134,30 @@ def test_prediction_psi_is_the_psi_floor_of_the_models_outputs():
     assert 0.05 < psi < 0.9
     assert strict.feature("prediction").score >= psi / 0.05 > 1
     assert lenient.feature("prediction").score < strict.feature("prediction").score
+
+
+def test_thresholds_use_the_statistics_names_and_old_keys_migrate_with_a_warning():
+    th = Thresholds(wasserstein=0.3, jensenshannon=0.2, unseen_share=0.1, oov_increase=0.07)
+    policy = drift_policy(Monitoring(thresholds=th))
+    assert (policy["wasserstein"], policy["jensenshannon"]) == (0.3, 0.2)
+    assert (policy["unseen_share"], policy["oov_increase"]) == (0.1, 0.07)
+    with pytest.warns(FutureWarning, match="thresholds.js is deprecated: call it jensenshannon"):
+        old = Thresholds.model_validate({"js": 0.25, "null_rate": 0.2})
+    assert old.jensenshannon == 0.25 and old.missing_change == 0.2
+    with pytest.warns(FutureWarning, match="call it unseen_share and oov_increase"):
+        assert Thresholds.model_validate({"oov_rate": 0.02}).oov_increase == 0.02
+    with pytest.raises(ValueError, match="old name of jensenshannon"):
+        Thresholds.model_validate({"js": 0.25, "jensenshannon": 0.2})
+
+
+def test_a_scope_file_with_old_threshold_names_still_loads(project_dir, tmp_path):
+    from fullcycle.scope import load_scope
+
+    scope = yaml.safe_load((project_dir / "fullcycle.yaml").read_text())
+    scope["monitoring"]["thresholds"] = {"js": 0.3, "oov_rate": 0.1}
+    path = tmp_path / "fullcycle.yaml"
+    path.write_text(yaml.safe_dump(scope))
+    with pytest.warns(FutureWarning, match="oov_rate is deprecated"):
+        loaded = load_scope(path)
+    assert loaded.monitoring.thresholds.unseen_share == 0.1
+    assert loaded.monitoring.thresholds.jensenshannon == 0.3

@@ -91,7 +91,9 @@ def report(log: Any, reference: Any, contract: Contract) -> dict[str, Any]:
         reference=reference,
         kinds={n: "numeric" for n in contract.names},
         feedback={},
-        monitoring=Monitoring(min_rows=50, thresholds=Thresholds(error_rate=0.01, oov_rate=0.05)),
+        monitoring=Monitoring(
+            min_rows=50, thresholds=Thresholds(error_rate=0.01, unseen_share=0.05)
+        ),
         metric="accuracy",
         goal=None,
         greater_is_better=True,

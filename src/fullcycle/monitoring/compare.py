@@ -32,14 +32,9 @@ if TYPE_CHECKING:
 
 DEFAULT_POLICY: dict[str, Any] = {
     "min_rows": 200,
-    "psi": 0.2,
+    **{name: stat.floor for name, stat in features.STATISTICS.items()},
     "prediction_psi": 0.2,  # the PSI floor of the model's outputs (prediction, confidence)
-    "ks": 0.1,
-    "wasserstein": 0.1,
-    "jensenshannon": 0.1,
-    "unseen_share": 0.05,
-    "oov_increase": 0.05,
-    "missing_change": 0.05,
+    "missing_change": features.MISSING_FLOOR,
     "domain_auc": 0.75,
     "domain_classifier": True,
     "alpha": 0.01,
@@ -57,13 +52,14 @@ CORRECTIONS = ("bh", "holm")
 
 def resolve_policy(policy: Mapping[str, Any] | None) -> dict[str, Any]:
     """The default policy updated with ``policy``; unknown keys or bad values raise ConfigError."""
-    merged = dict(DEFAULT_POLICY)
+    defaults = {**{n: st.floor for n, st in features.STATISTICS.items()}, **DEFAULT_POLICY}
+    merged = dict(defaults)
     problems = []
     for key, value in dict(policy or {}).items():
-        if key not in DEFAULT_POLICY:
+        if key not in defaults:
             problems.append(f"unknown key {key!r}")
             continue
-        default = DEFAULT_POLICY[key]
+        default = defaults[key]
         if key == "correction":
             ok = value in CORRECTIONS
         elif isinstance(default, bool):
@@ -81,7 +77,7 @@ def resolve_policy(policy: Mapping[str, Any] | None) -> dict[str, Any]:
     if problems:
         raise ConfigError(
             "drift policy: " + "; ".join(problems),
-            hint=f"known keys: {', '.join(sorted(DEFAULT_POLICY))}",
+            hint=f"known keys: {', '.join(sorted(defaults))}",
         )
     return merged
 

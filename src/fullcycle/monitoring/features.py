@@ -5,9 +5,8 @@ reference's :class:`~fullcycle.monitoring.reference.Summary`, so the local repor
 distributed one share it. Two tables drive it:
 
 - :data:`STATISTICS`: effect sizes, ``name -> (kinds, function)``. Each is compared with the
-  floor of the same name in the drift policy (the smallest change worth an alarm). A new
-  statistic is one function here and one row in the table (plus its floor in
-  ``compare.DEFAULT_POLICY``).
+  floor of the same name in the drift policy (the smallest change worth an alarm; the
+  table holds its default). A new statistic is one function here and one row in the table.
 - :data:`TESTS`: per kind, the two-sample test whose p-value says the change is not noise
   (Kolmogorov-Smirnov for numbers, chi-square of homogeneity for categories, a one-sided test
   of the out-of-vocabulary share for text); a change in missing values has its own test.
@@ -19,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -87,15 +86,30 @@ def _missing(p: Pair) -> float:
     return abs(drift.missing_change(s.missing + s.nonfinite, s.n, col.n - col.valid, col.n))
 
 
-#: name -> (kind groups, function of a Pair). The name is also the policy's floor key.
-STATISTICS: dict[str, tuple[tuple[str, ...], Callable[[Pair], float]]] = {
-    "psi": (("number", "categorical"), _psi),
-    "ks": (("number",), lambda p: float(drift.ks_from_counts(p.ref, p.cur))),
-    "wasserstein": (("number",), _wasserstein),
-    "jensenshannon": (("categorical",), lambda p: float(drift.jensenshannon(p.ref, p.cur, 2))),
-    "unseen_share": (("categorical",), lambda p: float(drift.shares(p.cur)[-1])),
-    "oov_increase": (("text",), lambda p: max(float(drift.shares(p.cur)[-1]) - p.baseline, 0.0)),
+class Statistic(NamedTuple):
+    """One effect size: the kinds it applies to, how it is computed, its default floor."""
+
+    groups: tuple[str, ...]
+    compute: Callable[[Pair], float]
+    floor: float
+
+
+#: name -> Statistic. The name is the statistic's name in reports, in the drift policy and in
+#: fullcycle.yaml's ``monitoring.thresholds`` (its floor). A new statistic is one row here.
+STATISTICS: dict[str, Statistic] = {
+    "psi": Statistic(("number", "categorical"), _psi, 0.2),
+    "ks": Statistic(("number",), lambda p: float(drift.ks_from_counts(p.ref, p.cur)), 0.1),
+    "wasserstein": Statistic(("number",), _wasserstein, 0.1),
+    "jensenshannon": Statistic(
+        ("categorical",), lambda p: float(drift.jensenshannon(p.ref, p.cur, 2)), 0.1
+    ),
+    "unseen_share": Statistic(("categorical",), lambda p: float(drift.shares(p.cur)[-1]), 0.05),
+    "oov_increase": Statistic(
+        ("text",), lambda p: max(float(drift.shares(p.cur)[-1]) - p.baseline, 0.0), 0.05
+    ),
 }
+#: The floor of the change in the share of missing values (every kind has it).
+MISSING_FLOOR = 0.05
 
 
 def _ks_test(p: Pair) -> float:
@@ -137,7 +151,7 @@ def observe(summary: Summary, col: ColumnSketch, eps: float = drift.EPSILON) -> 
     chart: dict[str, Any] = {}
     if pair is not None:
         group = _group(summary.kind)
-        stats = {k: fn(pair) for k, (groups, fn) in STATISTICS.items() if group in groups}
+        stats = {k: st.compute(pair) for k, st in STATISTICS.items() if group in st.groups}
         name, test = TESTS[group]
         pvalues[name] = test(pair)
         info, chart = _info(pair), _chart(pair)

@@ -31,10 +31,11 @@ def drift_policy(monitoring: Any) -> dict[str, Any]:
         "psi": float(th.psi),
         "prediction_psi": float(th.prediction_psi),
         "ks": float(th.ks),
-        "jensenshannon": float(th.js),
-        "unseen_share": float(th.oov_rate),
-        "oov_increase": float(th.oov_rate),
-        "missing_change": float(th.null_rate),
+        "wasserstein": float(th.wasserstein),
+        "jensenshannon": float(th.jensenshannon),
+        "unseen_share": float(th.unseen_share),
+        "oov_increase": float(th.oov_increase),
+        "missing_change": float(th.missing_change),
     }
 
 
@@ -148,7 +149,7 @@ def build_report(
     ``decision`` is the version's stored decision record: with it the report carries the live
     expected cost on labelled requests and the share of abstentions (``cost``). With the
     version's ``contract`` it counts the soft violations the server served with a flag
-    (``contract``), alerting above ``thresholds.oov_rate``."""
+    (``contract``), alerting above ``thresholds.unseen_share``."""
     served = log[log["route"].isin(SERVED)] if len(log) else log
     ok = served[served["status"] == 200] if len(served) else served
     feats = inputs_frame(ok, list(kinds)) if len(ok) else None
@@ -205,7 +206,7 @@ def build_report(
         },
         "health": hl,
         "cost": live_cost(ok, feedback, decision, limit=cost_limit),
-        "contract": contract_flags(feats, contract, max_share=float(th.oov_rate)),
+        "contract": contract_flags(feats, contract, max_share=float(th.unseen_share)),
     }
     if drift_report is not None:
         report["top_rows"] = _top_request_ids(drift_report, ok)
