@@ -67,7 +67,7 @@ class Controller:
         active = rollouts.active(self.project.db, self.name)
         if active is not None:
             return self._rollout_step(active)
-        watched = watch.check(self.project, self.log(), actor=ACTOR)
+        watched = watch.check(self.project, self.log, actor=ACTOR)
         if watched is not None and watched["action"] != "watching":
             return StepResult(f"watch_{watched['action']}", watched["reasons"], watched["numbers"])
         obs, context = self.observe()

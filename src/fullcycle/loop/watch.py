@@ -77,9 +77,10 @@ def observe(log: Any, version: int, since: float, feedback: dict[str, Any], metr
     return Live(n, errors, p95, value, len(ok))
 
 
-def check(project: Any, log: Any, *, actor: str = "loop") -> dict[str, Any] | None:
+def check(project: Any, read_log: Any, *, actor: str = "loop") -> dict[str, Any] | None:
     """Watch the latest promotion if it is within ``rollback.watch``; roll back on a breach.
-    Returns what it did (None when nothing is being watched)."""
+    ``read_log(since)`` reads the prediction log (only called while watching). Returns what it
+    did (None when nothing is being watched)."""
     from fullcycle.loop import rollout as rollout_mod
     from fullcycle.store import logs as log_store
 
@@ -98,7 +99,7 @@ def check(project: Any, log: Any, *, actor: str = "loop") -> dict[str, Any] | No
         return None  # production moved on since (a person or a later rollout)
     feedback = {r["request_id"]: r["label"] for r in log_store.feedback_rows(project.db)}
     metric = scope.metric.name
-    live = observe(log, int(version), event.ts, feedback, metric)
+    live = observe(read_log(event.ts), int(version), event.ts, feedback, metric)
     evaluation = _reference(event.data or {}, current)
     limits = _limits(scope)
     bad = breaches(live, limits, metric, evaluation)
