@@ -20,6 +20,7 @@ the dashboard), ``cli`` to exit codes.
     ├── IntegrityError (ValueError)         stored bytes do not match their sha256
     ├── UnsafeArtifact (PermissionError)    a pickle or untrusted type that will not be opened
     ├── GateRefused (RuntimeError)          a promotion refused by the gate, with the numbers
+    ├── DriftDetected (RuntimeError)        ``fullcycle drift --fail-on-drift`` found drift
     ├── ModelCheckFailed (RuntimeError)     a model loads but fails the load-and-query check
     ├── StoreUnavailable (ConnectionError)  the metadata store or artifact store cannot be reached
     ├── QuotaExceeded (RuntimeError)        a bounded store is full (orphan feedback): 429
@@ -113,6 +114,10 @@ class UnsafeArtifact(FullcycleError, PermissionError):
 
 class GateRefused(FullcycleError, RuntimeError):
     """A promotion refused by the gate; the message carries the numbers."""
+
+
+class DriftDetected(FullcycleError, RuntimeError):
+    """``--fail-on-drift`` and the comparison found drift (exit code 11, for CI)."""
 
 
 class ModelCheckFailed(FullcycleError, RuntimeError):

@@ -145,13 +145,15 @@ def test_large_no_drift_window_does_not_alarm():
     assert report.feature("x").info["ks_pvalue"] < 0.05
 
 
-def test_small_windows_get_higher_thresholds_and_no_false_alarms():
+def test_small_windows_need_a_significant_test_and_raise_no_false_alarms():
     ref = numeric_frame(20000)
     alarms = 0
     for seed in range(20):
         report = drift_frames(ref, numeric_frame(250, seed=100 + seed))
         alarms += report.drifted
-        assert report.feature("x").thresholds["ks"] > 0.1
+        f = report.feature("x")
+        # effect sizes of a small window often pass the floors by chance; the test does not
+        assert f.drifted == (f.pvalue_adjusted < 0.01 and f.score > 1)
     assert alarms <= 1
 
 
@@ -179,7 +181,7 @@ def test_reference_round_trips_through_json():
     report = compare(again, ref, kinds)
     assert report.verdict == "no drift"
     outputs = compare(
-        again, ref, policy={"bootstrap": 50}, predictions=ref["c"], confidence=ref["x"]
+        again, ref, policy={"correction": "holm"}, predictions=ref["c"], confidence=ref["x"]
     )
     assert outputs.feature("prediction").role == "prediction"
     assert outputs.feature("confidence").drifted  # abs() in the reference, signed now
@@ -219,7 +221,7 @@ def test_infer_kinds():
         "t": "text",
         "d": "datetime",
     }
-    report = drift_frames(frame, frame, policy={"min_rows": 2, "bootstrap": 20})
+    report = drift_frames(frame, frame, policy={"min_rows": 2})
     assert {f.name for f in report.features} == set(frame.columns)
 
 

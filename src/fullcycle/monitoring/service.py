@@ -62,6 +62,11 @@ def read_window(deps: MonitorDeps, window: Window, *, model: str, version: int |
     return log.reset_index(drop=True)
 
 
+def scope_window(scope: Any) -> str:
+    """The scope's ``monitoring.window`` (seconds) as a window spec, e.g. ``86400s``."""
+    return f"{max(1, round(float(scope.monitoring.window)))}s"
+
+
 def reference_of(deps: MonitorDeps, version: Any) -> Reference:
     if not version.reference_sha256:
         raise NotFound(
@@ -82,9 +87,10 @@ def run_monitor(
     html: bool = False,
     actor: str = "monitor",
 ) -> dict[str, Any]:
-    """Build the report for ``version`` (a registry ModelVersion) over ``window``; with
-    ``html`` the drift page is stored too (a few MB: plotly.js is inlined)."""
-    w = parse_window(window)
+    """Build the report for ``version`` (a registry ModelVersion) over ``window`` (None: the
+    scope's ``monitoring.window``); with ``html`` the drift page is stored too (a few MB:
+    plotly.js is inlined)."""
+    w = parse_window(window if window is not None else scope_window(scope))
     log = read_window(deps, w, model=version.name, version=version.version)
     reference = reference_of(deps, version)
     since = float(log["ts"].min()) if len(log) else None
@@ -110,6 +116,7 @@ def run_monitor(
         with_html=html,
         decision=version.decision,
         cost_limit=scope.decisions.max_cost_per_1000 if scope.decisions else None,
+        contract=_contract_of(version, scope),
     )
     report["window_since"] = since
     report["window_until"] = float(log["ts"].max()) if len(log) else None
@@ -121,6 +128,14 @@ def run_monitor(
         report["html_sha256"] = html_sha
         _alerts(deps, scope, report, actor)
     return report
+
+
+def _contract_of(version: Any, scope: Any) -> Any:
+    """The contract the version was served with (stored with it), else the scope's."""
+    from fullcycle.contract import Contract
+
+    stored = (getattr(version, "signature", None) or {}).get("contract")
+    return Contract.from_dict(stored) if stored else scope.contract
 
 
 def _alerts(deps: MonitorDeps, scope: Any, report: dict[str, Any], actor: str) -> None:

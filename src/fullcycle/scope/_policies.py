@@ -221,7 +221,7 @@ class Gate(Section):
     """What a challenger must prove before it is promoted."""
 
     margin: float = Field(default=0.0, ge=0)
-    test: Literal["mcnemar", "paired_bootstrap"] = "paired_bootstrap"
+    test: Literal["sequential", "paired_bootstrap", "mcnemar"] = "sequential"
     alpha: float = Field(default=0.05, gt=0, le=0.5)
     compare_on: Literal["metric", "cost"] = "metric"
     min_samples: int = Field(default=200, ge=1)
