@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
 
 from fullcycle.contract import (
@@ -98,3 +100,36 @@ def test_many_labels_report_refused_and_new_ones_without_raising() -> None:
 def test_string_classes_stay_strings() -> None:
     spec = target_spec(Target(name="y", kind="categorical", classes=["0", "1"]))
     assert [normalise_label(v, spec).value for v in (1, 1.0, "1")] == ["1", "1", "1"]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    body=json_values
+    | st.fixed_dictionaries(
+        {"request_id": st.text(max_size=20), "label": json_values, "row": json_values}
+    )
+)
+def test_any_feedback_body_is_checked_or_refused_cleanly(body) -> None:
+    """Whatever JSON arrives, the door answers with items or InvalidInput (a 422), nothing else."""
+    from fullcycle.serving.feedback import check
+
+    for spec in (
+        target_spec(Target(name="y", kind="numeric")),
+        target_spec(Target(name="y", kind="categorical", classes=[0, 1])),
+        None,
+    ):
+        try:
+            items = check(body, spec)
+        except InvalidInput:
+            continue
+        for item in items:
+            assert item.key and (
+                spec is None or spec.kind != "numeric" or type(item.label) is float
+            )
