@@ -9,8 +9,11 @@ unless ``--allow-insecure`` is given too.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import typer
+
+from fullcycle.cli._common import ProjectOption
 
 DEFAULT_SOURCE = "fullcycle.serving.source:project_source"
 TRACER = "fullcycle.trace:tracer"
@@ -52,20 +55,21 @@ def register(app: typer.Typer) -> None:
             None, "--cors-origin", help="Browser origins allowed cross-origin (default: none)."
         ),
         ui: bool = typer.Option(True, "--ui/--no-ui", help="Mount the dashboard at /ui."),
+        project_dir: Path = ProjectOption,
     ) -> None:
         """Serve the deployed model: /predict, /v2 (Open Inference Protocol), /metrics, /ui."""
-        from fullcycle import auth
         from fullcycle.cli.ui import allowed_hosts
         from fullcycle.errors import ConfigError, NotFound
         from fullcycle.project import Project
         from fullcycle.serving.server import ServeOptions, check_bind, run
         from fullcycle.settings import Settings
-        from fullcycle.store.db import Database
 
         check_bind(host, auth=not no_auth, allow_insecure=allow_insecure)
         try:
-            project = Project.open(None)
+            project = Project.open(project_dir)
         except NotFound:
+            if project_dir is not None:
+                raise
             project = None
         settings = project.settings if project else Settings.from_env(os.environ)
         if not model:
@@ -88,8 +92,7 @@ def register(app: typer.Typer) -> None:
             mount_factory=UI_MOUNT if ui and project is not None else None,
         )
         if options.auth:
-            db = project.db if project else Database.open(settings.resolved_database_url())
-            first = auth.bootstrap_admin(db)
+            first = (project or Project(settings)).tokens.bootstrap_admin()
             if first is not None:
                 typer.echo(
                     "no admin token existed; this bootstrap admin token is shown once, "
