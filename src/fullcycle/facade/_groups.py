@@ -8,6 +8,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -80,6 +81,10 @@ class Data(_Group):
     def lineage(self, ref: str) -> dict[str, Any]:
         """The tree of versions this one was made from."""
         return self._project.lineage(ref)
+
+    def local_copy(self, ref: str) -> AbstractContextManager[Path]:
+        """A local file holding the version's Parquet bytes (for engines that read paths)."""
+        return self._project.artifacts.local_copy(self.get(ref).sha256)  # type: ignore[no-any-return]
 
 
 class Runs(_Group):
