@@ -1,7 +1,8 @@
 """Every error fullcycle raises, in one place.
 
 Each subclasses a built-in, so generic handlers keep working, and each message names the object
-and what to do next. ``serving/app.py`` maps them to HTTP statuses, ``cli`` to exit codes.
+and what to do next. ``serving/statuses.py`` maps them to HTTP statuses (for the server and
+the dashboard), ``cli`` to exit codes.
 
     FullcycleError (Exception)
     ├── ConfigError (ValueError)            a setting, the scope file or a policy is invalid
@@ -9,6 +10,7 @@ and what to do next. ``serving/app.py`` maps them to HTTP statuses, ``cli`` to e
     ├── InvalidInput (ValueError)           a value given by a caller is wrong (NaN metric, ...)
     │   ├── InvalidName                     a name or path component that could escape the root
     │   ├── MalformedInput                  a request body that is not well-formed JSON (400)
+    │   ├── BadRequest                      a URL, query or form field that is malformed (400)
     │   ├── ContractViolation               data or a request breaks the feature contract
     │   └── InsufficientData                too few rows to decide anything
     ├── NotFound (LookupError)              no such run, dataset, version, alias or request
@@ -65,6 +67,11 @@ class InvalidName(InvalidInput):
 
 class MalformedInput(InvalidInput):
     """A request body that is not well-formed JSON (truncated, BOM, bad UTF-8, too deep)."""
+
+
+class BadRequest(InvalidInput):
+    """A URL, query or form field that is malformed or missing (400, where a body that breaks
+    its schema is 422)."""
 
 
 class ContractViolation(InvalidInput):

@@ -150,12 +150,19 @@ async def test_age_rotation_seals_while_running(db, tmp_path):
         book.close()
 
 
+class _Stalled:
+    """A writer thread that lives but never takes anything from the queue."""
+
+    def is_alive(self) -> bool:
+        return True
+
+
 async def test_a_full_queue_pushes_back_with_503_never_drops(db, tmp_path):
     book = Logbook(
         db, tmp_path / "logs", model="demo", config=LogConfig(queue_max=2, enqueue_timeout_s=0.05)
     )
     # writer not started: nothing drains the queue, as under a stalled disk
-    book._threads.append(None)  # type: ignore[arg-type]
+    book._threads.append(_Stalled())  # type: ignore[arg-type]
     await book.log([record("1")])
     await book.log([record("2")])
     with pytest.raises(StoreUnavailable, match="queue is full"):

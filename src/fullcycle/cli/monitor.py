@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -85,21 +84,28 @@ def monitor(
     """Build a report for a window of logged predictions, store it, raise alerts."""
     if ctx.invoked_subcommand is not None:
         return
+    from fullcycle.loop.supervisor import supervised
     from fullcycle.scope import parse_duration
 
     proj = open_project(project)
     pause = parse_duration(every) if watch else 0.0
-    done = 0
-    while True:
+
+    def step() -> None:
         report = proj.monitor(window, version=version, html=html is not None)
         print_json(report) if as_json else show_report(report)
         if html is not None and report.get("html_sha256"):
             html.write_bytes(proj.monitor.html(report))
             console().print(f"wrote {html}")
-        done += 1
-        if not watch or (count and done >= count):
-            return
-        time.sleep(pause)
+
+    supervised(
+        step,
+        db=proj.db,
+        name="monitor",
+        watch=watch,
+        pause_s=pause,
+        count=count,
+        say=lambda text: console().print(text, markup=False),
+    )
 
 
 @monitor_app.command("list")

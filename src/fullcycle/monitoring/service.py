@@ -39,13 +39,7 @@ def read_window(deps: MonitorDeps, window: Window, *, model: str, version: int |
         active_rows += segments.read_lines(path)
     frames = [sealed]
     if active_rows:
-        active = pd.DataFrame(active_rows)
-        for col in segments.COLUMNS:
-            if col not in active:
-                active[col] = None
-        for col in ("inputs", "output", "proba"):
-            active[col] = [None if v is None else json.dumps(v) for v in active[col]]
-        active = active[list(segments.COLUMNS)]
+        active = segments.rows_frame(active_rows)  # answers keep the type they were given
         keep = active["model"] == model
         if version is not None:
             keep &= active["version"] == version

@@ -134,3 +134,21 @@ def feedback_rows(db: Database, *, since: float | None = None) -> list[dict[str,
         query = query.where(feedback.c.ts >= since)
     with db.read() as conn:
         return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def quarantine_segment(
+    db: Database, path: str, *, moved_to: str | None, reason: str, actor: str
+) -> None:
+    """Take a damaged sealed segment out of the index, with an event saying where it went."""
+    from fullcycle.store import events
+
+    with db.write() as conn:
+        conn.execute(log_segments.delete().where(log_segments.c.path == path))
+        events.record(
+            conn,
+            "log.quarantined",
+            actor=actor,
+            subject=path,
+            message=f"prediction log segment {path} cannot be read and was set aside: {reason}",
+            data={"moved_to": moved_to, "reason": reason},
+        )

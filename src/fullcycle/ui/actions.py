@@ -12,7 +12,14 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from fullcycle import auth
-from fullcycle.errors import Forbidden, FullcycleError, InvalidInput, NotFound, Unauthorized
+from fullcycle.errors import (
+    BadRequest,
+    Forbidden,
+    FullcycleError,
+    InvalidInput,
+    NotFound,
+    Unauthorized,
+)
 from fullcycle.ui import security
 from fullcycle.ui.pages import FLASH_COOKIE, NAV, error_page, render
 
@@ -96,7 +103,7 @@ def _redirect(request: Request, target: str, message: str) -> Response:
 def _field(form: dict[str, str], key: str, what: str, pattern: re.Pattern[str] = _NAME_RE) -> str:
     value = form.get(key, "").strip()
     if not pattern.fullmatch(value):
-        raise InvalidInput(
+        raise BadRequest(
             f"{what} {value[:60]!r} is missing or not allowed",
             hint="use letters, digits, '.', '_' or '-'",
         )
@@ -106,7 +113,7 @@ def _field(form: dict[str, str], key: str, what: str, pattern: re.Pattern[str] =
 def _reason(form: dict[str, str]) -> str:
     reason = " ".join(form.get("reason", "").split())[:500]
     if not reason:
-        raise InvalidInput(
+        raise BadRequest(
             "a reason is required; it is kept in the audit log",
             hint="say why, e.g. 'better recall on recent data'",
         )
@@ -158,8 +165,11 @@ def _label(project: Any, who: auth.Principal, form: dict[str, str]) -> tuple[str
     task_id = int(_field(form, "task_id", "task", re.compile(r"\d{1,12}")))
     label = form.get("label", "")
     if not label or len(label) > 256:
-        raise InvalidInput("pick one of the classes for the label")
-    project.labels.label_one(task_id, label, labeller=who.name, actor=f"ui:{who.name}")
+        raise BadRequest("pick one of the classes for the label")
+    try:
+        project.labels.label_one(task_id, label, labeller=who.name, actor=f"ui:{who.name}")
+    except InvalidInput as exc:  # the label field of the form: a bad request (400)
+        raise BadRequest(exc.message, hint=exc.hint) from None
     return f"labelling?after={task_id}&last={task_id}", f"task {task_id} labelled {label}"
 
 
