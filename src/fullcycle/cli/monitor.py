@@ -113,7 +113,7 @@ def monitor(
         report = proj.monitor(window, version=version, html=html is not None)
         print_json(report) if as_json else show_report(report)
         if html is not None and report.get("html_sha256"):
-            html.write_bytes(proj.artifacts.get_bytes(report["html_sha256"]))
+            html.write_bytes(proj.monitor.html(report))
             console().print(f"wrote {html}")
 
     supervised(

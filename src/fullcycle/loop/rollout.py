@@ -298,21 +298,9 @@ def _step(project: Any, rollout: Any, verdict: CanaryVerdict) -> None:
 
 
 def promote(project: Any, rollout: Any, verdict: CanaryVerdict) -> None:
-    """The alias and the deployment move to the challenger; the champion stays for rollback."""
-    name, version = rollout.name, rollout.challenger
-    held = {a.alias: a for a in registry.aliases(project.db, name)}
-    current = held.get("production")
-    if current is None or current.version != version:
-        registry.set_alias(
-            project.db,
-            name,
-            "production",
-            version,
-            current.revision if current else 0,
-            actor=ACTOR,
-            reason=f"rollout {rollout.id} promoted {name}:{version}",
-        )
-    _finish(project, rollout, verdict, production=version, state="promoted")
+    """The deployment and the ``production`` alias move to the challenger in one transaction
+    (``_finish``); the champion stays for rollback."""
+    _finish(project, rollout, verdict, production=rollout.challenger, state="promoted")
 
 
 def restore(project: Any, name: str, version: int, *, reason: str, actor: str = ACTOR) -> None:
