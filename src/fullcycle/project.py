@@ -320,6 +320,7 @@ class Project:
             name=name or self.name,
             actor=actor,
             description=description,
+            max_model_mb=self.scope.constraints.max_model_mb,
         )
 
     def promote(
@@ -658,6 +659,7 @@ class Project:
             "metric": scope.metric.name,
             "goal": scope.metric.goal,
             "baseline": scope.metric.baseline,
+            "users": list(scope.users),
             "project_dir": str(self.settings.project_dir),
             "database": self.db.url if self.settings.database_url else "embedded SQLite",
             "artifacts": self.settings.resolved_artifact_url(),

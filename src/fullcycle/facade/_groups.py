@@ -131,6 +131,7 @@ class Models(_Group):
         from fullcycle import registry
 
         p = self._project
+        options.setdefault("max_model_mb", p.scope.constraints.max_model_mb)
         return registry.import_file(
             p.db, p.artifacts, Path(path), name=name, actor=actor, **options
         )
