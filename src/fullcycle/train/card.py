@@ -37,7 +37,7 @@ def model_card(
         f"- scope metric: {m.get('name')} (goal {_f(m.get('goal'))}, "
         f"{'higher' if m.get('greater_is_better', True) else 'lower'} is better)",
         f"- estimator: `{meta.get('estimator')}` with params `{meta.get('params') or {}}`",
-        f"- users: {', '.join(_cell(u) for u in meta.get('users') or []) or 'not named in the scope'}",
+        f"- users: {', '.join(_cell(u) for u in meta.get('users') or []) or 'not named'}",
         "",
         "## Data",
         f"- dataset: {info.dataset}",
