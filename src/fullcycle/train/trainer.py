@@ -23,7 +23,7 @@ from fullcycle.store import runs as run_store
 from fullcycle.store.artifacts import ArtifactStore
 from fullcycle.store.db import Database
 from fullcycle.train import recipe as R
-from fullcycle.train.limits import TimeLimit, fit_within
+from fullcycle.train.limits import TimeLimit, fit_within, warm_up
 from fullcycle.train.spec import TrainSpec
 from fullcycle.train.tracking import Run
 
@@ -194,6 +194,7 @@ def train(
         tags={"task": spec.task},
     ) as run:
         deadline = time.monotonic() + (spec.time_limit.seconds if spec.time_limit else 0.0)
+        warm_up(spec.time_limit)
         tick = time.perf_counter()
         say("loading data")
         frame = deps.load_data(ref)
