@@ -16,6 +16,7 @@ EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
     (E.NotFound, 5),
     (E.Conflict, 6),
     (E.GateRefused, 7),
+    (E.DriftDetected, 11),
     (E.IntegrityError, 8),
     (E.UnsafeArtifact, 8),
     (E.StoreUnavailable, 9),

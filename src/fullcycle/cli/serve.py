@@ -13,6 +13,8 @@ from pathlib import Path
 
 import typer
 
+from fullcycle.cli._common import ProjectOption
+
 DEFAULT_SOURCE = "fullcycle.serving.source:project_source"
 TRACER = "fullcycle.trace:tracer"
 UI_MOUNT = "fullcycle.ui.app:mount_on_server"
@@ -53,20 +55,30 @@ def register(app: typer.Typer) -> None:
             None, "--cors-origin", help="Browser origins allowed cross-origin (default: none)."
         ),
         ui: bool = typer.Option(True, "--ui/--no-ui", help="Mount the dashboard at /ui."),
+        log_level: str = typer.Option(
+            "warning", help="critical, error, warning, info or debug (server and uvicorn)."
+        ),
+        access_log: bool = typer.Option(
+            False, "--access-log/--no-access-log", help="One record per request."
+        ),
+        log_format: str = typer.Option(
+            "text", help="text, or json (one object per line: request id, route, status, ...)."
+        ),
+        project_dir: Path = ProjectOption,
     ) -> None:
         """Serve the deployed model: /predict, /v2 (Open Inference Protocol), /metrics, /ui."""
-        from fullcycle import auth
         from fullcycle.cli.ui import allowed_hosts
         from fullcycle.errors import ConfigError, NotFound
         from fullcycle.project import Project
         from fullcycle.serving.server import ServeOptions, check_bind, run
         from fullcycle.settings import Settings
-        from fullcycle.store.db import Database
 
         check_bind(host, auth=not no_auth, allow_insecure=allow_insecure)
         try:
-            project = Project.open(None)
+            project = Project.open(project_dir)
         except NotFound:
+            if project_dir is not None:
+                raise
             project = None
         settings = project.settings if project else Settings.from_env(os.environ)
         if not model:
@@ -87,10 +99,12 @@ def register(app: typer.Typer) -> None:
             allowed_hosts=tuple(allowed_hosts(host, allowed_host or [])),
             cors_origins=tuple(cors_origin or ()),
             mount_factory=UI_MOUNT if ui and project is not None else None,
+            log_level=log_level.lower(),
+            access_log=access_log,
+            log_format=log_format.lower(),
         )
         if options.auth:
-            db = project.db if project else Database.open(settings.resolved_database_url())
-            first = auth.bootstrap_admin(db)
+            first = (project or Project(settings)).tokens.bootstrap_admin()
             if first is not None:
                 show_bootstrap_token(first, settings.state_dir)
         else:

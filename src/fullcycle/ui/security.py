@@ -135,12 +135,12 @@ def bearer_or_cookie(request: Request) -> tuple[str | None, bool]:
     return request.cookies.get(TOKEN_COOKIE), False
 
 
-def principal(request: Request, db: Any, auth_required: bool) -> auth.Principal:
+def principal(request: Request, project: Any, auth_required: bool) -> auth.Principal:
     """Who the request acts as; Unauthorized when auth is on and no valid token came."""
     if not auth_required:
         return auth.LOCAL
     token, _ = bearer_or_cookie(request)
-    return auth.authenticate(db, token)
+    return project.tokens.authenticate(token)  # type: ignore[no-any-return]
 
 
 def needs_csrf(request: Request, auth_required: bool) -> bool:
