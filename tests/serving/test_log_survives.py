@@ -137,7 +137,7 @@ async def test_a_writer_that_crashes_is_restarted_and_the_crash_recorded(db, tmp
         real(self, data)
 
     monkeypatch.setattr(logbook_module._Segment, "write", crash_once)
-    served = Served(db, root, durability="strict", fsync_interval_s=0.01, strict_timeout_s=2)
+    served = Served(db, root, durability="strict", fsync_interval_s=0.01, strict_timeout_s=60)
     async with served as client:
         first = await client.post("/predict", json={"records": rows(1)})
         assert first.status_code == 503  # its write died with the writer: not acknowledged
