@@ -56,6 +56,7 @@ class DemoResult:
     final_version: str = ""
     final_metric: float = 0.0
     final_frozen_metric: float = 0.0
+    labels_spent: int = 0
 
 
 @dataclass
@@ -76,6 +77,20 @@ def macro_f1(truth: Any, pred: Any) -> float:
     return float(
         f1_score(np.asarray(truth).astype(str), np.asarray(pred).astype(str), average="macro")
     )
+
+
+def labels_spent(project: Project) -> int:
+    """Labels the loop paid for: the ``labels_spent`` its events report when they do, else the
+    tasks that came back labelled."""
+    reported = [
+        e.data["labels_spent"]
+        for e in project.events(kind="loop.", limit=10_000)
+        if isinstance((e.data or {}).get("labels_spent"), int)
+    ]
+    if reported:
+        return int(sum(reported))
+    progress = project.labels.progress()
+    return sum(n for status, n in progress.items() if status != "queued")
 
 
 class Demo:
@@ -159,6 +174,7 @@ class Demo:
             final.ref,
             final_metric,
             frozen_metric,
+            labels_spent(project),
         )
 
     def period(self, project: Project, url: str, period: int, frozen: Any) -> PeriodResult:
