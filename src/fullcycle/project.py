@@ -540,6 +540,7 @@ class Project:
             labeller=labeller,
             min_agreement=min_agreement,
             actor=actor,
+            target=contract.target if contract else None,
         )
 
     def label_merge(
@@ -608,14 +609,15 @@ class Project:
 
     def monitor(
         self,
-        window: str | None = "last:5000",
+        window: str | None = None,
         *,
         version: str | None = None,
         save: bool = True,
         html: bool = False,
         actor: str = "monitor",
     ) -> dict[str, Any]:
-        """A monitor report for a window of production (see ``monitoring/service.py``)."""
+        """A monitor report for a window of production (see ``monitoring/service.py``); the
+        window defaults to the scope's ``monitoring.window`` (``"all"``: the whole log)."""
         from fullcycle import registry
         from fullcycle.monitoring.service import MonitorDeps, run_monitor
 

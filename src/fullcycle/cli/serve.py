@@ -55,6 +55,15 @@ def register(app: typer.Typer) -> None:
             None, "--cors-origin", help="Browser origins allowed cross-origin (default: none)."
         ),
         ui: bool = typer.Option(True, "--ui/--no-ui", help="Mount the dashboard at /ui."),
+        log_level: str = typer.Option(
+            "warning", help="critical, error, warning, info or debug (server and uvicorn)."
+        ),
+        access_log: bool = typer.Option(
+            False, "--access-log/--no-access-log", help="One record per request."
+        ),
+        log_format: str = typer.Option(
+            "text", help="text, or json (one object per line: request id, route, status, ...)."
+        ),
         project_dir: Path = ProjectOption,
     ) -> None:
         """Serve the deployed model: /predict, /v2 (Open Inference Protocol), /metrics, /ui."""
@@ -90,19 +99,40 @@ def register(app: typer.Typer) -> None:
             allowed_hosts=tuple(allowed_hosts(host, allowed_host or [])),
             cors_origins=tuple(cors_origin or ()),
             mount_factory=UI_MOUNT if ui and project is not None else None,
+            log_level=log_level.lower(),
+            access_log=access_log,
+            log_format=log_format.lower(),
         )
         if options.auth:
             first = (project or Project(settings)).tokens.bootstrap_admin()
             if first is not None:
-                typer.echo(
-                    "no admin token existed; this bootstrap admin token is shown once, "
-                    "keep it now (revoke it with: fullcycle token revoke NAME):",
-                    err=True,
-                )
-                typer.echo(first)
+                show_bootstrap_token(first, settings.state_dir)
         else:
             typer.echo(
                 "token checks are OFF (--no-auth): anyone who reaches it acts as admin", err=True
             )
         typer.echo(f"serving {model} on http://{host}:{port} ({workers} worker(s))", err=True)
         run(options, host=host, port=port, workers=workers, settings=settings)
+
+
+def show_bootstrap_token(token: str, state_dir: Path) -> None:
+    """Print the first admin token on a terminal; when stdout is a file or a pipe (a log),
+    write it to a 0600 file instead and print only that file's path."""
+    import sys
+
+    note = "no admin token existed; this bootstrap admin token is shown once, keep it now"
+    if sys.stdout.isatty():
+        typer.echo(f"{note} (revoke it with: fullcycle token revoke NAME):", err=True)
+        typer.echo(token)
+        return
+    state_dir.mkdir(parents=True, exist_ok=True)
+    path = state_dir / "bootstrap-admin-token"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(token + "\n")
+    typer.echo(
+        f"{note}: it is in {path} (mode 0600), not in this output; delete the file "
+        "once you have it",
+        err=True,
+    )
