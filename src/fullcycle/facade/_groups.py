@@ -272,6 +272,12 @@ class Loop(_Group):
         """Put a registered version through the gate and into a rollout."""
         return self._project.loop_submit(ref, **options)
 
+    def active(self, name: str | None = None) -> Any:
+        """The rollout in flight for model ``name`` (default: the project's), or None."""
+        from fullcycle.store import rollouts
+
+        return rollouts.active(self._project.db, name or self._project.name)
+
     def rollouts(self, limit: int = 10) -> builtins.list[Any]:
         """Rollouts, newest first."""
         from fullcycle.store import rollouts
