@@ -237,8 +237,9 @@ def start_mlflow(
     return proc, port
 
 
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.send_signal(signal.SIGTERM)
+def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
+    """SIGINT lets a cProfile'd server write its profile (uvicorn re-raises the signal)."""
+    proc.send_signal(sig)
     try:
         proc.wait(30)
     except subprocess.TimeoutExpired:
@@ -436,7 +437,7 @@ def main() -> None:
                 results += run_rounds(name, servers, rows, bodies, args, levels, work)
             finally:
                 for proc, _ in servers.values():
-                    stop(proc)
+                    stop(proc, signal.SIGINT if args.profile else signal.SIGTERM)
             if args.profile:
                 print_profile(work / f"{name}.prof")
     report(results, args)
@@ -479,8 +480,9 @@ def print_profile(path: Path) -> None:
     if not path.exists():
         print(f"(no profile written at {path})")
         return
-    print("\nprofile of the fullcycle server's main thread (event loop), top 25 by own time:")
-    pstats.Stats(str(path)).sort_stats("tottime").print_stats(25)
+    print("\nprofile of the fullcycle server's main thread (event loop), request path only:")
+    stats = pstats.Stats(str(path)).sort_stats("tottime")
+    stats.print_stats(r"fullcycle/serving|fullcycle/auth|starlette|fastapi|uvicorn/protocols", 25)
 
 
 def report(results: list[tuple[str, str, int, dict[str, float]]], args: Any) -> None:
