@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
 from fullcycle import errors as E
+from fullcycle.serving.feedback import FeedbackLimits
 from fullcycle.serving.guard import Access, HostAndOrigin
 from fullcycle.serving.metrics import Metrics
 from fullcycle.serving.routes import admin, feedback, metrics, predict, trace, v2
@@ -87,6 +88,7 @@ def create_app(
     close_logbook: bool = True,
     gc_freeze: bool = True,
     tracer: Callable[[str], dict[str, Any]] | None = None,
+    feedback_limits: FeedbackLimits | None = None,
     metrics_dir: str | None = None,
     access_log: bool = False,
 ) -> FastAPI:
@@ -109,6 +111,7 @@ def create_app(
     )
     app.router.route_class = GuardedRoute  # routes added later declare their role, or need admin
     app.state.server = server
+    app.state.feedback_limits = feedback_limits or FeedbackLimits()  # orphan quota (feedback.py)
     app.state.runtime, app.state.metrics, app.state.access = runtime, server.metrics, access
     app.add_middleware(
         HostAndOrigin, allowed_hosts=access.allowed_hosts, cors_origins=access.cors_origins
@@ -150,11 +153,13 @@ def serve_forever(
     uvicorn's own access log stays off: the routes write a richer one (``access_log``)."""
     import uvicorn
 
+    from fullcycle.serving.headerguard import guarded_protocol
     from fullcycle.serving.logformat import log_config
 
     uvicorn.run(
         factory,
         factory=True,
+        http=guarded_protocol(),  # slow request headers time out
         host=host,
         port=port,
         workers=workers,

@@ -18,6 +18,7 @@ import orjson
 from fullcycle.auth import Authenticator
 from fullcycle.errors import ConfigError
 from fullcycle.names import check_name
+from fullcycle.serving.feedback import FeedbackLimits
 from fullcycle.serving.guard import LOOPBACK_HOSTS, Access
 from fullcycle.serving.logbook import Logbook, LogConfig
 from fullcycle.serving.logformat import FORMATS, LEVELS
@@ -125,6 +126,7 @@ def build_app(source: ModelSource, settings: Settings, options: ServeOptions) ->
         body_limit=options.body_limit,
         access=access_of(db, options),
         tracer=tracer,
+        feedback_limits=FeedbackLimits.from_settings(settings),
         metrics_dir=options.metrics_dir,
         access_log=options.access_log,
     )

@@ -92,7 +92,7 @@ def request_id(request: Request) -> str:
 
 def json_response(status: int, body: Any, rid: str, version: Any = None) -> Response:
     headers = {"X-Request-ID": rid}
-    if version is not None:
+    if version is not None and status not in (401, 403):  # nothing about models to strangers
         headers["X-Model-Version"] = str(version)
     return Response(orjson.dumps(body), status, headers, media_type=JSON)
 
