@@ -14,7 +14,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -62,7 +62,7 @@ def role_of(endpoint: Any) -> str | None:
 class GuardedRoute(APIRoute):
     """A route that checks its endpoint's role (a plain call, not a dependency) first."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         role = role_of(self.endpoint)
         path, endpoint = self.path, self.endpoint
         if not hasattr(endpoint, ROLE_ATTR):  # a route that decided nothing: FastAPI's way
