@@ -20,8 +20,10 @@ the dashboard), ``cli`` to exit codes.
     ├── IntegrityError (ValueError)         stored bytes do not match their sha256
     ├── UnsafeArtifact (PermissionError)    a pickle or untrusted type that will not be opened
     ├── GateRefused (RuntimeError)          a promotion refused by the gate, with the numbers
+    ├── DriftDetected (RuntimeError)        ``fullcycle drift --fail-on-drift`` found drift
     ├── ModelCheckFailed (RuntimeError)     a model loads but fails the load-and-query check
     ├── StoreUnavailable (ConnectionError)  the metadata store or artifact store cannot be reached
+    ├── QuotaExceeded (RuntimeError)        a bounded store is full (orphan feedback): 429
     ├── AuthError (PermissionError)
     │   ├── Unauthorized                    no token, or a bad, expired or revoked one
     │   └── Forbidden                       a token without the role
@@ -114,12 +116,20 @@ class GateRefused(FullcycleError, RuntimeError):
     """A promotion refused by the gate; the message carries the numbers."""
 
 
+class DriftDetected(FullcycleError, RuntimeError):
+    """``--fail-on-drift`` and the comparison found drift (exit code 11, for CI)."""
+
+
 class ModelCheckFailed(FullcycleError, RuntimeError):
     """A model loads but fails the load-and-query check."""
 
 
 class StoreUnavailable(FullcycleError, ConnectionError):
     """The metadata or artifact store cannot be reached."""
+
+
+class QuotaExceeded(FullcycleError, RuntimeError):
+    """A bounded store is full (feedback for unknown request ids beyond its quota)."""
 
 
 class AuthError(FullcycleError, PermissionError):

@@ -59,8 +59,9 @@ def hostile_bodies(route: str = "/predict") -> dict[str, bytes]:
 class Served:
     """An app over ASGI with a logbook of the given config; ``async with`` runs its lifespan."""
 
-    def __init__(self, db: Any, root: Path, **config: Any) -> None:
-        deployments.set(db, MODEL, production=1, actor="test")
+    def __init__(self, db: Any, root: Path, *, deploy: bool = True, **config: Any) -> None:
+        if deploy:
+            deployments.set(db, MODEL, production=1, actor="test")
         self.book = Logbook(db, root, model=MODEL, config=LogConfig(**config))
         self.runtime = Runtime(FixtureSource(db), self.book, db=db, poll_s=0.05)
         self.app = create_app(self.runtime, access=Access(allowed_hosts=("test",)), gc_freeze=False)

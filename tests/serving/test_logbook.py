@@ -100,6 +100,13 @@ async def test_a_killed_writers_segment_is_recovered_and_a_torn_line_skipped(db,
     assert book.recovered == 5
     assert not left.exists()
     assert sorted(read_log(db).request_id) == [f"old-{i}" for i in range(5)]
+    from fullcycle.store import alerts
+
+    deadline = time.monotonic() + 30  # the alert is written from a background thread
+    while not alerts.open_alerts(db) and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    (alert,) = alerts.open_alerts(db)  # an unclean stop is on record, not only repaired
+    assert alert["key"].startswith("log.unclean_stop:") and alert["data"] == {"rows": 5}
 
 
 async def test_recovery_leaves_a_live_writers_segment_alone(db, tmp_path):

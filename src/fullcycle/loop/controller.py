@@ -100,8 +100,14 @@ class Controller:
         feedback = {r["request_id"]: r["label"] for r in log_store.feedback_rows(db)}
         features = [f.name for f in self.scope.contract.features]
         rows = labelled_mod.labelled_rows(
-            log, feedback, label_store.tasks(db), features=features, target=self.scope.target
+            log,
+            feedback,
+            label_store.tasks(db),
+            features=features,
+            target=self.scope.target,
+            spec=labelled_mod.spec_for(self.scope.contract, champion),
         )
+        labelled_mod.report_exclusions(db, self.name, rows)
         retrains = [
             e
             for e in event_store.listing(db, kind="loop.retrain", limit=50)

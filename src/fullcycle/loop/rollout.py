@@ -13,7 +13,9 @@ from typing import Any
 import numpy as np
 
 from fullcycle import registry
+from fullcycle.contract import normalise_mapping
 from fullcycle.loop import gate
+from fullcycle.loop.labelled import spec_for
 from fullcycle.loop.policy import CanaryStats, CanaryVerdict, canary_verdict
 from fullcycle.store import deployments, rollouts
 from fullcycle.store import events as event_store
@@ -102,6 +104,7 @@ def stats(project: Any, rollout: Any, log: Any, *, route: str) -> CanaryStats:
         feedback = {
             r["request_id"]: r["label"] for r in log_store.feedback_rows(project.db, since=since)
         }
+        feedback = normalise_mapping(feedback, spec_for(project.scope.contract, champion))
         have = np.asarray([rid in feedback for rid in ok["request_id"]])
         labelled = int(have.sum())
         if labelled:
@@ -295,21 +298,9 @@ def _step(project: Any, rollout: Any, verdict: CanaryVerdict) -> None:
 
 
 def promote(project: Any, rollout: Any, verdict: CanaryVerdict) -> None:
-    """The alias and the deployment move to the challenger; the champion stays for rollback."""
-    name, version = rollout.name, rollout.challenger
-    held = {a.alias: a for a in registry.aliases(project.db, name)}
-    current = held.get("production")
-    if current is None or current.version != version:
-        registry.set_alias(
-            project.db,
-            name,
-            "production",
-            version,
-            current.revision if current else 0,
-            actor=ACTOR,
-            reason=f"rollout {rollout.id} promoted {name}:{version}",
-        )
-    _finish(project, rollout, verdict, production=version, state="promoted")
+    """The deployment and the ``production`` alias move to the challenger in one transaction
+    (``_finish``); the champion stays for rollback."""
+    _finish(project, rollout, verdict, production=rollout.challenger, state="promoted")
 
 
 def restore(project: Any, name: str, version: int, *, reason: str, actor: str = ACTOR) -> None:

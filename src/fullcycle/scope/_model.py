@@ -7,8 +7,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from fullcycle import metric_table
-from fullcycle.contract import Contract, Target
-from fullcycle.contract._model import check_column_name
+from fullcycle.contract import Contract, Target, check_column_name
 from fullcycle.names import check_name
 from fullcycle.scope._base import Problems, Section
 from fullcycle.scope._decisions import Decisions

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from fullcycle import metric_table
-from fullcycle.contract._model import check_column_name
+from fullcycle.contract import check_column_name
 from fullcycle.errors import ConfigError, InvalidInput
 from fullcycle.names import check_name
 
@@ -109,9 +109,11 @@ monitoring:
   thresholds:                   # above these a feature (or the predictions) has drifted
     psi: 0.2
     ks: 0.1
-    js: 0.1
-    oov_rate: 0.05              # share of categories never seen in training
-    null_rate: 0.05             # rise in the share of missing values
+    wasserstein: 0.1            # in reference standard deviations
+    jensenshannon: 0.1
+    unseen_share: 0.05          # share of categories never seen in training
+    oov_increase: 0.05          # rise in the share of words never seen in training
+    missing_change: 0.05        # change in the share of missing values
     prediction_psi: 0.2
     metric_drop: 0.05           # drop of the metric on rows whose labels came back
     error_rate: 0.01            # share of failed requests

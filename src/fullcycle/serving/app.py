@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
 from fullcycle import errors as E
+from fullcycle.serving.feedback import FeedbackLimits
 from fullcycle.serving.guard import Access, HostAndOrigin
 from fullcycle.serving.metrics import Metrics
 from fullcycle.serving.routes import admin, feedback, metrics, predict, trace, v2
@@ -42,13 +43,18 @@ __all__ = [
 ]
 
 
-def _metrics_for(runtime: Runtime) -> Metrics:
+def _metrics_for(runtime: Runtime, metrics_dir: str | None) -> Metrics:
+    from fullcycle.serving.quality import quality_reader
+
     logbook = runtime.logbook
     found = Metrics(
+        model=runtime.model_name,
         log_depth=logbook.depth,
         logs_dropped=lambda: logbook.dropped,
         log_written=lambda: logbook.written,
         shadow_skipped=lambda: runtime.shadow_skipped,
+        quality=quality_reader(logbook.db, runtime.model_name),
+        multiprocess_dir=metrics_dir,
     )
     runtime.on_batch = found.observe_batch
     return found
@@ -82,13 +88,20 @@ def create_app(
     close_logbook: bool = True,
     gc_freeze: bool = True,
     tracer: Callable[[str], dict[str, Any]] | None = None,
+    feedback_limits: FeedbackLimits | None = None,
+    metrics_dir: str | None = None,
+    access_log: bool = False,
 ) -> FastAPI:
     """Assemble the app around a runtime (which owns the models and the prediction log).
 
     ``access`` decides who reaches which route (tokens and roles, allowed hosts, CORS); every
     route checks it before its handler runs, and a refused request changes nothing.
+    ``metrics_dir``: prometheus_client's multiprocess folder, shared by the workers.
+    ``access_log``: one record per request on the ``fullcycle.access`` logger.
     """
-    server = Server(runtime, _metrics_for(runtime), access, body_limit, body_timeout_s, tracer)
+    metrics_ = _metrics_for(runtime, metrics_dir)
+    server = Server(runtime, metrics_, access, body_limit, body_timeout_s, tracer)
+    server.access_log = access_log
     app = FastAPI(
         title="fullcycle inference server",
         lifespan=_lifespan(runtime, close_logbook, gc_freeze),
@@ -98,6 +111,7 @@ def create_app(
     )
     app.router.route_class = GuardedRoute  # routes added later declare their role, or need admin
     app.state.server = server
+    app.state.feedback_limits = feedback_limits or FeedbackLimits()  # orphan quota (feedback.py)
     app.state.runtime, app.state.metrics, app.state.access = runtime, server.metrics, access
     app.add_middleware(
         HostAndOrigin, allowed_hosts=access.allowed_hosts, cors_origins=access.cors_origins
@@ -126,18 +140,31 @@ def _add_refusals(app: FastAPI, server: Server) -> None:
 
 
 def serve_forever(
-    factory: str, *, host: str, port: int, workers: int, graceful_s: float = 30.0
+    factory: str,
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    graceful_s: float = 30.0,
+    log_level: str = "warning",
+    log_format: str = "text",
 ) -> None:
-    """Run uvicorn on ``factory`` (``module:function`` returning the app) in N processes."""
+    """Run uvicorn on ``factory`` (``module:function`` returning the app) in N processes.
+    uvicorn's own access log stays off: the routes write a richer one (``access_log``)."""
     import uvicorn
+
+    from fullcycle.serving.headerguard import guarded_protocol
+    from fullcycle.serving.logformat import log_config
 
     uvicorn.run(
         factory,
         factory=True,
+        http=guarded_protocol(),  # slow request headers time out
         host=host,
         port=port,
         workers=workers,
-        log_level="warning",
+        log_level=log_level,
+        log_config=log_config(log_level, log_format),
         access_log=False,
         timeout_graceful_shutdown=int(graceful_s),
         lifespan="on",

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from fullcycle.auth import LOCAL, Authenticator, Principal, bearer
+from fullcycle.hosts import single_host
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 PREDICT_ROLE = "predict"
@@ -76,7 +77,10 @@ class HostAndOrigin:
             await self.app(scope, receive, send)
             return
         headers = {k: v.decode("latin-1") for k, v in scope.get("headers", [])}
-        host, origin = headers.get(b"host", ""), headers.get(b"origin")
+        host, origin = single_host(scope.get("headers", [])), headers.get(b"origin")
+        if host is None:  # the dashboard refuses the same way: both read one Host or none
+            await _refuse(send, 400, "more than one Host header")
+            return
         if "*" not in self.hosts and host_only(host) not in self.hosts:
             await _refuse(send, 400, f"host {host[:100]!r} is not an allowed host")
             return

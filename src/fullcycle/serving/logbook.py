@@ -139,6 +139,8 @@ class Logbook:
             )
         except Exception:  # the store is down: the files wait on disk for the next start
             self.seal_errors += 1
+        if self.recovered:
+            self.health.unclean_stop(self.recovered)
         self._stopped = False
         for target, name in ((self._writer_main, "log-writer"), (self._seal_loop, "log-sealer")):
             thread = threading.Thread(target=target, name=name, daemon=True)
@@ -246,6 +248,9 @@ class Logbook:
             if not stopping and self._seg is not None and self._rotate_due(self._seg):
                 self._seal_queue.put(self._seg)
                 self._seg = None
+        if self._backlog:  # the disk is still full at shutdown: counted, never silent
+            self.dropped += self._backlog_n
+            self._backlog, self._backlog_n = [], 0
         if self._seg is not None:
             self._seal_queue.put(self._seg)
             self._seg = None

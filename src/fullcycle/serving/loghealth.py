@@ -58,6 +58,8 @@ class LogHealth:
 
     def succeeded(self, *, dropped: int) -> None:
         """A write went through: if the log was failing, close the alert and say what was lost."""
+        if self.problem is None:  # the common case, without the lock
+            return
         with self._lock:
             if self.problem is None:
                 return
@@ -77,6 +79,23 @@ class LogHealth:
             self.writer_restarts += 1
         message = f"the prediction log writer restarted after {type(exc).__name__}: {exc}"
         self._in_background(self._event, "log.writer_restarted", message[:500], {})
+
+    def unclean_stop(self, rows: int) -> None:
+        """A previous process left its log segments open (kill -9, a crash): they were sealed
+        at this start; say so with an alert, so a fault no one saw is still on record."""
+        message = (
+            f"a server of {self.model} stopped without closing its prediction log (killed or "
+            f"crashed); {rows} logged record(s) it left were recovered at the start of "
+            f"{self.replica}"
+        )
+        self._in_background(
+            self._raise, f"log.unclean_stop:{self.replica}", message, {"rows": rows}
+        )
+
+    def _raise(self, key: str, message: str, data: dict[str, Any]) -> None:
+        from fullcycle.store import alerts
+
+        alerts.raise_or_touch(self.db, key, message, data, actor=f"server:{self.replica}")
 
     def as_dict(self, *, written: int, dropped: int) -> dict[str, Any]:
         return {

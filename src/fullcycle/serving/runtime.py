@@ -103,6 +103,7 @@ def log_rows(
         shown = records[:100] if isinstance(records, list) else None
         return [{**base, "row": -1, "inputs": shown, "output": None, "proba": None, "error": error}]
     proba = outcome.proba
+    flags = outcome.flags or {}
     return [
         {
             **base,
@@ -111,6 +112,7 @@ def log_rows(
             "output": outcome.predictions[i],
             "proba": None if proba is None else proba[i],
             "error": None,
+            "flags": flags.get(i),  # soft contract violations: served, counted by monitoring
         }
         for i, rec in enumerate(records)
     ]

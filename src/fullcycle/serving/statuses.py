@@ -24,6 +24,7 @@ STATUS: tuple[tuple[type[BaseException], int], ...] = (
     (E.GateRefused, 409),
     (E.ModelCheckFailed, 409),
     (E.StoreUnavailable, 503),
+    (E.QuotaExceeded, 429),  # a bounded store is full (orphan feedback)
     (E.IntegrityError, 500),  # a corrupt artifact is the server's fault, not the caller's
     (E.UnsafeArtifact, 500),
 )

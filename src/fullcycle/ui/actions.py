@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import re
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote
 
@@ -65,7 +62,7 @@ def action(role: str, do: Callable[[Any, auth.Principal, dict[str, str]], tuple[
             if security.needs_csrf(request, state.auth_required):
                 security.check_csrf(request, form.get(security.CSRF_FIELD))
             who = await run_in_threadpool(
-                security.principal, request, state.project.db, state.auth_required
+                security.principal, request, state.project, state.auth_required
             )
             await run_in_threadpool(_require, state.project, who, role, request.url.path)
             target, message = await run_in_threadpool(do, state.project, who, form)
@@ -156,14 +153,9 @@ def _rollback(project: Any, who: auth.Principal, form: dict[str, str]) -> tuple[
 def _deployment_rollback(
     project: Any, who: auth.Principal, form: dict[str, str]
 ) -> tuple[str, str]:
-    from fullcycle.ui.sources import module
-
-    deployments = module("fullcycle.store.deployments")
-    if deployments is None:
-        raise NotFound("deployments are not available yet", hint="run fullcycle serve first")
     name = _field(form, "name", "model name")
-    state = deployments.rollback(
-        project.db, name, actor=f"ui:{who.name}", reason=f"rollback: {_reason(form)}"
+    state = project.deployments.rollback(
+        name, actor=f"ui:{who.name}", reason=f"rollback: {_reason(form)}"
     )
     canary = f", canary v{state.canary}" if state.canary else ""
     return "deployment", f"{name} rolled back: production v{state.production}{canary}"
@@ -174,21 +166,16 @@ def _label(project: Any, who: auth.Principal, form: dict[str, str]) -> tuple[str
     label = form.get("label", "")
     if not label or len(label) > 256:
         raise BadRequest("pick one of the classes for the label")
-    with tempfile.TemporaryDirectory(prefix="fullcycle-ui-") as folder:
-        path = Path(folder) / "labels.jsonl"
-        path.write_text(json.dumps({"task_id": task_id, "label": label}) + "\n", "utf-8")
-        try:
-            project.label_import(path, labeller=who.name, actor=f"ui:{who.name}")
-        except InvalidInput as exc:  # the label field of the form: a bad request (400)
-            raise BadRequest(exc.message, hint=exc.hint) from None
+    try:
+        project.labels.label_one(task_id, label, labeller=who.name, actor=f"ui:{who.name}")
+    except InvalidInput as exc:  # the label field of the form: a bad request (400)
+        raise BadRequest(exc.message, hint=exc.hint) from None
     return f"labelling?after={task_id}&last={task_id}", f"task {task_id} labelled {label}"
 
 
 def _undo(project: Any, who: auth.Principal, form: dict[str, str]) -> tuple[str, str]:
-    from fullcycle.store import dashboard
-
     task_id = int(_field(form, "task_id", "task", re.compile(r"\d{1,12}")))
-    dashboard.withdraw_label(project.db, task_id, who.name, actor=f"ui:{who.name}")
+    project.labels.withdraw(task_id, who.name, actor=f"ui:{who.name}")
     return f"labelling?task={task_id}", f"label of task {task_id} taken back"
 
 
@@ -206,7 +193,7 @@ async def login(request: Request) -> Response:
         form = await read_form(request)
         security.check_csrf(request, form.get(security.CSRF_FIELD))
         token = form.get("token", "").strip()
-        who = await run_in_threadpool(auth.authenticate, state.project.db, token)
+        who = await run_in_threadpool(state.project.tokens.authenticate, token)
     except _Refused as exc:
         return PlainTextResponse(str(exc), exc.status)
     except Unauthorized as exc:

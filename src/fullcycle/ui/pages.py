@@ -79,7 +79,7 @@ def page(template: str, build: Callable[[Any, Request], dict[str, Any]]) -> Any:
         who = None
         try:
             who = await run_in_threadpool(
-                security.principal, request, state.project.db, state.auth_required
+                security.principal, request, state.project, state.auth_required
             )
             auth.require(who, "read")
             context = await run_in_threadpool(build, state.project, request)

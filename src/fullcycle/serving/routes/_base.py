@@ -10,6 +10,7 @@ body as a stream that stops at the limit, whatever Content-Length claims.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 import time
@@ -26,6 +27,7 @@ from fullcycle import auth
 from fullcycle import errors as E
 from fullcycle.serving import payload
 from fullcycle.serving.guard import Access
+from fullcycle.serving.logformat import ACCESS_LOGGER, access_line
 from fullcycle.serving.metrics import Metrics
 from fullcycle.serving.runtime import Runtime
 from fullcycle.serving.statuses import HTTPFault, error_body, error_kind, status_of
@@ -83,7 +85,7 @@ def request_id(request: Request) -> str:
 
 def json_response(status: int, body: Any, rid: str, version: Any = None) -> Response:
     headers = {"X-Request-ID": rid}
-    if version is not None:
+    if version is not None and status not in (401, 403):  # nothing about models to strangers
         headers["X-Model-Version"] = str(version)
     return Response(orjson.dumps(body), status, headers, media_type=JSON)
 
@@ -137,10 +139,21 @@ class Server:
     body_timeout_s: float = BODY_TIMEOUT_S
     tracer: Callable[[str], dict[str, Any]] | None = None
     store_failed_at: float = field(default=-DEGRADED_FOR_S)
+    access_log: bool = False
 
     def version(self) -> Any:
         active = self.runtime.active
         return active.production.model.version if active else None
+
+    def arm_of(self, version: Any) -> str:
+        """production, canary or shadow: which arm of the deployment ``version`` is."""
+        active = self.runtime.active
+        if active is None or version is None:
+            return "none"
+        for arm, served in (("canary", active.canary), ("shadow", active.shadow)):
+            if served is not None and served.model.version == version:
+                return arm
+        return "production"
 
     async def body(self, request: Request) -> Any:
         return await read_json(request, self.body_limit, self.body_timeout_s)
@@ -182,6 +195,9 @@ class Server:
         status = status_of(exc)
         self.metrics.errors.labels(error_kind(exc, status)).inc()
         response = json_response(status, error_body(exc, rid), rid, self.version())
+        if self.access_log:
+            path = getattr(request.scope.get("route"), "path", request.url.path)
+            self.log_access(request, rid, path, status, 0.0, self.version())
         if status == 401:
             response.headers["WWW-Authenticate"] = "Bearer"
         return response
@@ -203,8 +219,28 @@ class Server:
             if logged and not getattr(exc, "logged", False):
                 await self._log_refusal(rid, status, str(body["error"]), started)
         route = getattr(request.scope.get("route"), "path", request.url.path)
-        self.metrics.observe(route, version, status, time.perf_counter() - started)
+        arm = self.arm_of(version)
+        seconds = time.perf_counter() - started
+        self.metrics.observe(route, version, arm, status, seconds)
+        if self.access_log:
+            self.log_access(request, rid, route, status, seconds, version)
         return json_response(status, body, rid, version)
+
+    def log_access(
+        self, request: Request, rid: str, route: str, status: int, seconds: float, version: Any
+    ) -> None:
+        """One access record: request id, route, status, latency and model version."""
+        fields = {
+            "request_id": rid,
+            "method": request.method,
+            "route": route,
+            "path": request.url.path[:200],
+            "status": status,
+            "latency_ms": round(seconds * 1000, 3),
+            "model": self.runtime.model_name,
+            "version": version,
+        }
+        logging.getLogger(ACCESS_LOGGER).info(access_line(fields), extra=fields)
 
     async def _log_refusal(self, rid: str, status: int, error: str, started: float) -> None:
         try:

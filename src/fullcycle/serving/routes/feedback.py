@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from fullcycle.serving.feedback import receive
 from fullcycle.serving.routes._base import Server, requires
-from fullcycle.store import logs
 
 
 def add_to(r: APIRouter) -> None:
@@ -18,23 +18,21 @@ def add_to(r: APIRouter) -> None:
 
 @requires("write")
 async def feedback(request: Request) -> Response:
-    """Store ``{request_id, label}`` items; unknown ids come back as orphans."""
+    """Store ``{request_id, label, row?}`` items, checked and normalised by
+    :mod:`fullcycle.serving.feedback`; unknown ids come back as orphans."""
     server: Server = request.app.state.server
 
     async def run(rid: str, started: float) -> tuple[int, Any, Any]:
         data = await server.body(request)
-        items = logs.check_feedback(
-            data.get("items", data) if isinstance(data, dict) and "request_id" not in data else data
-        )
-        stored, orphans = await server.runtime.add_feedback(items)
+        body = await receive(server.runtime, data, request.app.state.feedback_limits)
         await server.audit(
             "feedback",
             request.state.principal,
             server.runtime.model_name,
-            f"{stored} label(s) stored",
-            stored=stored,
-            orphans=len(orphans),
+            f"{body['stored']} label(s) stored",
+            stored=body["stored"],
+            orphans=len(body["orphans"]),
         )
-        return 200, {"stored": stored, "orphans": orphans, "request_id": rid}, None
+        return 200, {**body, "request_id": rid}, None
 
     return await server.serve(request, run)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -17,4 +19,5 @@ def add_to(r: APIRouter) -> None:
 async def scrape(request: Request) -> Response:
     """Every metric, in Prometheus' text format."""
     server: Server = request.app.state.server
-    return Response(server.metrics.render(), media_type="text/plain; version=0.0.4")
+    text = await asyncio.to_thread(server.metrics.render)  # reads the store: off the loop
+    return Response(text, media_type="text/plain; version=0.0.4")

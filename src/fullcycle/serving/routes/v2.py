@@ -59,7 +59,8 @@ async def live(request: Request) -> Response:
 
 @requires(None)
 async def ready(request: Request) -> Response:
-    """A model is loaded and the log writable; degraded while serving from memory with the store down."""
+    """A model is loaded and the log writable; degraded while serving from memory with the
+    store down."""
     server = _server(request)
     log_ok = server.runtime.logbook.writable()  # not ready while the log cannot be written
     ok = server.runtime.active is not None and log_ok
