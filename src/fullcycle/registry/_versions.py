@@ -87,11 +87,15 @@ def register(
     ``reference(run_info, model_meta)`` may build the monitoring reference snapshot and return
     its artifact sha256 (stored as ``reference_sha256``); it runs before the one transaction, so
     a crash leaves at most an orphan artifact for ``gc``."""
+    from fullcycle.train import serialization
     from fullcycle.train.card import model_card
     from fullcycle.train.trainer import MODEL_FILE, REFERENCE_FILE, run_meta, stored_evaluation
 
     check_name(name, "model name")
     rid = _latest_finished(db) if run_id == "latest" else run_store.get(db, run_id).id
+    logged = run_store.get(db, rid).artifacts
+    if MODEL_FILE in logged:
+        serialization.check(artifacts.get_bytes(logged[MODEL_FILE]), what=f"run {rid[:12]}'s model")
     info, meta = run_meta(db, artifacts, rid)
     if info.status != "finished":
         raise InvalidInput(f"run {info.id} is {info.status}; only finished runs can be registered")
@@ -148,13 +152,14 @@ def import_file(
     description: str = "",
 ) -> ModelVersion:
     """Register a model file made elsewhere; pickles are stored but never opened untrusted."""
-    from fullcycle.train.serialization import format_of
+    from fullcycle.train.serialization import check, format_of
 
     source = Path(path)
     if not source.is_file():
         raise NotFound(f"model file {str(path)!r} does not exist")
     check_name(name, "model name")
     fmt = fmt or format_of(source.name)
+    check(source.read_bytes(), fmt=fmt, what=f"model file {source.name!r}")
     sha = artifacts.put_file(source)
     values = {
         "name": name,

@@ -1,8 +1,8 @@
 """Saving and loading models without running anyone's code.
 
-Models are saved with skops. Loading asks skops which types the file would create and accepts
-only fullcycle's trusted list (scikit-learn, numpy, scipy and fullcycle's own transformers);
-anything else is refused with the types named. Pickle and joblib files are refused unless the
+Models are saved with skops. Loading asks skops which types and functions the file would create
+and accepts only skops' defaults plus fullcycle's exact allow-list (``flavours/_skops_allow.py``);
+anything else is refused with the names named. Pickle and joblib files are refused unless the
 caller says an admin marked that version trusted - and in that case only are they opened.
 The artifact store verifies sha256 before these bytes reach here.
 """
@@ -16,18 +16,6 @@ from typing import Any
 from fullcycle.errors import InvalidInput, UnsafeArtifact
 
 FORMATS = ("skops", "pickle", "joblib")
-TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.")
-TRUSTED_TYPES = frozenset(
-    {
-        "fullcycle.train.features.CategoryColumns",
-        "fullcycle.train.features.TextColumn",
-        "fullcycle.train.features.DatetimeParts",
-        "builtins.slice",
-        "collections.OrderedDict",
-        "collections.defaultdict",
-        "re.Pattern",
-    }
-)
 VERSIONED = ("scikit-learn", "numpy", "scipy", "skops")
 
 
@@ -48,7 +36,10 @@ def library_versions() -> dict[str, str]:
 
 
 def is_trusted_type(name: str) -> bool:
-    return name in TRUSTED_TYPES or name.startswith(TRUSTED_PREFIXES)
+    """Whether a name skops reports as untrusted is on fullcycle's exact allow-list."""
+    from fullcycle.train.flavours._skops_allow import ALLOWED
+
+    return name in ALLOWED
 
 
 def dumps(model: Any) -> bytes:
@@ -59,18 +50,22 @@ def dumps(model: Any) -> bytes:
 
 
 def untrusted_types(data: bytes) -> list[str]:
-    """Types in a skops file outside fullcycle's trusted list (the file is not executed)."""
-    import skops.io as sio
+    """Names in a skops file outside fullcycle's allow-list (the file is not executed)."""
+    from fullcycle.train.flavours import _skops_allow
 
-    try:
-        found = sio.get_untrusted_types(data=data)
-    except Exception as exc:
-        raise UnsafeArtifact(f"the model file is not a readable skops archive: {exc}") from None
-    return [t for t in found if not is_trusted_type(t)]
+    return _skops_allow.refused(_skops_allow.untrusted_types(data))
+
+
+def check(data: bytes, *, fmt: str = "skops", what: str = "model") -> None:
+    """Refuse a skops file with anything outside the allow-list, without loading it."""
+    from fullcycle.train.flavours import _skops_allow
+
+    if fmt == "skops":
+        _skops_allow.check_file(data, what)
 
 
 def loads(data: bytes, *, fmt: str = "skops", trusted: bool = False, what: str = "model") -> Any:
-    """The model in ``data``; refuses untrusted types, and pickles unless ``trusted``."""
+    """The model in ``data``; refuses names off the allow-list, and pickles unless ``trusted``."""
     if fmt not in FORMATS:
         raise InvalidInput(f"{what}: format {fmt!r} is not one of {', '.join(FORMATS)}")
     if fmt != "skops":
@@ -83,15 +78,12 @@ def loads(data: bytes, *, fmt: str = "skops", trusted: bool = False, what: str =
         return _load_pickle(data, fmt)
     import skops.io as sio
 
-    bad = untrusted_types(data)
-    if bad:
-        raise UnsafeArtifact(
-            f"{what} holds types outside fullcycle's trusted list: {', '.join(sorted(bad))}",
-            hint="use scikit-learn, numpy and scipy types only, or have an admin mark the "
-            "version trusted",
-        )
-    trusted_list = [t for t in sio.get_untrusted_types(data=data)]
-    return sio.loads(data, trusted=trusted_list)
+    from fullcycle.train.flavours import _skops_allow
+
+    allowed = _skops_allow.check_file(data, what)
+    model = sio.loads(data, trusted=allowed)
+    _skops_allow.check_structure(model, what)
+    return model
 
 
 def _load_pickle(data: bytes, fmt: str) -> Any:
