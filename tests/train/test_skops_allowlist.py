@@ -191,6 +191,7 @@ def test_register_refuses_a_run_whose_model_was_swapped(tmp_path: Path) -> None:
     data, _, _ = _check_output(tmp_path)
     with proj.start_run() as run:
         run.log_bytes(data, "model.skops")
+        run.log_bytes(b"{}", "model.json")
     with pytest.raises(UnsafeArtifact, match="sklearn.utils._testing.check_output"):
         registry.register(proj.db, proj.artifacts, run.id, name="evil")
     assert registry.models(proj.db) == []

@@ -93,10 +93,13 @@ def register(
 
     check_name(name, "model name")
     rid = _latest_finished(db) if run_id == "latest" else run_store.get(db, run_id).id
-    logged = run_store.get(db, rid).artifacts
-    if MODEL_FILE in logged:
-        serialization.check(artifacts.get_bytes(logged[MODEL_FILE]), what=f"run {rid[:12]}'s model")
     info, meta = run_meta(db, artifacts, rid)
+    if MODEL_FILE in info.artifacts:
+        serialization.check(
+            artifacts.get_bytes(info.artifacts[MODEL_FILE]),
+            fmt=meta.get("format") or "skops",
+            what=f"run {rid[:12]}'s model",
+        )
     if info.status != "finished":
         raise InvalidInput(f"run {info.id} is {info.status}; only finished runs can be registered")
     sha = info.artifacts[MODEL_FILE]
@@ -106,7 +109,7 @@ def register(
         "name": name,
         "run_id": info.id,
         "artifact_sha256": sha,
-        "format": "skops",
+        "format": meta.get("format") or "skops",
         "trusted": False,
         "status": "ready",
         "signature": meta.get("signature") or {},
@@ -152,15 +155,16 @@ def import_file(
     description: str = "",
 ) -> ModelVersion:
     """Register a model file made elsewhere; pickles are stored but never opened untrusted."""
-    from fullcycle.train.serialization import check, format_of
+    from fullcycle.train.serialization import check, format_of, from_file
 
     source = Path(path)
     if not source.is_file():
         raise NotFound(f"model file {str(path)!r} does not exist")
     check_name(name, "model name")
     fmt = fmt or format_of(source.name)
-    check(source.read_bytes(), fmt=fmt, what=f"model file {source.name!r}")
-    sha = artifacts.put_file(source)
+    stored = from_file(source.read_bytes(), fmt)
+    check(stored, fmt=fmt, what=f"model file {source.name!r}")
+    sha = artifacts.put_bytes(stored)
     values = {
         "name": name,
         "run_id": None,
