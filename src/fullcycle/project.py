@@ -278,6 +278,42 @@ class Project:
             description=description,
         )
 
+    def log_model(
+        self, model: Any, *, run: Run, data: str, recipe: str | None = None
+    ) -> dict[str, Any]:
+        """Adopt a model fitted outside fullcycle into ``run``: evaluated on ``data``'s test
+        split, saved in its flavour with contract, signature and reference (``train/adopt.py``);
+        ``register(run.id)`` then makes a version of it."""
+        from fullcycle.train.adopt import adopt
+
+        return adopt(self._train_deps(), self.train_spec(), run, model, data, recipe=recipe)
+
+    def import_model(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        name: str | None = None,
+        data: str | None = None,
+        recipe: str | None = None,
+        fmt: str | None = None,
+        actor: str = "cli",
+    ) -> ModelVersion:
+        """Register a model file; with ``data`` it is evaluated and described like a trained one."""
+        from pathlib import Path
+
+        from fullcycle import registry
+        from fullcycle.train.adopt import read_model
+
+        if data is None:
+            return registry.import_file(
+                self.db, self.artifacts, path, name=name or self.name, fmt=fmt, actor=actor
+            )
+        model = read_model(path, fmt, self.load_data(data), self.train_spec())
+        source = Path(path).name
+        with self.start_run("import", dataset=data, tags={"imported_from": source}) as run:
+            self.log_model(model, run=run, data=data, recipe=recipe)
+        return self.register(run.id, name=name, description=f"imported from {source}", actor=actor)
+
     def promote(
         self,
         ref: str,

@@ -101,16 +101,25 @@ def trust(
 
 @models_app.command("import")
 def import_model(
-    path: Path = typer.Argument(..., help="A .skops, .joblib or .pkl file."),  # noqa: B008
+    path: Path = typer.Argument(  # noqa: B008
+        ..., help="A .skops, .onnx, .ubj (XGBoost), .lgb.txt (LightGBM), .joblib or .pkl file."
+    ),
     project: Path = ProjectOption,
-    name: str = typer.Option(..., "--name"),
+    name: str = typer.Option(None, "--name", help="Model name (default: the project's name)."),
+    data: str = typer.Option(
+        None, "--data", help="NAME@N: evaluate on its test split and store contract, reference."
+    ),
+    recipe: str = typer.Option(
+        None, "--recipe", help="module:fn or module:Class that builds it, so the loop can retrain."
+    ),
+    fmt: str = typer.Option(None, "--format", help="The file's format if its name does not say."),
 ) -> None:
     """Register a model file made elsewhere (pickles stay closed until trusted)."""
-    from fullcycle import registry
-
-    proj = open_project(project)
-    v = registry.import_file(proj.db, proj.artifacts, path, name=name)
-    console().print(f"imported {path.name} as [bold]{v.ref}[/] ({v.format})")
+    v = open_project(project).import_model(path, name=name, data=data, recipe=recipe, fmt=fmt)
+    metric = v.metrics.get("metric") or {}
+    value = metric.get("value")
+    shown = f", {metric.get('name')} {value:.4g} on {data}" if isinstance(value, float) else ""
+    console().print(f"imported {path.name} as [bold]{v.ref}[/] ({v.format}{shown})")
 
 
 def gc(

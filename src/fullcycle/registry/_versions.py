@@ -104,7 +104,10 @@ def register(
         raise InvalidInput(f"run {info.id} is {info.status}; only finished runs can be registered")
     sha = info.artifacts[MODEL_FILE]
     artifacts.verify(sha)
-    ev = stored_evaluation(db, artifacts, rid)
+    try:
+        ev = stored_evaluation(db, artifacts, rid)
+    except NotFound:  # a script logged a model without evaluating it: no metrics, no gate
+        ev = {}
     values = {
         "name": name,
         "run_id": info.id,
@@ -114,7 +117,7 @@ def register(
         "status": "ready",
         "signature": meta.get("signature") or {},
         "classes": meta.get("classes"),
-        "metrics": _metrics(ev),
+        "metrics": _metrics(ev) if ev else {},
         "lineage": {
             "run_id": info.id,
             "dataset": info.dataset,
@@ -124,6 +127,9 @@ def register(
             "seed": info.seed,
             "estimator": meta.get("estimator"),
             "params": meta.get("params"),
+            "recipe": meta.get("recipe", meta.get("estimator")),
+            "model_class": meta.get("model_class"),
+            "adopted": bool(meta.get("adopted")),
             "library_versions": meta.get("library_versions") or {},
             "python": info.environment.get("python"),
         },

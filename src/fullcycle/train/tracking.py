@@ -188,6 +188,31 @@ class Run:
         run_store.add_artifact(self._db, self.id, artifact_name, sha, len(data))
         return sha
 
+    def log_model(self, model: Any) -> str:
+        """Save a fitted model in its flavour, so ``fullcycle register`` can make a version of
+        it. Without an evaluation that version cannot be promoted or served: evaluate it with
+        ``project.log_model(model, run=run, data="name@N")`` instead."""
+        import json
+
+        from fullcycle.train import serialization
+        from fullcycle.train.adopt import model_inputs
+        from fullcycle.train.trainer import META_FILE, MODEL_FILE
+
+        kind = type(model)
+        inputs = model_inputs(model) or []
+        classes = getattr(model, "classes_", None)
+        meta = {
+            "format": serialization.format_for(model),
+            "model_class": f"{kind.__module__}:{kind.__qualname__}",
+            "classes": None if classes is None else [getattr(c, "item", lambda c=c: c)() for c in classes],
+            "signature": {"inputs": [{"name": n} for n in inputs]},
+            "library_versions": serialization.library_versions(model),
+            "adopted": True,
+        }
+        sha = self.log_bytes(serialization.dumps(model), MODEL_FILE)
+        self.log_bytes(json.dumps(meta, default=str, sort_keys=True).encode(), META_FILE)
+        return sha
+
     def set_summary(self, **values: Any) -> None:
         run_store.update(self._db, self.id, summary=values)
 

@@ -81,6 +81,11 @@ def final_step(model: Any) -> tuple[Any, Any]:
     return None, model
 
 
+def native_of(model: Any, flavour: str) -> bytes | None:
+    """The library's own bytes of a model this flavour loaded (None for a fitted one)."""
+    return model.native if getattr(model, "flavour", None) == flavour else None
+
+
 def unwrap(step: Any) -> tuple[Any, list[Any] | None]:
     """(the estimator, its classes), looking through fullcycle's label encoding."""
     from fullcycle.train.flavours.encoding import LabelEncoded
@@ -188,10 +193,19 @@ class NativeModel(BaseEstimator):
     and values for regressors; ``classes`` decodes column indices back to the scope's classes.
     """
 
-    def __init__(self, raw: Callable[[Any], Any], classes: list[Any] | None, library: str) -> None:
+    def __init__(
+        self,
+        raw: Callable[[Any], Any],
+        classes: list[Any] | None,
+        library: str,
+        flavour: str = "",
+        native: bytes = b"",
+    ) -> None:
         self.raw = raw
         self.classes = classes
         self.library = library
+        self.flavour = flavour  # so a loaded model is saved again by the flavour that read it
+        self.native = native
         if classes is not None:
             import numpy as np
 

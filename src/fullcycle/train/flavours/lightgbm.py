@@ -17,13 +17,15 @@ class LightGBMFlavour:
 
     def handles(self, model: Any) -> bool:
         est, _ = _base.unwrap(_base.final_step(model)[1])
-        return type(est).__module__.split(".")[0] == "lightgbm"
+        return type(est).__module__.split(".")[0] == "lightgbm" or bool(_base.native_of(est, self.name))
 
     def dumps(self, model: Any) -> bytes:
         prep, last = _base.final_step(model)
         est, classes = _base.unwrap(last)
-        booster = est.booster_ if hasattr(est, "booster_") else est
-        text = booster.model_to_string().encode()
+        text = _base.native_of(est, self.name)
+        if text is None:
+            booster = est.booster_ if hasattr(est, "booster_") else est
+            text = booster.model_to_string().encode()
         manifest = {"flavour": self.name, "classes": classes, "versions": self.versions()}
         return _base.pack(manifest, {BOOSTER: text}, prep)
 
@@ -39,7 +41,11 @@ class LightGBMFlavour:
         except lgb.basic.LightGBMError as exc:
             raise _corrupt(what, str(exc).splitlines()[0][:200]) from None
         final = _base.NativeModel(
-            lambda X: booster.predict(_plain(X)), manifest.get("classes"), "LightGBM"
+            lambda X: booster.predict(_plain(X)),
+            manifest.get("classes"),
+            "LightGBM",
+            self.name,
+            text.encode(),
         )
         return _base.with_prep(z, final, what)
 

@@ -16,14 +16,17 @@ class XGBoostFlavour:
 
     def handles(self, model: Any) -> bool:
         est, _ = _base.unwrap(_base.final_step(model)[1])
-        return type(est).__module__.split(".")[0] == "xgboost"
+        return type(est).__module__.split(".")[0] == "xgboost" or bool(_base.native_of(est, self.name))
 
     def dumps(self, model: Any) -> bytes:
         prep, last = _base.final_step(model)
         est, classes = _base.unwrap(last)
-        booster = est.get_booster() if hasattr(est, "get_booster") else est
+        raw = _base.native_of(est, self.name)
+        if raw is None:
+            booster = est.get_booster() if hasattr(est, "get_booster") else est
+            raw = bytes(booster.save_raw("ubj"))
         manifest = {"flavour": self.name, "classes": classes, "versions": self.versions()}
-        return _base.pack(manifest, {BOOSTER: bytes(booster.save_raw("ubj"))}, prep)
+        return _base.pack(manifest, {BOOSTER: raw}, prep)
 
     def loads(self, data: bytes, *, what: str) -> Any:
         xgb = _base.require("xgboost", self.extra, what)
@@ -35,7 +38,11 @@ class XGBoostFlavour:
         except xgb.core.XGBoostError as exc:
             raise _corrupt(what, exc) from None
         final = _base.NativeModel(
-            lambda X: booster.inplace_predict(_dense(X)), manifest.get("classes"), "XGBoost"
+            lambda X: booster.inplace_predict(_dense(X)),
+            manifest.get("classes"),
+            "XGBoost",
+            self.name,
+            raw,
         )
         return _base.with_prep(z, final, what)
 
