@@ -306,7 +306,7 @@ class Project:
 
         if data is None:
             return registry.import_file(
-                self.db, self.artifacts, path, name=name or self.name, fmt=fmt, actor=actor
+                self.db, self.artifacts, Path(path), name=name or self.name, fmt=fmt, actor=actor
             )
         model = read_model(path, fmt, self.load_data(data), self.train_spec())
         source = Path(path).name

@@ -125,3 +125,38 @@ def test_register_takes_a_run_whose_script_logged_a_model_without_data(
         io.BytesIO(proj.artifacts.get_bytes(version.artifact_sha256))
     ).namelist()
     assert "schema.json" in names  # a skops file
+
+
+@pytest.mark.anyio
+async def test_why_a_version_is_not_served_is_on_stderr_in_readiness_and_deploy_status(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import httpx
+
+    from fullcycle.serving.server import ServeOptions, build_app
+    from fullcycle.serving.source import RegistrySource
+
+    proj, _ = kit.project(tmp_path)
+    path = tmp_path / "bare.skops"
+    path.write_bytes(sio.dumps(_fit(my_model())))
+    version = proj.import_model(path)  # no --data: no contract, so it cannot be served
+    proj.promote(version.ref, "production", force=True, reason="test of the refusal")
+    options = ServeOptions(
+        source_factory="fullcycle.serving.source:project_source",
+        model=proj.name,
+        poll_s=0.05,
+        auth=False,
+    )
+    app = build_app(RegistrySource(proj.settings, proj.name), proj.settings, options)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            res = await client.get("/v2/health/ready")
+    assert res.status_code == 503
+    assert "no contract" in res.json()["reason"]
+    assert "no contract" in capsys.readouterr().err
+    monkeypatch.chdir(proj.settings.project_dir)
+    code = main(["deploy", "status", proj.name])
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "not serving this deployment" in err and "no contract" in err

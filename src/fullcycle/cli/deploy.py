@@ -118,10 +118,16 @@ def promote(name: str, reason: str = typer.Option("")) -> None:
 @deploy_app.command("status")
 def status(name: str, history: int = typer.Option(5, min=1, max=1000)) -> None:
     """The current deployment and the changes before it."""
-    from fullcycle.store import deployments
+    from fullcycle.store import deployments, events
 
-    for state in deployments.history(_db(), name, limit=history):
+    db = _db()
+    states = deployments.history(db, name, limit=history)
+    for state in states:
         _show(state)
+    for event in events.listing(db, kind="serving.swap_refused", subject=name, limit=1):
+        current = states[0].revision if states else None
+        if current is None or event.data.get("revision") == current:
+            typer.echo(f"the server is not serving this deployment: {event.message}", err=True)
 
 
 def register(app: typer.Typer) -> None:

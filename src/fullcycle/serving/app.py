@@ -419,7 +419,10 @@ def _add_v2_metadata(app: FastAPI, runtime: Runtime, serve: Any) -> None:
             # degraded: serving from memory while the store is down (logs wait on disk)
             recent = time.monotonic() - app.state.store_failed_at < DEGRADED_FOR_S
             degraded = runtime.logbook.store_down or recent
-            return (200 if ok else 503), {"ready": ok, "degraded": degraded}, None
+            body: dict[str, Any] = {"ready": ok, "degraded": degraded}
+            if runtime.last_report is not None and runtime.last_report.error:
+                body["reason"] = runtime.last_report.error  # why the deployment is not served
+            return (200 if ok else 503), body, None
 
         return await serve(request, "/v2/health/ready", run)
 

@@ -42,7 +42,9 @@ def _with_contract(spec: TrainSpec, frame: pd.DataFrame, inputs: list[str] | Non
     return replace(spec, features=features, contract=contract)
 
 
-def _check_columns(spec: TrainSpec, frame: pd.DataFrame, inputs: list[str] | None, ref: str) -> None:
+def _check_columns(
+    spec: TrainSpec, frame: pd.DataFrame, inputs: list[str] | None, ref: str
+) -> None:
     wanted = inputs or [f.name for f in spec.features]
     missing = [c for c in wanted if c not in frame.columns]
     if missing:
@@ -139,9 +141,7 @@ def _meta(spec: TrainSpec, model: Any, ev: dict[str, Any], recipe: str | None) -
     kind = type(last)
     params = {}
     if hasattr(last, "get_params"):
-        params = {
-            k: v for k, v in last.get_params(deep=False).items() if _plain_value(v)
-        }
+        params = {k: v for k, v in last.get_params(deep=False).items() if _plain_value(v)}
     return {
         "format": serialization.format_for(model),
         "task": spec.task,

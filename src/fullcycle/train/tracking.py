@@ -204,7 +204,9 @@ class Run:
         meta = {
             "format": serialization.format_for(model),
             "model_class": f"{kind.__module__}:{kind.__qualname__}",
-            "classes": None if classes is None else [getattr(c, "item", lambda c=c: c)() for c in classes],
+            "classes": None
+            if classes is None
+            else [getattr(c, "item", lambda c=c: c)() for c in classes],
             "signature": {"inputs": [{"name": n} for n in inputs]},
             "library_versions": serialization.library_versions(model),
             "adopted": True,

@@ -16,7 +16,9 @@ class XGBoostFlavour:
 
     def handles(self, model: Any) -> bool:
         est, _ = _base.unwrap(_base.final_step(model)[1])
-        return type(est).__module__.split(".")[0] == "xgboost" or bool(_base.native_of(est, self.name))
+        return type(est).__module__.split(".")[0] == "xgboost" or bool(
+            _base.native_of(est, self.name)
+        )
 
     def dumps(self, model: Any) -> bytes:
         prep, last = _base.final_step(model)
