@@ -314,6 +314,29 @@ class Project:
             self.log_model(model, run=run, data=data, recipe=recipe)
         return self.register(run.id, name=name, description=f"imported from {source}", actor=actor)
 
+    def compile_model(
+        self, ref: str, *, to: str = "onnx", tolerance: float | None = None, actor: str = "cli"
+    ) -> ModelVersion:
+        """A new version of ``ref`` compiled to ONNX, registered only after its predictions
+        match the original's on the reference rows (``train/flavours/compile.py``)."""
+        import json
+
+        from fullcycle import registry
+        from fullcycle.train.flavours.compile import compile_loaded
+
+        loaded = registry.load(self.db, self.artifacts, ref)
+        sha = loaded.info.reference_sha256
+        rows = json.loads(self.artifacts.get_bytes(sha)).get("rows", []) if sha else []
+        compiled, data, report = compile_loaded(loaded, rows, to=to, tolerance=tolerance)
+        lineage = loaded.info.lineage or {}
+        tags = {"compiled_from": loaded.info.ref}
+        with self.start_run("compile", dataset=data, tags=tags) as run:
+            run.log_metrics({f"compile.{k}": v for k, v in report.items()})
+            recipe = lineage.get("recipe", lineage.get("estimator"))
+            self.log_model(compiled, run=run, data=data, recipe=recipe)
+        note = f"{loaded.info.ref} compiled to {to}; checked on {report['rows']} reference rows"
+        return self.register(run.id, name=loaded.name, description=note, actor=actor)
+
     def promote(
         self,
         ref: str,

@@ -122,6 +122,20 @@ def import_model(
     console().print(f"imported {path.name} as [bold]{v.ref}[/] ({v.format}{shown})")
 
 
+@models_app.command("compile")
+def compile_model(
+    ref: str = typer.Argument(..., help="NAME:N"),
+    project: Path = ProjectOption,
+    to: str = typer.Option("onnx", "--to", help="The target format (onnx)."),
+    tolerance: float = typer.Option(
+        None, "--tolerance", help="Largest probability difference allowed (default 1e-4)."
+    ),
+) -> None:
+    """Compile a version to ONNX; registered only if it answers like the original."""
+    v = open_project(project).compile_model(ref, to=to, tolerance=tolerance)
+    console().print(f"compiled {ref} to {to} as [bold]{v.ref}[/] ({v.description})")
+
+
 def gc(
     project: Path = ProjectOption,
     dry_run: bool = typer.Option(False, "--dry-run", help="Only list what would go."),

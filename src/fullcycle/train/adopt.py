@@ -93,6 +93,8 @@ def adopt(
     spec = _with_contract(spec, frame, inputs)
     T.check_frame(spec, frame, data_ref)
     _check_columns(spec, frame, inputs, data_ref)
+    if hasattr(model, "check_columns"):  # an ONNX graph states its inputs
+        model.check_columns([f.name for f in spec.features], what)
     train_idx, test_idx, split_spec = T.split_rows(deps, spec, frame, run.seed)
     X_all = frame[inputs] if inputs else T._features(spec, frame)
     _try_predict(model, X_all.iloc[test_idx], data_ref, what)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from sklearn.base import BaseEstimator
 
 from fullcycle.errors import InvalidInput, UnsafeArtifact
@@ -20,7 +21,13 @@ NUMERIC = {"tensor(float)": "float32", "tensor(double)": "float64", "tensor(int6
 class OnnxModel(BaseEstimator):
     """An onnxruntime session behind ``predict``/``predict_proba`` on a frame."""
 
-    def __init__(self, graph: bytes, classes: list[Any] | None, what: str = "model") -> None:
+    def __init__(
+        self,
+        graph: bytes,
+        classes: list[Any] | None,
+        what: str = "model",
+        columns: list[str] | None = None,
+    ) -> None:
         ort = _base.require("onnxruntime", "onnx", what)
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
@@ -35,11 +42,13 @@ class OnnxModel(BaseEstimator):
         self.graph = graph
         self.classes = classes
         self.what = what
+        self.columns = columns  # the frame's columns, in the order a one-tensor graph takes them
         self.inputs = [(i.name, i.type, i.shape) for i in self._session.get_inputs()]
         self._outputs = [o.name for o in self._session.get_outputs()]
+        named = columns or ([n for n, _, _ in self.inputs] if len(self.inputs) > 1 else None)
+        if named is not None:
+            self.feature_names_in_ = np.asarray(named, dtype=object)
         if classes is not None:
-            import numpy as np
-
             self.classes_ = np.asarray(classes)
 
     def __sklearn_is_fitted__(self) -> bool:
@@ -48,8 +57,15 @@ class OnnxModel(BaseEstimator):
     def check_columns(self, columns: list[str], what: str) -> None:
         """Refuse a graph whose inputs are not the contract's columns."""
         names = [n for n, _, _ in self.inputs]
-        if len(names) == 1 and len(columns) > 1:
-            return  # one tensor holding every column, in the contract's order
+        if len(names) == 1 and names[0] not in columns:
+            width = self.inputs[0][2][1] if len(self.inputs[0][2]) > 1 else None
+            if isinstance(width, int) and width != len(columns):
+                raise InvalidInput(
+                    f"{what}: the ONNX input {names[0]!r} takes {width} columns, the contract "
+                    f"has {len(columns)} ({', '.join(columns)})",
+                    hint="export the model on the contract's columns, in the contract's order",
+                )
+            return
         missing = sorted(set(names) - set(columns))
         if missing:
             raise InvalidInput(
@@ -59,12 +75,12 @@ class OnnxModel(BaseEstimator):
             )
 
     def _feed(self, X: Any) -> dict[str, Any]:
-        import numpy as np
-
         if len(self.inputs) == 1 and not (hasattr(X, "columns") and self.inputs[0][0] in X):
             name, kind, _ = self.inputs[0]
+            if hasattr(X, "columns") and self.columns and list(X.columns) != self.columns:
+                X = X[self.columns]
             values = X.to_numpy() if hasattr(X, "to_numpy") else np.asarray(X)
-            return {name: values.astype(NUMERIC.get(kind, "float32"))}
+            return {name: values.astype(NUMERIC.get(kind, "float32"), copy=False)}
         feed = {}
         for name, kind, _ in self.inputs:
             col = X[name].to_numpy() if hasattr(X, "columns") else np.asarray(X[name])
@@ -77,23 +93,17 @@ class OnnxModel(BaseEstimator):
         return list(self._session.run(None, self._feed(X)))
 
     def predict(self, X: Any) -> Any:
-        import numpy as np
-
-        out = np.asarray(self._run(X)[0]).reshape(-1)
-        if hasattr(self, "classes_") and out.dtype.kind in "iu":
-            return self.classes_[out] if out.max(initial=0) < len(self.classes_) else out
-        return out
+        return np.asarray(self._run(X)[0]).reshape(-1)
 
     def predict_proba(self, X: Any) -> Any:
-        import numpy as np
-
         if not hasattr(self, "classes_"):
             raise AttributeError("a regression model has no predict_proba")
         outs = self._run(X)
         proba = outs[1] if len(outs) > 1 else outs[0]
         if isinstance(proba, list):  # skl2onnx's ZipMap: one dict per row
-            return np.array([[row[c] for c in sorted(row)] for row in proba], dtype=float)
-        return np.asarray(proba, dtype=float)
+            proba = [[row[c] for c in sorted(row)] for row in proba]
+        p = np.asarray(proba, dtype=float)
+        return p / p.sum(axis=1, keepdims=True)  # float32 rows may miss 1 by more than eps
 
 
 class OnnxFlavour:
@@ -105,12 +115,18 @@ class OnnxFlavour:
 
     def dumps(self, model: Any) -> bytes:
         classes = None if not hasattr(model, "classes_") else model.classes_.tolist()
-        manifest = {"flavour": self.name, "classes": classes, "versions": self.versions()}
+        manifest = {
+            "flavour": self.name,
+            "classes": classes,
+            "columns": model.columns,
+            "versions": self.versions(),
+        }
         return _base.pack(manifest, {GRAPH: model.graph}, None)
 
     def loads(self, data: bytes, *, what: str) -> Any:
         manifest, z = _base.unpack(data, self.name, what)
-        return OnnxModel(_base.read(z, GRAPH, what, manifest), manifest.get("classes"), what)
+        graph = _base.read(z, GRAPH, what, manifest)
+        return OnnxModel(graph, manifest.get("classes"), what, manifest.get("columns"))
 
     def wrap(self, raw: bytes, classes: list[Any] | None) -> bytes:
         """An archive around a file in the library's own format (``models import``)."""
