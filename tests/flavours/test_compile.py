@@ -61,7 +61,6 @@ def test_a_compiled_model_outside_the_tolerance_is_not_registered(trained) -> No
 
 def test_a_model_with_custom_steps_is_refused_by_name(tmp_path: Path) -> None:
     import trainkit
-
     from fullcycle.project import Project
 
     proj = Project.init(tmp_path / "p", "churn")

@@ -113,7 +113,7 @@ def compile_loaded(
     if not reference_rows:
         raise InvalidInput(f"{what} has no reference rows to check the compiled model on")
     contract = Contract.from_dict(contract_dict)
-    kinds = {f.name: f.kind for f in contract.features}
+    kinds = {f.name: str(f.kind) for f in contract.features}
     columns = model_inputs(loaded.estimator) or list(kinds)
     compiled = to_onnx(loaded.estimator, columns, kinds, what)
     frame, problems = contract.validate_records(reference_rows)
