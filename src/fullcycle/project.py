@@ -164,6 +164,13 @@ class Project:
     def runs(self, *, limit: int = 50, status: str | None = None) -> list[RunInfo]:
         return run_store.listing(self.db, limit=limit, status=status)
 
+    def runs_frame(self, filter: str | None = None, *, limit: int = 1000) -> pd.DataFrame:
+        """Runs as a DataFrame (params typed, latest metrics, tags), filtered with the run
+        filter language, e.g. ``"metrics.f1 > 0.9 and params.seed = 3"`` (``train/run_filter``)."""
+        from fullcycle.train.run_filter import runs_frame
+
+        return runs_frame(self.db, filter, limit=limit)
+
     def run(self, run_id: str) -> RunInfo:
         return run_store.get(self.db, run_id)
 
