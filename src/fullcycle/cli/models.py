@@ -82,9 +82,7 @@ def show(
     project: Path = ProjectOption,
 ) -> None:
     """A version's model card."""
-    from fullcycle import registry
-
-    v = registry.resolve(open_project(project).db, ref)
+    v = open_project(project).models.show(ref)
     typer.echo(v.card)
 
 
