@@ -365,6 +365,36 @@ class Project:
             self.log_model(model, run=run, data=data, recipe=recipe)
         return self.register(run.id, name=name, description=f"imported from {source}", actor=actor)
 
+    def import_mlflow(
+        self,
+        uri: str,
+        *,
+        experiment: str | None = None,
+        model: str | None = None,
+        name: str | None = None,
+        data: str | None = None,
+        trust_pickle: bool = False,
+    ) -> Any:
+        """Runs (and ``model``, ``models:/NAME/VERSION``) from an MLflow store; see
+        ``train/mlflow_import.py``. Returns an ImportReport."""
+        import tempfile
+        from pathlib import Path
+
+        from fullcycle.train import mlflow_import as M
+
+        mc = M.client(uri)
+        fetched = M.fetch_model(mc, model, trust_pickle=trust_pickle) if model else None
+        report = M.import_runs(self.db, self.artifacts, self.settings.project_dir, mc, experiment)
+        if fetched is not None and model is not None:
+            raw, fmt, ending = fetched
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / f"model{ending}"
+                path.write_bytes(raw)
+                default = model.removeprefix("models:/").split("/")[0]
+                v = self.import_model(path, name=name or default, data=data, fmt=fmt)
+            report.models.append(v.ref)
+        return report
+
     def compile_model(
         self, ref: str, *, to: str = "onnx", tolerance: float | None = None, actor: str = "cli"
     ) -> ModelVersion:
