@@ -145,3 +145,16 @@ def test_a_native_file_imports_and_a_truncated_one_stores_nothing(
     good.write_bytes(raw)
     version = registry.import_file(proj.db, proj.artifacts, good, name="native")
     assert version.format == flavour
+
+
+@pytest.mark.parametrize(
+    "path", ["xgboost:XGBClassifier", "lightgbm:LGBMClassifier", "xgboost:XGBRegressor"]
+)
+def test_check_model_round_trips_native_flavours(path: str) -> None:
+    from fullcycle.testing import check_model
+
+    module, _, cls = path.partition(":")
+    lib = pytest.importorskip(module)
+    est = getattr(lib, cls)(n_estimators=5)
+    loaded = check_model(est)
+    assert type(loaded).__name__ != cls  # it went through the flavour, not a pickle
