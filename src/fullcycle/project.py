@@ -214,6 +214,13 @@ class Project:
         """Training runs, newest first (``status``: running, finished, failed)."""
         return run_store.listing(self.db, limit=limit, status=status)
 
+    def runs_frame(self, filter: str | None = None, *, limit: int = 1000) -> pd.DataFrame:
+        """Runs as a DataFrame (params typed, latest metrics, tags), filtered with the run
+        filter language, e.g. ``"metrics.f1 > 0.9 and params.seed = 3"`` (``train/run_filter``)."""
+        from fullcycle.train.run_filter import runs_frame
+
+        return runs_frame(self.db, filter, limit=limit)
+
     def run(self, run_id: str) -> RunInfo:
         """One run by id, unique prefix or ``latest``."""
         return run_store.get(self.db, run_id)
@@ -331,6 +338,95 @@ class Project:
             actor=actor,
             description=description,
         )
+
+    def log_model(
+        self, model: Any, *, run: Run, data: str, recipe: str | None = None
+    ) -> dict[str, Any]:
+        """Adopt a model fitted outside fullcycle into ``run``: evaluated on ``data``'s test
+        split, saved in its flavour with contract, signature and reference (``train/adopt.py``);
+        ``register(run.id)`` then makes a version of it."""
+        from fullcycle.train.adopt import adopt
+
+        return adopt(self._train_deps(), self.train_spec(), run, model, data, recipe=recipe)
+
+    def import_model(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        name: str | None = None,
+        data: str | None = None,
+        recipe: str | None = None,
+        fmt: str | None = None,
+        actor: str = "cli",
+    ) -> ModelVersion:
+        """Register a model file; with ``data`` it is evaluated and described like a trained one."""
+        from pathlib import Path
+
+        from fullcycle import registry
+        from fullcycle.train.adopt import read_model
+
+        if data is None:
+            return registry.import_file(
+                self.db, self.artifacts, Path(path), name=name or self.name, fmt=fmt, actor=actor
+            )
+        model = read_model(path, fmt, self.load_data(data), self.train_spec())
+        source = Path(path).name
+        with self.start_run("import", dataset=data, tags={"imported_from": source}) as run:
+            self.log_model(model, run=run, data=data, recipe=recipe)
+        return self.register(run.id, name=name, description=f"imported from {source}", actor=actor)
+
+    def import_mlflow(
+        self,
+        uri: str,
+        *,
+        experiment: str | None = None,
+        model: str | None = None,
+        name: str | None = None,
+        data: str | None = None,
+        trust_pickle: bool = False,
+    ) -> Any:
+        """Runs (and ``model``, ``models:/NAME/VERSION``) from an MLflow store; see
+        ``train/mlflow_import.py``. Returns an ImportReport."""
+        import tempfile
+        from pathlib import Path
+
+        from fullcycle.train import mlflow_import as M
+
+        mc = M.client(uri)
+        fetched = M.fetch_model(mc, model, trust_pickle=trust_pickle) if model else None
+        report = M.import_runs(self.db, self.artifacts, self.settings.project_dir, mc, experiment)
+        if fetched is not None and model is not None:
+            raw, fmt, ending = fetched
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / f"model{ending}"
+                path.write_bytes(raw)
+                default = model.removeprefix("models:/").split("/")[0]
+                v = self.import_model(path, name=name or default, data=data, fmt=fmt)
+            report.models.append(v.ref)
+        return report
+
+    def compile_model(
+        self, ref: str, *, to: str = "onnx", tolerance: float | None = None, actor: str = "cli"
+    ) -> ModelVersion:
+        """A new version of ``ref`` compiled to ONNX, registered only after its predictions
+        match the original's on the reference rows (``train/flavours/compile.py``)."""
+        import json
+
+        from fullcycle import registry
+        from fullcycle.train.flavours.compile import compile_loaded
+
+        loaded = registry.load(self.db, self.artifacts, ref)
+        sha = loaded.info.reference_sha256
+        rows = json.loads(self.artifacts.get_bytes(sha)).get("rows", []) if sha else []
+        compiled, data, report = compile_loaded(loaded, rows, to=to, tolerance=tolerance)
+        lineage = loaded.info.lineage or {}
+        tags = {"compiled_from": loaded.info.ref}
+        with self.start_run("compile", dataset=data, tags=tags) as run:
+            run.log_metrics({f"compile.{k}": v for k, v in report.items()})
+            recipe = lineage.get("recipe", lineage.get("estimator"))
+            self.log_model(compiled, run=run, data=data, recipe=recipe)
+        note = f"{loaded.info.ref} compiled to {to}; checked on {report['rows']} reference rows"
+        return self.register(run.id, name=loaded.name, description=note, actor=actor)
 
     def promote(
         self,

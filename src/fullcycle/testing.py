@@ -19,7 +19,8 @@ def _default_data(classifier: bool) -> tuple[Any, Any]:
 
 
 def check_model(estimator: Any, X: Any = None, y: Any = None) -> Any:
-    """Clone, fit, save with skops, load with the trusted list, and compare predictions.
+    """Clone, fit, save in the model's flavour (skops behind the allow-list, or XGBoost's and
+    LightGBM's own formats), load, and compare predictions.
 
     Returns the loaded model; raises :class:`ModelCheckFailed` naming the step that broke.
     The estimator passed in is never fitted itself.
@@ -40,7 +41,8 @@ def check_model(estimator: Any, X: Any = None, y: Any = None) -> Any:
         before = model.predict(X)
     except Exception as exc:
         raise ModelCheckFailed(f"{type(estimator).__name__} failed to fit/predict: {exc}") from exc
-    loaded = serialization.loads(serialization.dumps(model), what=type(estimator).__name__)
+    fmt = serialization.format_for(model)  # skops, or the model's own flavour (XGBoost, ...)
+    loaded = serialization.loads(serialization.dumps(model), fmt=fmt, what=type(estimator).__name__)
     after = loaded.predict(X)
     if not np.array_equal(np.asarray(before), np.asarray(after)):
         raise ModelCheckFailed(

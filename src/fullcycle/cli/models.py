@@ -120,16 +120,45 @@ def trust(
 
 @models_app.command("import")
 def import_model(
-    path: Path = typer.Argument(..., help="A .skops, .joblib or .pkl file."),  # noqa: B008
+    path: Path = typer.Argument(  # noqa: B008
+        ..., help="A .skops, .onnx, .ubj (XGBoost), .lgb.txt (LightGBM), .joblib or .pkl file."
+    ),
     project: Path = ProjectOption,
-    name: str = typer.Option(..., "--name"),
+    name: str = typer.Option(None, "--name", help="Model name (default: the project's name)."),
+    data: str = typer.Option(
+        None, "--data", help="NAME@N: evaluate on its test split and store contract, reference."
+    ),
+    recipe: str = typer.Option(
+        None, "--recipe", help="module:fn or module:Class that builds it, so the loop can retrain."
+    ),
+    fmt: str = typer.Option(None, "--format", help="The file's format if its name does not say."),
     as_json: bool = JsonOption,
 ) -> None:
     """Register a model file made elsewhere (pickles stay closed until trusted)."""
-    v = open_project(project).models.import_file(path, name=name)
+    v = open_project(project).import_model(path, name=name, data=data, recipe=recipe, fmt=fmt)
     if as_json:
         return print_json(version_json(v))
-    console().print(f"imported {path.name} as [bold]{v.ref}[/] ({v.format})")
+    metric = v.metrics.get("metric") or {}
+    value = metric.get("value")
+    shown = f", {metric.get('name')} {value:.4g} on {data}" if isinstance(value, float) else ""
+    console().print(f"imported {path.name} as [bold]{v.ref}[/] ({v.format}{shown})")
+
+
+@models_app.command("compile")
+def compile_model(
+    ref: str = typer.Argument(..., help="NAME:N"),
+    project: Path = ProjectOption,
+    to: str = typer.Option("onnx", "--to", help="The target format (onnx)."),
+    tolerance: float = typer.Option(
+        None, "--tolerance", help="Largest probability difference allowed (default 1e-4)."
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    """Compile a version to ONNX; registered only if it answers like the original."""
+    v = open_project(project).compile_model(ref, to=to, tolerance=tolerance)
+    if as_json:
+        return print_json(version_json(v))
+    console().print(f"compiled {ref} to {to} as [bold]{v.ref}[/] ({v.description})")
 
 
 def gc(
