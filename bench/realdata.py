@@ -15,9 +15,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "realdata"))
 
 from fullcycle.examples import realdata  # noqa: E402
-from replay import run, table  # noqa: E402
+from rd_replay import run, table  # noqa: E402
 
-from harness import Options  # noqa: E402
+from rd_harness import Options  # noqa: E402
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""One real-data scenario from ``fullcycle init`` to the last replayed period (see harness.py)."""
+"""One real-data scenario from ``fullcycle init`` to the last replayed period (see rd_harness.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import yaml
 
 from fullcycle.examples.realdata import Scenario
 
-from harness import (  # noqa: I001 - tests/realdata is on sys.path (conftest, bench)
+from rd_harness import (  # noqa: I001 - tests/realdata is on sys.path (conftest, bench)
     GREATER_IS_BETTER, Driver, Failure, Options, Outcome, PeriodRow, Server, _plain, _replay,
     feedback, score,
 )
@@ -68,6 +68,7 @@ class Replay:
             "metric.name": s.metric,
             "metric.goal": None,
             "metric.baseline": None,
+            "constraints.p95_latency_ms": None,  # a shared test machine: latency is not the subject
             "retraining.guards.min_interval": "1s",  # no simulated clock yet: see the README
             "retraining.guards.max_per_day": 1000,
             "retraining.min_new_labels": self.o.labels_per_retrain,
@@ -192,7 +193,8 @@ class Replay:
         action = line.split(":", 1)[0].strip() or "?"
         if action not in ("none", "no action", "wait", "?") and not action.startswith("rollout"):
             self._flag(f"loop: {line.strip()[:200]}")
-        self.answer_queue()
+        if action in ("queue_labels", "wait_labels"):
+            self.answer_queue()
         return action
 
     def _flag(self, why: str) -> None:
