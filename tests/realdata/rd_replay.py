@@ -74,6 +74,9 @@ class Replay:
             "retraining.min_new_labels": self.o.labels_per_retrain,
             "rollout.min_requests": self.o.canary_requests,
         })
+        if s.estimator:
+            _edit_scope(self.folder, {"training.estimator": s.estimator,
+                                      "training.params": dict(s.params)})
         train_file = self.folder / "train.csv"
         s.train[s.columns()].to_csv(train_file, index=False)
         fc.run("data", "add", str(train_file), "--name", s.name, "--infer-contract",

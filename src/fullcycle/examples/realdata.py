@@ -37,6 +37,9 @@ class Scenario:
     periods: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
     drifting: bool = True
     about: str = ""
+    #: training.estimator and training.params for the scope (None: the template's default)
+    estimator: str | None = None
+    params: dict[str, object] = field(default_factory=dict)
 
     def columns(self) -> list[str]:
         return [*self.features, self.target]
@@ -187,6 +190,8 @@ def tweets(size: Size, seed: int = 0) -> Scenario:
         train,
         periods,
         about="Trump tweets: text -> device; trained on 2013, new devices and words to 2017",
+        estimator="sklearn.linear_model:LogisticRegression",  # TF-IDF + a linear model for text
+        params={"max_iter": 1000},
     )
 
 
