@@ -14,16 +14,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "realdata"))
 
-from fullcycle.examples import realdata  # noqa: E402
+from rd_harness import Options  # noqa: E402
 from rd_replay import run, table  # noqa: E402
 
-from rd_harness import Options  # noqa: E402
+from fullcycle.examples import realdata  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("scenario", nargs="*", default=list(realdata.LOADERS),
-                        choices=[*realdata.LOADERS, []])
+    parser.add_argument(
+        "scenario", nargs="*", default=list(realdata.LOADERS), choices=[*realdata.LOADERS, []]
+    )
     parser.add_argument("--quick", action="store_true", help="the test suite's small sizes")
     parser.add_argument("--keep", type=Path, help="keep the projects in this folder")
     parser.add_argument("--seed", type=int, default=0)

@@ -16,8 +16,6 @@ a wall clock (``min_interval``, ``max_per_day``) are scaled to a replay that las
 from __future__ import annotations
 
 import asyncio
-import csv
-import json
 import os
 import signal
 import socket
@@ -29,10 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
-import yaml
-
-from fullcycle.examples.realdata import Scenario
 
 FC = str(Path(sys.executable).parent / "fullcycle")
 CALL_TIMEOUT_S = 300
@@ -156,12 +150,15 @@ class Driver:
         out = proc.stdout + proc.stderr
         key = step or args[0]
         self.seconds[key] = self.seconds.get(key, 0.0) + time.monotonic() - began
-        bad = [ln for ln in out.splitlines() if ln.strip().lower().startswith(("error", "trace"))]
+        lines = [ln.strip() for ln in out.splitlines() if ln.strip()]
+        bad = [i for i, ln in enumerate(lines) if ln.lower().startswith(("error", "traceback"))]
         if proc.returncode != 0 or bad:
-            lines = [ln for ln in out.splitlines() if ln.strip()]
-            line = (bad or lines or ["(no output)"])[-1].strip()
-            self.failures.append(Failure(step or args[0], "fullcycle " + " ".join(args),
-                                         proc.returncode, line[:300]))
+            # the error line and the few lines that explain it (e.g. the columns it names)
+            first = bad[-1] if bad else max(len(lines) - 1, 0)
+            line = " / ".join(lines[first : first + 4]) or "(no output)"
+            self.failures.append(
+                Failure(step or args[0], "fullcycle " + " ".join(args), proc.returncode, line[:600])
+            )
         return proc.returncode, out
 
 
@@ -181,7 +178,10 @@ class Server:
         self.log = log
         self.proc = subprocess.Popen(
             [FC, "serve", "--port", str(self.port)],
-            cwd=self.folder, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=self.folder,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
@@ -215,8 +215,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-async def _replay(url: str, token: str, records: list[dict[str, Any]], ids: list[str],
-                  concurrency: int) -> list[tuple[int, Any, Any]]:
+async def _replay(
+    url: str, token: str, records: list[dict[str, Any]], ids: list[str], concurrency: int
+) -> list[tuple[int, Any, Any]]:
     import httpx
 
     out: list[tuple[int, Any, Any]] = [(0, None, None)] * len(records)
@@ -226,11 +227,15 @@ async def _replay(url: str, token: str, records: list[dict[str, Any]], ids: list
 
         async def worker() -> None:
             for i in next_i:
-                resp = await client.post("/predict", json={"records": [records[i]]},
-                                         headers={"X-Request-ID": ids[i]})
+                resp = await client.post(
+                    "/predict", json={"records": [records[i]]}, headers={"X-Request-ID": ids[i]}
+                )
                 body = resp.json() if resp.status_code == 200 else {}
-                out[i] = (resp.status_code, (body.get("predictions") or [None])[0],
-                          body.get("version"))
+                out[i] = (
+                    resp.status_code,
+                    (body.get("predictions") or [None])[0],
+                    body.get("version"),
+                )
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
     return out
@@ -241,7 +246,8 @@ def feedback(url: str, token: str, items: list[dict[str, Any]]) -> int:
 
     if not items:
         return 0
-    resp = httpx.post(f"{url}/feedback", json=items, timeout=60,
-                      headers={"Authorization": f"Bearer {token}"})
+    resp = httpx.post(
+        f"{url}/feedback", json=items, timeout=60, headers={"Authorization": f"Bearer {token}"}
+    )
     resp.raise_for_status()
     return int(resp.json().get("stored", len(items)))

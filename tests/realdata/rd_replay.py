@@ -1,4 +1,4 @@
-"""One real-data scenario from ``fullcycle init`` to the last replayed period (see rd_harness.py)."""
+"""One real-data scenario from ``fullcycle init`` to the last period (see rd_harness.py)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
+from rd_harness import (  # noqa: I001 - tests/realdata is on sys.path (conftest, bench)
+    GREATER_IS_BETTER,
+    Driver,
+    Failure,
+    Options,
+    Outcome,
+    PeriodRow,
+    Server,
+    _plain,
+    _replay,
+    feedback,
+    score,
+)
 
 from fullcycle.examples.realdata import Scenario
-
-from rd_harness import (  # noqa: I001 - tests/realdata is on sys.path (conftest, bench)
-    GREATER_IS_BETTER, Driver, Failure, Options, Outcome, PeriodRow, Server, _plain, _replay,
-    feedback, score,
-)
 
 
 class SetupFailed(RuntimeError):
@@ -62,38 +70,61 @@ class Replay:
     def setup(self) -> tuple[Any, float | None]:
         s, fc = self.s, self.fc
         self.folder.parent.mkdir(parents=True, exist_ok=True)
-        fc.run("init", s.name, "--dir", str(self.folder), "--task", s.task, "--target", s.target,
-               step="init", cwd=self.folder.parent)
-        _edit_scope(self.folder, {
-            "metric.name": s.metric,
-            "metric.goal": None,
-            "metric.baseline": None,
-            "constraints.p95_latency_ms": None,  # a shared test machine: latency is not the subject
-            "retraining.guards.min_interval": "1s",  # no simulated clock yet: see the README
-            "retraining.guards.max_per_day": 1000,
-            "retraining.min_new_labels": self.o.labels_per_retrain,
-            "rollout.min_requests": self.o.canary_requests,
-        })
+        fc.run(
+            "init",
+            s.name,
+            "--dir",
+            str(self.folder),
+            "--task",
+            s.task,
+            "--target",
+            s.target,
+            step="init",
+            cwd=self.folder.parent,
+        )
+        _edit_scope(
+            self.folder,
+            {
+                "metric.name": s.metric,
+                "metric.goal": None,
+                "metric.baseline": None,
+                "constraints.p95_latency_ms": None,  # a shared machine: latency is not the subject
+                "retraining.guards.min_interval": "1s",  # no simulated clock yet
+                "retraining.guards.max_per_day": 1000,
+                "retraining.min_new_labels": self.o.labels_per_retrain,
+                "rollout.min_requests": self.o.canary_requests,
+            },
+        )
         if s.estimator:
-            _edit_scope(self.folder, {"training.estimator": s.estimator,
-                                      "training.params": dict(s.params)})
+            _edit_scope(
+                self.folder, {"training.estimator": s.estimator, "training.params": dict(s.params)}
+            )
         train_file = self.folder / "train.csv"
         s.train[s.columns()].to_csv(train_file, index=False)
-        fc.run("data", "add", str(train_file), "--name", s.name, "--infer-contract",
-               step="data add")
-        fc.run("train", "--data", f"{s.name}@1", "--seed", str(self.o.seed),
-               "--no-learning-curve", step="train")
+        fc.run(
+            "data", "add", str(train_file), "--name", s.name, "--infer-contract", step="data add"
+        )
+        fc.run(
+            "train",
+            "--data",
+            f"{s.name}@1",
+            "--seed",
+            str(self.o.seed),
+            "--no-learning-curve",
+            step="train",
+        )
         _, out = fc.run("evaluate", "latest", "--json", step="evaluate")
         evaluation = _metric_value(out)
         if evaluation is not None:  # the goal: what shipped, within the scope's metric_drop
             drop = 0.05 * (abs(evaluation) if s.metric != "r2" else 1.0)
             better = GREATER_IS_BETTER.get(s.metric, True)
-            _edit_scope(self.folder, {"metric.goal": round(
-                evaluation - drop if better else evaluation + drop, 4)})
+            _edit_scope(
+                self.folder,
+                {"metric.goal": round(evaluation - drop if better else evaluation + drop, 4)},
+            )
         fc.run("register", "latest", step="register")
         fc.run("promote", f"{s.name}:1", step="promote")
-        _, out = fc.run("token", "create", "--role", "write", "--name", "realdata",
-                        step="token")
+        _, out = fc.run("token", "create", "--role", "write", "--name", "realdata", step="token")
         self.token = _token(out)
         if self.fc.failures:
             raise SetupFailed(self.fc.failures)
@@ -122,17 +153,36 @@ class Replay:
                 if onset is None and _decayed(self.s.metric, row.frozen, evaluation):
                     onset = first_request
                 previous = frame
-        return Outcome(self.s.name, self.s.metric, evaluation, self.window, rows, onset,
-                       self.flagged_at, self.flag_reason, self.fc.failures,
-                       time.monotonic() - start, self.versions, self.fc.seconds)
+        return Outcome(
+            self.s.name,
+            self.s.metric,
+            evaluation,
+            self.window,
+            rows,
+            onset,
+            self.flagged_at,
+            self.flag_reason,
+            self.fc.failures,
+            time.monotonic() - start,
+            self.versions,
+            self.fc.seconds,
+        )
 
-    def period(self, url: str, index: int, label: str, frame: pd.DataFrame, frozen: Any,
-               previous: pd.DataFrame) -> PeriodRow:
+    def period(
+        self,
+        url: str,
+        index: int,
+        label: str,
+        frame: pd.DataFrame,
+        frozen: Any,
+        previous: pd.DataFrame,
+    ) -> PeriodRow:
         s = self.s
         ids = [f"p{index + 1}-{i:05d}" for i in range(len(frame))]
         self.truth.update(zip(ids, frame[s.target].map(_plain), strict=True))
-        records = [{k: _plain(v) for k, v in r.items()}
-                   for r in frame[s.features].to_dict("records")]
+        records = [
+            {k: _plain(v) for k, v in r.items()} for r in frame[s.features].to_dict("records")
+        ]
         rng = np.random.default_rng([self.o.seed, index])
         answers: list[tuple[int, Any, Any]] = []
         before = dict(self.counts)
@@ -140,13 +190,23 @@ class Replay:
         sent, alarms, actions = 0, 0, []
         for chunk in np.array_split(np.arange(len(frame)), self.o.chunks_per_period):
             began = time.monotonic()
-            got = asyncio.run(_replay(url, self.token, [records[i] for i in chunk],
-                                      [ids[i] for i in chunk], self.o.concurrency))
+            got = asyncio.run(
+                _replay(
+                    url,
+                    self.token,
+                    [records[i] for i in chunk],
+                    [ids[i] for i in chunk],
+                    self.o.concurrency,
+                )
+            )
             self.fc.seconds["http"] = self.fc.seconds.get("http", 0.0) + time.monotonic() - began
             answers += got
             self.served += len(chunk)
-            fb = [{"request_id": ids[i], "label": self.truth[ids[i]]}
-                  for i in chunk if rng.random() < self.o.feedback_share]
+            fb = [
+                {"request_id": ids[i], "label": self.truth[ids[i]]}
+                for i in chunk
+                if rng.random() < self.o.feedback_share
+            ]
             sent += feedback(url, self.token, fb)
             alarms += self.monitor()
             actions.append(self.loop_step())
@@ -161,12 +221,20 @@ class Replay:
         X = served[s.features]
         frozen_metric = score(s.metric, truth, frozen.predict(X)) if len(X) else None
         return PeriodRow(
-            label, len(frame), int((~ok).sum()), live, frozen_metric,
+            label,
+            len(frame),
+            int((~ok).sum()),
+            live,
+            frozen_metric,
             self.reference(frozen, previous, served),
-            self.labelled - labelled_before, sent,
-            *(self.counts[k] - before[k] for k in ("loop.retrain", "loop.promote",
-                                                    "loop.rollback")),
-            alarms, actions,
+            self.labelled - labelled_before,
+            sent,
+            *(
+                self.counts[k] - before[k]
+                for k in ("loop.retrain", "loop.promote", "loop.rollback")
+            ),
+            alarms,
+            actions,
         )
 
     def reference(self, frozen: Any, previous: pd.DataFrame, served: pd.DataFrame) -> float | None:
@@ -176,13 +244,15 @@ class Replay:
         if not len(served):
             return None
         model = clone(frozen).fit(previous[self.s.features], previous[self.s.target])
-        return score(self.s.metric, served[self.s.target].to_numpy(),
-                     model.predict(served[self.s.features]))
+        return score(
+            self.s.metric, served[self.s.target].to_numpy(), model.predict(served[self.s.features])
+        )
 
     # -- the steps after each chunk ----------------------------------------------------------------
     def monitor(self) -> int:
-        rc, out = self.fc.run("monitor", "--window", f"last:{self.window}", "--json",
-                              step="monitor")
+        rc, out = self.fc.run(
+            "monitor", "--window", f"last:{self.window}", "--json", step="monitor"
+        )
         report = _json(out)
         alerts = (report or {}).get("alerts") or []
         if alerts:
@@ -190,8 +260,14 @@ class Replay:
         return 1 if alerts else 0
 
     def loop_step(self) -> str:
-        _, out = self.fc.run("loop", "--once", "--no-monitor-first", "--window",
-                             f"last:{self.window}", step="loop --once")
+        _, out = self.fc.run(
+            "loop",
+            "--once",
+            "--no-monitor-first",
+            "--window",
+            f"last:{self.window}",
+            step="loop --once",
+        )
         line = next((ln for ln in out.splitlines() if ":" in ln), out.strip())
         action = line.split(":", 1)[0].strip() or "?"
         if action not in ("none", "no action", "wait", "?") and not action.startswith("rollout"):
@@ -208,14 +284,18 @@ class Replay:
         """The labeller: every queued row gets the data's truth, through export and import."""
         self.rounds += 1
         exported = self.folder / f"queue-{self.rounds}.csv"
-        rc, _ = self.fc.run("label", "export", "--format", "csv", "--out", str(exported),
-                            step="label export")
+        rc, _ = self.fc.run(
+            "label", "export", "--format", "csv", "--out", str(exported), step="label export"
+        )
         if rc != 0 or not exported.exists():
             return
         with open(exported, encoding="utf-8", newline="") as fh:
             tasks = list(csv.DictReader(fh))
-        answers = [{"task_id": t["task_id"], "label": self.truth[t["request_id"]]}
-                   for t in tasks if t.get("request_id") in self.truth]
+        answers = [
+            {"task_id": t["task_id"], "label": self.truth[t["request_id"]]}
+            for t in tasks
+            if t.get("request_id") in self.truth
+        ]
         if not answers:
             return
         filled = self.folder / f"answers-{self.rounds}.csv"
@@ -223,8 +303,9 @@ class Replay:
             writer = csv.DictWriter(fh, fieldnames=["task_id", "label"])
             writer.writeheader()
             writer.writerows(answers)
-        rc, _ = self.fc.run("label", "import", str(filled), "--labeller", "oracle",
-                            step="label import")
+        rc, _ = self.fc.run(
+            "label", "import", str(filled), "--labeller", "oracle", step="label import"
+        )
         if rc == 0:
             self.labelled += len(answers)
 
@@ -273,22 +354,54 @@ def run(scenario: Scenario, root: Path, options: Options | None = None) -> Outco
 
 def table(outcome: Outcome) -> str:
     """The per-period table, as text."""
+
     def f(v: float | None) -> str:
         return "-" if v is None else f"{v:.3f}"
 
-    head = (f"{outcome.scenario}: {outcome.metric} (evaluation {f(outcome.evaluation)}), "
-            f"window {outcome.window} requests, {outcome.seconds:.0f} s")
-    cols = ("period", "req", "422", "loop", "frozen", "retrained", "labels", "feedback",
-            "retrains", "promos", "rollbacks", "alarms", "loop steps")
+    head = (
+        f"{outcome.scenario}: {outcome.metric} (evaluation {f(outcome.evaluation)}), "
+        f"window {outcome.window} requests, {outcome.seconds:.0f} s"
+    )
+    cols = (
+        "period",
+        "req",
+        "422",
+        "loop",
+        "frozen",
+        "retrained",
+        "labels",
+        "feedback",
+        "retrains",
+        "promos",
+        "rollbacks",
+        "alarms",
+        "loop steps",
+    )
     lines = [head, " | ".join(cols)]
     for r in outcome.periods:
-        lines.append(" | ".join([
-            r.label, str(r.requests), str(r.refused), f(r.loop), f(r.frozen), f(r.reference),
-            str(r.labels), str(r.feedback), str(r.retrains), str(r.promotions),
-            str(r.rollbacks), str(r.alarms), ",".join(r.actions),
-        ]))
-    lines.append(f"decay onset at request {outcome.onset}; first flagged at request "
-                 f"{outcome.flagged_at}: {outcome.flag_reason[:160]}")
+        lines.append(
+            " | ".join(
+                [
+                    r.label,
+                    str(r.requests),
+                    str(r.refused),
+                    f(r.loop),
+                    f(r.frozen),
+                    f(r.reference),
+                    str(r.labels),
+                    str(r.feedback),
+                    str(r.retrains),
+                    str(r.promotions),
+                    str(r.rollbacks),
+                    str(r.alarms),
+                    ",".join(r.actions),
+                ]
+            )
+        )
+    lines.append(
+        f"decay onset at request {outcome.onset}; first flagged at request "
+        f"{outcome.flagged_at}: {outcome.flag_reason[:160]}"
+    )
     lines.append(f"served by version: {outcome.served_versions}")
     lines.append("seconds: " + ", ".join(f"{k} {v:.0f}" for k, v in outcome.timings.items()))
     for fail in outcome.failures:
