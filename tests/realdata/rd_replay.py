@@ -150,7 +150,8 @@ class Replay:
                 first_request = self.served
                 row = self.period(server.url, index, label, frame, frozen, previous)
                 rows.append(row)
-                if onset is None and _decayed(self.s.metric, row.frozen, evaluation):
+                truth, pred = frame[self.s.target], frozen.predict(frame[self.s.features])
+                if onset is None and _decayed(self.s.metric, truth, pred, evaluation):
                     onset = first_request
                 previous = frame
         return Outcome(
@@ -316,13 +317,20 @@ class Replay:
             self.counts[kind] = sum(1 for e in events if e.get("kind") == kind)
 
 
-def _decayed(metric: str, value: float | None, evaluation: float | None) -> bool:
-    """The frozen model lost more than the template's metric_drop (0.05) from its evaluation."""
-    if value is None or evaluation is None:
+def _decayed(metric: str, truth: Any, pred: Any, evaluation: float | None) -> bool:
+    """The frozen model lost more than the template's metric_drop (0.05) from its evaluation,
+    with 95% confidence (bootstrap over the period's rows), so noise is not called decay."""
+    if evaluation is None or len(truth) == 0:
         return False
+    rng = np.random.default_rng(0)
+    truth, pred = np.asarray(truth, dtype=object), np.asarray(pred, dtype=object)
+    draws = []
+    for _ in range(200):
+        idx = rng.integers(0, len(truth), len(truth))
+        draws.append(score(metric, truth[idx], pred[idx]))
     if GREATER_IS_BETTER.get(metric, True):
-        return evaluation - value > 0.05
-    return value - evaluation > 0.05 * abs(evaluation)
+        return float(np.quantile(draws, 0.975)) < evaluation - 0.05
+    return float(np.quantile(draws, 0.025)) > evaluation + 0.05 * abs(evaluation)
 
 
 def _json(text: str) -> Any:
