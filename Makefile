@@ -23,15 +23,18 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "install Debian's chromium (sudo apt-get install chromium) for the browser tests" >&2; exit 1; fi; }
 
+# Two workers (pytest-xdist): most tests wait on servers, subprocesses and the database.
+PYTEST_WORKERS ?= 2
+
 test: $(STAMP) browser
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --durations=15
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) -m "not slow"
 
 test-slow: $(STAMP) browser
-	$(PY) -m pytest -q -m slow
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) -m slow
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench

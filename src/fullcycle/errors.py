@@ -1,7 +1,8 @@
 """Every error fullcycle raises, in one place.
 
 Each subclasses a built-in, so generic handlers keep working, and each message names the object
-and what to do next. ``serving/app.py`` maps them to HTTP statuses, ``cli`` to exit codes.
+and what to do next. ``serving/statuses.py`` maps them to HTTP statuses (for the server and
+the dashboard), ``cli`` to exit codes.
 
     FullcycleError (Exception)
     ├── ConfigError (ValueError)            a setting, the scope file or a policy is invalid
@@ -9,6 +10,7 @@ and what to do next. ``serving/app.py`` maps them to HTTP statuses, ``cli`` to e
     ├── InvalidInput (ValueError)           a value given by a caller is wrong (NaN metric, ...)
     │   ├── InvalidName                     a name or path component that could escape the root
     │   ├── MalformedInput                  a request body that is not well-formed JSON (400)
+    │   ├── BadRequest                      a URL, query or form field that is malformed (400)
     │   ├── ContractViolation               data or a request breaks the feature contract
     │   └── InsufficientData                too few rows to decide anything
     ├── NotFound (LookupError)              no such run, dataset, version, alias or request
@@ -18,8 +20,10 @@ and what to do next. ``serving/app.py`` maps them to HTTP statuses, ``cli`` to e
     ├── IntegrityError (ValueError)         stored bytes do not match their sha256
     ├── UnsafeArtifact (PermissionError)    a pickle or untrusted type that will not be opened
     ├── GateRefused (RuntimeError)          a promotion refused by the gate, with the numbers
+    ├── DriftDetected (RuntimeError)        ``fullcycle drift --fail-on-drift`` found drift
     ├── ModelCheckFailed (RuntimeError)     a model loads but fails the load-and-query check
     ├── StoreUnavailable (ConnectionError)  the metadata store or artifact store cannot be reached
+    ├── QuotaExceeded (RuntimeError)        a bounded store is full (orphan feedback): 429
     ├── AuthError (PermissionError)
     │   ├── Unauthorized                    no token, or a bad, expired or revoked one
     │   └── Forbidden                       a token without the role
@@ -67,6 +71,11 @@ class MalformedInput(InvalidInput):
     """A request body that is not well-formed JSON (truncated, BOM, bad UTF-8, too deep)."""
 
 
+class BadRequest(InvalidInput):
+    """A URL, query or form field that is malformed or missing (400, where a body that breaks
+    its schema is 422)."""
+
+
 class ContractViolation(InvalidInput):
     """Data or a request breaks the feature contract; ``violations`` lists each one."""
 
@@ -107,12 +116,20 @@ class GateRefused(FullcycleError, RuntimeError):
     """A promotion refused by the gate; the message carries the numbers."""
 
 
+class DriftDetected(FullcycleError, RuntimeError):
+    """``--fail-on-drift`` and the comparison found drift (exit code 11, for CI)."""
+
+
 class ModelCheckFailed(FullcycleError, RuntimeError):
     """A model loads but fails the load-and-query check."""
 
 
 class StoreUnavailable(FullcycleError, ConnectionError):
     """The metadata or artifact store cannot be reached."""
+
+
+class QuotaExceeded(FullcycleError, RuntimeError):
+    """A bounded store is full (feedback for unknown request ids beyond its quota)."""
 
 
 class AuthError(FullcycleError, PermissionError):

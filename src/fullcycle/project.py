@@ -26,6 +26,13 @@ if TYPE_CHECKING:
     from fullcycle.contract import Contract
     from fullcycle.data.labeling import ImportReport
     from fullcycle.data.splits import Split
+    from fullcycle.facade import (
+        Dashboard,
+        Data,
+        Deployments,
+        Labels,
+        Loop,
+    )
     from fullcycle.records import Alias, DatasetVersion, ModelVersion
     from fullcycle.registry import LoadedModel, Promotion
     from fullcycle.scope import Scope
@@ -121,7 +128,44 @@ class Project:
         self.__dict__.pop("scope", None)
         return self.scope
 
+    # -- groups shaped like the CLI's (see ``fullcycle/facade``) -------------------------------
+    @cached_property
+    def data(self) -> Data:
+        """Dataset versions: ``add``, ``get``, ``list``, ``load``, ``lineage``."""
+        from fullcycle.facade import Data
+
+        return Data(self)
+
+    @cached_property
+    def deployments(self) -> Deployments:
+        """What the server routes: ``production``, ``canary``, ``shadow``, ``rollback``, ..."""
+        from fullcycle.facade import Deployments
+
+        return Deployments(self)
+
+    @cached_property
+    def labels(self) -> Labels:
+        """The labelling queue: ``queue``, ``export``, ``import_file``, ``merge``, ``label_one``."""
+        from fullcycle.facade import Labels
+
+        return Labels(self)
+
+    @cached_property
+    def loop(self) -> Loop:
+        """The loop: ``step``, ``submit``, ``rollouts``."""
+        from fullcycle.facade import Loop
+
+        return Loop(self)
+
+    @cached_property
+    def dashboard(self) -> Dashboard:
+        """The dashboard's read-only views."""
+        from fullcycle.facade import Dashboard
+
+        return Dashboard(self)
+
     def close(self) -> None:
+        """Release the store's connections (``with Project.open() as p:`` does it for you)."""
         if "db" in self.__dict__:
             self.db.dispose()
 
@@ -474,6 +518,7 @@ class Project:
             labeller=labeller,
             min_agreement=min_agreement,
             actor=actor,
+            target=contract.target if contract else None,
         )
 
     def label_merge(
@@ -540,14 +585,15 @@ class Project:
 
     def monitor(
         self,
-        window: str | None = "last:5000",
+        window: str | None = None,
         *,
         version: str | None = None,
         save: bool = True,
         html: bool = False,
         actor: str = "monitor",
     ) -> dict[str, Any]:
-        """A monitor report for a window of production (see ``monitoring/service.py``)."""
+        """A monitor report for a window of production (see ``monitoring/service.py``); the
+        window defaults to the scope's ``monitoring.window`` (``"all"``: the whole log)."""
         from fullcycle import registry
         from fullcycle.monitoring.service import MonitorDeps, run_monitor
 
@@ -617,3 +663,20 @@ class Project:
             "artifacts": self.settings.resolved_artifact_url(),
             "counts": counts.all_counts(self.db),
         }
+
+
+def _install_groups() -> None:
+    """``runs``, ``models``, ``tokens`` and ``monitor`` are both the flat methods above (call
+    them as before) and groups with the CLI's verbs (``project.models.show(ref)``)."""
+    from fullcycle.facade import grouped
+
+    for attr, group in (
+        ("runs", "Runs"),
+        ("models", "Models"),
+        ("tokens", "Tokens"),
+        ("monitor", "Monitor"),
+    ):
+        setattr(Project, attr, grouped(getattr(Project, attr), group))
+
+
+_install_groups()

@@ -44,6 +44,8 @@ class Settings:
     server_url: str | None = None
     durability: str = "fast"
     busy_timeout_s: float = 30.0
+    feedback_orphans: int = 100_000  # labels for unknown request ids kept at most (429 beyond)
+    feedback_orphan_days: float = 30.0  # orphan labels older than this are dropped
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -68,6 +70,8 @@ class Settings:
             server_url=env.get("FULLCYCLE_SERVER_URL") or None,
             durability=durability,
             busy_timeout_s=_positive_float(env, "FULLCYCLE_BUSY_TIMEOUT", 30.0),
+            feedback_orphans=int(_positive_float(env, "FULLCYCLE_FEEDBACK_ORPHANS", 100_000)),
+            feedback_orphan_days=_positive_float(env, "FULLCYCLE_FEEDBACK_ORPHAN_DAYS", 30.0),
         )
 
     @property

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fullcycle.contract import Contract, Feature, Violation
-from fullcycle.contract._records import check_records
+from fullcycle.contract._records import check_records, screen_records
 from fullcycle.errors import ContractViolation, FullcycleError
 
 
@@ -28,6 +28,12 @@ def row(**changes):
 
 
 def only(records) -> list[tuple[int, str, str]]:
+    """Every problem found, hard and soft."""
+    _, found = contract().screen_records(records)
+    return [(v.row, v.field, v.problem) for v in found]
+
+
+def hard(records) -> list[tuple[int, str, str]]:
     _, found = contract().validate_records(records)
     return [(v.row, v.field, v.problem) for v in found]
 
@@ -101,7 +107,7 @@ def test_rows_that_are_not_objects():
 
 
 def test_valid_rows_come_back_with_their_row_numbers():
-    frame, found = contract().validate_records([row(age=-1), row(age=5), row(plan="x")])
+    frame, found = contract().validate_records([row(age=-1.5), row(age=5), row(plan=2.5)])
     assert frame.index.tolist() == [1] and frame["age"].tolist() == [5]
     assert [v.row for v in found] == [0, 2]
 
@@ -154,6 +160,7 @@ def test_never_raises_anything_but_our_errors(records):
 def test_columnar_path_finds_what_the_row_loop_finds(records):
     c = contract()
     assert check_records(c, records, columnar=True) == check_records(c, records, columnar=False)
+    assert screen_records(c, records, columnar=True) == screen_records(c, records, columnar=False)
 
 
 def test_big_batches_take_the_columnar_path_and_agree():
@@ -161,14 +168,18 @@ def test_big_batches_take_the_columnar_path_and_agree():
     records[7]["plan"] = "gold"
     records[9] = {"age": 1}
     c = contract()
-    good, found = check_records(c, records)
-    assert (good, found) == check_records(c, records, columnar=False)
+    good, found = screen_records(c, records)
+    assert (good, found) == screen_records(c, records, columnar=False)
     assert {v.row for v in found} == {7, 9} | {i for i in range(200) if i % 150 > 120}
+    # out of range and unseen categories are served with a flag; the missing field is refused
+    assert {v.row for v in found if not v.soft} == {9}
+    assert 7 in good and 9 not in good and 130 in good
+    assert check_records(c, records) == (good, [v for v in found if not v.soft])
 
 
 def test_check_then_frame_per_batch_matches_validate_records():
     c = contract()
-    requests = [[row()], [row(age=-1)], [row(age=7), row(plan="free")]]
+    requests = [[row()], [row(age=-1.5)], [row(age=7), row(plan="free")]]
     accepted = []
     for records in requests:
         good, found = c.check_records(records)
@@ -178,3 +189,66 @@ def test_check_then_frame_per_batch_matches_validate_records():
     assert batch["age"].tolist() == [30, 7, 30]
     expected, _ = c.validate_records([row(), row(age=7), row(plan="free")])
     assert batch.equals(expected)
+
+
+SOFT = [
+    ({"age": -1}, "age", "below min 0"),
+    ({"age": 121}, "age", "above max 120"),
+    ({"plan": "gold"}, "plan", "unknown category 'gold' (allowed: free, pro)"),
+    ({"note": "x" * 11}, "note", "longer than max_length 10"),
+    ({"seen": "2019-12-31"}, "seen", "below min 2020-01-01 00:00:00"),
+]
+
+
+@pytest.mark.parametrize(("changes", "field", "problem"), SOFT)
+def test_soft_violations_are_served_with_a_flag(changes, field, problem):
+    frame, found = contract().validate_records([row(), row(**changes)])
+    assert found == [] and len(frame) == 2
+    assert frame.attrs["flags"] == {1: [f"{field}: {problem}"]}
+
+
+@pytest.mark.parametrize(("changes", "field", "problem"), SOFT)
+def test_soft_violations_are_flagged_on_the_columnar_path_too(changes, field, problem):
+    records = [row() for _ in range(40)] + [row(**changes)]
+    frame, found = contract().validate_records(records)
+    assert found == [] and len(frame) == 41
+    assert frame.attrs["flags"] == {40: [f"{field}: {problem}"]}
+
+
+def test_hard_violations_are_refused_and_flags_of_other_rows_kept():
+    frame, found = contract().validate_records([row(age="30"), row(plan="gold")])
+    assert [(v.row, v.field, v.soft) for v in found] == [(0, "age", False)]
+    assert frame.index.tolist() == [1] and frame.attrs["flags"] == {
+        1: ["plan: unknown category 'gold' (allowed: free, pro)"]
+    }
+
+
+def test_clean_rows_carry_no_flags():
+    frame, _ = contract().validate_records([row()])
+    assert "flags" not in frame.attrs
+
+
+def test_a_feature_can_refuse_soft_violations():
+    c = Contract(
+        features=[
+            Feature(
+                name="plan", kind="categorical", allowed=["free", "pro"], on_violation="refuse"
+            ),
+            Feature(name="age", kind="integer", min=0, max=120),
+        ]
+    )
+    frame, found = c.validate_records([{"plan": "gold", "age": 200}])
+    assert [(v.field, v.soft) for v in found] == [("plan", False)]
+    assert len(frame) == 0
+
+
+def test_on_violation_round_trips_and_rejects_unknown_values():
+    c = Contract(features=[Feature(name="plan", kind="categorical", on_violation="refuse")])
+    assert Contract.from_dict(c.to_dict()) == c
+    assert c.to_dict()["columns"][0]["on_violation"] == "refuse"
+    assert (
+        "on_violation"
+        not in Contract(features=[Feature(name="x", kind="numeric")]).to_dict()["columns"][0]
+    )
+    with pytest.raises(FullcycleError, match="on_violation"):
+        Contract.from_dict({"columns": [{"name": "x", "kind": "numeric", "on_violation": "drop"}]})

@@ -218,14 +218,14 @@ def test_refused_labels_store_nothing(store: Any, tmp_path: Path) -> None:
         tmp_path / "bad.csv",
         [
             {"task_id": ids[0], "label": "yes", "labeller": "ann"},
-            {"task_id": ids[1], "label": "maybe", "labeller": "ann"},
+            {"task_id": ids[1], "label": "maybe", "labeller": "ann"},  # a new class: flagged
             {"task_id": 9999, "label": "no", "labeller": "ann"},
         ],
     )
     with pytest.raises(InvalidInput) as info:
         import_labels(store.db, bad, classes=CLASSES)
     message = str(info.value)
-    assert "bad.csv line 3: label 'maybe' is not one of the classes (yes, no)" in message
+    assert "maybe" not in message
     assert "bad.csv line 4: task 9999 was never queued" in message
     assert "nothing was imported" in message
     assert label_store.existing_labels(store.db, ids) == {}

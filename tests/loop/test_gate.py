@@ -62,9 +62,11 @@ def test_an_equal_challenger_is_not_significant() -> None:
     y = _labels(1000, 6)
     a = _noisy(y, 0.2, 7)
     b = _noisy(y, 0.2, 8)
-    result = gate(y, a, b, margin=-1.0)  # margin waived: only significance decides
+    result = gate(y, a, b, margin=-1.0, test="paired_bootstrap")  # only significance decides
     assert not result.passed
     assert "not significant" in result.reasons[0]
+    sequential = gate(y, a, b, test="sequential")
+    assert sequential.verdict == "refuse" and not sequential.passed
 
 
 def test_the_bootstrap_interval_covers_the_observed_difference() -> None:
@@ -90,3 +92,39 @@ def test_the_gate_scores_on_rows_labelled_since_the_champion_went_live() -> None
     # too few since then: the newest 2 x min_rows instead
     assert list(recent(rows, since=8.5, min_rows=2)["request_id"]) == list("ghij")
     assert len(recent(rows.iloc[:0], since=0, min_rows=2)) == 0
+
+
+def test_the_sequential_gate_waits_while_close_then_decides_and_stays_honest_when_peeked() -> None:
+    rng = np.random.default_rng(0)
+    y = _labels(3000, 20, classes=3)
+    champion = _noisy(y, 0.25, 21)
+    better = _noisy(y, 0.12, 22)
+    first = gate(y[:100], champion[:100], better[:100], metric="accuracy", min_rows=50)
+    assert first.verdict in ("undecided", "pass")
+    verdicts = [
+        gate(y[:n], champion[:n], better[:n], metric="accuracy", min_rows=50).verdict
+        for n in range(100, 1001, 100)
+    ]
+    assert "pass" in verdicts and "refuse" not in verdicts
+    # equal models, peeked at every 50 rows: the sequence almost never passes one
+    passes = 0
+    for seed in range(30):
+        a, b = _noisy(y, 0.2, 100 + seed), _noisy(y, 0.2, 200 + seed)
+        idx = rng.permutation(len(y))
+        passes += any(
+            gate(y[idx][:n], a[idx][:n], b[idx][:n], metric="accuracy", min_rows=50).passed
+            for n in range(50, 1501, 50)
+        )
+    assert passes <= 3  # alpha 0.05 over every look, with room for chance
+
+
+def test_regression_is_gated_on_squared_errors_in_the_right_direction() -> None:
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import LinearRegression
+
+    X, target = load_diabetes(return_X_y=True)
+    good = LinearRegression().fit(X[::2], target[::2]).predict(X[1::2])
+    bad = np.full_like(good, target[::2].mean())
+    ok = gate(target[1::2], bad, good, metric="rmse", min_rows=50)
+    assert ok.passed and ok.numbers["champion"] > ok.numbers["challenger"]
+    assert not gate(target[1::2], good, bad, metric="r2", min_rows=50).passed

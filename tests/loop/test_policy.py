@@ -50,14 +50,17 @@ def test_the_label_free_estimate_fires_when_no_labels_arrived() -> None:
     assert d.action == "retrain" and "estimated" in d.triggers[0]
 
 
+HURT = dict(drift=True, live_metric=0.8, new_labels=900)
+
+
 def test_guards_hold_back_retrains() -> None:
-    recent = next_step(obs(drift=True, new_labels=900, last_retrain_at=NOW - 60), RETRAIN, TH)
+    recent = next_step(obs(**HURT, last_retrain_at=NOW - 60), RETRAIN, TH)
     assert recent.action == "none" and "too recent" in recent.reasons[0]
-    many = next_step(obs(drift=True, new_labels=900, retrains_last_day=3), RETRAIN, TH)
+    many = next_step(obs(**HURT, retrains_last_day=3), RETRAIN, TH)
     assert many.action == "none" and "3 retrains" in many.reasons[0]
-    busy = next_step(obs(drift=True, new_labels=900, retrain_running=True), RETRAIN, TH)
+    busy = next_step(obs(**HURT, retrain_running=True), RETRAIN, TH)
     assert busy.action == "wait"
-    rolling = next_step(obs(drift=True, new_labels=900, rollout_active=True), RETRAIN, TH)
+    rolling = next_step(obs(**HURT, rollout_active=True), RETRAIN, TH)
     assert rolling.action == "analyse_rollout"
 
 
@@ -126,3 +129,31 @@ def test_a_worse_live_metric_within_the_noise_does_not_roll_back() -> None:
     sure = stats(challenger_metric=0.6, champion_metric=0.88, significantly_worse=True)
     v = canary_verdict(sure, ROLLOUT, share=0.5)
     assert v.action == "rollback" and "paired bootstrap" in v.reasons[0]
+
+
+def test_drift_alone_never_retrains_drift_with_a_drop_does() -> None:
+    unhurt = obs(drift=True, drifted_features=("x",), live_metric=0.93, live_low=0.9,
+                 live_high=0.96, new_labels=900)  # fmt: skip
+    assert next_step(unhurt, RETRAIN, TH).action == "none"
+    no_labels = obs(drift=True, drifted_features=("x",), new_labels=900)
+    assert next_step(no_labels, RETRAIN, TH).action == "none"
+    estimated = obs(drift=True, drifted_features=("x",), estimate=0.8, new_labels=900)
+    d = next_step(estimated, RETRAIN, TH)
+    assert d.action == "retrain"
+    assert any("x" in t and "assumes no concept drift" in t for t in d.triggers)
+
+
+def test_the_direction_of_the_metric_is_respected_for_error_metrics() -> None:
+    # rmse: lower is better; 2.0 at evaluation, 3.5 live is a drop, 1.5 live is not
+    base = dict(goal=None, evaluation_metric=2.0, greater_is_better=False, new_labels=900)
+    worse = obs(drift=True, live_metric=3.5, live_low=3.2, live_high=3.8, **base)
+    assert next_step(worse, RETRAIN, TH).action == "retrain"
+    better = obs(drift=True, live_metric=1.5, live_low=1.2, live_high=1.8, **base)
+    assert next_step(better, RETRAIN, TH).action == "none"
+
+
+def test_refused_challengers_in_a_row_back_the_retrains_off() -> None:
+    decayed = dict(drift=True, live_metric=0.8, new_labels=900, last_retrain_at=NOW - 5000)
+    assert next_step(obs(**decayed), RETRAIN, TH).action == "retrain"
+    held = next_step(obs(**decayed, refusals_in_a_row=2), RETRAIN, TH)  # 4 x 3600 s now
+    assert held.action == "none" and "2 refused in a row" in held.reasons[0]

@@ -178,3 +178,77 @@ def test_bin_index_equals_searchsorted(shape):
     edges = np.unique(np.quantile(x[:50_000], np.linspace(0, 1, 1001)))
     y = np.concatenate([x * 1.3 + 0.1, edges, np.nextafter(edges, np.inf), [-1e300, 1e300]])
     assert np.array_equal(drift.bin_index(y, edges), np.searchsorted(edges, y, side="left"))
+
+
+# ---------------------------------------------------------------- tests from counts vs scipy
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_chi2_homogeneity_matches_scipy_contingency(seed):
+    from scipy.stats import chi2_contingency
+
+    rng = np.random.default_rng(seed)
+    a, b = rng.integers(0, 60, 7), rng.integers(0, 60, 7)
+    a[2] = b[2] = 0  # a cell empty in both is left out, as scipy requires
+    ours = drift.chi2_homogeneity(a, b)
+    keep = (a + b) > 0
+    res = chi2_contingency(np.stack([a[keep], b[keep]]), correction=False)
+    assert ours.statistic == pytest.approx(res.statistic, rel=1e-9)
+    assert ours.pvalue == pytest.approx(res.pvalue, rel=1e-9)
+    assert drift.chi2_homogeneity([5, 0], [0, 0]) == (0.0, 1.0)
+
+
+def test_two_proportion_pvalue_matches_the_2x2_chi_square():
+    from scipy.stats import chi2_contingency
+
+    for k1, n1, k2, n2 in [(10, 100, 25, 120), (0, 50, 3, 60), (40, 400, 41, 410)]:
+        table = [[k1, n1 - k1], [k2, n2 - k2]]
+        expected = chi2_contingency(table, correction=False).pvalue
+        assert drift.two_proportion_pvalue(k1, n1, k2, n2) == pytest.approx(expected, rel=1e-9)
+    assert drift.two_proportion_pvalue(0, 10, 0, 10) == 1.0
+
+
+def test_excess_share_pvalue_is_close_to_the_exact_binomial_test():
+    from scipy.stats import binomtest
+
+    for k, n, p0 in [(70, 1000, 0.05), (300, 5000, 0.05), (30, 200, 0.1)]:
+        exact = binomtest(k, n, p0, alternative="greater").pvalue
+        assert drift.excess_share_pvalue(k, n, p0) == pytest.approx(exact, rel=0.35)
+    assert drift.excess_share_pvalue(40, 1000, 0.05) == 1.0  # below the expected share
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_adjusted_pvalues_match_scipy_and_holm_is_stricter(seed):
+    from scipy.stats import false_discovery_control
+
+    p = np.random.default_rng(seed).uniform(size=13) ** 3
+    assert np.allclose(drift.adjust_pvalues(p, "bh"), false_discovery_control(p))
+    holm = drift.adjust_pvalues(p, "holm")
+    order = np.argsort(p)
+    m = p.size
+    expected = np.maximum.accumulate(np.minimum(p[order] * (m - np.arange(m)), 1.0))
+    assert np.allclose(holm[order], expected)
+    assert (holm >= drift.adjust_pvalues(p, "bh") - 1e-15).all()
+    with pytest.raises(ValueError, match="unknown correction"):
+        drift.adjust_pvalues(p, "bonferonni")
+
+
+def test_chi2_sf_matches_scipy_without_importing_it():
+    from scipy.special import chdtrc
+
+    for dof in (1, 2, 5, 10, 50, 300):
+        for x in (0.01, 0.5, 1.0, 3.0, 10.0, 40.0, 100.0, 400.0):
+            expected = float(chdtrc(dof, x))
+            if expected > 1e-12:
+                assert drift.chi2_sf(x, dof) == pytest.approx(expected, rel=1e-8)
+    assert drift.chi2_sf(0.0, 3) == 1.0
+
+
+@pytest.mark.parametrize("n", [30, 110, 500, 5000])
+def test_fast_ks_pvalue_is_within_a_few_percent_of_scipy(n):
+    from scipy.stats import kstwo
+
+    for d in np.linspace(0.01, 0.5, 50):
+        expected = float(kstwo.sf(d, n))
+        if expected > 1e-4:
+            assert drift.ks_pvalue_fast(d, 2 * n, 2 * n) == pytest.approx(expected, rel=0.1)

@@ -140,4 +140,4 @@ def test_the_report_can_carry_a_self_contained_html_page(reference) -> None:  # 
     )
     page = out["html"]
     assert page.lstrip().lower().startswith("<!doctype html") and "query" in page
-    assert "<script>x</script>" not in page and "<script src=\"http" not in page
+    assert "<script>x</script>" not in page and '<script src="http' not in page

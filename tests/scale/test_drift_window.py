@@ -17,7 +17,7 @@ from fullcycle.scale.dask_executor import DaskExecutor
 from fullcycle.scale.drift_window import combine, drift_window, sketch_frame
 
 KINDS = {"x": "numeric", "k": "integer", "colour": "categorical", "note": "text"}
-POLICY = {"domain_classifier": False, "bootstrap": 100}
+POLICY = {"domain_classifier": False}
 #: Wasserstein adds per-bin float sums in another order: equal up to rounding.
 ROUNDED = {"wasserstein"}
 

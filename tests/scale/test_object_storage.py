@@ -18,8 +18,7 @@ from fullcycle.monitoring.compare import compare
 from fullcycle.monitoring.reference import build_reference
 from fullcycle.scale.archive import archive_segments
 from fullcycle.scale.batch import predict_batch
-from fullcycle.scale.drift_window import drift_window
-from fullcycle.scale.logwindow import drift_log_window
+from fullcycle.scale.drift_window import drift_log_window, drift_window
 from fullcycle.store import logs
 from fullcycle.store.artifacts import ArtifactStore
 from fullcycle.store.db import Database
@@ -115,7 +114,7 @@ def test_log_segments_and_batch_input_read_from_s3(s3: dict[str, Any], tmp_path:
         key = f"{s3kit.BUCKET}/logs/sealed/day=2026-01-01/version=1/seg{a}.parquet"
         fs.put_file(str(local), key)
         urls.append(f"s3://{key}")
-    policy = {"domain_classifier": False, "bootstrap": 50}
+    policy = {"domain_classifier": False}
     got = drift_window(reference, urls, SerialExecutor(), policy=policy)
     want = compare(reference, window, policy=policy)
     assert [(f.name, f.stats["psi"], f.verdict) for f in got.features] == [
@@ -171,7 +170,7 @@ def test_sealed_segments_archived_to_s3_are_what_monitoring_reads(
         window = kit.frame(1_500, seed=5, shift=0.4)[["x", "colour"]]
         _register(db, window, tmp_path / "logs", n_parts=3)
         url = f"s3://{s3kit.BUCKET}/archive-{db.dialect}"
-        policy = {"domain_classifier": False, "bootstrap": 50}
+        policy = {"domain_classifier": False}
         before = drift_log_window(db, reference, executor=SerialExecutor(), policy=policy)
 
         s3["proxy"].fail_writes = 10**9

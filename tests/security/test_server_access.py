@@ -16,17 +16,35 @@ from serving_fixtures import MODEL, rows
 from starlette.routing import Mount
 
 from fullcycle import auth
-from fullcycle.serving.guard import ROUTE_ROLES
+from fullcycle.serving.routes._base import role_of
 from fullcycle.store import events, logs
 from fullcycle.store import tokens as token_store
 
 pytestmark = pytest.mark.anyio
+ROUTE_ROLES: dict[str, str | None] = {
+    "/v2/health/live": None,
+    "/v2/health/ready": None,
+    "/predict": "predict",
+    "/v2/models/{name}/infer": "predict",
+    "/feedback": "write",
+    "/metrics": "read",
+    "/openapi.json": "read",
+    "/v2": "read",
+    "/v2/models/{name}": "read",
+    "/v2/models/{name}/ready": "read",
+    "/v2/models/{name}/versions/{version}": "read",
+    "/v2/models/{name}/versions/{version}/ready": "read",
+    "/v2/models/{name}/versions/{version}/infer": "predict",
+    "/trace/{request_id}": "read",  # present when the server is given a tracer
+    "/admin/reload": "admin",
+}
+"""The role each route declares beside itself; None is public."""
 JSON = {"content-type": "application/json"}
 
 
 def request_for(path: str, method: str) -> tuple[str, str, dict[str, Any]]:
     """A well-formed request to ``path`` (a route template)."""
-    url = path.replace("{name}", MODEL)
+    url = path.replace("{name}", MODEL).replace("{version}", "1")
     if path == "/predict":
         return method, url, {"json": {"records": rows(1)}}
     if path.endswith("/infer"):
@@ -49,7 +67,7 @@ def walk(app: Any) -> list[tuple[str, str, str | None]]:
             continue
         for method in sorted(getattr(route, "methods", None) or {"GET"}):
             if method != "HEAD":
-                found.append((method, route.path, ROUTE_ROLES.get(route.path, "admin")))
+                found.append((method, route.path, role_of(route.endpoint)))
     return found
 
 
@@ -62,6 +80,10 @@ async def test_every_route_refuses_without_the_right_role(make_app, tokens, db):
     bad = [None, "fc_short", "Basic x", "fc_" + "A" * 43, expired, revoked]
     routes = walk(app)
     assert {path for _, path, _ in routes} >= set(ROUTE_ROLES) - {"/trace/{request_id}"}
+    declared = {path: role for _, path, role in routes}
+    assert {p: declared[p] for p in ROUTE_ROLES if p in declared} == {
+        p: r for p, r in ROUTE_ROLES.items() if p in declared
+    }
     async with Running(app) as client:
         for method, path, role in routes:
             if role is None or role == "mount":
@@ -82,9 +104,10 @@ async def test_every_route_refuses_without_the_right_role(make_app, tokens, db):
 
 
 async def test_health_is_public_and_everything_else_is_not(make_app):
-    public = {path for path, role in ROUTE_ROLES.items() if role is None}
+    app = make_app()
+    public = {path for _, path, role in walk(app) if role is None}
     assert public == {"/v2/health/live", "/v2/health/ready"}
-    async with Running(make_app()) as client:
+    async with Running(app) as client:
         for path in public:
             assert (await client.get(path)).status_code == 200
 

@@ -223,7 +223,6 @@ async def test_too_many_rows_within_the_byte_limit_is_413(make_client):
         "application/x-www-form-urlencoded",
         "application/octet-stream",
         "application/python-pickle",
-        "",
         "application/json; charset=latin-1",
     ],
 )
@@ -239,6 +238,15 @@ async def test_anything_but_json_is_415_and_never_deserialised(make_client, ctyp
         )
     assert r.status_code == 415
     assert "application/json" in r.json()["error"]
+
+
+async def test_a_missing_content_type_is_read_as_json_never_as_pickle(make_client):
+    """Open Inference Protocol clients (tritonclient) send no Content-Type."""
+    async with make_client() as client:
+        ok = await client.post("/predict", content=body(rows(2)))
+        pickled = await client.post("/predict", content=pickle.dumps({"records": rows(1)}))
+    assert ok.status_code == 200 and len(ok.json()["predictions"]) == 2
+    assert pickled.status_code == 400 and pickled.json()["kind"] == "MalformedInput"
 
 
 async def test_every_response_carries_request_id_even_errors(make_client):
@@ -286,3 +294,85 @@ async def test_the_openapi_document_lists_every_route_with_request_bodies(make_c
     } <= paths
     body = doc["paths"]["/predict"]["post"]["requestBody"]["content"]["application/json"]
     assert "records" in body["schema"]["properties"]
+
+
+async def test_unknown_paths_and_methods_answer_a_json_error(make_client):
+    async with make_client() as client:
+        missing = await client.get("/v2/nothing/here")
+        wrong = await client.get("/predict")
+    assert missing.status_code == 404 and "no such path" in missing.json()["error"]
+    assert missing.headers["x-request-id"]
+    assert wrong.status_code == 405 and "error" in wrong.json()
+
+
+def v2_inputs(datatype: str = "FP64", first: object = None) -> list[dict[str, object]]:
+    row = rows(1)[0]
+    tensors = [{"name": f, "datatype": datatype, "shape": [1], "data": [v]} for f, v in row.items()]
+    if first is not None:
+        tensors[0] = {**tensors[0], "datatype": "BOOL", "data": [first]}
+    return tensors
+
+
+async def test_v2_checks_each_declared_datatype_against_its_data(make_client):
+    async with make_client() as client:
+        ok = await client.post(f"/v2/models/{MODEL}/infer", json={"inputs": v2_inputs()})
+        lying = await client.post(
+            f"/v2/models/{MODEL}/infer", json={"inputs": v2_inputs(first=30.5)}
+        )
+        odd = await client.post(f"/v2/models/{MODEL}/infer", json={"inputs": v2_inputs("FP99")})
+    assert ok.status_code == 200
+    assert lying.status_code == 422 and "datatype BOOL but data holds '30.5'" in lying.text
+    assert odd.status_code == 422 and "FP99" in odd.json()["error"]
+
+
+async def test_v2_metadata_types_inputs_as_the_validator_accepts_them(make_client):
+    async with make_client() as client:
+        meta = (await client.get(f"/v2/models/{MODEL}")).json()
+        versioned = await client.get(f"/v2/models/{MODEL}/versions/1")
+        missing = await client.get(f"/v2/models/{MODEL}/versions/5/ready")
+        infer_missing = await client.post(
+            f"/v2/models/{MODEL}/versions/5/infer", json={"inputs": v2_inputs()}
+        )
+    assert [(i["name"], i["datatype"]) for i in meta["inputs"]] == [(f, "FP64") for f in FEATURES]
+    assert meta["platform"] == "sklearn"
+    assert versioned.status_code == 200 and versioned.json()["inputs"] == meta["inputs"]
+    assert missing.status_code == 404 and "not loaded" in missing.json()["error"]
+    assert infer_missing.status_code == 404 and "not loaded" in infer_missing.json()["error"]
+
+
+async def test_v2_binary_tensors_are_read_and_bad_lengths_are_400(make_client):
+    import numpy as np
+
+    x = np.array([list(r.values()) for r in rows(2)], dtype="<f8")
+    head = orjson.dumps(
+        {
+            "inputs": [
+                {
+                    "name": f,
+                    "datatype": "FP64",
+                    "shape": [2],
+                    "parameters": {"binary_data_size": 16},
+                }
+                for f in FEATURES
+            ]
+        }
+    )
+    blob = b"".join(x[:, j].tobytes() for j in range(len(FEATURES)))
+    url = f"/v2/models/{MODEL}/infer"
+    async with make_client() as client:
+        ok = await client.post(
+            url, content=head + blob, headers={"Inference-Header-Content-Length": str(len(head))}
+        )
+        short = await client.post(
+            url,
+            content=head + blob[:-3],
+            headers={"Inference-Header-Content-Length": str(len(head))},
+        )
+        liar = await client.post(
+            url, content=head + blob, headers={"Inference-Header-Content-Length": "999999"}
+        )
+        plain = await client.post("/predict", json={"records": rows(2)})
+    assert ok.status_code == 200
+    assert ok.json()["outputs"][0]["data"] == plain.json()["predictions"]
+    assert short.status_code == 422 and "binary_data_size" in short.json()["error"]
+    assert liar.status_code == 400 and "Inference-Header-Content-Length" in liar.json()["error"]

@@ -100,6 +100,13 @@ async def test_a_killed_writers_segment_is_recovered_and_a_torn_line_skipped(db,
     assert book.recovered == 5
     assert not left.exists()
     assert sorted(read_log(db).request_id) == [f"old-{i}" for i in range(5)]
+    from fullcycle.store import alerts
+
+    deadline = time.monotonic() + 30  # the alert is written from a background thread
+    while not alerts.open_alerts(db) and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    (alert,) = alerts.open_alerts(db)  # an unclean stop is on record, not only repaired
+    assert alert["key"].startswith("log.unclean_stop:") and alert["data"] == {"rows": 5}
 
 
 async def test_recovery_leaves_a_live_writers_segment_alone(db, tmp_path):
@@ -150,12 +157,19 @@ async def test_age_rotation_seals_while_running(db, tmp_path):
         book.close()
 
 
+class _Stalled:
+    """A writer thread that lives but never takes anything from the queue."""
+
+    def is_alive(self) -> bool:
+        return True
+
+
 async def test_a_full_queue_pushes_back_with_503_never_drops(db, tmp_path):
     book = Logbook(
         db, tmp_path / "logs", model="demo", config=LogConfig(queue_max=2, enqueue_timeout_s=0.05)
     )
     # writer not started: nothing drains the queue, as under a stalled disk
-    book._threads.append(None)  # type: ignore[arg-type]
+    book._threads.append(_Stalled())  # type: ignore[arg-type]
     await book.log([record("1")])
     await book.log([record("2")])
     with pytest.raises(StoreUnavailable, match="queue is full"):

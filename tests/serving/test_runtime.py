@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 
 import pytest
 from serving_fixtures import MODEL, rows
@@ -17,13 +16,18 @@ pytestmark = pytest.mark.anyio
 
 
 def metric(text: str, name: str, **labels: str) -> float:
-    want = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
-    pattern = rf"^{name}(\{{{re.escape(want)}\}})? (\S+)$" if want else rf"^{name} (\S+)$"
-    for line in text.splitlines():
-        m = re.match(pattern, line)
-        if m:
-            return float(m.groups()[-1])
-    raise AssertionError(f"{name}{labels} not in metrics")
+    """The value of the one sample ``name`` whose labels include ``labels`` (parsed with
+    prometheus_client's own text parser)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    found = [
+        s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == name and labels.items() <= s.labels.items()
+    ]
+    assert len(found) == 1, f"{name}{labels}: {len(found)} samples"
+    return float(found[0])
 
 
 async def test_concurrent_single_rows_are_batched_into_one_model_call(make_client):
@@ -36,7 +40,7 @@ async def test_concurrent_single_rows_are_batched_into_one_model_call(make_clien
     calls = metric(text, "fullcycle_batch_size_count", version="1")
     total = metric(text, "fullcycle_batch_size_sum", version="1")
     assert total >= 64 and calls < total  # on average more than one row per model call
-    assert metric(text, "fullcycle_logs_dropped") == 0
+    assert metric(text, "fullcycle_logs_dropped_total") == 0
     assert (
         metric(text, "fullcycle_requests_total", route="/predict", version="1", status="200") == 64
     )

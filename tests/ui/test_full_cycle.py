@@ -130,11 +130,12 @@ def test_the_deployment_rolls_back_one_step_from_its_page(
 
     client = client_for(project)
     token = csrf_of(client)
-    assert deployments.current(project.db, "churn").canary == 2
+    assert deployments.current(project.db, "churn").production == 2
     assert "Roll back the deployment" in client.get("/deployment").text
     res = client.post(
         "/deployment/rollback", data={"csrf": token, "name": "churn", "reason": "errors"}
     )
     assert res.status_code == 303
     now = deployments.current(project.db, "churn")
-    assert now.canary is None and now.production == 1 and now.actor == "ui:local"
+    assert now.canary == 2 and now.production == 1 and now.actor == "ui:local"
+    assert project.models.show("churn@production").version == 1  # the alias follows

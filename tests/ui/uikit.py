@@ -225,6 +225,8 @@ def full_project(folder: Path) -> Project:
             actor="loop",
             reason="canary for churn:2",
         )
+        # the canary passed: what serves (the deployment) and the production alias agree on 2
+        deployments.set(project.db, "churn", production=2, actor="loop", reason="canary passed")
     populate(project)
     return project
 

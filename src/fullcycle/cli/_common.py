@@ -13,6 +13,7 @@ from rich.console import Console
 ProjectOption = typer.Option(
     None, "--project", "-C", help="Project folder (default: the nearest one with fullcycle.yaml)."
 )
+JsonOption = typer.Option(False, "--json", help="Print the result as JSON.")
 
 
 def console() -> Console:
@@ -24,6 +25,8 @@ def console() -> Console:
 
 
 def open_project(path: Path | None) -> Any:
+    """The one way every command finds its project: ``-C DIR``, else FULLCYCLE_PROJECT_DIR, else
+    the nearest folder at or above the current one holding fullcycle.yaml (never a new store)."""
     from fullcycle.project import Project
 
     return Project.open(path)

@@ -16,6 +16,7 @@ EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
     (E.NotFound, 5),
     (E.Conflict, 6),
     (E.GateRefused, 7),
+    (E.DriftDetected, 11),
     (E.IntegrityError, 8),
     (E.UnsafeArtifact, 8),
     (E.StoreUnavailable, 9),
@@ -63,7 +64,18 @@ def run_guarded(app: typer.Typer, argv: list[str]) -> int:
         return 130
     except Exception as exc:
         outcome = _click_outcome(exc)
-        if outcome is None:
-            raise
-        return outcome
+        return _unexpected(exc, debug) if outcome is None else outcome
     return 0
+
+
+def _unexpected(exc: BaseException, debug: bool) -> int:
+    """A bug or an unforeseen store error: one line (the traceback with --debug), never the
+    SQL parameters a store error carries (the store hides them; cut here as well)."""
+    if debug:
+        traceback.print_exc()
+    text = str(exc).split("\n[SQL", 1)[0].split("\n[parameters", 1)[0].strip()
+    line = text.splitlines()[0] if text else ""
+    print(f"error: unexpected {type(exc).__name__}: {line[:300]}", file=sys.stderr)
+    if not debug:
+        print("run again with --debug to see where it happened", file=sys.stderr)
+    return 1

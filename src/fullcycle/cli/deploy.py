@@ -1,139 +1,118 @@
-"""``fullcycle deploy ...`` and ``fullcycle rollback``: what the server routes."""
+"""``fullcycle deploy ...`` and ``fullcycle rollback``: what the server routes.
+
+Every change goes through ``project.deployments``, which moves the deployment row and the
+``production`` alias together (one source of truth for what serves).
+"""
 
 from __future__ import annotations
 
-import json
 import os
+from pathlib import Path
 from typing import Any
 
 import typer
 
-deploy_app = typer.Typer(help="Route traffic: production, canary with a share, shadow.")
+from fullcycle.cli._common import JsonOption, ProjectOption, console, open_project, print_json
+
+deploy_app = typer.Typer(
+    help="Route traffic: production, canary with a share, shadow.", no_args_is_help=True
+)
 
 
-def _db():  # type: ignore[no-untyped-def]
-    from fullcycle.settings import Settings
-    from fullcycle.store.db import Database
-
-    settings = Settings.from_env(os.environ)
-    return Database.open(settings.resolved_database_url(), busy_timeout_s=settings.busy_timeout_s)
+def _actor() -> str:
+    return f"cli:{os.environ.get('USER', '?')}"
 
 
-def _ref(ref: str) -> tuple[str, int]:
-    from fullcycle.errors import InvalidName
-    from fullcycle.names import split_ref
-
-    name, version = split_ref(ref, ":", "model")
-    if version is None:
-        raise InvalidName(f"{ref!r} needs a version", hint="write NAME:N, e.g. churn:3")
-    return name, version
-
-
-def _show(state: object) -> None:
-    typer.echo(json.dumps(getattr(state, "__dict__", state), default=str, sort_keys=True))
-
-
-def _change(name: str, reason: str, **changes: Any) -> None:
-    from fullcycle.errors import NotFound
-    from fullcycle.store import deployments
-
-    db = _db()
-    now = deployments.current(db, name)
-    if now is None and changes.get("production") is None:
-        raise NotFound(
-            f"model {name!r} has no production deployment yet",
-            hint=f"run `fullcycle deploy production {name}:N` first",
-        )
-    base: dict[str, Any] = {
-        "production": now.production if now else None,
-        "canary": now.canary if now else None,
-        "canary_share": now.canary_share if now else 0.0,
-        "shadow": now.shadow if now else None,
-    }
-    base.update(changes)
-    state = deployments.set(
-        db,
-        name,
-        actor=f"cli:{os.environ.get('USER', '?')}",
-        reason=reason,
-        expected_revision=now.revision if now else 0,
-        **base,
+def _show(state: Any, as_json: bool) -> None:
+    data = dict(getattr(state, "__dict__", state))
+    if as_json:
+        print_json(data)
+        return
+    canary = f", canary v{data['canary']} at {data['canary_share']:.0%}" if data["canary"] else ""
+    shadow = f", shadow v{data['shadow']}" if data["shadow"] else ""
+    console().print(
+        f"{data['name']} revision {data['revision']}: production v{data['production']}"
+        f"{canary}{shadow}" + (f"  ({data['reason']})" if data.get("reason") else "")
     )
-    _show(state)
 
 
 @deploy_app.command("production")
 def production(
-    ref: str, reason: str = typer.Option("", help="Why (kept in the audit log).")
+    ref: str = typer.Argument(..., help="NAME:N"),
+    reason: str = typer.Option("", help="Why (kept in the audit log)."),
+    project: Path = ProjectOption,
+    as_json: bool = JsonOption,
 ) -> None:
-    """Serve NAME:N to all traffic (clears canary and shadow)."""
-    name, version = _ref(ref)
-    _change(
-        name,
-        reason or f"production {ref}",
-        production=version,
-        canary=None,
-        canary_share=0.0,
-        shadow=None,
-    )
+    """Serve NAME:N to all traffic (clears canary and shadow; the production alias follows)."""
+    deps = open_project(project).deployments
+    _show(deps.production(ref, reason=reason, actor=_actor()), as_json)
 
 
 @deploy_app.command("canary")
 def canary(
-    ref: str, share: float = typer.Option(0.1, min=0.0, max=1.0), reason: str = typer.Option("")
+    ref: str = typer.Argument(..., help="NAME:N"),
+    share: float = typer.Option(0.1, min=0.0, max=1.0),
+    reason: str = typer.Option(""),
+    project: Path = ProjectOption,
+    as_json: bool = JsonOption,
 ) -> None:
     """Send a share of traffic (by request-id hash) to NAME:N."""
-    name, version = _ref(ref)
-    _change(name, reason or f"canary {ref} at {share:g}", canary=version, canary_share=share)
+    deps = open_project(project).deployments
+    _show(deps.canary(ref, share, reason=reason, actor=_actor()), as_json)
 
 
 @deploy_app.command("shadow")
-def shadow(ref: str, reason: str = typer.Option("")) -> None:
+def shadow(
+    ref: str = typer.Argument(..., help="NAME:N"),
+    reason: str = typer.Option(""),
+    project: Path = ProjectOption,
+    as_json: bool = JsonOption,
+) -> None:
     """Run NAME:N on every request, log its predictions, never return them."""
-    name, version = _ref(ref)
-    _change(name, reason or f"shadow {ref}", shadow=version)
+    _show(open_project(project).deployments.shadow(ref, reason=reason, actor=_actor()), as_json)
 
 
 @deploy_app.command("promote")
-def promote(name: str, reason: str = typer.Option("")) -> None:
+def promote(
+    name: str = typer.Argument(None, help="Model name (default: the project's)."),
+    reason: str = typer.Option(""),
+    project: Path = ProjectOption,
+    as_json: bool = JsonOption,
+) -> None:
     """Make the canary the production version."""
-    from fullcycle.errors import NotFound
-    from fullcycle.store import deployments
-
-    now = deployments.current(_db(), name)
-    if now is None or now.canary is None:
-        raise NotFound(
-            f"model {name!r} has no canary to promote",
-            hint=f"run `fullcycle deploy canary {name}:N` first",
-        )
-    _change(
-        name,
-        reason or f"promote canary {now.canary}",
-        production=now.canary,
-        canary=None,
-        canary_share=0.0,
-    )
+    deps = open_project(project).deployments
+    _show(deps.promote_canary(name, reason=reason, actor=_actor()), as_json)
 
 
 @deploy_app.command("status")
-def status(name: str, history: int = typer.Option(5, min=1, max=1000)) -> None:
-    """The current deployment and the changes before it."""
-    from fullcycle.store import deployments
+def status(
+    name: str = typer.Argument(None, help="Model name (default: the project's)."),
+    history: int = typer.Option(5, min=1, max=1000),
+    project: Path = ProjectOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """The current deployment and the changes before it (newest first)."""
+    states = open_project(project).deployments.history(name, limit=history)
+    if as_json:
+        print_json([s.__dict__ for s in states])
+        return
+    if not states:
+        console().print("no deployment yet: fullcycle deploy production NAME:N")
+    for state in states:
+        _show(state, False)
 
-    for state in deployments.history(_db(), name, limit=history):
-        _show(state)
+
+def rollback(
+    name: str = typer.Argument(None, help="Model name (default: the project's)."),
+    reason: str = typer.Option(""),
+    project: Path = ProjectOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Restore the deployment before the current one, in one step."""
+    deps = open_project(project).deployments
+    _show(deps.rollback(name, actor=_actor(), reason=reason), as_json)
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(deploy_app, name="deploy")
-
-    @app.command()
-    def rollback(name: str, reason: str = typer.Option("")) -> None:
-        """Restore the deployment before the current one, in one step."""
-        from fullcycle.store import deployments
-
-        _show(
-            deployments.rollback(
-                _db(), name, actor=f"cli:{os.environ.get('USER', '?')}", reason=reason
-            )
-        )
+    app.command()(rollback)

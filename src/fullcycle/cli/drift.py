@@ -22,13 +22,16 @@ READERS = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
 }
+#: ``fullcycle drift --fail-on-drift`` exits with this code when the verdict is drift.
+DRIFT_EXIT_CODE = 11
+#: The table's columns: the statistics' names, as in reports and fullcycle.yaml's thresholds.
 TABLE_STATS = {
     "psi": "psi",
     "ks": "ks",
-    "wasserstein": "wass",
-    "jensenshannon": "js",
-    "unseen_share": "unseen",
-    "oov_increase": "oov+",
+    "wasserstein": "wasserstein",
+    "jensenshannon": "jensenshannon",
+    "unseen_share": "unseen_share",
+    "oov_increase": "oov_increase",
 }
 
 
@@ -50,8 +53,20 @@ def drift_command(
     target: Annotated[
         str | None, typer.Option("--target", help="The target column, compared and marked.")
     ] = None,
+    fail_on_drift: Annotated[
+        bool,
+        typer.Option(
+            "--fail-on-drift",
+            help=f"Exit with code {DRIFT_EXIT_CODE} when the verdict is drift (for CI).",
+        ),
+    ] = False,
 ) -> None:
-    """Compare two datasets: drift per feature, ranked, with a verdict for each and overall."""
+    """Compare two datasets: drift per feature, ranked, with a verdict for each and overall.
+
+    A feature drifts when its two-sample test (KS, chi-square, out-of-vocabulary share),
+    corrected for testing every column, says the change is not noise AND an effect size
+    (PSI, KS, Wasserstein, ...) is above its floor. Exit codes: 0 done (whatever was found;
+    with --fail-on-drift: no drift), 11 drift found with --fail-on-drift, 3-5 bad input."""
     from fullcycle.monitoring.compare import drift_frames
 
     report = drift_frames(read_frame(reference), read_frame(current), target=target)
@@ -59,10 +74,14 @@ def drift_command(
         html.write_text(report.to_html(title=f"Drift: {current} vs {reference}"), encoding="utf-8")
     if as_json:
         typer.echo(report.to_json())
-        return
-    _print_table(report)
-    if html is not None:
-        typer.echo(f"HTML report written to {html}")
+    else:
+        _print_table(report)
+        if html is not None:
+            typer.echo(f"HTML report written to {html}")
+    if fail_on_drift and report.drifted:
+        from fullcycle.errors import DriftDetected
+
+        raise DriftDetected(f"{report.verdict} (--fail-on-drift)")
 
 
 def read_frame(path: str) -> pd.DataFrame:
@@ -96,7 +115,7 @@ def _print_table(report: DriftReport) -> None:
     stats = [s for s in TABLE_STATS if any(s in f.stats for f in report.features)]
     table = Table(title=f"Drift: {report.n_current} rows vs {report.n_reference} reference rows")
     heads = [TABLE_STATS[s] for s in stats]
-    for col in ("#", "feature", "kind", *heads, "miss Δ", "score", "verdict"):
+    for col in ("#", "feature", "kind", *heads, "missing_change", "p", "p adj", "score", "verdict"):
         left = col in ("feature", "kind", "verdict")
         table.add_column(col, justify="left" if left else "right")
     for rank, f in enumerate(report.features, 1):
@@ -109,6 +128,8 @@ def _print_table(report: DriftReport) -> None:
             f.kind,
             *cells,
             _num(f.stats.get("missing_change")),
+            _num(f.pvalue),
+            _num(f.pvalue_adjusted),
             _num(f.score),
             f"[{style}]{escape(f.verdict)}[/{style}]",
         )

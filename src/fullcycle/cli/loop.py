@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import typer
@@ -32,12 +31,14 @@ def loop(
     if not once and not watch:
         raise typer.BadParameter("say --once or --watch", param_hint="--once/--watch")
     from fullcycle.errors import InsufficientData, NotFound, StoreUnavailable
+    from fullcycle.loop.supervisor import supervised
     from fullcycle.scope import parse_duration
 
     proj = open_project(project)
     pause = parse_duration(every)
     out = console()
-    while True:
+
+    def step() -> None:
         try:
             if monitor_first:
                 proj.monitor(window)
@@ -49,9 +50,15 @@ def loop(
             if not watch:
                 raise
             out.print(f"[yellow]waiting[/]: {exc}")
-        if not watch:
-            return
-        time.sleep(pause)
+
+    supervised(
+        step,
+        db=proj.db,
+        name="loop",
+        watch=watch,
+        pause_s=pause,
+        say=lambda text: out.print(text, markup=False),
+    )
 
 
 @loop_app.command("submit")

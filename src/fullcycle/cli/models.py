@@ -82,9 +82,7 @@ def show(
     project: Path = ProjectOption,
 ) -> None:
     """A version's model card."""
-    from fullcycle import registry
-
-    v = registry.resolve(open_project(project).db, ref)
+    v = open_project(project).models.show(ref)
     typer.echo(v.card)
 
 
@@ -106,10 +104,7 @@ def import_model(
     name: str = typer.Option(..., "--name"),
 ) -> None:
     """Register a model file made elsewhere (pickles stay closed until trusted)."""
-    from fullcycle import registry
-
-    proj = open_project(project)
-    v = registry.import_file(proj.db, proj.artifacts, path, name=name)
+    v = open_project(project).models.import_file(path, name=name)
     console().print(f"imported {path.name} as [bold]{v.ref}[/] ({v.format})")
 
 

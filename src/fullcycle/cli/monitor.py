@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +35,7 @@ def show_report(report: dict[str, Any]) -> None:
     if perf.get("estimate") is not None:
         out.print(
             f"estimated {perf['metric']} from confidence: {_fmt(perf['estimate'])} "
-            "(an estimate, no labels needed)"
+            "(an estimate, no labels needed; assumes no concept drift)"
         )
     cost = report.get("cost") or {}
     if cost.get("cost_per_1000") is not None:
@@ -50,9 +49,18 @@ def show_report(report: dict[str, Any]) -> None:
         out.print(f"abstained on {cost['abstain_share']:.1%} of decisions")
     out.print(
         f"latency p50 {_fmt(hl['p50'], 1)} / p95 {_fmt(hl['p95'], 1)} / "
-        f"p99 {_fmt(hl['p99'], 1)} ms; error rate {hl['error_rate']:.3%}; "
-        f"{hl['requests']} requests"
+        f"p99 {_fmt(hl['p99'], 1)} ms; error rate {hl['error_rate']:.3%} "
+        f"({hl['rejected']} refused, {hl['errors']} failed); {hl['requests']} requests"
     )
+    soft = report.get("contract") or {}
+    if soft.get("flagged"):
+        feats = ", ".join(
+            f"{n}: {p['problem']} {p['share']:.1%}" for n, p in list(soft["features"].items())[:5]
+        )
+        out.print(
+            f"served with a contract flag: {soft['flagged']} of {soft['rows']} rows "
+            f"({soft['flagged_share']:.1%}): {feats}"
+        )
     drift = report.get("drift") or {}
     table = Table("feature", "kind", "verdict", "score", "top statistics")
     for f in (drift.get("features") or [])[:12]:
@@ -66,6 +74,10 @@ def show_report(report: dict[str, Any]) -> None:
         table.add_row(f["name"], f["kind"], f["verdict"], f"{f['score']:.2f}", stats)
     if drift:
         out.print(table)
+        out.print(
+            f"drift score {report.get('drift_score', 0.0):.2f} "
+            "(share of the model's feature importance that drifted)"
+        )
     for alert in report.get("alerts", []):
         out.print(f"[red]alert[/] {alert['key']}: {alert['message']}")
 
@@ -73,33 +85,50 @@ def show_report(report: dict[str, Any]) -> None:
 @monitor_app.callback()
 def monitor(
     ctx: typer.Context,
-    window: str = typer.Option("last:5000", help="last:N requests, 1h / 30m / 7d, or since:TIME."),
+    window: str = typer.Option(
+        None,
+        help="last:N requests, 1h / 30m / 7d, since:TIME or all "
+        "(default: monitoring.window in fullcycle.yaml).",
+    ),
     version: str = typer.Option(None, help="NAME:N to monitor (default: production)."),
     project: Path = ProjectOption,
     as_json: bool = typer.Option(False, "--json"),
     html: Path = typer.Option(None, "--html", help="Also write the report as an HTML page."),
     watch: bool = typer.Option(False, help="Keep monitoring on a schedule."),
-    every: str = typer.Option("5m", help="With --watch: how often (30s, 5m, 1h)."),
+    every: str = typer.Option(
+        None,
+        help="With --watch: how often, 30s / 5m / 1h (default: monitoring.interval in "
+        "fullcycle.yaml).",
+    ),
     count: int = typer.Option(0, help="With --watch: stop after this many reports (0: never)."),
 ) -> None:
     """Build a report for a window of logged predictions, store it, raise alerts."""
     if ctx.invoked_subcommand is not None:
         return
+    from fullcycle.loop.supervisor import supervised
     from fullcycle.scope import parse_duration
 
     proj = open_project(project)
-    pause = parse_duration(every) if watch else 0.0
-    done = 0
-    while True:
+    pause = 0.0
+    if watch:
+        pause = parse_duration(every) if every else float(proj.scope.monitoring.interval)
+
+    def step() -> None:
         report = proj.monitor(window, version=version, html=html is not None)
         print_json(report) if as_json else show_report(report)
         if html is not None and report.get("html_sha256"):
-            html.write_bytes(proj.artifacts.get_bytes(report["html_sha256"]))
+            html.write_bytes(proj.monitor.html(report))
             console().print(f"wrote {html}")
-        done += 1
-        if not watch or (count and done >= count):
-            return
-        time.sleep(pause)
+
+    supervised(
+        step,
+        db=proj.db,
+        name="monitor",
+        watch=watch,
+        pause_s=pause,
+        count=count,
+        say=lambda text: console().print(text, markup=False),
+    )
 
 
 @monitor_app.command("list")

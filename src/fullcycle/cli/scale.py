@@ -61,7 +61,7 @@ def predict_batch(
     fallback = "local" if fallback_local else None
     chosen = executor_for(proj.settings, executor, workers=workers, fallback=fallback)
     try:
-        with proj.artifacts.local_copy(version.sha256) as path:
+        with proj.data.local_copy(version.ref) as path:
             result = run(
                 loaded, path, out, chosen, partition_rows=partition_rows, columns=_inputs(loaded)
             )

@@ -9,8 +9,11 @@ unless ``--allow-insecure`` is given too.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import typer
+
+from fullcycle.cli._common import ProjectOption
 
 DEFAULT_SOURCE = "fullcycle.serving.source:project_source"
 TRACER = "fullcycle.trace:tracer"
@@ -52,20 +55,30 @@ def register(app: typer.Typer) -> None:
             None, "--cors-origin", help="Browser origins allowed cross-origin (default: none)."
         ),
         ui: bool = typer.Option(True, "--ui/--no-ui", help="Mount the dashboard at /ui."),
+        log_level: str = typer.Option(
+            "warning", help="critical, error, warning, info or debug (server and uvicorn)."
+        ),
+        access_log: bool = typer.Option(
+            False, "--access-log/--no-access-log", help="One record per request."
+        ),
+        log_format: str = typer.Option(
+            "text", help="text, or json (one object per line: request id, route, status, ...)."
+        ),
+        project_dir: Path = ProjectOption,
     ) -> None:
         """Serve the deployed model: /predict, /v2 (Open Inference Protocol), /metrics, /ui."""
-        from fullcycle import auth
         from fullcycle.cli.ui import allowed_hosts
         from fullcycle.errors import ConfigError, NotFound
         from fullcycle.project import Project
         from fullcycle.serving.server import ServeOptions, check_bind, run
         from fullcycle.settings import Settings
-        from fullcycle.store.db import Database
 
         check_bind(host, auth=not no_auth, allow_insecure=allow_insecure)
         try:
-            project = Project.open(None)
+            project = Project.open(project_dir)
         except NotFound:
+            if project_dir is not None:
+                raise
             project = None
         settings = project.settings if project else Settings.from_env(os.environ)
         if not model:
@@ -86,20 +99,40 @@ def register(app: typer.Typer) -> None:
             allowed_hosts=tuple(allowed_hosts(host, allowed_host or [])),
             cors_origins=tuple(cors_origin or ()),
             mount_factory=UI_MOUNT if ui and project is not None else None,
+            log_level=log_level.lower(),
+            access_log=access_log,
+            log_format=log_format.lower(),
         )
         if options.auth:
-            db = project.db if project else Database.open(settings.resolved_database_url())
-            first = auth.bootstrap_admin(db)
+            first = (project or Project(settings)).tokens.bootstrap_admin()
             if first is not None:
-                typer.echo(
-                    "no admin token existed; this bootstrap admin token is shown once, "
-                    "keep it now (revoke it with: fullcycle token revoke NAME):",
-                    err=True,
-                )
-                typer.echo(first)
+                show_bootstrap_token(first, settings.state_dir)
         else:
             typer.echo(
                 "token checks are OFF (--no-auth): anyone who reaches it acts as admin", err=True
             )
         typer.echo(f"serving {model} on http://{host}:{port} ({workers} worker(s))", err=True)
         run(options, host=host, port=port, workers=workers, settings=settings)
+
+
+def show_bootstrap_token(token: str, state_dir: Path) -> None:
+    """Print the first admin token on a terminal; when stdout is a file or a pipe (a log),
+    write it to a 0600 file instead and print only that file's path."""
+    import sys
+
+    note = "no admin token existed; this bootstrap admin token is shown once, keep it now"
+    if sys.stdout.isatty():
+        typer.echo(f"{note} (revoke it with: fullcycle token revoke NAME):", err=True)
+        typer.echo(token)
+        return
+    state_dir.mkdir(parents=True, exist_ok=True)
+    path = state_dir / "bootstrap-admin-token"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(token + "\n")
+    typer.echo(
+        f"{note}: it is in {path} (mode 0600), not in this output; delete the file "
+        "once you have it",
+        err=True,
+    )

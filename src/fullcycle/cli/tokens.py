@@ -7,7 +7,14 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from fullcycle.cli._common import ProjectOption, console, open_project, when
+from fullcycle.cli._common import (
+    JsonOption,
+    ProjectOption,
+    console,
+    open_project,
+    print_json,
+    when,
+)
 
 token_app = typer.Typer(
     help="API tokens with roles: read < predict < write < admin.", no_args_is_help=True
@@ -20,35 +27,44 @@ def create(
     name: str = typer.Option(None, help="A name to recognise it by (default: ROLE-N)."),
     expires: str = typer.Option(None, help="Lifetime such as 30d, 12h or 90m (default: none)."),
     project: Path = ProjectOption,
+    as_json: bool = JsonOption,
 ) -> None:
     """Create a token; it is printed once and only its hash is kept."""
     from fullcycle import auth
 
-    proj = open_project(project)
-    label = name or f"{role}-{len(proj.tokens()) + 1}"
     ttl = auth.parse_duration(expires) if expires else None
-    token = auth.create_token(proj.db, name=label, role=role, expires_in_s=ttl)
-    proj.record("token.create", subject=label, message=f"token {label} with role {role}")
+    label, token = open_project(project).tokens.create(role, name=name, expires_in_s=ttl)
+    if as_json:
+        print_json({"name": label, "role": role, "token": token, "expires_in_s": ttl})
+        return
     console().print(f"token {label} ({role}); shown once, keep it now:")
     typer.echo(token)
 
 
 @token_app.command("list")
-def listing(project: Path = ProjectOption) -> None:
+def listing(project: Path = ProjectOption, as_json: bool = JsonOption) -> None:
     """Tokens by name and role (never the tokens themselves)."""
+    rows = open_project(project).tokens.list()
+    if as_json:
+        print_json([{k: v for k, v in t.__dict__.items() if k != "hash"} for t in rows])
+        return
     table = Table("name", "role", "created", "expires", "revoked")
-    for t in open_project(project).tokens():
+    for t in rows:
         table.add_row(t.name, t.role, when(t.created_at), when(t.expires_at), when(t.revoked_at))
     console().print(table)
 
 
 @token_app.command("revoke")
 def revoke(
-    name: str = typer.Argument(..., help="The token's name."), project: Path = ProjectOption
+    name: str = typer.Argument(..., help="The token's name."),
+    project: Path = ProjectOption,
+    as_json: bool = JsonOption,
 ) -> None:
     """Revoke a token at once."""
-    proj = open_project(project)
-    record = proj.revoke_token(name)
+    record = open_project(project).tokens.revoke(name)
+    if as_json:
+        print_json({"name": record.name, "revoked_at": record.revoked_at})
+        return
     console().print(f"revoked token {record.name}")
 
 

@@ -50,7 +50,6 @@ def ui(
     """Serve the dashboard at http://HOST:PORT/ui/."""
     import uvicorn
 
-    from fullcycle import auth
     from fullcycle.ui.app import standalone
 
     if no_auth and not is_loopback(host) and not allow_insecure:
@@ -61,7 +60,7 @@ def ui(
     proj = open_project(project)
     out = console()
     if not no_auth:
-        token = auth.bootstrap_admin(proj.db)
+        token = proj.tokens.bootstrap_admin()
         if token:
             proj.record(
                 "token.create",

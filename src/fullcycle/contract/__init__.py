@@ -3,6 +3,8 @@
     Contract (features + target)        written once in fullcycle.yaml's ``features:`` section
     ├── validate_frame(df)  -> ValidationReport     vectorised, for datasets (1M rows < 1 s)
     ├── validate_records(records) -> (frame, [Violation])   for serving, fast for one row
+    │     hard violations are refused; soft ones (unseen category, out of range, over-long
+    │     text) are served with a flag, unless a feature says ``on_violation: refuse``
     ├── infer(df, target)   -> Contract             proposes a contract from data
     └── signature()         -> dict                 inputs for the registry and OIP v2 metadata
 
@@ -20,15 +22,37 @@ from fullcycle.contract._model import (
     TargetKind,
 )
 from fullcycle.contract._report import ColumnViolation, ValidationReport, Violation
+from fullcycle.contract._target import (
+    Label,
+    Normalised,
+    TargetSpec,
+    normalise_column,
+    normalise_label,
+    normalise_labels,
+    normalise_mapping,
+    target_spec,
+)
+from fullcycle.contract._values import SOFT_PROBLEMS, check_column_name, parse_datetime
 
 __all__ = [
-    "FEATURE_KINDS",
     "ColumnViolation",
     "Contract",
+    "FEATURE_KINDS",
     "Feature",
     "FeatureKind",
+    "Label",
+    "Normalised",
+    "SOFT_PROBLEMS",
     "Target",
     "TargetKind",
+    "TargetSpec",
     "ValidationReport",
     "Violation",
+    "check_column_name",
+    "normalise_column",
+    "normalise_label",
+    "normalise_labels",
+    "normalise_mapping",
+    "parse_datetime",
+    "target_spec",
 ]

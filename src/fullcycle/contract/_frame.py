@@ -39,6 +39,38 @@ def validate_frame(
     return ValidationReport(rows=rows, violations=out)
 
 
+#: How the frame checks word the problems that requests are served with (see SOFT_PROBLEMS).
+SOFT_FRAME_PROBLEMS = (
+    "unknown category",
+    "below min",
+    "above max",
+    "before min",
+    "after max",
+    "longer than",
+)
+
+
+def soft_masks(
+    contract: Contract, df: pd.DataFrame
+) -> dict[str, list[tuple[str, str, np.ndarray]]]:
+    """Per feature, each soft problem (unseen category, out of range, over-long text) as
+    ``(kind, problem, mask of the rows that have it)``; features that refuse soft violations
+    are left out."""
+    out: dict[str, list[tuple[str, str, np.ndarray]]] = {}
+    for feature in contract.features:
+        if feature.refuses_soft or feature.name not in df.columns:
+            continue
+        found = _check_feature(feature, _column(df, feature.name))
+        soft = [
+            (next(k for k in SOFT_FRAME_PROBLEMS if p.startswith(k)), p, m)
+            for p, m in found
+            if p.startswith(SOFT_FRAME_PROBLEMS) and m.any()
+        ]
+        if soft:
+            out[feature.name] = soft
+    return out
+
+
 def _column(df: pd.DataFrame, name: str) -> pd.Series:
     col = df[name]
     if isinstance(col, pd.DataFrame):  # duplicate column names: check the first

@@ -1,4 +1,7 @@
-"""Propose a contract from a frame: kinds from dtypes and cardinality, ranges widened a little."""
+"""Propose a contract from a frame: kinds from dtypes and cardinality, ranges widened a little.
+
+Returns the contract's YAML form (plain dicts); ``Contract.infer`` validates it into a
+``Contract``, so this module does not depend on the model classes."""
 
 from __future__ import annotations
 
@@ -9,15 +12,13 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-from fullcycle.contract._model import Contract, Feature, FeatureKind, Target
-
 MAX_CATEGORIES = 50  # more distinct values than this, or long values, make a column text
 MAX_CATEGORY_TOKENS = 3.0
 MAX_CLASSES = 20
 WIDEN = 0.1  # ranges grow by this share of their span on each side
 
 
-def infer_contract(df: pd.DataFrame, target: str | None) -> Contract:
+def infer_contract(df: pd.DataFrame, target: str | None) -> dict[str, Any]:
     if target is not None and target not in df.columns:
         from fullcycle.errors import InvalidInput
 
@@ -26,34 +27,35 @@ def infer_contract(df: pd.DataFrame, target: str | None) -> Contract:
             hint=f"columns are: {', '.join(map(str, df.columns[:20]))}",
         )
     features = [_feature(str(name), df[name]) for name in df.columns if name != target]
-    return Contract(
-        columns=features, target=None if target is None else _target(target, df[target])
-    )
+    return {
+        "columns": features,
+        "target": None if target is None else _target(target, df[target]),
+    }
 
 
-def _feature(name: str, s: pd.Series) -> Feature:
+def _feature(name: str, s: pd.Series) -> dict[str, Any]:
     nullable = bool(s.isna().any())
     present = s.dropna()
     if ptypes.is_bool_dtype(s.dtype):
-        return Feature(name=name, kind="categorical", allowed=[False, True], nullable=nullable)
+        return dict(name=name, kind="categorical", allowed=[False, True], nullable=nullable)
     if ptypes.is_datetime64_any_dtype(s.dtype):
         return _datetime(name, present, nullable)
     if ptypes.is_numeric_dtype(s.dtype):
         values = present.to_numpy(dtype="float64")
         values = values[np.isfinite(values)]
         integral = values.size > 0 and bool(np.all(np.floor(values) == values))
-        kind: FeatureKind = "integer" if ptypes.is_integer_dtype(s.dtype) or integral else "numeric"
+        kind = "integer" if ptypes.is_integer_dtype(s.dtype) or integral else "numeric"
         lo, hi = _widened(values, kind == "integer")
-        return Feature(name=name, kind=kind, min=lo, max=hi, nullable=nullable)
+        return dict(name=name, kind=kind, min=lo, max=hi, nullable=nullable)
     text = present if ptypes.is_string_dtype(present.dtype) else present.astype(str)
     if len(text) and _looks_like_dates(text):
         return _datetime(name, pd.to_datetime(text, utc=True, format="ISO8601"), nullable)
     unique = np.asarray(present.unique(), dtype=object)
     if len(unique) <= MAX_CATEGORIES and _short(unique):
         allowed = sorted((v.item() if isinstance(v, np.generic) else v for v in unique), key=str)
-        return Feature(name=name, kind="categorical", allowed=allowed, nullable=nullable)
+        return dict(name=name, kind="categorical", allowed=allowed, nullable=nullable)
     longest = int(text.str.len().max()) if len(text) else 1
-    return Feature(name=name, kind="text", max_length=max(1, longest * 2), nullable=nullable)
+    return dict(name=name, kind="text", max_length=max(1, longest * 2), nullable=nullable)
 
 
 def _short(unique: np.ndarray) -> bool:
@@ -71,8 +73,8 @@ def _looks_like_dates(text: pd.Series) -> bool:
     return not pd.to_datetime(sample, errors="coerce", utc=True, format="ISO8601").isna().any()
 
 
-def _datetime(name: str, present: pd.Series, nullable: bool) -> Feature:
-    return Feature(name=name, kind="datetime", nullable=nullable)
+def _datetime(name: str, present: pd.Series, nullable: bool) -> dict[str, Any]:
+    return dict(name=name, kind="datetime", nullable=nullable)
 
 
 def _widened(values: np.ndarray, integer: bool) -> tuple[Any, Any]:
@@ -87,13 +89,13 @@ def _widened(values: np.ndarray, integer: bool) -> tuple[Any, Any]:
     return round(new_lo, 6), round(new_hi, 6)
 
 
-def _target(name: str, s: pd.Series) -> Target:
+def _target(name: str, s: pd.Series) -> dict[str, Any]:
     present = s.dropna()
     unique = present.unique()
     numeric = ptypes.is_numeric_dtype(s.dtype) and not ptypes.is_bool_dtype(s.dtype)
     if numeric and not (ptypes.is_integer_dtype(s.dtype) and len(unique) <= MAX_CLASSES):
-        return Target(name=name, kind="numeric")
+        return dict(name=name, kind="numeric")
     if 2 <= len(unique) <= max(MAX_CLASSES, MAX_CATEGORIES):
         classes = sorted(v.item() if hasattr(v, "item") else v for v in unique)
-        return Target(name=name, kind="categorical", classes=classes)
-    return Target(name=name, kind="categorical")
+        return dict(name=name, kind="categorical", classes=classes)
+    return dict(name=name, kind="categorical")

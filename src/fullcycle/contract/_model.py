@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from fullcycle.contract._values import check_column_name, parse_datetime
 from fullcycle.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -19,32 +20,8 @@ FeatureKind = Literal["numeric", "integer", "categorical", "text", "datetime"]
 TargetKind = Literal["categorical", "numeric"]
 FEATURE_KINDS: tuple[str, ...] = ("numeric", "integer", "categorical", "text", "datetime")
 Category = str | int | bool
+OnViolation = Literal["serve", "refuse"]
 _DATATYPES = {"numeric": "FP64", "integer": "INT64"}
-
-
-def check_column_name(value: str) -> str:
-    """A column name: 1-256 printable characters (it never becomes a path)."""
-    if not value or len(value) > 256 or not value.isprintable():
-        raise ValueError("must be 1-256 printable characters")
-    return value
-
-
-def parse_datetime(value: Any) -> dt.datetime:
-    """ISO 8601 text, a date or a datetime -> a naive UTC datetime; ValueError otherwise."""
-    if isinstance(value, dt.datetime):
-        parsed = value
-    elif isinstance(value, dt.date):
-        parsed = dt.datetime(value.year, value.month, value.day)
-    elif isinstance(value, str) and len(value) <= 64:
-        parsed = dt.datetime.fromisoformat(value)
-    else:
-        raise ValueError(f"expected an ISO 8601 date or time, got {type(value).__name__}")
-    if parsed.tzinfo is not None:
-        try:
-            parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
-        except OverflowError:
-            raise ValueError("date or time out of range") from None
-    return parsed
 
 
 class Feature(BaseModel):
@@ -59,6 +36,7 @@ class Feature(BaseModel):
     allowed: list[Category] | None = None
     nullable: bool = False
     max_length: int | None = Field(default=None, ge=1)
+    on_violation: OnViolation = "serve"
     description: str | None = None
 
     @field_validator("name")
@@ -113,6 +91,12 @@ class Feature(BaseModel):
             hi = None if self.max is None else parse_datetime(self.max)
             return lo, hi
         return self.min, self.max
+
+    @property
+    def refuses_soft(self) -> bool:
+        """True when an unseen category, an out-of-range value or an over-long text is refused
+        (422) rather than served with a flag."""
+        return self.on_violation == "refuse"
 
     @property
     def datatype(self) -> str:
@@ -242,20 +226,36 @@ class Contract(BaseModel):
         return validate_frame(self, df, require_target=require_target)
 
     def validate_records(self, records: Any) -> tuple[pd.DataFrame, list[Violation]]:
-        """Check request rows; returns the frame of the rows that passed and every violation.
+        """Check request rows; returns the frame of the rows to serve and every hard violation.
 
-        Batch-level problems (not a list, empty) raise ContractViolation."""
+        Rows with only soft violations (unseen category, out of range, over-long text, unless
+        the feature says ``on_violation: refuse``) are served; their flags are in the frame's
+        ``attrs["flags"]`` as ``{row: ["field: problem", ...]}``. Batch-level problems (not a
+        list, empty) raise ContractViolation."""
         from fullcycle.contract._records import validate_records
 
         return validate_records(self, records)
 
+    def soft_masks(self, df: pd.DataFrame) -> dict[str, list[tuple[str, str, Any]]]:
+        """Per feature, its soft problems in ``df`` as ``(kind, problem, row mask)``: what a
+        server would have served with a flag, vectorised."""
+        from fullcycle.contract._frame import soft_masks
+
+        return soft_masks(self, df)
+
     def check_records(self, records: Any) -> tuple[list[int], list[Violation]]:
         """The checks of :meth:`validate_records` without building a frame (about 20 us a row):
-        indexes of the rows that passed, and every violation. A micro-batching server checks
+        indexes of the rows to serve, and every hard violation. A micro-batching server checks
         each request with this and builds one frame per batch with :meth:`frame`."""
         from fullcycle.contract._records import check_records
 
         return check_records(self, records)
+
+    def screen_records(self, records: Any) -> tuple[list[int], list[Violation]]:
+        """Like :meth:`check_records`, with the soft violations too (``Violation.soft``)."""
+        from fullcycle.contract._records import screen_records
+
+        return screen_records(self, records)
 
     def frame(self, rows: list[dict[str, Any]], index: list[int] | None = None) -> pd.DataFrame:
         """Rows that passed :meth:`check_records`, as a frame in contract order and dtypes."""
@@ -268,4 +268,4 @@ class Contract(BaseModel):
         """Propose a contract from data, for the user to edit."""
         from fullcycle.contract._infer import infer_contract
 
-        return infer_contract(df, target)
+        return cls.model_validate(infer_contract(df, target))

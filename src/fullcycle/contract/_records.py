@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from fullcycle.contract._model import parse_datetime
 from fullcycle.contract._report import Violation
+from fullcycle.contract._values import SOFT_PROBLEMS, parse_datetime
 from fullcycle.errors import ContractViolation
 
 if TYPE_CHECKING:
@@ -27,7 +27,13 @@ _JSON_TYPES = {
     float: "number",
     tuple: "array",
 }
-Spec = tuple[str, str, Any, Any, Any, bool, Any]
+Spec = tuple[str, str, Any, Any, Any, bool, Any, bool]
+
+
+class Soft(str):
+    """A problem that is served with a flag rather than refused (see ``SOFT_PROBLEMS``)."""
+
+    __slots__ = ()
 
 
 def _tname(value: Any) -> str:
@@ -48,13 +54,22 @@ def _specs(contract: Contract) -> list[Spec]:
                 + (", ..." if len(f.allowed) > 10 else ""),
             )
         )
-        specs.append((f.name, f.kind, lo, hi, allowed, f.nullable, f.max_length))
+        specs.append((f.name, f.kind, lo, hi, allowed, f.nullable, f.max_length, f.refuses_soft))
     return specs
 
 
 def _problem(spec: Spec, v: Any) -> str | None:
+    """What is wrong with one value, or None; a :class:`Soft` problem unless the feature
+    refuses soft violations."""
+    problem = _check_value(spec, v)
+    if problem is None or spec[7] or not problem.startswith(SOFT_PROBLEMS):
+        return problem
+    return Soft(problem)
+
+
+def _check_value(spec: Spec, v: Any) -> str | None:
     """What is wrong with one value, or None. The order of checks is the documented one."""
-    _, kind, lo, hi, allowed, nullable, max_length = spec
+    _, kind, lo, hi, allowed, nullable, max_length, _ = spec
     t = type(v)
     if v is None:
         return None if nullable else "null where not allowed"
@@ -125,8 +140,9 @@ def _check_rows(
             if spec[0] in rec:
                 problem = _problem(spec, rec[spec[0]])
                 if problem is not None:
-                    out.append(Violation(i, spec[0], problem))
-                    bad = True
+                    soft = type(problem) is Soft
+                    out.append(Violation(i, spec[0], str(problem), soft))
+                    bad = bad or not soft
         if not bad and rec.keys() == expected:
             good.append(i)
     return good, out
@@ -184,8 +200,11 @@ def _check_columnar(
     found: list[Violation] = []
     for spec in specs:
         col = [records[i][spec[0]] for i in shaped]
-        found += [Violation(r, spec[0], p) for r, p in _check_column(spec, col, shaped)]
-    bad_rows = {v.row for v in found}
+        found += [
+            Violation(r, spec[0], str(p), type(p) is Soft)
+            for r, p in _check_column(spec, col, shaped)
+        ]
+    bad_rows = {v.row for v in found if not v.soft}
     out = sorted(odd + found, key=lambda v: v.row)  # stable: features stay in contract order
     return [i for i in shaped if i not in bad_rows], out
 
@@ -196,7 +215,19 @@ def check_records(
     *,
     columnar: bool | None = None,
 ) -> tuple[list[int], list[Violation]]:
-    """Indexes of the rows that passed, and every violation, sorted by row then feature."""
+    """Indexes of the rows to serve, and every hard violation, sorted by row then feature."""
+    good, found = screen_records(contract, records, columnar=columnar)
+    return good, [v for v in found if not v.soft]
+
+
+def screen_records(
+    contract: Contract,
+    records: Any,
+    *,
+    columnar: bool | None = None,
+) -> tuple[list[int], list[Violation]]:
+    """Indexes of the rows to serve (no hard violation), and every violation, hard and soft,
+    sorted by row then feature."""
     if not isinstance(records, list):
         raise ContractViolation(
             f"a request must be a list of rows, got {_tname(records)}",
@@ -217,8 +248,23 @@ def check_records(
 
 
 def validate_records(contract: Contract, records: Any) -> tuple[pd.DataFrame, list[Violation]]:
-    good, violations = check_records(contract, records)
-    return build_frame(contract, [records[i] for i in good], good), violations
+    """The frame of the rows to serve and the hard violations. Soft ones are in the frame's
+    ``attrs["flags"]``: ``{row: ["field: problem", ...]}`` (absent when there are none)."""
+    good, found = screen_records(contract, records)
+    frame = build_frame(contract, [records[i] for i in good], good)
+    flags = flags_by_row(found)
+    if flags:
+        frame.attrs["flags"] = flags
+    return frame, [v for v in found if not v.soft]
+
+
+def flags_by_row(violations: list[Violation]) -> dict[int, list[str]]:
+    """Soft violations grouped by row, in the short form logged with a served row."""
+    out: dict[int, list[str]] = {}
+    for v in violations:
+        if v.soft:
+            out.setdefault(v.row, []).append(v.flag())
+    return out
 
 
 def build_frame(contract: Contract, rows: list[dict[str, Any]], index: list[int]) -> pd.DataFrame:

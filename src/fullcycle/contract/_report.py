@@ -12,14 +12,26 @@ MAX_EXAMPLES = 5
 
 @dataclass(frozen=True)
 class Violation:
-    """One broken field of one request row (``row`` is 0-based; -1 for the whole batch)."""
+    """One broken field of one request row (``row`` is 0-based; -1 for the whole batch).
+
+    A ``soft`` violation (an unseen category, an out-of-range value, an over-long text) does
+    not stop the row from being served: it is a flag, logged with the prediction and counted by
+    drift. Hard ones (wrong type, missing field, NaN where not allowed) are refused."""
 
     row: int
-    field: str
+    field: str | None
     problem: str
+    soft: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "field": self.field, "problem": self.problem}
+        out: dict[str, Any] = {"row": self.row, "field": self.field, "problem": self.problem}
+        if self.soft:
+            out["soft"] = True
+        return out
+
+    def flag(self) -> str:
+        """The short form logged with a served row: ``field: problem``."""
+        return f"{self.field}: {self.problem}"
 
 
 @dataclass(frozen=True)

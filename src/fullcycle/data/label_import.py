@@ -1,7 +1,11 @@
 """Labels back in: check every one, store them all or none, measure agreement, re-queue.
 
-A label must name a queued task (by ``task_id``, or by ``request_id`` for an open task) and one
-of the target's classes. The same labeller giving the same label twice is a duplicate (skipped);
+A label must name a queued task (by ``task_id``, or by ``request_id`` for an open task) and fit
+the target: each is normalised by :func:`fullcycle.contract.normalise_label` (``"1"``, ``1`` and
+``1.0`` are one class; a regression label read from CSV text becomes a number). A class the model
+never saw is imported and flagged (``new_classes`` in the report), like ``/feedback`` does; the
+loop leaves such rows out of retraining until the class is added to the target's classes in
+fullcycle.yaml. The same labeller giving the same label twice is a duplicate (skipped);
 giving a different one is refused. Where several people labelled a row, the majority label wins
 with its share of the votes as the confidence; rows whose share is below ``min_agreement`` go
 back to the queue. Cohen's kappa is reported for every pair of labellers within a batch.
@@ -9,10 +13,12 @@ back to the queue. Cohen's kappa is reported for every pair of labellers within 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from fullcycle.contract import Target, TargetSpec, normalise_label, target_spec
 from fullcycle.data.agreement import majority, pairwise_kappa
 from fullcycle.data.label_io import Entry, read_labels
 from fullcycle.errors import InvalidInput
@@ -33,9 +39,11 @@ class ImportReport:
     requeued: list[int]
     agreement: list[dict[str, Any]] = field(default_factory=list)
     confidence: dict[int, float] = field(default_factory=dict)
+    new_classes: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "new_classes": self.new_classes,
             "imported": self.imported,
             "duplicates": self.duplicates,
             "tasks_labelled": self.tasks_labelled,
@@ -53,13 +61,18 @@ def import_labels(
     labeller: str = "anonymous",
     min_agreement: float = 0.6,
     actor: str = "api",
+    target: Target | None = None,
 ) -> ImportReport:
-    """Check and store the labels in ``path``; all of them, or none when any is wrong."""
+    """Check and store the labels in ``path``; all of them, or none when any is wrong.
+
+    ``target`` (the contract's) says the kind and the classes labels must fit; ``classes``
+    alone is the older way to say the classes of a categorical target."""
     entries = read_labels(path, labeller)
     tasks = _tasks_for(db, entries)
-    allowed = _classes(classes, tasks.values())
+    spec = _spec(target, classes, tasks.values())
     stored = label_store.existing_labels(db, tasks)
-    new, duplicates = _checked(entries, tasks, allowed, stored)
+    new, duplicates = _checked(entries, tasks, spec, stored)
+    allowed = {str(c): c for c in spec.classes} if spec.classes else None
     votes: dict[int, dict[str, Any]] = {}
     for (task_id, who), label in stored.items():
         votes.setdefault(task_id, {})[who] = label
@@ -69,6 +82,7 @@ def import_labels(
     outcomes, confidence = _outcomes(tasks, votes, touched, allowed, min_agreement)
     agreement = _agreement(tasks, votes, touched)
     requeued = [t for t in touched if outcomes[t]["status"] == "queued"]
+    unseen = Counter(str(n["label"]) for n in new if n.pop("new_class", False))
     report = ImportReport(
         len(new),
         duplicates,
@@ -76,6 +90,7 @@ def import_labels(
         requeued,
         agreement,
         confidence,
+        dict(unseen),
     )
     summary = {k: v for k, v in report.to_dict().items() if k != "confidence"}
     label_store.save_labels(db, new, outcomes, actor=actor, summary=summary)
@@ -93,22 +108,32 @@ def _tasks_for(db: Database, entries: list[Entry]) -> dict[int, LabelTask]:
     return tasks
 
 
-def _classes(given: Sequence[Any] | None, tasks: Any) -> dict[str, Any] | None:
+def _spec(target: Target | None, given: Sequence[Any] | None, tasks: Any) -> TargetSpec:
+    """What labels must fit: the contract's target, else the classes given, else the classes
+    the queued tasks' predictions name (typed like the predicted labels: 1 stays an int)."""
+    if target is not None and (target.kind == "numeric" or target.classes or given):
+        return target_spec(target, given)
     if given:
-        return {str(c): c for c in given}
-    seen = {k for t in tasks for k in ((t.prediction or {}).get("proba") or {})}
-    return {str(c): c for c in sorted(seen)} or None
+        return target_spec(None, list(given), kind="categorical")
+    tasks = list(tasks)
+    names = sorted({k for t in tasks for k in ((t.prediction or {}).get("proba") or {})})
+    predicted = [(t.prediction or {}).get("label") for t in tasks]
+    predicted = [p for p in predicted if p is not None]
+    if not names:
+        return target_spec(target, None, kind="categorical")
+    typed = {str(p): p for p in predicted}
+    return target_spec(None, [typed.get(n, n) for n in names], kind="categorical")
 
 
 def _checked(
     entries: list[Entry],
     tasks: dict[int, LabelTask],
-    allowed: dict[str, Any] | None,
+    spec: TargetSpec,
     stored: dict[tuple[int, str], Any],
 ) -> tuple[list[dict[str, Any]], int]:
     by_request = {t.request_id: t.id for t in tasks.values() if t.status in label_store.OPEN}
     problems: list[str] = []
-    new: dict[tuple[int, str], tuple[str, Any]] = {}
+    new: dict[tuple[int, str], tuple[str, Any, bool]] = {}
     duplicates = 0
     for e in entries:
         task_id = e.task_id if e.task_id is not None else by_request.get(e.request_id)
@@ -119,13 +144,12 @@ def _checked(
         if tasks[task_id].status == "merged":
             problems.append(f"{e.where}: task {task_id} is already merged into a dataset")
             continue
-        label = e.label
-        if allowed is not None:
-            if str(label) not in allowed:
-                shown = ", ".join(list(allowed)[:10])
-                problems.append(f"{e.where}: label {label!r} is not one of the classes ({shown})")
-                continue
-            label = allowed[str(label)]
+        try:
+            fitted = normalise_label(e.label, spec, field=f"{e.where}: label")
+        except InvalidInput as exc:
+            problems.append(exc.message)
+            continue
+        label = fitted.value
         key = (task_id, e.labeller)
         earlier = new.get(key)
         before = stored.get(key, earlier[1] if earlier else None)
@@ -139,7 +163,7 @@ def _checked(
                     f"but {before!r} in {where}"
                 )
             continue
-        new[key] = (e.where, label)
+        new[key] = (e.where, label, not fitted.known)
     if problems:
         extra = len(problems) - MAX_PROBLEMS
         more = f"\n  ... and {extra} more" if extra > 0 else ""
@@ -148,7 +172,10 @@ def _checked(
             + "\n  ".join(problems[:MAX_PROBLEMS])
             + more
         )
-    rows = [{"task_id": t, "labeller": who, "label": lab} for (t, who), (_, lab) in new.items()]
+    rows = [
+        {"task_id": t, "labeller": who, "label": lab, "new_class": unseen}
+        for (t, who), (_, lab, unseen) in new.items()
+    ]
     return rows, duplicates
 
 

@@ -3,8 +3,14 @@
 Label Studio tasks carry the row under ``data.item`` (shown by a ``<Table>``), our task id
 under ``data.fc_task_id``, and the model's prediction as a pre-annotation for a ``<Choices>``
 control named ``label``; :func:`label_studio_config` writes the matching labelling config.
-Import reads CSV or JSON Lines (``task_id``, ``label``, optional ``labeller``) and Label
-Studio's JSON export (``annotations[].result[].value.choices``).
+Import reads CSV or JSON Lines (``task_id``, ``label``, optional ``labeller``) and each of Label
+Studio's exports: JSON (``annotations[].result[].value.choices``), JSON-MIN (one flat record per
+annotation: ``fc_task_id``, ``fc_request_id``, ``label``, ``annotator``) and CSV (the same
+columns). Task ids written as floats (``3.0``) are read as the integers they are.
+
+CSV cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, a
+tab or a carriage return, and not a plain number) are written with a leading ``'`` (OWASP's
+advice against CSV injection); import takes that quote off again.
 """
 
 from __future__ import annotations
@@ -83,18 +89,39 @@ def _write_csv(tasks: Sequence[LabelTask], target: Path) -> None:
         writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
         for t in tasks:
-            writer.writerow(
-                {
-                    **t.row,
-                    "task_id": t.id,
-                    "batch": t.batch,
-                    "request_id": t.request_id or "",
-                    "reason": t.reason,
-                    "prediction": _predicted(t),
-                    "label": "",
-                    "labeller": "",
-                }
-            )
+            cells = {
+                **t.row,
+                "task_id": t.id,
+                "batch": t.batch,
+                "request_id": t.request_id or "",
+                "reason": t.reason,
+                "prediction": _predicted(t),
+                "label": "",
+                "labeller": "",
+            }
+            writer.writerow({k: escape_cell(v) for k, v in cells.items()})
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet will not run: text starting like a formula gets a leading
+    ``'`` (numbers, such as -3.5, are left alone)."""
+    if not isinstance(value, str) or not value.startswith(FORMULA_START):
+        return value
+    try:
+        float(value)
+    except ValueError:
+        return "'" + value
+    return value
+
+
+def unescape_cell(value: Any) -> Any:
+    """Undo :func:`escape_cell`."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_START):
+        return value[1:]
+    return value
 
 
 def _studio(t: LabelTask) -> dict[str, Any]:
@@ -155,6 +182,11 @@ def read_labels(path: str | os.PathLike[str], default_labeller: str = "anonymous
         raise InvalidInput(f"{source.name} is not valid UTF-8", hint="save it as UTF-8") from None
     except csv.Error as exc:
         raise InvalidInput(f"{source.name} is not a readable CSV file: {exc}") from None
+    except RecursionError:
+        raise InvalidInput(
+            f"{source.name}: the JSON is nested too deeply to be a label file",
+            hint="export the labels again (CSV, JSON Lines or a Label Studio export)",
+        ) from None
     raise InvalidInput(
         f"{source.name}: unknown label file type {suffix!r}",
         hint="use .csv, .jsonl, or .json (a Label Studio JSON export)",
@@ -164,23 +196,31 @@ def read_labels(path: str | os.PathLike[str], default_labeller: str = "anonymous
 def _task_id(raw: Any, where: str) -> int | None:
     if raw is None or raw == "":
         return None
-    if isinstance(raw, bool) or not str(raw).strip().isdigit():
+    text = str(raw).strip()
+    if text.endswith(".0"):  # a spreadsheet or Label Studio's CSV wrote the integer as a float
+        text = text[:-2]
+    if isinstance(raw, bool) or not text.isdigit():
         raise InvalidInput(f"{where}: task_id {raw!r} is not a task number")
-    return int(str(raw).strip())
+    return int(text)
 
 
 def _entry(where: str, rec: dict[str, Any], default: str) -> Entry | None:
-    label = rec.get("label")
+    label = unescape_cell(rec.get("label"))
     if label is None or (isinstance(label, str) and not label.strip()):
         return None
-    request = rec.get("request_id") or None
-    task = _task_id(rec.get("task_id"), where)
+    studio = "fc_task_id" in rec or "fc_request_id" in rec  # Label Studio's JSON-MIN or CSV
+    request = unescape_cell(rec.get("request_id") or rec.get("fc_request_id")) or None
+    task = _task_id(rec.get("task_id", rec.get("fc_task_id")), where)
     if task is None and request is None:
         raise InvalidInput(
             f"{where}: a label without task_id or request_id",
             hint="keep the task_id column of the exported file",
         )
-    who = str(rec.get("labeller") or rec.get("annotator") or default)
+    if isinstance(label, dict):  # JSON-MIN writes {"choices": [...]} for several choices
+        label = _single(label.get("choices"), where)
+    who = str(unescape_cell(rec.get("labeller")) or "") or (
+        _who(rec.get("annotator"), default) if studio else str(rec.get("annotator") or default)
+    )
     return Entry(where, task, None if request is None else str(request), who[:128], label)
 
 
@@ -226,11 +266,16 @@ def _read_studio(path: Path, default: str) -> list[Entry]:
         raise InvalidInput(f"{path.name} line {exc.lineno}: not JSON ({exc.msg})") from None
     if not isinstance(tasks, list):
         raise InvalidInput(f"{path.name}: expected a list of tasks (Label Studio's JSON export)")
+    if tasks and all(isinstance(t, dict) and "data" not in t for t in tasks):
+        return _read_studio_min(path, tasks, default)
     out = []
     for i, task in enumerate(tasks):
         data = task.get("data") if isinstance(task, dict) else None
         if not isinstance(data, dict):
-            raise InvalidInput(f"{path.name} task {i}: no 'data' object")
+            raise InvalidInput(
+                f"{path.name} task {i}: no 'data' object",
+                hint="give Label Studio's JSON, JSON-MIN or CSV export",
+            )
         where = f"{path.name} task {task.get('id', i)}"
         task_id = _task_id(data.get("fc_task_id"), where)
         request = data.get("fc_request_id")
@@ -250,6 +295,29 @@ def _read_studio(path: Path, default: str) -> list[Entry]:
             if entry is not None:
                 out.append(entry)
     return out
+
+
+def _read_studio_min(path: Path, records: list[Any], default: str) -> list[Entry]:
+    """Label Studio's JSON-MIN export: one flat record per annotation."""
+    out = []
+    for i, rec in enumerate(records):
+        where = f"{path.name} record {i}"
+        if "fc_task_id" not in rec and "fc_request_id" not in rec:
+            raise InvalidInput(
+                f"{where}: no fc_task_id or fc_request_id",
+                hint="export from the Label Studio project the fullcycle tasks were imported into",
+            )
+        entry = _entry(where, rec, default)
+        if entry is not None:
+            out.append(entry)
+    return out
+
+
+def _single(choices: Any, where: str) -> Any:
+    if not isinstance(choices, list) or len(choices) != 1:
+        n = len(choices) if isinstance(choices, list) else 0
+        raise InvalidInput(f"{where}: {n} choices given, expected one")
+    return choices[0]
 
 
 def _choice(annotation: dict[str, Any], where: str) -> Any:

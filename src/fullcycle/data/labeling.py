@@ -162,11 +162,12 @@ def _task_rows(
     probas = proba_columns(frame)
     features = [c for c in frame.columns if c not in SPECIAL and c not in probas]
     picked = frame.iloc[idx]
-    rows = json.loads(picked[features].to_json(orient="records", date_format="iso"))
-    extra = json.loads(
-        picked[[c for c in (*SPECIAL, *probas) if c in frame.columns]].to_json(
-            orient="records", date_format="iso"
-        )
+    rows = json.loads(_ints_kept(picked[features]).to_json(orient="records", date_format="iso"))
+    special = [c for c in (*SPECIAL, *probas) if c in frame.columns]
+    extra = (
+        json.loads(picked[special].to_json(orient="records", date_format="iso"))
+        if special
+        else [{} for _ in rows]  # a dataset without request ids, predictions or probabilities
     )
     out = []
     for row, more, (strategy, reason, score) in zip(rows, extra, why, strict=True):
@@ -186,6 +187,26 @@ def _task_rows(
                 "score": score,
             }
         )
+    return out
+
+
+def _ints_kept(frame: pd.DataFrame) -> pd.DataFrame:
+    """Integer columns that a missing value turned into floats, as integers again (so a task
+    shows 3, not 3.0); numeric columns with fractions are left alone."""
+    import pandas as pd
+
+    out = frame.copy()
+    for column in out.columns:
+        s = out[column]
+        if not pd.api.types.is_float_dtype(s.dtype) or not s.isna().any():
+            continue
+        present = s.dropna()
+        if (
+            len(present)
+            and bool((present == present.round()).all())
+            and present.abs().max() < 2**53
+        ):
+            out[column] = s.astype("Int64")
     return out
 
 
@@ -211,11 +232,13 @@ def merge(
             "merging labels needs the target column",
             hint="set target in fullcycle.yaml's features section",
         )
-    tasks = label_store.tasks(db, batch=batch, status="labelled")
+    tasks, waiting = _fitting(label_store.tasks(db, batch=batch, status="labelled"), contract)
     if not tasks:
         raise InsufficientData(
-            "there are no labelled rows to merge",
-            hint="import labels first: fullcycle label import FILE",
+            "there are no labelled rows to merge"
+            + (f" ({len(waiting)} wait for a new class: {_shown(waiting)})" if waiting else ""),
+            hint="import labels first: fullcycle label import FILE; a new class is taken in by "
+            "adding it to the target's classes in fullcycle.yaml",
         )
     frame = load(db, artifacts, parent.ref)
     added = pd.DataFrame([{**t.row, target: t.label} for t in tasks])
@@ -228,6 +251,7 @@ def merge(
         "label_batches": batches,
         "label_tasks": [t.id for t in tasks],
         "request_ids": [t.request_id for t in tasks if t.request_id],
+        "left_out_new_class": [t.id for t in waiting],
     }
     version = add_data(
         db,
@@ -242,6 +266,26 @@ def merge(
     )
     label_store.set_status(db, [t.id for t in tasks], "merged", subject=version.ref, actor=actor)
     return version
+
+
+def _fitting(tasks: list[Any], contract: Contract | None) -> tuple[list[Any], list[Any]]:
+    """(tasks whose label is one of the target's classes, tasks labelled with a new class);
+    labels are normalised to the target's kind on the way."""
+    target = contract.target if contract is not None else None
+    if target is None:
+        return tasks, []
+    from dataclasses import replace
+
+    from fullcycle.contract import normalise_labels, target_spec
+
+    done = normalise_labels([t.label for t in tasks], target_spec(target))
+    out = {i: replace(t, label=v) for i, (t, v) in enumerate(zip(tasks, done.values, strict=True))}
+    skip = {i for i, _ in done.refused} | set(done.new)
+    return [out[i] for i in out if i not in skip], [tasks[i] for i in sorted(skip)]
+
+
+def _shown(tasks: list[Any]) -> str:
+    return ", ".join(sorted({repr(t.label) for t in tasks})[:5])
 
 
 def _like(added: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:

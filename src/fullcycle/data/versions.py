@@ -61,6 +61,7 @@ def add_data(
     with ThreadPoolExecutor(max_workers=2) as pool:  # pyarrow and hashlib release the GIL
         table, what, made = _read(frame_or_path, _column_types(contract), pool)
         table = canonical_table(_parse_times(table, contract), contract)
+        table = normalised_target(table, contract)
         parquet = pool.submit(canonical_bytes, table)
         profile = pool.submit(profile_table, table, _kinds(contract))
         violations = _validate(table, contract, what, allow_violations, require_target)
@@ -104,6 +105,30 @@ def read_any(frame_or_path: Any) -> pd.DataFrame:
     """The data as pandas, read with the same checks as :func:`add_data` (for inference)."""
     table, _what, _made = _read(frame_or_path, {})
     return table.to_pandas()
+
+
+def normalised_target(table: pa.Table, contract: Contract | None) -> pa.Table:
+    """The target column with its classes spelled once ("1", 1.0 -> 1; "yes" -> True). Each
+    distinct value is normalised once, so a million rows cost what their classes cost."""
+    import pyarrow.compute as pc
+
+    target = contract.target if contract is not None else None
+    if target is None or target.name not in table.column_names:
+        return table
+    from fullcycle.contract import normalise_column, target_spec
+
+    column = table.column(target.name)
+    distinct = column.unique().drop_null()
+    values = distinct.to_pylist()
+    fixed = normalise_column(values, target_spec(target))
+    if all(type(a) is type(b) and a == b for a, b in zip(fixed, values, strict=True)):
+        return table
+    try:
+        mapped = pa.array(fixed, type=pa.float64() if target.kind == "numeric" else None)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return table  # mixed kinds: the contract check names the bad rows
+    out = mapped.take(pc.index_in(column, value_set=distinct))
+    return table.set_column(table.column_names.index(target.name), target.name, out)
 
 
 def _file_sha(path: Path) -> str:

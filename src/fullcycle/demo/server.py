@@ -1,4 +1,9 @@
-"""A real ``fullcycle serve`` process on 127.0.0.1 for the demo, started and stopped cleanly."""
+"""A real ``fullcycle serve`` process on 127.0.0.1 for the demo, started and stopped cleanly.
+
+The demo's tokens live as long as the demo: an admin token made here (so the server never
+prints a bootstrap token into its log) expires after ``DEMO_TOKEN_TTL_S`` and, with every other
+``demo-`` token, is revoked when the server stops. The server's log file is 0600.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,9 @@ from pathlib import Path
 import httpx
 
 from fullcycle.errors import StoreUnavailable
+
+DEMO_TOKEN_TTL_S = 6 * 3600.0  # longer than any demo; revoked at its end anyway
+DEMO_PREFIX = "demo-"
 
 
 def free_port() -> int:
@@ -33,7 +41,10 @@ class Server:
 
     def __enter__(self) -> str:
         env = {**os.environ, "FULLCYCLE_PROJECT_DIR": str(self.folder)}
-        with open(self.log, "ab") as out:
+        demo_admin(self.folder)
+        fd = os.open(self.log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.fchmod(fd, 0o600)  # a file made before by another version may be wider
+        with os.fdopen(fd, "ab") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "fullcycle", "serve", "--port", str(self.port)],
                 cwd=self.folder,
@@ -68,3 +79,27 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        revoke_demo_tokens(self.folder)
+
+
+def demo_admin(folder: Path) -> None:
+    """An admin token for the demo's lifetime, so the server has no bootstrap token to print;
+    it is never shown (the demo acts with its own write token)."""
+    import uuid
+
+    from fullcycle import auth
+    from fullcycle.project import Project
+
+    project = Project.open(folder)
+    name = f"{DEMO_PREFIX}admin-{uuid.uuid4().hex[:8]}"
+    auth.create_token(project.db, name=name, role="admin", expires_in_s=DEMO_TOKEN_TTL_S)
+
+
+def revoke_demo_tokens(folder: Path) -> None:
+    """Revoke every live token the demo made: they end with the demo."""
+    from fullcycle.project import Project
+
+    project = Project.open(folder)
+    for token in project.tokens():
+        if token.name.startswith(DEMO_PREFIX) and token.revoked_at is None:
+            project.revoke_token(token.name)

@@ -21,7 +21,7 @@ import numpy as np
 
 from fullcycle import auth
 from fullcycle.demo import labellers, traffic
-from fullcycle.demo.server import Server
+from fullcycle.demo.server import DEMO_TOKEN_TTL_S, Server
 from fullcycle.examples import voice
 from fullcycle.project import Project
 
@@ -132,7 +132,10 @@ class Demo:
         results = []
         # the server checks tokens; the demo acts as a client with the write role
         self.token = auth.create_token(
-            project.db, name=f"demo-{uuid.uuid4().hex[:8]}", role="write"
+            project.db,
+            name=f"demo-{uuid.uuid4().hex[:8]}",
+            role="write",
+            expires_in_s=DEMO_TOKEN_TTL_S,  # and revoked when the server stops
         )
         with Server(self.folder) as url:
             self.say(f"serve     {url} (a real server, logging every prediction)")

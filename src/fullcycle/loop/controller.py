@@ -17,7 +17,8 @@ from typing import Any
 from fullcycle import registry
 from fullcycle.errors import InsufficientData, LeaseHeld, NotFound
 from fullcycle.loop import labelled as labelled_mod
-from fullcycle.loop import policy, retrain, rollout
+from fullcycle.loop import policy, retrain, rollout, watch
+from fullcycle.loop import recipe as loop_recipe
 from fullcycle.monitoring.service import MonitorDeps, read_window
 from fullcycle.monitoring.window import Window
 from fullcycle.store import events as event_store
@@ -66,7 +67,13 @@ class Controller:
         active = rollouts.active(self.project.db, self.name)
         if active is not None:
             return self._rollout_step(active)
+        watched = watch.check(self.project, self.log, actor=ACTOR)
+        if watched is not None and watched["action"] != "watching":
+            return StepResult(f"watch_{watched['action']}", watched["reasons"], watched["numbers"])
         obs, context = self.observe()
+        pending = self._pending()
+        if pending is not None:
+            return self._regate(pending, context)
         decision = policy.next_step(obs, self.scope.retraining, self.scope.monitoring.thresholds)
         numbers = {**decision.numbers, "triggers": decision.triggers}
         if decision.action == "queue_labels":
@@ -93,8 +100,14 @@ class Controller:
         feedback = {r["request_id"]: r["label"] for r in log_store.feedback_rows(db)}
         features = [f.name for f in self.scope.contract.features]
         rows = labelled_mod.labelled_rows(
-            log, feedback, label_store.tasks(db), features=features, target=self.scope.target
+            log,
+            feedback,
+            label_store.tasks(db),
+            features=features,
+            target=self.scope.target,
+            spec=labelled_mod.spec_for(self.scope.contract, champion),
         )
+        labelled_mod.report_exclusions(db, self.name, rows)
         retrains = [
             e
             for e in event_store.listing(db, kind="loop.retrain", limit=50)
@@ -112,6 +125,9 @@ class Controller:
             drifted_features=tuple(summary.get("drifted_features") or ()),
             live_metric=perf.get("value") if (perf.get("rows") or 0) >= 30 else None,
             live_rows=int(perf.get("rows") or 0),
+            live_low=perf.get("low"),
+            live_high=perf.get("high"),
+            refusals_in_a_row=self._refusals(champion.created_at),
             estimate=perf.get("estimate"),
             evaluation_metric=((champion.metrics or {}).get("metric") or {}).get("value"),
             goal=self.scope.metric.goal,
@@ -129,6 +145,24 @@ class Controller:
         )
         context = {"champion": champion, "log": log, "labelled": rows, "report": summary}
         return obs, context
+
+    def _refusals(self, since: float) -> int:
+        """Gate refusals since ``since`` with no challenger passing after them."""
+        count = 0
+        for e in event_store.listing(self.project.db, kind="loop.", subject=self.name, limit=200):
+            if e.ts <= since or e.kind == "loop.rollout_started":
+                break
+            count += e.kind == "loop.gate_refused"
+        return count
+
+    def _pending(self) -> dict[str, Any] | None:
+        """The challenger the sequential gate could not decide yet, if the loop's last decision
+        about a challenger left one pending."""
+        kinds = ("loop.gate_pending", "loop.gate_refused", "loop.rollout_started", "loop.retrain")
+        for e in event_store.listing(self.project.db, kind="loop.", subject=self.name, limit=200):
+            if e.kind in kinds:
+                return dict(e.data) if e.kind == "loop.gate_pending" else None
+        return None
 
     # -- acting --------------------------------------------------------------------------------
     def _queue_labels(
@@ -173,6 +207,18 @@ class Controller:
             return self._record("wait", [str(exc)], numbers)
         try:
             champion = context["champion"]
+            recipe = loop_recipe.champion_recipe(self.project, champion)
+            if recipe is None:
+                return self._record(
+                    "cannot_retrain",
+                    [
+                        *decision.reasons,
+                        f"{champion.ref} has no recorded recipe (an imported model): the loop "
+                        "keeps monitoring and gating it but cannot retrain it; train a model "
+                        "with fullcycle train to let the loop retrain",
+                    ],
+                    numbers,
+                )
             base = self.scope.retraining.data.base or _root_dataset(
                 self.project, champion.lineage.get("dataset")
             )
@@ -204,8 +250,8 @@ class Controller:
                 "loop.retrain",
                 subject=f"{self.name}",
                 actor=ACTOR,
-                message=f"retraining on {base} + labelled rows: {reason}",
-                data=numbers,
+                message=f"retraining on {base} + labelled rows with {recipe.why}: {reason}",
+                data={**numbers, "recipe": recipe.source, "recipe_why": recipe.why},
             )
             try:
                 out = retrain.retrain(
@@ -215,6 +261,7 @@ class Controller:
                     champion=champion,
                     reason=reason,
                     actor=ACTOR,
+                    recipe=recipe,
                 )
             except InsufficientData as exc:
                 return self._record("wait_labels", [str(exc)], numbers)
@@ -224,32 +271,111 @@ class Controller:
                 "run_id": out.run_id,
                 "challenger": out.challenger,
                 "gate": out.gate.numbers,
+                "rows_added": out.rows_added,
+                "labels_spent": out.rows_added + out.holdout_rows,
+                "variant": out.variant,
+                "recipe": recipe.source,
             }
+            if out.gate.undecided:
+                return self._pending_more(out.challenger, 1, out.gate, context, result)
             if not out.gate.passed:
                 return self._record("gate_refused", out.gate.reasons, result)
-            registry.set_alias(
-                db,
-                self.name,
-                "challenger",
-                out.challenger,
-                _alias_revision(db, self.name, "challenger"),
-                actor=ACTOR,
-                reason=f"passed the gate on {out.holdout_rows} held-out rows",
-            )
-            rollout.begin(
-                self.project,
-                champion.version,
-                out.challenger,
-                {"gate": out.gate.numbers, "dataset": out.dataset, "run_id": out.run_id},
-            )
-            return self._record("rollout_started", out.gate.reasons, result)
+            return self._start(champion, out.challenger, out.gate, result)
         finally:
             leases.release(db, lease, self.holder)
+
+    def _start(
+        self, champion: Any, challenger: int, verdict: Any, result: dict[str, Any]
+    ) -> StepResult:
+        db = self.project.db
+        registry.set_alias(
+            db,
+            self.name,
+            "challenger",
+            challenger,
+            _alias_revision(db, self.name, "challenger"),
+            actor=ACTOR,
+            reason=f"passed the gate on {verdict.numbers.get('rows')} held-out rows",
+        )
+        rollout.begin(
+            self.project,
+            champion.version,
+            challenger,
+            {"gate": verdict.numbers, "labels_spent": result.get("labels_spent"), **{
+                k: result[k] for k in ("dataset", "run_id") if k in result}},
+        )  # fmt: skip
+        spent = result.get("labels_spent")
+        said = [*verdict.reasons, *([f"{spent} labelled rows spent"] if spent is not None else [])]
+        return self._record("rollout_started", said, result)
+
+    def _pending_more(
+        self, challenger: int, look: int, verdict: Any, context: dict[str, Any], result: dict
+    ) -> StepResult:
+        """The gate is undecided: keep the challenger and ask for the rows the evidence needs
+        (never more than the sequential test's growth limit allows), then look again."""
+        n = int(verdict.numbers.get("rows") or 0)
+        need = int(verdict.numbers.get("rows_needed") or 2 * n)
+        queued = len(label_store.tasks(self.project.db, status="queued"))
+        budget = max(0, need - n - queued)
+        data = {**result, "challenger": challenger, "look": look, "rows_needed": need,
+                "gate": verdict.numbers, "champion": context["champion"].version}  # fmt: skip
+        if budget > 0:
+            ask = policy.Decision("queue_labels", verdict.reasons, {"budget": budget})
+            self._queue_labels(ask, context, {"pending": challenger})
+        return self._record("gate_pending", verdict.reasons, data)
+
+    def _regate(self, pending: dict[str, Any], context: dict[str, Any]) -> StepResult:
+        """Gate the pending challenger again on every held-out row labelled so far."""
+        champion = context["champion"]
+        if pending.get("champion") != champion.version:  # production moved meanwhile
+            return self._record(
+                "gate_refused",
+                [f"production is now {champion.ref}: the pending challenger is dropped"],
+                {"challenger": pending.get("challenger")},
+            )
+        challenger = registry.resolve(self.project.db, f"{self.name}:{pending['challenger']}")
+        holdout = retrain.gate_rows(self.project, context["labelled"], champion, challenger)
+        look = int(pending.get("look") or 1) + 1
+        if len(holdout) <= int((pending.get("gate") or {}).get("rows") or 0):
+            return self._record(
+                "wait_labels",
+                [f"{challenger.ref} waits at the gate for more labelled rows "
+                 f"({len(holdout)} so far, about {pending.get('rows_needed')} needed)"],
+                {"pending": challenger.version},
+            )  # fmt: skip
+        share = float((pending.get("gate") or {}).get("alpha_share") or 1.0)
+        verdict = retrain.gate(
+            self.project, champion, challenger, holdout, look=look, alpha_share=share
+        )
+        verdict.numbers["alpha_share"] = share
+        spent = int(pending.get("rows_added") or 0) + len(holdout)
+        verdict.numbers["labels_spent"] = spent
+        result = {**pending, "labels_spent": spent, "gate": verdict.numbers, "look": look}
+        self.project.record(
+            "loop.gate",
+            subject=challenger.ref,
+            actor=ACTOR,
+            message=("passed: " if verdict.passed else "refused: ") + "; ".join(verdict.reasons),
+            data=_plain({"passed": verdict.passed, "numbers": verdict.numbers, "look": look}),
+        )
+        if verdict.undecided:
+            return self._pending_more(challenger.version, look, verdict, context, result)
+        if not verdict.passed:
+            return self._record("gate_refused", verdict.reasons, result)
+        return self._start(champion, challenger.version, verdict, result)
 
     def _rollout_step(self, active: Any) -> StepResult:
         if active.state == "gated":
             rollout.advance_from_gated(self.project, active)
             return self._record("rollout_resumed", [f"rollout {active.id} routed after a restart"])
+        since = time.time() - float(active.data.get("analysed_at") or 0.0)
+        interval = float(self.scope.rollout.analysis_interval)
+        if since < interval:
+            return self._record(
+                "wait",
+                [f"rollout {active.id}: next analysis in {interval - since:.0f} s "
+                 "(rollout.analysis_interval)"],
+            )  # fmt: skip
         verdict = rollout.analyse(self.project, active, self.log())
         return StepResult(f"rollout_{verdict.action}", verdict.reasons, verdict.numbers)
 

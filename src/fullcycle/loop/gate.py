@@ -9,52 +9,48 @@ of per-row costs).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from scipy import stats
 
+from fullcycle import metric_table
 from fullcycle.errors import InsufficientData, InvalidInput
+from fullcycle.loop import sequential
 
-METRICS = ("accuracy", "f1_macro")
-
-
-def _encode(y: Any, *preds: Any) -> tuple[np.ndarray, list[np.ndarray], int]:
-    labels = np.asarray(y, dtype=object)
-    classes, codes = np.unique(
-        np.concatenate([labels, *[np.asarray(p, dtype=object) for p in preds]]).astype(str),
-        return_inverse=True,
-    )
-    n = len(labels)
-    parts = [codes[i * n : (i + 1) * n] for i in range(1 + len(preds))]
-    return parts[0], parts[1:], len(classes)
+#: the sequential test asks for more rows only while they are at most this many times the rows
+#: it has (the evidence is close); beyond that the challenger is refused as not worth the labels
+MAX_GROWTH = 4.0
+#: the sequential boundary is tightest near this many rows at least (or gate.min_samples)
+TUNED_MIN = 100
 
 
-def _weighted_metric(
-    metric: str, y: np.ndarray, p: np.ndarray, k: int, w: np.ndarray
-) -> np.ndarray:
-    """The metric for each row of bootstrap weights ``w`` (shape: samples x rows)."""
-    if metric == "accuracy":
-        return (w * (y == p)).sum(axis=1) / w.sum(axis=1)
-    # macro-F1 over the classes present in y (as scikit-learn with labels=None does, roughly)
-    out = np.empty(w.shape[0])
-    for i, weights in enumerate(w):
-        cm = np.bincount(y * k + p, weights=weights, minlength=k * k).reshape(k, k)
-        tp = np.diag(cm)
-        support, predicted = cm.sum(axis=1), cm.sum(axis=0)
-        denom = support + predicted
-        f1 = np.divide(2 * tp, denom, out=np.zeros(k), where=denom > 0)
-        present = (support + predicted) > 0
-        out[i] = f1[present].mean() if present.any() else 0.0
-    return out
+def prepare(metric: str, y: Any, *preds: Any) -> tuple[Any, list[Any]]:
+    """Labels and predictions in one comparable form: floats for a regression metric, class
+    keys for a classification metric (``1``, ``1.0`` and ``"1"`` agree)."""
+    if metric_table.get(metric).task == "regression":
+        try:
+            return np.asarray(y, dtype=float), [np.asarray(p, dtype=float) for p in preds]
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput(
+                f"gate on {metric}: a label or prediction is not a number: {exc}"
+            ) from None
+    return metric_table.class_keys(y), [metric_table.class_keys(p) for p in preds]
 
 
-def score(metric: str, y: Any, pred: Any) -> float:
-    if metric not in METRICS:
-        raise InvalidInput(f"gate metric {metric!r} is not one of {', '.join(METRICS)}")
-    yc, (pc,), k = _encode(y, pred)
-    return float(_weighted_metric(metric, yc, pc, k, np.ones((1, len(yc))))[0])
+def score(metric: str, y: Any, pred: Any, proba: Any = None, labels: Any = None) -> float:
+    """The metric on these rows (NaN when it cannot be computed, e.g. ROC AUC on one class)."""
+    yy, (pp,) = prepare(metric, y, pred)
+    keys = None if labels is None else list(metric_table.class_keys(labels))
+    value = metric_table.value(metric, yy, pp, proba, keys)
+    return float("nan") if value is None else value
+
+
+def _gain(metric: str, new: float, old: float) -> float:
+    """How much better ``new`` is than ``old`` in the metric's direction."""
+    return -metric_table.worse_by(metric, new, old)
 
 
 @dataclass(frozen=True)
@@ -66,7 +62,7 @@ class McNemar:
 
 def mcnemar(y: Any, champion: Any, challenger: Any) -> McNemar:
     """McNemar's test on discordant pairs: exact binomial below 25, chi-square (corrected) above."""
-    yc, (a, b), _ = _encode(y, champion, challenger)
+    yc, (a, b) = prepare("accuracy", y, champion, challenger)
     a_ok, b_ok = a == yc, b == yc
     n01 = int((a_ok & ~b_ok).sum())
     n10 = int((~a_ok & b_ok).sum())
@@ -83,7 +79,7 @@ def mcnemar(y: Any, champion: Any, challenger: Any) -> McNemar:
 
 @dataclass(frozen=True)
 class Bootstrap:
-    delta: float  # challenger minus champion
+    delta: float  # challenger minus champion, in the metric's direction (>0: challenger better)
     low: float
     high: float
     p_value: float  # one-sided: share of resamples where the challenger is not better
@@ -98,17 +94,26 @@ def paired_bootstrap(
     n_boot: int = 1000,
     seed: int = 0,
     confidence: float = 0.95,
+    champion_proba: Any = None,
+    challenger_proba: Any = None,
+    labels: Any = None,
 ) -> Bootstrap:
-    yc, (a, b), k = _encode(y, champion, challenger)
-    rng = np.random.default_rng(seed)
-    weights = rng.multinomial(len(yc), np.full(len(yc), 1 / len(yc)), size=n_boot).astype(float)
-    da = _weighted_metric(metric, yc, a, k, weights)
-    db = _weighted_metric(metric, yc, b, k, weights)
-    diff = db - da
-    full = np.ones((1, len(yc)))
-    delta = float(
-        _weighted_metric(metric, yc, b, k, full)[0] - _weighted_metric(metric, yc, a, k, full)[0]
-    )
+    """Both models scored on the same resamples of rows; any metric of the table."""
+    yc, (a, b) = prepare(metric, y, champion, challenger)
+    keys = None if labels is None else list(metric_table.class_keys(labels))
+    if metric_table.get(metric).confusion is None and metric_table.get(metric).loss is None:
+        n_boot = min(n_boot, 300)  # resampled one by one
+    idx = np.random.default_rng(seed).integers(0, len(yc), size=(n_boot, len(yc)))
+    da = metric_table.resampled(metric, yc, a, champion_proba, keys, idx)
+    db = metric_table.resampled(metric, yc, b, challenger_proba, keys, idx)
+    sign = 1.0 if metric_table.get(metric).greater_is_better else -1.0
+    diff = sign * (np.asarray(db, float) - np.asarray(da, float))
+    diff = diff[np.isfinite(diff)]
+    old = metric_table.value(metric, yc, a, champion_proba, keys)
+    new = metric_table.value(metric, yc, b, challenger_proba, keys)
+    delta = math.nan if old is None or new is None else _gain(metric, new, old)
+    if len(diff) == 0:
+        return Bootstrap(delta, -math.inf, math.inf, 1.0)
     tail = (1 - confidence) / 2
     return Bootstrap(
         delta=delta,
@@ -123,6 +128,21 @@ class GateResult:
     passed: bool
     reasons: list[str]
     numbers: dict[str, Any] = field(default_factory=dict)
+    verdict: str = ""  # pass | refuse | undecided (the sequential test wants more rows)
+
+    @property
+    def undecided(self) -> bool:
+        return self.verdict == "undecided"
+
+
+def loss_margin(metric: str, margin: float, y: Any, old: float) -> float:
+    """The metric's margin in units of its per-row loss: equal for mean losses, scaled by the
+    labels' variance for R², through the champion's error for RMSE."""
+    if metric == "r2":
+        return margin * float(np.var(np.asarray(y, dtype=float)))
+    if metric == "rmse":
+        return math.inf if old <= margin else old**2 - (old - margin) ** 2
+    return margin
 
 
 def gate(
@@ -133,72 +153,152 @@ def gate(
     metric: str = "f1_macro",
     goal: float | None = None,
     margin: float = 0.0,
-    test: str = "paired_bootstrap",
+    test: str = "sequential",
     alpha: float = 0.05,
     min_rows: int = 100,
     seed: int = 0,
+    champion_proba: Any = None,
+    challenger_proba: Any = None,
+    labels: Any = None,
+    look: int = 1,
 ) -> GateResult:
     """Decide whether ``challenger`` may replace ``champion`` on the labelled rows ``y``.
 
     The challenger must meet the goal, unless the champion misses it too on these rows: then
     beating the champion (by the margin, significantly) is enough, because refusing it would
-    leave the worse model serving."""
+    leave the worse model serving. ``test: sequential`` may answer "undecided" with the rows it
+    would need (``numbers["rows_needed"]``); ``look`` counts the times this same pair was gated,
+    so a test that is not anytime-valid spends its alpha across looks."""
     n = len(y)
     if n < min_rows:
         raise InsufficientData(
             f"insufficient data for the gate: {n} labelled rows, need {min_rows}"
         )
-    if test not in ("paired_bootstrap", "mcnemar"):
-        raise InvalidInput(f"gate.test {test!r} is not one of paired_bootstrap, mcnemar")
-    new = score(metric, y, challenger)
+    if test not in TESTS:
+        raise InvalidInput(f"gate.test {test!r} is not one of {', '.join(TESTS)}")
+    probas = {"champion_proba": champion_proba, "challenger_proba": challenger_proba}
+    new = score(metric, y, challenger, challenger_proba, labels)
     numbers: dict[str, Any] = {
-        "rows": n,
-        "metric": metric,
-        "challenger": new,
-        "goal": goal,
-        "margin": margin,
-        "test": test,
-        "alpha": alpha,
-    }
+        "rows": n, "metric": metric, "challenger": new, "goal": goal, "margin": margin,
+        "test": test, "alpha": alpha,
+    }  # fmt: skip
     reasons: list[str] = []
     ok = True
-    old = score(metric, y, champion) if champion is not None else None
-    if goal is not None and new < goal and (old is None or old >= goal):
+    old = score(metric, y, champion, champion_proba, labels) if champion is not None else None
+    meets = (lambda v: metric_table.meets(metric, v, goal)) if goal is not None else None
+    if meets is not None and not meets(new) and (old is None or meets(old)):
         ok = False
         reasons.append(f"challenger {metric} {new:.4f} misses the goal {goal:.4f}")
-    if champion is not None and old is not None:
-        numbers["champion"] = old
-        if goal is not None and new < goal and old < goal:
-            reasons.append(
-                f"both miss the goal {goal:.4f}: the challenger only has to beat the champion"
-            )
-        if test == "mcnemar":
-            mc = mcnemar(y, champion, challenger)
-            numbers.update(
-                champion_only=mc.champion_only,
-                challenger_only=mc.challenger_only,
-                p_value=mc.p_value,
-            )
-            significant = mc.challenger_only > mc.champion_only and mc.p_value < alpha
-        else:
-            bs = paired_bootstrap(metric, y, champion, challenger, seed=seed)
-            numbers.update(delta=bs.delta, ci=[bs.low, bs.high], p_value=bs.p_value)
-            significant = bs.p_value < alpha
-        if new - old < margin:
-            ok = False
-            reasons.append(
-                f"challenger {metric} {new:.4f} does not beat champion {old:.4f} by the margin "
-                f"{margin:.4f} on the same {n} rows"
-            )
-        elif not significant:
-            ok = False
-            reasons.append(
-                f"challenger {new:.4f} vs champion {old:.4f}: not significant "
-                f"({test} p={numbers['p_value']:.3g} >= {alpha})"
-            )
-    if ok:
-        reasons.append(f"challenger {metric} {new:.4f} passes on {n} rows")
-    return GateResult(passed=ok, reasons=reasons, numbers=numbers)
+    if champion is None or old is None:
+        if ok:
+            reasons.append(f"challenger {metric} {new:.4f} passes on {n} rows")
+        return GateResult(ok, reasons, numbers, "pass" if ok else "refuse")
+    numbers["champion"] = old
+    if meets is not None and not meets(new) and not meets(old):
+        reasons.append(
+            f"both miss the goal {goal:.4f}: the challenger only has to beat the champion"
+        )
+    found = _compare(
+        test,
+        metric,
+        y,
+        champion,
+        challenger,
+        margin,
+        alpha,
+        seed,
+        (look, max(min_rows, TUNED_MIN)),
+        probas,
+        labels,
+    )
+    verdict, why, more = found
+    numbers.update(more)
+    if _gain(metric, new, old) < margin and verdict != "undecided":
+        verdict = "refuse"
+        why = (
+            f"challenger {metric} {new:.4f} does not beat champion {old:.4f} by the margin "
+            f"{margin:.4f} on the same {n} rows"
+        )
+    if not ok:
+        verdict = "refuse"
+    elif verdict == "pass":
+        why = f"challenger {metric} {new:.4f} beats champion {old:.4f} on {n} rows ({why})"
+    reasons.append(why)
+    return GateResult(verdict == "pass", reasons, numbers, verdict)
+
+
+TESTS = ("sequential", "paired_bootstrap", "mcnemar")
+
+
+def _compare(
+    test: str, metric: str, y: Any, champion: Any, challenger: Any, margin: float, alpha: float,
+    seed: int, looks: tuple[int, int], probas: dict[str, Any], labels: Any,
+) -> tuple[str, str, dict[str, Any]]:  # fmt: skip
+    """(pass | refuse | undecided, the sentence, the numbers) for one paired test; ``looks`` is
+    (this look's number, the rows the sequential boundary is tuned for, fixed by the policy)."""
+    look, tuned_for = looks
+    if test == "mcnemar":
+        mc = mcnemar(y, champion, challenger)
+        nums = {"champion_only": mc.champion_only, "challenger_only": mc.challenger_only,
+                "p_value": mc.p_value}  # fmt: skip
+        if mc.challenger_only > mc.champion_only and mc.p_value < alpha:
+            return "pass", f"mcnemar p={mc.p_value:.3g}", nums
+        return "refuse", _not_significant("mcnemar", mc.p_value, alpha), nums
+    yc, (a, b) = prepare(metric, y, champion, challenger)
+    keys = None if labels is None else list(metric_table.class_keys(labels))
+    la = metric_table.row_losses(metric, yc, a, probas["champion_proba"], keys)
+    lb = metric_table.row_losses(metric, yc, b, probas["challenger_proba"], keys)
+    if test == "sequential" and la is not None and lb is not None:
+        old = metric_table.value(metric, yc, a, probas["champion_proba"], keys) or 0.0
+        return _sequential(np.asarray(la) - np.asarray(lb), loss_margin(metric, margin, yc, old),
+                           alpha, tuned_for)  # fmt: skip
+    spent = alpha if test == "paired_bootstrap" else alpha * 6 / (math.pi**2 * look**2)
+    bs = paired_bootstrap(metric, y, champion, challenger, seed=seed, confidence=1 - 2 * spent,
+                          labels=labels, **probas)  # fmt: skip
+    nums = {"delta": bs.delta, "ci": [bs.low, bs.high], "p_value": bs.p_value, "alpha_spent": spent}
+    if bs.p_value < spent:
+        return "pass", f"paired bootstrap p={bs.p_value:.3g}", nums
+    if test == "sequential" and bs.high > margin:
+        gap, half = bs.delta - margin, (bs.high - bs.low) / 2
+        need = len(y) * (half / gap) ** 2 if gap > 0 else math.inf  # width shrinks as 1/sqrt(n)
+        nums["rows_needed"] = None if math.isinf(need) else int(need) + 1
+        if need <= MAX_GROWTH * len(y):
+            return "undecided", f"paired bootstrap p={bs.p_value:.3g}: undecided, look again", nums
+        return "refuse", _not_significant("paired_bootstrap", bs.p_value, spent), nums
+    return "refuse", _not_significant("paired_bootstrap", bs.p_value, spent), nums
+
+
+def _sequential(
+    diffs: Any, margin: float, alpha: float, tuned_for: int
+) -> tuple[str, str, dict[str, Any]]:
+    cs = sequential.confidence_sequence(diffs, alpha=alpha, margin=margin, tuned_for=tuned_for)
+    n = cs.n
+    nums = {"loss_delta": cs.mean, "cs": [cs.low, cs.high], "loss_margin": margin,
+            "rows_needed": None if math.isinf(cs.rows_needed) else int(cs.rows_needed)}  # fmt: skip
+    where = (
+        f"mean loss gain {cs.mean:.4g}, {1 - alpha:.0%} confidence sequence "
+        f"[{cs.low:.4g}, {cs.high:.4g}]"
+    )
+    if n >= sequential.MIN_ROWS and cs.low > margin:
+        return "pass", where, nums
+    if cs.high < margin:
+        return "refuse", f"challenger is not better: {where}", nums
+    if n >= tuned_for and cs.rows_needed > MAX_GROWTH * n:
+        need = "never" if math.isinf(cs.rows_needed) else f"about {int(cs.rows_needed)} rows"
+        return "refuse", f"the gain is too small to prove ({need} needed; {where})", nums
+    return (
+        "undecided",
+        f"undecided after {n} rows, about {_rows(cs.rows_needed)} needed ({where})",
+        nums,
+    )
+
+
+def _rows(n: float) -> str:
+    return "more" if math.isinf(n) else str(int(n))
+
+
+def _not_significant(test: str, p: float, alpha: float) -> str:
+    return f"not significant ({test} p={p:.3g} >= {alpha:.3g})"
 
 
 def paired_cost_bootstrap(

@@ -12,6 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from fullcycle.contract import TargetSpec, normalise_labels, target_spec
+from fullcycle.store.logs import row_key, split_key
+
 HOLDOUT_SHARE = 0.3
 
 
@@ -37,52 +40,141 @@ def recent(rows: Any, since: float, min_rows: int) -> Any:
 
 
 def labelled_rows(
-    log: Any, feedback: dict[str, Any], tasks: list[Any], *, features: list[str], target: str
+    log: Any,
+    feedback: dict[str, Any],
+    tasks: list[Any],
+    *,
+    features: list[str],
+    target: str,
+    spec: TargetSpec | None = None,
 ) -> Any:
-    """One frame of features + target + request_id + ts + source, newest label winning."""
-    import orjson
+    """One frame of features + target + request_id + ts + source, newest label winning.
+
+    Feedback joins the logged row it names: ``request_id`` for a request's first row,
+    ``request_id#N`` for row N of a batch (see :func:`fullcycle.store.logs.row_key`), so every
+    row of a batched request can teach. With ``spec`` every label is normalised to the target's
+    kind; labels that fit no kind are skipped and counted (``attrs["skipped"]``), and rows of a
+    class the model never saw are left out and counted per class (``attrs["new_classes"]``)."""
     import pandas as pd
 
-    parts = []
-    if len(log) and feedback:
-        first = log[(log["row"] == 0) & log["request_id"].isin(list(feedback))]
-        first = first[first["route"].isin(["production", "canary"]) & (first["status"] == 200)]
-        first = first.drop_duplicates("request_id")
-        if len(first):
-            inputs = [orjson.loads(v) if isinstance(v, str) else v for v in first["inputs"]]
-            frame = pd.DataFrame.from_records(inputs, columns=features)
-            frame[target] = [feedback[r] for r in first["request_id"]]
-            frame["request_id"] = first["request_id"].to_numpy()
-            frame["ts"] = first["ts"].to_numpy()
-            frame["source"] = "feedback"
-            parts.append(frame)
-    done = [t for t in tasks if t.status == "labelled" and t.label is not None]
-    if done:
-        frame = pd.DataFrame.from_records([t.row for t in done], columns=features)
-        frame[target] = [t.label for t in done]
-        frame["request_id"] = [t.request_id or f"task-{t.id}" for t in done]
-        frame["ts"] = [t.created_at for t in done]
-        frame["source"] = "label"
-        parts.append(frame)
+    parts = [
+        p
+        for p in (
+            _from_feedback(log, feedback, features, target),
+            _from_tasks(tasks, features, target),
+        )
+        if p is not None
+    ]
     if not parts:
         return pd.DataFrame(columns=[*features, target, "request_id", "ts", "source"])
     rows = pd.concat(parts, ignore_index=True)
-    return rows.drop_duplicates("request_id", keep="last").reset_index(drop=True)
+    rows = rows.drop_duplicates("request_id", keep="last").reset_index(drop=True)
+    return rows if spec is None else _normalised(rows, target, spec)
+
+
+def _from_feedback(log: Any, feedback: dict[str, Any], features: list[str], target: str) -> Any:
+    import orjson
+    import pandas as pd
+
+    if not len(log) or not feedback:
+        return None
+    wanted = pd.DataFrame(
+        [(*split_key(k), k, label) for k, label in feedback.items()],
+        columns=["request_id", "row", "_key", "_label"],
+    )
+    served = log[log["route"].isin(["production", "canary"]) & (log["status"] == 200)]
+    served = served[served["request_id"].isin(wanted["request_id"].unique().tolist())]
+    if not len(served):
+        return None
+    served = served.drop_duplicates(["request_id", "row"])
+    hits = served.merge(wanted, on=["request_id", "row"], how="inner")
+    if not len(hits):
+        return None
+    inputs = [orjson.loads(v) if isinstance(v, str) else v for v in hits["inputs"]]
+    frame = pd.DataFrame.from_records(inputs, columns=features)
+    frame[target] = hits["_label"].to_numpy()
+    frame["request_id"] = hits["_key"].to_numpy()
+    frame["ts"] = hits["ts"].to_numpy()
+    frame["source"] = "feedback"
+    return frame
+
+
+def _from_tasks(tasks: list[Any], features: list[str], target: str) -> Any:
+    import pandas as pd
+
+    done = [t for t in tasks if t.status == "labelled" and t.label is not None]
+    if not done:
+        return None
+    frame = pd.DataFrame.from_records([t.row for t in done], columns=features)
+    frame[target] = pd.Series([t.label for t in done], dtype=object)
+    frame["request_id"] = [t.request_id or f"task-{t.id}" for t in done]
+    frame["ts"] = [t.created_at for t in done]
+    frame["source"] = "label"
+    return frame
+
+
+def _normalised(rows: Any, target: str, spec: TargetSpec) -> Any:
+    from collections import Counter
+
+    done = normalise_labels(rows[target].tolist(), spec, field=target)
+    drop = {i for i, _ in done.refused} | set(done.new)
+    counts = Counter(str(done.values[i]) for i in done.new)
+    keep = [i for i in range(len(rows)) if i not in drop]
+    out = rows.iloc[keep].reset_index(drop=True)
+    out[target] = [done.values[i] for i in keep]
+    if spec.kind == "numeric":
+        out[target] = out[target].astype("float64")
+    total = len(rows) - len(done.refused)
+    out.attrs["skipped"] = len(done.refused)
+    out.attrs["skip_reasons"] = [m for _, m in done.refused[:5]]
+    out.attrs["new_classes"] = {c: (n, n / total if total else 0.0) for c, n in counts.items()}
+    return out
+
+
+def report_exclusions(db: Any, model: str, rows: Any, *, actor: str = "loop") -> list[str]:
+    """Record an event and an alert for rows :func:`labelled_rows` left out: a class never seen
+    in training ("a new class appeared: X (share)") and labels that fit no kind. Returns the
+    messages; an alert already open is only touched, so a waiting class is not re-announced."""
+    from fullcycle.store import alerts
+
+    messages = []
+    for cls, (n, share) in sorted((rows.attrs.get("new_classes") or {}).items()):
+        text = (
+            f"a new class appeared: {cls} ({share:.1%} of labelled rows, {n} row(s)); they are "
+            "left out of retraining until you add it to the target's classes in fullcycle.yaml "
+            "and retrain"
+        )
+        data = {"class": cls, "rows": n, "share": round(share, 6)}
+        alerts.raise_or_touch(db, f"new_class:{model}:{cls}"[:200], text, data, actor=actor)
+        messages.append(text)
+    skipped = int(rows.attrs.get("skipped") or 0)
+    if skipped:
+        text = f"{skipped} label(s) fit no class or kind of the target and were skipped"
+        data = {"skipped": skipped, "examples": rows.attrs.get("skip_reasons") or []}
+        alerts.raise_or_touch(db, f"bad_labels:{model}"[:200], text, data, actor=actor)
+        messages.append(text)
+    # a class taken in (added to the target's classes) or bad labels gone: the alert closes
+    still = {f"new_class:{model}:{c}"[:200] for c in rows.attrs.get("new_classes") or {}}
+    alerts.close_others(db, still, prefix=f"new_class:{model}:", actor=actor)
+    alerts.close_others(db, {f"bad_labels:{model}"} if skipped else set(), f"bad_labels:{model}")
+    return messages
 
 
 def candidates(
     log: Any, classes: list[Any] | None, features: list[str], drift_ids: list[str] | None = None
 ) -> Any:
     """Logged production rows as labelling candidates: features, prediction, class
-    probabilities (``proba_<class>``) and a drift score (1 for rows the monitor flagged)."""
+    probabilities (``proba_<class>``) and a drift score (1 for rows the monitor flagged).
+    Every row of a batched request is a candidate, keyed ``request_id#N`` past the first."""
     import orjson
     import pandas as pd
 
-    rows = log[(log["row"] == 0) & (log["status"] == 200) & log["route"].isin(["production"])]
-    rows = rows.drop_duplicates("request_id")
+    rows = log[(log["row"] >= 0) & (log["status"] == 200) & log["route"].isin(["production"])]
+    rows = rows.drop_duplicates(["request_id", "row"])
     inputs = [orjson.loads(v) if isinstance(v, str) else v for v in rows["inputs"]]
     frame = pd.DataFrame.from_records(inputs, columns=features)
-    frame["request_id"] = rows["request_id"].to_numpy()
+    pairs = zip(rows["request_id"], rows["row"], strict=True)
+    frame["request_id"] = [row_key(r, int(n)) for r, n in pairs]
     frame["prediction"] = [orjson.loads(v) if isinstance(v, str) else v for v in rows["output"]]
     if classes:
         probas = np.asarray(
@@ -91,5 +183,16 @@ def candidates(
         for i, c in enumerate(classes):
             frame[f"proba_{c}"] = probas[:, i] if len(probas) else []
     flagged = set(drift_ids or [])
-    frame["drift_score"] = [1.0 if r in flagged else 0.0 for r in frame["request_id"]]
+    frame["drift_score"] = [
+        1.0 if r in flagged or split_key(r)[0] in flagged else 0.0 for r in frame["request_id"]
+    ]
     return frame.reset_index(drop=True)
+
+
+def spec_for(contract: Any, champion: Any = None) -> TargetSpec | None:
+    """What labels must fit: the contract's target, with the champion's classes where the
+    contract lists none."""
+    target = getattr(contract, "target", None)
+    if target is None:
+        return None
+    return target_spec(target, getattr(champion, "classes", None))

@@ -36,6 +36,9 @@ class Observations:
     rollout_active: bool = False
     live_cost: float | None = None
     cost_limit: float | None = None
+    live_low: float | None = None  # the live metric's interval (bootstrap, 95%)
+    live_high: float | None = None
+    refusals_in_a_row: int = 0  # gate refusals since the champion went live, none passed since
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,11 @@ def fired_triggers(obs: Observations, retraining: Any, thresholds: Any) -> list[
     fired: list[str] = []
     wanted = set(retraining.triggers)
     if "drift" in wanted and obs.drift:
-        names = ", ".join(obs.drifted_features[:5]) or "the prediction mix"
-        fired.append(f"drift in {names}")
+        # drift alone never retrains: a shift the model copes with is not worth labels
+        hurt = _drift_hurts(obs, thresholds)
+        if hurt:
+            names = ", ".join(obs.drifted_features[:5]) or "the prediction mix"
+            fired.append(f"drift in {names} with {hurt}")
     if "performance" in wanted:
         fired += _performance_triggers(obs, thresholds)
     if "new_labels" in wanted and obs.new_labels >= retraining.min_new_labels:
@@ -74,6 +80,27 @@ def fired_triggers(obs: Observations, retraining: Any, thresholds: Any) -> list[
     ):
         fired.append(f"live cost {obs.live_cost:.3g} above the limit {obs.cost_limit:.3g}")
     return fired
+
+
+def _drift_hurts(obs: Observations, thresholds: Any) -> str | None:
+    """Why the drift matters to the model: the live metric below its value at evaluation
+    beyond the live interval, or (no labels yet) the label-free estimate down by more than the
+    threshold. None when neither shows a drop."""
+    gib, ref = obs.greater_is_better, obs.evaluation_metric
+    if ref is None:
+        return None
+    if obs.live_metric is not None:
+        edge = obs.live_high if gib else obs.live_low
+        edge = obs.live_metric if edge is None else edge
+        if _worse(edge, ref, gib) > 0:
+            return f"live metric {obs.live_metric:.4f} below {ref:.4f} at evaluation"
+        return None
+    if obs.estimate is not None and _worse(obs.estimate, ref, gib) > thresholds.metric_drop:
+        return (
+            f"estimated metric {obs.estimate:.4f} down from {ref:.4f} "
+            "(label-free estimate: assumes no concept drift)"
+        )
+    return None
 
 
 def _performance_triggers(obs: Observations, thresholds: Any) -> list[str]:
@@ -99,8 +126,8 @@ def _performance_triggers(obs: Observations, thresholds: Any) -> list[str]:
         and _worse(obs.estimate, obs.evaluation_metric, gib) > thresholds.metric_drop
     ):
         fired.append(
-            f"estimated metric {obs.estimate:.4f} (no labels yet) dropped more than "
-            f"{thresholds.metric_drop} from {obs.evaluation_metric:.4f}"
+            f"estimated metric {obs.estimate:.4f} (no labels yet; assumes no concept drift) "
+            f"dropped more than {thresholds.metric_drop} from {obs.evaluation_metric:.4f}"
         )
     return fired
 
@@ -124,10 +151,14 @@ def next_step(obs: Observations, retraining: Any, thresholds: Any) -> Decision:
         why = "insufficient data" if obs.drift is None and obs.live_metric is None else "healthy"
         return Decision("none", [f"no trigger fired ({why})"], numbers)
     guards = retraining.guards
-    if obs.last_retrain_at is not None and obs.now - obs.last_retrain_at < guards.min_interval:
-        wait = guards.min_interval - (obs.now - obs.last_retrain_at)
+    # every refused challenger in a row doubles the wait: a drift that retraining does not fix
+    # (seasonal, or noise) must not cause a retrain at every interval
+    interval = guards.min_interval * 2 ** min(obs.refusals_in_a_row, 6)
+    if obs.last_retrain_at is not None and obs.now - obs.last_retrain_at < interval:
+        wait = interval - (obs.now - obs.last_retrain_at)
+        backoff = f" ({obs.refusals_in_a_row} refused in a row)" if obs.refusals_in_a_row else ""
         return Decision(
-            "none", [f"guard: last retrain too recent, {wait:.0f} s to go"], numbers, fired
+            "none", [f"guard: last retrain too recent, {wait:.0f} s to go{backoff}"], numbers, fired
         )
     if obs.retrains_last_day >= guards.max_per_day:
         return Decision(

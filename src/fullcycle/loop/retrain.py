@@ -13,6 +13,7 @@ from fullcycle import registry
 from fullcycle.errors import InsufficientData
 from fullcycle.loop import gate as gate_mod
 from fullcycle.loop.labelled import holdout_mask, recent
+from fullcycle.loop.recipe import loop_seed
 from fullcycle.train import decide
 
 
@@ -25,6 +26,7 @@ class RetrainOutcome:
     rows_added: int
     holdout_rows: int
     request_ids: list[str] = field(default_factory=list)
+    variant: str = "full"  # full: base + labelled rows; recent: the recent labelled rows only
 
 
 def training_frame(project: Any, base: str, labelled: Any) -> tuple[Any, Any]:
@@ -49,52 +51,143 @@ def training_frame(project: Any, base: str, labelled: Any) -> tuple[Any, Any]:
     return frame.reset_index(drop=True), labelled[hold].reset_index(drop=True)
 
 
+#: the windowed challenger (recent labelled rows only) is tried from this many training rows
+WINDOW_MIN_ROWS = 100
+
+
 def retrain(
-    project: Any, *, base: str, labelled: Any, champion: Any, reason: str, actor: str = "loop"
+    project: Any,
+    *,
+    base: str,
+    labelled: Any,
+    champion: Any,
+    reason: str,
+    actor: str = "loop",
+    recipe: Any = None,
 ) -> RetrainOutcome:
-    """Train a challenger on ``base`` + labelled rows and put it through the gate."""
-    frame, holdout = training_frame(project, base, labelled)
+    """Train challengers on ``base`` + labelled rows (and, under concept drift, on the recent
+    labelled rows alone), put each through the gate on the same held-out rows, keep the best."""
+    frame, _ = training_frame(project, base, labelled)
     used = labelled[~holdout_mask(labelled["request_id"])] if len(labelled) else labelled
     ids = [str(r) for r in used["request_id"]]
     base_name = base.split("@", 1)[0]
-    dataset = project.add_data(
-        frame,
-        base_name,
-        parents=(base,),
-        actor=actor,
-        origin={
-            "kind": "merge",
-            "base": base,
-            "reason": reason,
-            "labelled_rows": len(ids),
-            "request_ids": ids,
-        },
+    origin = {"kind": "merge", "base": base, "reason": reason, "labelled_rows": len(ids),
+              "request_ids": ids}  # fmt: skip
+    dataset = project.add_data(frame, base_name, parents=(base,), actor=actor, origin=origin)
+    policy = project.scope.retraining.model_dump(mode="json")
+    seed = loop_seed(dataset.sha256, {"retraining": policy, "recipe": _recipe_json(recipe)})
+    recent = _recent_rows(project, used)
+    two = len(recent) >= WINDOW_MIN_ROWS and len(recent) < len(frame)
+    share = 0.5 if two else 1.0  # two challengers on the same rows share the alpha
+    tried = [
+        _attempt(project, dataset, "full", (recipe, seed, share), champion, labelled, reason, actor)
+    ]
+    if two:
+        window = project.add_data(recent, f"{base_name}-recent", parents=(base,), actor=actor,
+                                  origin={**origin, "window": True})  # fmt: skip
+        how = (recipe, seed, share)
+        tried.append(_attempt(project, window, "recent", how, champion, labelled, reason, actor))
+    best = max(tried, key=_rank)
+    best.gate.numbers["labels_spent"] = len(ids) + best.holdout_rows
+    best.gate.numbers["variants"] = {t.variant: t.gate.verdict for t in tried}
+    return best
+
+
+def _rank(outcome: RetrainOutcome) -> tuple[int, float]:
+    """Pass before undecided before refuse; then the better metric on the held-out rows."""
+    order = {"pass": 2, "undecided": 1}.get(outcome.gate.verdict, 0)
+    value = outcome.gate.numbers.get("challenger")
+    metric = outcome.gate.numbers.get("metric")
+    if value is None or metric is None or value != value:
+        return order, float("-inf")
+    from fullcycle import metric_table
+
+    return order, value if metric_table.get(metric).greater_is_better else -value
+
+
+def _recent_rows(project: Any, used: Any) -> Any:
+    scope = project.scope
+    cols = [*(f.name for f in scope.contract.features), scope.target]
+    rows = used[used["ts"] >= time.time() - scope.retraining.data.window] if len(used) else used
+    return rows[cols].reset_index(drop=True) if len(rows) else rows
+
+
+def _recipe_json(recipe: Any) -> Any:
+    return None if recipe is None else {"estimator": recipe.estimator, "params": recipe.params}
+
+
+def _attempt(
+    project: Any, dataset: Any, variant: str, how: tuple[Any, int, float], champion: Any,
+    labelled: Any, reason: str, actor: str,
+) -> RetrainOutcome:  # fmt: skip
+    """One challenger: trained with the recipe and seed, registered, gated with its share of
+    the alpha, on record."""
+    recipe, seed, share = how
+    model = None if recipe is None else recipe.estimator
+    params = None if recipe is None or recipe.estimator is None else recipe.params
+    result = project.train(
+        data=dataset.ref, model=model, params=params, seed=seed, learning_curve=False
     )
-    result = project.train(data=dataset.ref, learning_curve=False)
     version = project.register(
-        result.run_id, actor=actor, description=f"retrained by the loop: {reason}"
+        result.run_id, actor=actor, description=f"retrained by the loop ({variant}): {reason}"
     )
-    holdout = recent(holdout, champion.created_at, project.scope.gate.min_samples)
-    verdict = gate(project, champion, version, holdout)
+    holdout = gate_rows(project, labelled, champion, version)
+    verdict = gate(project, champion, version, holdout, alpha_share=share)
+    origin = dataset.origin or {}
+    spent = int(origin.get("labelled_rows") or 0) + len(holdout)
+    verdict.numbers.update(labels_spent=spent, variant=variant, seed=seed, alpha_share=share,
+                           recipe=_recipe_json(recipe))  # fmt: skip
     project.record(
         "loop.gate",
         subject=version.ref,
         actor=actor,
-        message=("passed: " if verdict.passed else "refused: ") + "; ".join(verdict.reasons),
-        data={
-            "passed": verdict.passed,
-            "numbers": verdict.numbers,
-            "dataset": dataset.ref,
-            "run_id": result.run_id,
-        },
-    )
+        message=f"{variant} challenger "
+        + ("passed: " if verdict.passed else f"{verdict.verdict or 'refused'}: ")
+        + "; ".join(verdict.reasons),
+        data={"passed": verdict.passed, "numbers": verdict.numbers, "dataset": dataset.ref,
+              "run_id": result.run_id, "variant": variant, "seed": seed},
+    )  # fmt: skip
+    ids = [str(r) for r in origin.get("request_ids") or []]
     return RetrainOutcome(
-        dataset.ref, result.run_id, version.version, verdict, len(ids), len(holdout), ids
+        dataset.ref, result.run_id, version.version, verdict, len(ids), len(holdout), ids, variant
     )
 
 
-def gate(project: Any, champion: Any, challenger: Any, holdout: Any) -> gate_mod.GateResult:
-    """Champion and challenger scored on the same held-out labelled rows."""
+def trained_on(project: Any, version: Any) -> set[str]:
+    """Request ids of the labelled production rows a version learned from (its dataset's)."""
+    ref = (getattr(version, "lineage", None) or {}).get("dataset")
+    if not ref:
+        return set()
+    origin = project.dataset(ref).origin or {}
+    return {str(r) for r in origin.get("request_ids") or []}
+
+
+def gate_rows(project: Any, labelled: Any, champion: Any, challenger: Any) -> Any:
+    """Every recent labelled row neither version learned from: the hash-held-out rows, and
+    rows labelled after the challenger's data was fixed (so a pending gate grows with each
+    label, not with 30% of them)."""
+    if not len(labelled):
+        return labelled
+    seen = trained_on(project, challenger) | (
+        trained_on(project, champion) if champion is not None else set()
+    )
+    unseen = labelled[~labelled["request_id"].astype(str).isin(seen)]
+    since = champion.created_at if champion is not None else 0.0
+    return recent(unseen, since, project.scope.gate.min_samples)
+
+
+def gate(
+    project: Any,
+    champion: Any,
+    challenger: Any,
+    holdout: Any,
+    *,
+    look: int = 1,
+    alpha_share: float = 1.0,
+) -> gate_mod.GateResult:
+    """Champion and challenger scored on the same held-out labelled rows, on the scope's metric
+    (with probabilities where the metric needs them); ``look`` counts the times this pair has
+    been gated (the sequential test may be asked again as labels arrive)."""
     scope = project.scope
     features = [f.name for f in scope.contract.features]
     if len(holdout) < scope.gate.min_samples:
@@ -103,23 +196,54 @@ def gate(project: Any, champion: Any, challenger: Any, holdout: Any) -> gate_mod
             f"need {scope.gate.min_samples}",
             hint="wait for more feedback or labels",
         )
-    X, y = holdout[features], holdout[scope.target].astype(str).to_numpy()
+    X, y = holdout[features], holdout[scope.target].to_numpy()
     if scope.gate.compare_on == "cost":
-        return _cost_gate(project, champion, challenger, X, holdout[scope.target].to_numpy())
-    new = _predict(project, challenger, X)
-    old = _predict(project, champion, X) if champion is not None else None
-    metric = scope.metric.name if scope.metric.name in gate_mod.METRICS else "accuracy"
+        return _cost_gate(project, champion, challenger, X, y)
+    new_pred, new_proba, labels = scored(project, challenger, X)
+    old_pred, old_proba = None, None
+    if champion is not None:
+        old_pred, proba, theirs = scored(project, champion, X)
+        old_proba = align_proba(proba, theirs, labels)
     return gate_mod.gate(
         y,
-        old,
-        new,
-        metric=metric,
+        old_pred,
+        new_pred,
+        metric=scope.metric.name,
         goal=scope.metric.goal,
         margin=scope.gate.margin,
         test=scope.gate.test,
-        alpha=scope.gate.alpha,
+        alpha=scope.gate.alpha * alpha_share,
         min_rows=scope.gate.min_samples,
+        champion_proba=old_proba,
+        challenger_proba=new_proba,
+        labels=labels,
+        look=look,
     )
+
+
+def scored(project: Any, version: Any, X: Any) -> tuple[Any, Any, list[Any] | None]:
+    """A version's predictions on ``X``: (labels or values, probabilities, its classes)."""
+    from fullcycle.train.metrics import predictions
+
+    loaded = registry.load(project.db, project.artifacts, version.ref)
+    pred, proba = predictions(loaded.estimator, X)
+    classes = getattr(loaded.estimator, "classes_", None)
+    return pred, proba, None if classes is None else list(classes)
+
+
+def align_proba(proba: Any, have: list[Any] | None, labels: list[Any] | None) -> Any:
+    """Probability columns reordered to ``labels`` (matched by class key; absent: 0)."""
+    from fullcycle import metric_table
+
+    if proba is None or have is None or labels is None:
+        return None
+    index = {metric_table.class_key(c): i for i, c in enumerate(have)}
+    out = np.zeros((len(proba), len(labels)))
+    for j, c in enumerate(labels):
+        i = index.get(metric_table.class_key(c))
+        if i is not None:
+            out[:, j] = proba[:, i]
+    return out
 
 
 def _cost_gate(project: Any, champion: Any, challenger: Any, X: Any, y: Any) -> gate_mod.GateResult:
@@ -143,8 +267,3 @@ def _cost_gate(project: Any, champion: Any, challenger: Any, X: Any, y: Any) -> 
         alpha=scope.gate.alpha,
         min_rows=scope.gate.min_samples,
     )
-
-
-def _predict(project: Any, version: Any, X: Any) -> np.ndarray:
-    loaded = registry.load(project.db, project.artifacts, version.ref)
-    return np.asarray(loaded.estimator.predict(X)).astype(str)

@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 
 from fullcycle import registry
+from fullcycle.contract import normalise_mapping
 from fullcycle.loop import gate
+from fullcycle.loop.labelled import spec_for
 from fullcycle.loop.policy import CanaryStats, CanaryVerdict, canary_verdict
-from fullcycle.monitoring import performance
 from fullcycle.store import deployments, rollouts
 from fullcycle.store import events as event_store
 from fullcycle.store import logs as log_store
@@ -97,25 +98,26 @@ def stats(project: Any, rollout: Any, log: Any, *, route: str) -> CanaryStats:
         champion = registry.load(
             project.db, project.artifacts, f"{rollout.name}:{rollout.champion}"
         )
-        theirs_all = np.asarray(champion.estimator.predict(frame)).astype(str)
-        mine_all = np.asarray([str(orjson.loads(v)) for v in ok["output"]])
-        disagreement = float((theirs_all != mine_all).mean())
+        theirs_all = np.asarray(champion.estimator.predict(frame))
+        mine_all = np.asarray([orjson.loads(v) for v in ok["output"]])
+        disagreement = _disagreement(project.scope.metric.name, theirs_all, mine_all)
         feedback = {
             r["request_id"]: r["label"] for r in log_store.feedback_rows(project.db, since=since)
         }
+        feedback = normalise_mapping(feedback, spec_for(project.scope.contract, champion))
         have = np.asarray([rid in feedback for rid in ok["request_id"]])
         labelled = int(have.sum())
         if labelled:
-            truth = [str(feedback[r]) for r in ok["request_id"][have]]
-            metric = project.scope.metric.name
+            truth = [feedback[r] for r in ok["request_id"][have]]
             if on_cost:
+                truth = [str(t) for t in truth]
                 mine, theirs, worse = _live_costs(
                     project, rollout, champion, ok[have], frame[have], truth
                 )
             else:
-                mine = performance.live_metric(metric, truth, mine_all[have], n_boot=1)["value"]
-                theirs = performance.live_metric(metric, truth, theirs_all[have], n_boot=1)["value"]
-                worse = _significantly_worse(metric, truth, theirs_all[have], mine_all[have])
+                mine, theirs, worse = _live_metrics(
+                    project, champion, ok[have], frame[have], truth, theirs_all[have]
+                )
     return CanaryStats(
         requests=n,
         errors=errors,
@@ -154,12 +156,47 @@ def _live_costs(
     return means[0], means[1], worse
 
 
-def _significantly_worse(metric: str, truth: list[str], champion: Any, challenger: Any) -> bool:
-    """True when a paired bootstrap puts the challenger below the champion on the same rows
-    with 95% confidence; a canary is not rolled back on noise."""
-    name = metric if metric in gate.METRICS else "accuracy"
-    boot = gate.paired_bootstrap(name, truth, champion, challenger, n_boot=500)
-    return boot.high < 0
+def _disagreement(metric: str, theirs: Any, mine: Any) -> float | None:
+    """Share of rows where the two versions answer differently (classes compared by key);
+    None for regression, where any two models differ on nearly every row."""
+    from fullcycle import metric_table
+
+    if metric_table.get(metric).task == "regression":
+        return None
+    return float((metric_table.class_keys(theirs) != metric_table.class_keys(mine)).mean())
+
+
+def _live_metrics(
+    project: Any, champion: Any, rows: Any, frame: Any, truth: list[Any], theirs: Any
+) -> tuple[float | None, float | None, bool | None]:
+    """The scope metric of the challenger's logged answers and of the champion's answers on the
+    same labelled rows, and whether a paired bootstrap puts the challenger below (95%)."""
+    import orjson
+
+    from fullcycle import metric_table
+    from fullcycle.loop.retrain import align_proba
+
+    metric = project.scope.metric.name
+    mine = [orjson.loads(v) for v in rows["output"]]
+    mine_proba = theirs_proba = labels = None
+    if metric_table.get(metric).needs_proba or metric_table.get(metric).loss in ("log", "brier"):
+        classes = getattr(champion.estimator, "classes_", None)
+        labels = None if classes is None else list(classes)
+        logged = [None if v is None else orjson.loads(v) for v in rows["proba"]]
+        if labels and all(p is not None for p in logged):
+            mine_proba = np.asarray(logged, dtype=float)
+            theirs_proba = align_proba(champion.estimator.predict_proba(frame), labels, labels)
+    if len(truth) < 2:
+        return None, None, None
+    value = gate.score
+    ours = value(metric, truth, mine, mine_proba, labels)
+    other = value(metric, truth, theirs, theirs_proba, labels)
+    boot = gate.paired_bootstrap(
+        metric, truth, theirs, mine, n_boot=500, champion_proba=theirs_proba,
+        challenger_proba=mine_proba, labels=labels,
+    )  # fmt: skip
+    clean = [None if not np.isfinite(v) else float(v) for v in (ours, other)]
+    return clean[0], clean[1], boot.high < 0
 
 
 def _frame(records: list[dict[str, Any]], features: list[str]) -> Any:
@@ -206,6 +243,7 @@ def analyse(project: Any, rollout: Any, log: Any) -> CanaryVerdict:
                     "disagreement": limits.max_disagreement,
                 },
                 "samples": observed.requests,
+                "analysed_at": time.time(),
                 "min_samples": limits.min_requests,
                 "last_verdict": verdict.action,
             },
@@ -260,21 +298,22 @@ def _step(project: Any, rollout: Any, verdict: CanaryVerdict) -> None:
 
 
 def promote(project: Any, rollout: Any, verdict: CanaryVerdict) -> None:
-    """The alias and the deployment move to the challenger; the champion stays for rollback."""
-    name, version = rollout.name, rollout.challenger
+    """The deployment and the ``production`` alias move to the challenger in one transaction
+    (``_finish``); the champion stays for rollback."""
+    _finish(project, rollout, verdict, production=rollout.challenger, state="promoted")
+
+
+def restore(project: Any, name: str, version: int, *, reason: str, actor: str = ACTOR) -> None:
+    """Production goes back to ``version``: the alias and the deployment (the post-promotion
+    watch's rollback)."""
     held = {a.alias: a for a in registry.aliases(project.db, name)}
     current = held.get("production")
     if current is None or current.version != version:
         registry.set_alias(
-            project.db,
-            name,
-            "production",
-            version,
-            current.revision if current else 0,
-            actor=ACTOR,
-            reason=f"rollout {rollout.id} promoted {name}:{version}",
-        )
-    _finish(project, rollout, verdict, production=version, state="promoted")
+            project.db, name, "production", version, current.revision if current else 0,
+            actor=actor, reason=reason,
+        )  # fmt: skip
+    deployments.set(project.db, name, production=version, actor=actor, reason=reason)
 
 
 def rollback(project: Any, rollout: Any, verdict: CanaryVerdict) -> None:
@@ -302,9 +341,19 @@ def _finish(
             "loop.promote" if state == "promoted" else "loop.rollback",
             actor=ACTOR,
             subject=what,
-            message="; ".join(verdict.reasons),
-            data=_jsonable(verdict.numbers),
+            message="; ".join(verdict.reasons) + _spent(rollout.data.get("labels_spent")),
+            data=_jsonable(
+                {
+                    **verdict.numbers,
+                    "labels_spent": rollout.data.get("labels_spent"),
+                    "champion": rollout.champion,
+                }
+            ),
         )
+
+
+def _spent(labels: Any) -> str:
+    return "" if labels is None else f"; {labels} labelled rows spent on this recovery"
 
 
 def _jsonable(numbers: dict[str, Any]) -> dict[str, Any]:

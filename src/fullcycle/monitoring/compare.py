@@ -1,20 +1,22 @@
-"""Compare a window with a reference: statistics, calibrated thresholds, verdicts, ranking.
+"""Compare a window with a reference: effect sizes, corrected tests, verdicts, ranking.
 
-Thresholds. Each statistic has a floor in the policy (the smallest change worth an alarm,
-e.g. PSI 0.2). For each feature the verdict statistics are also computed on ``bootstrap``
-simulated no-drift windows of the window's size drawn from the reference sketch; the largest
-statistic/floor ratio of each draw gives a no-drift distribution of the feature's score, and
-its upper ``1 - alpha / n_features`` quantile (log-normal tail fit) becomes the multiplier ``T``
-(at least 1). A feature drifts when some statistic exceeds ``floor * T``. Small windows thus get
-higher thresholds (no false alarms from noise) and big windows fall back to the floors (no
-alarm for a negligible but "significant" change, the known failure of p-values on big samples).
+A feature drifts when two things hold together: its two-sample test says the change is not
+noise (the p-value, corrected for testing every feature at once with Benjamini-Hochberg or
+Holm, is below ``alpha``), and some effect size exceeds its floor in the policy (the smallest
+change worth an alarm, e.g. PSI 0.2, KS 0.1). The test keeps small windows from raising false
+alarms; the floors keep big windows from alarming on negligible but "significant" changes.
+Too few rows is never an alarm.
+
+Statistics come from mergeable sketches (``sketch.py``) through ``features.observe``:
+:func:`report_from_sketch` is the one engine, used here on a frame and by
+``scale.drift_window`` on partitions combined. Features are ranked by drift weighted with
+the model's permutation importance (stored with the reference), and the report carries an
+importance-weighted drift score in [0, 1].
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,23 +25,20 @@ from fullcycle.errors import ConfigError, InvalidInput
 from fullcycle.monitoring import drift, features
 from fullcycle.monitoring.reference import NUMBER_KINDS, Reference, Summary
 from fullcycle.monitoring.report import DriftReport, FeatureDrift
+from fullcycle.monitoring.sketch import ColumnSketch, WindowSketch, sketch_column
 
 if TYPE_CHECKING:
     import pandas as pd
 
 DEFAULT_POLICY: dict[str, Any] = {
     "min_rows": 200,
-    "psi": 0.2,
-    "ks": 0.1,
-    "wasserstein": 0.1,
-    "jensenshannon": 0.1,
-    "unseen_share": 0.05,
-    "oov_increase": 0.05,
-    "missing_change": 0.05,
+    **{name: stat.floor for name, stat in features.STATISTICS.items()},
+    "prediction_psi": 0.2,  # the PSI floor of the model's outputs (prediction, confidence)
+    "missing_change": features.MISSING_FLOOR,
     "domain_auc": 0.75,
     "domain_classifier": True,
     "alpha": 0.01,
-    "bootstrap": 200,
+    "correction": "bh",
     "dataset_drift_share": 0.0,
     "top_features": 3,
     "top_rows": 20,
@@ -47,24 +46,29 @@ DEFAULT_POLICY: dict[str, Any] = {
     "seed": 0,
     "workers": 0,
 }
-_INTS = ("min_rows", "bootstrap", "top_features", "top_rows", "seed", "workers")
+_INTS = ("min_rows", "top_features", "top_rows", "seed", "workers")
+CORRECTIONS = ("bh", "holm")
 
 
 def resolve_policy(policy: Mapping[str, Any] | None) -> dict[str, Any]:
     """The default policy updated with ``policy``; unknown keys or bad values raise ConfigError."""
-    merged = dict(DEFAULT_POLICY)
+    defaults = {**{n: st.floor for n, st in features.STATISTICS.items()}, **DEFAULT_POLICY}
+    merged = dict(defaults)
     problems = []
     for key, value in dict(policy or {}).items():
-        if key not in DEFAULT_POLICY:
+        if key not in defaults:
             problems.append(f"unknown key {key!r}")
             continue
-        default = DEFAULT_POLICY[key]
-        if isinstance(default, bool):
+        default = defaults[key]
+        if key == "correction":
+            ok = value in CORRECTIONS
+        elif isinstance(default, bool):
             ok = isinstance(value, bool)
         elif key in _INTS:
             ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
         else:
-            ok = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+            lowest = 0 if key == "dataset_drift_share" else 1e-300
+            ok = isinstance(value, int | float) and not isinstance(value, bool) and value >= lowest
         if not ok:
             problems.append(f"{key}={value!r} must be like {default!r}")
         merged[key] = value
@@ -73,9 +77,8 @@ def resolve_policy(policy: Mapping[str, Any] | None) -> dict[str, Any]:
     if problems:
         raise ConfigError(
             "drift policy: " + "; ".join(problems),
-            hint=f"known keys: {', '.join(sorted(DEFAULT_POLICY))}",
+            hint=f"known keys: {', '.join(sorted(defaults))}",
         )
-    merged["bootstrap"] = max(int(merged["bootstrap"]), 20)
     return merged
 
 
@@ -97,34 +100,64 @@ def compare(
     pol = resolve_policy(policy)
     names = _columns(reference, kinds)
     series = _series(reference, current, names, predictions, confidence)
-    seeds = np.random.SeedSequence(int(pol["seed"])).spawn(max(len(series), 1))
-    rngs = [np.random.default_rng(seed) for seed in seeds]
-    jobs = [
-        (name, s, rng) for (name, s), rng in zip(series.items(), rngs[: len(series)], strict=True)
+    sketch = WindowSketch(
+        len(current), {n: sketch_column(reference.features[n], s) for n, s in series.items()}
+    )
+    domain = _domain(reference, series, pol)
+    report = report_from_sketch(reference, sketch, pol, domain=domain)
+    _attach_rows(report.features, reference, series, current, pol)
+    return report
+
+
+def report_from_sketch(
+    reference: Reference,
+    sketch: WindowSketch,
+    policy: Mapping[str, Any] | None = None,
+    *,
+    domain: Mapping[str, float | None] | None = None,
+) -> DriftReport:
+    """The drift report of a window's sketch: the one engine behind every drift report.
+
+    ``domain`` holds text features' domain-classifier AUCs where they were computed (they
+    need raw texts, so only the local path has them)."""
+    pol = resolve_policy(policy)
+    need = int(pol["min_rows"])
+    obs = {
+        name: features.observe(reference.features[name], col, float(pol["eps"]))
+        for name, col in sketch.columns.items()
+    }
+    tested = [n for n, col in sketch.columns.items() if col.n >= need]
+    adjusted = drift.adjust_pvalues([obs[n].pvalue for n in tested], pol["correction"])
+    qvalues = dict(zip(tested, adjusted.tolist(), strict=True))
+    for name, auc in (domain or {}).items():
+        if auc is not None and name in obs:
+            obs[name].info["domain_auc"] = auc
+    results = [
+        _feature(name, reference.features[name], sketch.columns[name], obs[name], qvalues, pol)
+        for name in sketch.columns
     ]
-    n_tests = max(len(jobs), 1)
-    workers = int(pol["workers"]) or min(os.cpu_count() or 1, 8)
-
-    def run(job: tuple[str, Any, np.random.Generator]) -> FeatureDrift:
-        name, s, rng = job
-        return _feature(name, reference.features[name], s, pol, rng, n_tests)
-
-    if workers > 1 and len(jobs) > 1:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(run, jobs))
-    else:
-        results = [run(j) for j in jobs]
-    results.sort(key=lambda f: (not f.drifted, not f.decided, -f.score))
-    _attach_rows(results, reference, series, current, pol)
-    verdict = _dataset_verdict(results, len(current), pol)
+    _weigh(results, reference)
+    results.sort(key=lambda f: (not f.drifted, not f.decided, -f.score * f.weight))
+    verdict = _dataset_verdict(results, sketch.n_rows, pol)
     return DriftReport(
         verdict=verdict,
         drifted=verdict.startswith("drift"),
         n_reference=reference.n_rows,
-        n_current=len(current),
+        n_current=sketch.n_rows,
         features=results,
         policy=pol,
+        drift_score=_drift_score(results),
     )
+
+
+def _domain(reference: Reference, series: dict[str, pd.Series], pol: dict) -> dict:
+    if not pol["domain_classifier"]:
+        return {}
+    return {
+        name: features._domain_auc(reference.features[name], s, int(pol["seed"]))
+        for name, s in series.items()
+        if reference.features[name].kind == "text" and len(s) >= int(pol["min_rows"])
+    }
 
 
 def _columns(reference: Reference, kinds: Mapping[str, str] | None) -> list[str]:
@@ -168,20 +201,15 @@ def _series(
 def _feature(
     name: str,
     ref: Summary,
-    series: pd.Series,
+    col: ColumnSketch,
+    obs: features.Observation,
+    qvalues: Mapping[str, float],
     pol: dict[str, Any],
-    rng: np.random.Generator,
-    n_tests: int,
 ) -> FeatureDrift:
-    obs = features.observe(ref, series, pol, rng)
-    floors = {s: float(pol[s]) for s in obs.stats}
-    null_score = np.max(
-        [np.broadcast_to(obs.null[s], (pol["bootstrap"],)) / floors[s] for s in floors], axis=0
-    )
-    scale = max(1.0, drift.lognormal_quantile(null_score, 1 - pol["alpha"] / n_tests))
-    thresholds = {s: floors[s] * scale for s in floors}
-    ratios = {s: obs.stats[s] / thresholds[s] for s in floors}
-    decided, drifted, verdict = _verdict(ref, obs, ratios, len(series), pol)
+    floors = {s: float(pol[_floor_key(s, ref)]) for s in obs.stats}
+    ratios = {s: obs.stats[s] / floors[s] for s in floors}
+    q = qvalues.get(name)
+    decided, drifted, verdict = _verdict(ref, obs, ratios, q, col.n, pol)
     auc = obs.info.get("domain_auc")
     if decided and auc is not None:
         ratios["domain_auc"] = (auc - 0.5) / (pol["domain_auc"] - 0.5)
@@ -197,28 +225,64 @@ def _feature(
         score=max(ratios.values()) if decided or drifted else 0.0,
         n_current=obs.valid,
         stats=obs.stats,
-        thresholds=thresholds,
+        thresholds=floors,
         info=obs.info,
         chart=obs.chart,
+        pvalue=obs.pvalue,
+        pvalue_adjusted=q,
     )
 
 
+def _floor_key(statistic: str, ref: Summary) -> str:
+    """The policy key of a statistic's floor: outputs have their own PSI floor."""
+    if statistic == "psi" and ref.role in ("prediction", "confidence"):
+        return "prediction_psi"
+    return statistic
+
+
 def _verdict(
-    ref: Summary, obs: features.Observation, ratios: dict[str, float], n: int, pol: dict
+    ref: Summary,
+    obs: features.Observation,
+    ratios: dict[str, float],
+    q: float | None,
+    n: int,
+    pol: dict,
 ) -> tuple[bool, bool, str]:
     """(decided, drifted, verdict text). Too few values is never a drift alarm."""
     need = int(pol["min_rows"])
-    if n < need:
+    if n < need or q is None:
         return False, False, f"insufficient data: {n} rows, need {need}"
-    if ratios.get("missing_change", 0.0) > 1.0:
+    significant = q < float(pol["alpha"])
+    missing_drift = ratios.get("missing_change", 0.0) > 1.0
+    if significant and missing_drift and obs.pvalues["missing"] == min(obs.pvalues.values()):
         return True, True, "drift (missing values)"
     if ref.valid < need:
         return False, False, f"insufficient data: the reference has {ref.valid} values, need {need}"
     if obs.valid < need:
         return False, False, f"insufficient data: {obs.valid} values, need {need}"
-    if max(ratios.values()) > 1.0:
+    if significant and max(ratios.values()) > 1.0:
         return True, True, "drift"
     return True, False, "no drift"
+
+
+def _weigh(results: list[FeatureDrift], reference: Reference) -> None:
+    """Each feature's weight: its share of the model's importance times the number of
+    features (1 for every feature when the reference has no importance)."""
+    raw = [max(reference.features[f.name].importance or 0.0, 0.0) for f in results]
+    total = sum(raw)
+    if total <= 0 or not any(reference.features[f.name].importance is not None for f in results):
+        return
+    for f, w in zip(results, raw, strict=True):
+        f.weight = w * len(results) / total
+
+
+def _drift_score(results: list[FeatureDrift]) -> float:
+    """The importance-weighted share of drifted features among the decided ones, in [0, 1]."""
+    decided = [f for f in results if f.decided]
+    total = sum(f.weight for f in decided)
+    if total <= 0:
+        return 0.0
+    return sum(f.weight for f in decided if f.drifted) / total
 
 
 def _dataset_verdict(results: list[FeatureDrift], n: int, pol: dict[str, Any]) -> str:

@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 
 from fullcycle.monitoring.window import decode_json_column
-from fullcycle.train import decide
 
 MIN_ROWS = 30  # fewer labelled requests than this: the cost is shown, but raises no alert
 
@@ -28,6 +27,10 @@ def live_cost(
 ) -> dict[str, Any] | None:
     """Cost per 1,000 decisions on labelled requests (with a CI) and the abstention share;
     None when the version stores no decision policy."""
+    if not decision:
+        return None
+    from fullcycle.train import decide  # scipy.stats: paid only by versions with a policy
+
     classifier = decide.classifies(decision)
     if decision is None or not (classifier or decide.costs_regression(decision)):
         return None

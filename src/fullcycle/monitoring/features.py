@@ -1,110 +1,221 @@
-"""One column of a window against its reference summary: statistics, no-drift replicates, rows.
+"""One column of a window against its reference summary: effect sizes and a two-sample test.
 
-For each kind, :func:`observe` computes the verdict statistics on the window and the same
-statistics on ``B`` simulated windows of the same size drawn from the reference sketch (and,
-unless the reference is much larger than the window, a simulated reference of the reference's
-size), which is the no-drift distribution used to calibrate thresholds.
+Everything here is computed from a :class:`~fullcycle.monitoring.sketch.ColumnSketch` and the
+reference's :class:`~fullcycle.monitoring.reference.Summary`, so the local report and the
+distributed one share it. Two tables drive it:
+
+- :data:`STATISTICS`: effect sizes, ``name -> (kinds, function)``. Each is compared with the
+  floor of the same name in the drift policy (the smallest change worth an alarm; the
+  table holds its default). A new statistic is one function here and one row in the table.
+- :data:`TESTS`: per kind, the two-sample test whose p-value says the change is not noise
+  (Kolmogorov-Smirnov for numbers, chi-square of homogeneity for categories, a one-sided test
+  of the out-of-vocabulary share for text); a change in missing values has its own test.
+
+The row-level evidence (which rows contribute most) needs the raw column and is local only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from fullcycle.monitoring import drift
-from fullcycle.monitoring.reference import (
-    NUMBER_KINDS,
-    Summary,
-    category_counts,
-    numeric_array,
-    numeric_values,
-    tokenize,
-)
+from fullcycle.monitoring.reference import NUMBER_KINDS, Summary, numeric_array, tokenize
 
 if TYPE_CHECKING:
     import pandas as pd
 
-#: The reference is treated as exact (not resampled) when it is this many times the window.
-EXACT_REFERENCE_RATIO = 50
-#: Above this effective window size the no-drift counts are drawn from a Gaussian.
-GAUSSIAN_FROM = 20_000
+    from fullcycle.monitoring.sketch import ColumnSketch
+
 CHART_BINS = 40
 CHART_CATEGORIES = 20
+#: Category cells with fewer values than this (reference and window together) are pooled
+#: before the chi-square test, whose approximation needs a few values per cell.
+MIN_CELL = 10
 
 
 @dataclass
 class Observation:
-    """Statistics of one column of the window; ``null`` holds their no-drift replicates."""
+    """Effect sizes of one column and the p-value of its tests (before correction)."""
 
     stats: dict[str, float]
-    null: dict[str, np.ndarray]
+    pvalue: float
     valid: int
+    pvalues: dict[str, float] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
     chart: dict[str, Any] = field(default_factory=dict)
 
 
-def observe(
-    summary: Summary, series: pd.Series, policy: dict[str, Any], rng: np.random.Generator
-) -> Observation:
-    """Compare one column of the window with its reference summary."""
+@dataclass(frozen=True)
+class Pair:
+    """What a statistic sees: the reference and window counts on the same cells."""
+
+    summary: Summary
+    col: ColumnSketch
+    ref: np.ndarray
+    cur: np.ndarray
+    eps: float
+    baseline: float = 0.0
+
+
+def _group(kind: str) -> str:
+    return "number" if kind in NUMBER_KINDS else kind
+
+
+def _psi(p: Pair) -> float:
+    if p.summary.kind not in NUMBER_KINDS:
+        return float(drift.psi(p.ref, p.cur, p.eps))
+    groups = drift.coarse_groups(p.summary.edges, p.summary.coarse_edges)
+    ng = len(p.summary.coarse_edges) + 1
+    ref, cur = drift.regroup(p.ref, groups, ng), drift.regroup(p.cur, groups, ng)
+    return float(drift.psi(ref, cur, p.eps))
+
+
+def _wasserstein(p: Pair) -> float:
+    s = p.summary
+    edges = np.asarray(s.edges)
+    dist = drift.wasserstein_from_sketch(edges, p.ref, np.asarray(s.sums), p.cur, p.col.sums)
+    return float(dist) / spread(s)
+
+
+def _missing(p: Pair) -> float:
+    s, col = p.summary, p.col
+    return abs(drift.missing_change(s.missing + s.nonfinite, s.n, col.n - col.valid, col.n))
+
+
+class Statistic(NamedTuple):
+    """One effect size: the kinds it applies to, how it is computed, its default floor."""
+
+    groups: tuple[str, ...]
+    compute: Callable[[Pair], float]
+    floor: float
+
+
+#: name -> Statistic. The name is the statistic's name in reports, in the drift policy and in
+#: fullcycle.yaml's ``monitoring.thresholds`` (its floor). A new statistic is one row here.
+STATISTICS: dict[str, Statistic] = {
+    "psi": Statistic(("number", "categorical"), _psi, 0.2),
+    "ks": Statistic(("number",), lambda p: float(drift.ks_from_counts(p.ref, p.cur)), 0.1),
+    "wasserstein": Statistic(("number",), _wasserstein, 0.1),
+    "jensenshannon": Statistic(
+        ("categorical",), lambda p: float(drift.jensenshannon(p.ref, p.cur, 2)), 0.1
+    ),
+    "unseen_share": Statistic(("categorical",), lambda p: float(drift.shares(p.cur)[-1]), 0.05),
+    "oov_increase": Statistic(
+        ("text",), lambda p: max(float(drift.shares(p.cur)[-1]) - p.baseline, 0.0), 0.05
+    ),
+}
+#: The floor of the change in the share of missing values (every kind has it).
+MISSING_FLOOR = 0.05
+
+
+def _ks_test(p: Pair) -> float:
+    d = float(drift.ks_from_counts(p.ref, p.cur))
+    return drift.ks_pvalue_fast(d, int(p.ref.sum()), int(p.cur.sum()))
+
+
+def _chi2_test(p: Pair) -> float:
+    both = p.ref + p.cur
+    small = both < MIN_CELL
+    ref = np.append(p.ref[~small], p.ref[small].sum())
+    cur = np.append(p.cur[~small], p.cur[small].sum())
+    return drift.chi2_homogeneity(ref, cur).pvalue
+
+
+def _oov_test(p: Pair) -> float:
+    """Is the out-of-vocabulary share above what the reference leads us to expect (its
+    Good-Turing unseen mass)? Texts, not tokens, are the sample size: the tokens of one text
+    are not independent, and counting them as such raises alarms on every window."""
+    share = float(drift.shares(p.cur)[-1])
+    rows = float(max(p.col.valid, 1))
+    return drift.excess_share_pvalue(share * rows, rows, p.baseline)
+
+
+#: kind group -> (test name, p-value of a Pair): is the distribution different at all?
+TESTS: dict[str, tuple[str, Callable[[Pair], float]]] = {
+    "number": ("ks", _ks_test),
+    "categorical": ("chisquare", _chi2_test),
+    "text": ("oov", _oov_test),
+}
+
+
+def observe(summary: Summary, col: ColumnSketch, eps: float = drift.EPSILON) -> Observation:
+    """Effect sizes and tests of one column of the window against its reference summary."""
+    pair = _pair(summary, col, eps)
+    stats: dict[str, float] = {}
+    pvalues: dict[str, float] = {}
+    info: dict[str, Any] = {}
+    chart: dict[str, Any] = {}
+    if pair is not None:
+        group = _group(summary.kind)
+        stats = {k: st.compute(pair) for k, st in STATISTICS.items() if group in st.groups}
+        name, test = TESTS[group]
+        pvalues[name] = test(pair)
+        info, chart = _info(pair), _chart(pair)
+    miss = Pair(summary, col, np.zeros(0), np.zeros(0), eps)
+    stats["missing_change"] = _missing(miss)
+    ref_bad, cur_bad = summary.missing + summary.nonfinite, col.n - col.valid
+    pvalues["missing"] = drift.two_proportion_pvalue(ref_bad, summary.n, cur_bad, col.n)
+    info["missing_share"] = cur_bad / col.n if col.n else 0.0
+    info["missing_share_reference"] = ref_bad / summary.n if summary.n else 0.0
+    info |= {f"{k}_pvalue": v for k, v in pvalues.items()}
+    # Bonferroni within the feature: it drifts if either of its tests says so
+    pvalue = min(1.0, min(pvalues.values()) * len(pvalues))
+    return Observation(stats, pvalue, col.valid, pvalues, info, chart)
+
+
+def _pair(summary: Summary, col: ColumnSketch, eps: float) -> Pair | None:
     if summary.kind in NUMBER_KINDS:
-        obs = _numeric(summary, series, policy, rng)
-    elif summary.kind == "categorical":
-        obs = _categorical(summary, series, policy, rng)
-    else:
-        obs = _text(summary, series, policy, rng)
-    _add_missing(obs, summary, series, int(policy["bootstrap"]), rng)
-    return obs
+        if col.valid == 0 or not summary.edges or col.counts.size == 0:
+            return None
+        return Pair(summary, col, np.asarray(summary.counts, np.float64), col.counts, eps)
+    ref, cur = category_vectors(summary, col.values)
+    if cur.sum() == 0 or ref.sum() == 0:
+        return None
+    baseline = float(_null_shares(ref, summary.singletons)[-1])
+    return Pair(summary, col, ref, cur, eps, baseline)
 
 
-def _add_missing(
-    obs: Observation, summary: Summary, series: pd.Series, b: int, rng: np.random.Generator
-) -> None:
-    n = len(series)
-    ref_bad = summary.missing + summary.nonfinite
-    cur_bad = n - obs.valid
-    obs.stats["missing_change"] = abs(drift.missing_change(ref_bad, summary.n, cur_bad, n))
-    obs.info["missing_share"] = cur_bad / n if n else 0.0
-    obs.info["missing_share_reference"] = ref_bad / summary.n if summary.n else 0.0
-    p = ref_bad / summary.n if summary.n else 0.0
-    sim = rng.binomial(max(n, 1), p, size=b) / max(n, 1)
-    ref = _resample_share(summary.n, n, p, b, rng)
-    obs.null["missing_change"] = np.abs(sim - ref)
+def category_vectors(summary: Summary, values: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+    """Reference and window counts over [reference categories..., other/unseen]."""
+    known = set(summary.categories)
+    cur = [values.get(c, 0.0) for c in summary.categories]
+    unseen = sum(v for k, v in values.items() if k not in known)
+    ref = np.append(np.asarray(summary.counts, dtype=np.float64), summary.other)
+    return ref, np.append(np.asarray(cur, dtype=np.float64), float(unseen))
 
 
-def _resample_share(n_ref: int, n_cur: int, p: float, b: int, rng: np.random.Generator) -> Any:
-    if n_ref >= EXACT_REFERENCE_RATIO * max(n_cur, 1) or n_ref == 0:
-        return p
-    return rng.binomial(n_ref, p, size=b) / n_ref
+def _null_shares(ref: np.ndarray, singletons: int) -> np.ndarray:
+    """Reference shares with the Good-Turing unseen mass added to the last (unseen) cell."""
+    p = ref.copy()
+    p[-1] += singletons
+    return p / p.sum()
 
 
-def _draw(
-    p: np.ndarray, n_ref: int, n_cur: int, b: int, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """Simulated (reference, window) counts under no drift.
-
-    Two samples of sizes ``n`` and ``m`` from one distribution differ like one sample of the
-    effective size ``n*m/(n+m)`` differs from the distribution itself (the variances of the
-    shares add), so one draw of that size is compared with the exact shares. Draws are
-    multinomial up to ``GAUSSIAN_FROM`` values; above, where thresholds sit at the policy's
-    floors anyway, a Gaussian with the multinomial's covariance (clipped at 0) is far faster.
-    """
-    p = p / p.sum()
-    n_cur = max(n_cur, 1)
-    n_eff = n_cur if n_ref >= EXACT_REFERENCE_RATIO * n_cur else n_ref * n_cur // (n_ref + n_cur)
-    n_eff = max(n_eff, 1)
-    if n_eff <= GAUSSIAN_FROM:
-        cur = rng.multinomial(n_eff, p, size=b).astype(np.float64)
-    else:
-        x = np.sqrt(p) * rng.standard_normal((b, p.size))
-        x -= p * x.sum(axis=1, keepdims=True)
-        cur = np.maximum(n_eff * p + np.sqrt(n_eff) * x, 0.0)
-    return (p * n_ref)[None, :], cur
+def _unseen(pair: Pair, top: int = 10) -> list[tuple[str, int]]:
+    known = set(pair.summary.categories)
+    new = [(k, v) for k, v in pair.col.values.items() if k not in known]
+    new.sort(key=lambda kv: (-kv[1], kv[0]))
+    return [(str(k), int(v)) for k, v in new[:top]]
 
 
-# ---------------------------------------------------------------- numbers
+def _info(pair: Pair) -> dict[str, Any]:
+    s, col = pair.summary, pair.col
+    if s.kind in NUMBER_KINDS:
+        return {"mean": col.mean, "mean_reference": s.mean, "std": col.std, "std_reference": s.std}
+    if s.kind == "categorical":
+        return {"top_unseen": _unseen(pair)}
+    n_distinct = len(col.values)
+    new = len(_unseen(pair, top=n_distinct))
+    return {
+        "oov_rate": float(drift.shares(pair.cur)[-1]),
+        "oov_rate_expected": pair.baseline,
+        "new_token_share": new / n_distinct if n_distinct else 0.0,
+        "top_new_tokens": _unseen(pair),
+    }
 
 
 def spread(summary: Summary) -> float:
@@ -112,62 +223,63 @@ def spread(summary: Summary) -> float:
     return summary.std if summary.std > 0 else max(abs(summary.mean), 1.0)
 
 
-def _numeric(
-    summary: Summary, series: pd.Series, policy: dict[str, Any], rng: np.random.Generator
-) -> Observation:
-    values, _, _ = numeric_values(series, summary.kind)
+# ---------------------------------------------------------------- charts
+
+
+def _chart(pair: Pair) -> dict[str, Any]:
+    s = pair.summary
+    if s.kind in NUMBER_KINDS:
+        return numeric_chart(s, pair.col)
+    last = "unseen" if s.kind == "categorical" else "out of vocabulary"
+    return _category_chart(s.categories, pair.ref, pair.cur, last)
+
+
+def numeric_chart(summary: Summary, col: ColumnSketch) -> dict[str, Any]:
+    """Shares on a uniform grid over the reference's range, read off the fine sketches, and
+    the overflow bins: window values below the reference's minimum and above its maximum."""
     edges = np.asarray(summary.edges)
-    if values.size == 0 or edges.size == 0:
-        return Observation(stats={}, null={}, valid=int(values.size))
-    rc, rs = np.asarray(summary.counts), np.asarray(summary.sums)
-    cc, cs = drift.bin_counts(values, edges)
-    groups = drift.coarse_groups(edges, summary.coarse_edges)
-    ng = len(summary.coarse_edges) + 1
-    eps, scale = float(policy["eps"]), spread(summary)
-
-    def stats(r: Any, c: Any, r_sums: Any, c_sums: Any) -> dict[str, Any]:
-        return {
-            "psi": drift.psi(drift.regroup(r, groups, ng), drift.regroup(c, groups, ng), eps),
-            "ks": drift.ks_from_counts(r, c),
-            "wasserstein": drift.wasserstein_from_sketch(edges, r, r_sums, c, c_sums) / scale,
-        }
-
-    observed = {k: float(v) for k, v in stats(rc, cc, rs, cs).items()}
-    means = np.divide(rs, rc, out=np.zeros_like(rs), where=rc > 0)
-    r_sim, c_sim = _draw(rc, int(rc.sum()), values.size, int(policy["bootstrap"]), rng)
-    null = stats(r_sim, c_sim, r_sim * means, c_sim * means)
-    info = {
-        "ks_pvalue": drift.ks_pvalue_limit(observed["ks"], int(rc.sum()), values.size),
-        "mean": float(values.mean()),
-        "mean_reference": summary.mean,
-        "std": float(values.std()),
-        "std_reference": summary.std,
-    }
-    chart = _numeric_chart(summary, cc, values)
-    return Observation(observed, null, int(values.size), info, chart)
-
-
-def _numeric_chart(summary: Summary, counts: np.ndarray, values: np.ndarray) -> dict[str, Any]:
-    """Reference and window shares on one uniform grid, both read off the fine sketches."""
-    edges = np.asarray(summary.edges)
-    span = max(edges[-1] - edges[0], 1e-12)
-    lo = min(edges[0], max(float(values.min()), edges[0] - span / 2))
-    hi = max(edges[-1], min(float(values.max()), edges[-1] + span / 2))
-    grid = np.linspace(lo, hi, CHART_BINS + 1)
+    counts = col.counts
+    grid = np.linspace(edges[0], edges[-1], CHART_BINS + 1)
+    n = max(float(counts.sum()), 1.0)
+    inside = counts.copy()
+    inside[0] -= col.below  # bin 0 holds values <= min: keep only those equal to it
+    inside[-1] = 0.0  # the last bin holds values above the maximum
+    below, above = float(col.below), float(counts[-1])
     return {
         "type": "numeric",
         "x": ((grid[:-1] + grid[1:]) / 2).tolist(),
         "reference": np.diff(_sketch_cdf(edges, np.asarray(summary.counts), grid)).tolist(),
-        "current": np.diff(_sketch_cdf(edges, counts, grid)).tolist(),
+        "current": (np.diff(_sketch_cdf(edges, inside, grid)) * inside.sum() / n).tolist(),
+        "overflow": {
+            "min": float(edges[0]),
+            "max": float(edges[-1]),
+            "below": int(below),
+            "above": int(above),
+            "below_share": below / n,
+            "above_share": above / n,
+        },
     }
 
 
 def _sketch_cdf(edges: np.ndarray, counts: np.ndarray, grid: np.ndarray) -> np.ndarray:
-    """CDF at ``grid`` from fine counts (linear within bins); tails go to the outer points."""
-    n = max(counts.sum(), 1.0)
-    cdf = np.interp(grid, edges, np.cumsum(counts)[:-1] / n)
+    """CDF at ``grid`` from fine counts (linear within bins)."""
+    total = max(counts.sum(), 1.0)
+    cdf = np.interp(grid, edges, np.cumsum(counts)[:-1] / total)
     cdf[0], cdf[-1] = 0.0, 1.0
     return cdf
+
+
+def _category_chart(labels: list[str], ref: np.ndarray, cur: np.ndarray, last: str) -> dict:
+    top = np.argsort(-ref[:-1], kind="stable")[:CHART_CATEGORIES]
+    return {
+        "type": "categorical",
+        "x": [labels[i] for i in top] + [f"({last})"],
+        "reference": np.append(drift.shares(ref)[top], drift.shares(ref)[-1]).tolist(),
+        "current": np.append(drift.shares(cur)[top], drift.shares(cur)[-1]).tolist(),
+    }
+
+
+# ---------------------------------------------------------------- rows (local only)
 
 
 def numeric_rows(summary: Summary, series: pd.Series, limit: int, eps: float) -> np.ndarray:
@@ -194,65 +306,6 @@ def numeric_rows(summary: Summary, series: pd.Series, limit: int, eps: float) ->
     return np.concatenate(picked)[:limit] if picked else np.zeros(0, dtype=np.intp)
 
 
-# ---------------------------------------------------------------- categories and text
-
-
-def _category_vectors(summary: Summary, counts: pd.Series) -> tuple[np.ndarray, np.ndarray, Any]:
-    """Reference and window counts over [reference categories..., other/unseen]."""
-    aligned = counts.reindex(summary.categories, fill_value=0).to_numpy(dtype=np.float64)
-    unseen = counts[~counts.index.isin(summary.categories)]
-    ref = np.append(np.asarray(summary.counts, dtype=np.float64), summary.other)
-    cur = np.append(aligned, float(unseen.sum()))
-    return ref, cur, unseen
-
-
-def _null_shares(ref: np.ndarray, singletons: int) -> np.ndarray:
-    """Reference shares with the Good-Turing unseen mass added to the last (unseen) cell."""
-    p = ref.copy()
-    p[-1] += singletons
-    return p / p.sum()
-
-
-def _categorical(
-    summary: Summary, series: pd.Series, policy: dict[str, Any], rng: np.random.Generator
-) -> Observation:
-    counts, _ = category_counts(series)
-    ref, cur, unseen = _category_vectors(summary, counts)
-    valid = int(cur.sum())
-    if valid == 0 or ref.sum() == 0:
-        return Observation(stats={}, null={}, valid=valid)
-    eps = float(policy["eps"])
-
-    def stats(r: Any, c: Any) -> dict[str, Any]:
-        return {
-            "psi": drift.psi(r, c, eps),
-            "jensenshannon": drift.jensenshannon(r, c, base=2),
-            "unseen_share": drift.shares(c)[..., -1],
-        }
-
-    observed = {k: float(v) for k, v in stats(ref, cur).items()}
-    p = _null_shares(ref, summary.singletons)
-    r_sim, c_sim = _draw(p, int(ref.sum()), valid, int(policy["bootstrap"]), rng)
-    chi = drift.chisquare_vs_reference(ref, cur, eps)
-    info = {
-        "chisquare": chi.statistic,
-        "chisquare_pvalue": chi.pvalue,
-        "top_unseen": [(str(k), int(v)) for k, v in unseen.iloc[:10].items()],
-    }
-    chart = _category_chart(summary.categories, ref, cur, "unseen")
-    return Observation(observed, stats(r_sim, c_sim), valid, info, chart)
-
-
-def _category_chart(labels: list[str], ref: np.ndarray, cur: np.ndarray, last: str) -> dict:
-    top = np.argsort(-ref[:-1], kind="stable")[:CHART_CATEGORIES]
-    return {
-        "type": "categorical",
-        "x": [labels[i] for i in top] + [f"({last})"],
-        "reference": np.append(drift.shares(ref)[top], drift.shares(ref)[-1]).tolist(),
-        "current": np.append(drift.shares(cur)[top], drift.shares(cur)[-1]).tolist(),
-    }
-
-
 def categorical_rows(summary: Summary, series: pd.Series, limit: int, eps: float) -> np.ndarray:
     """Positions of rows with unseen categories first, then the most over-represented ones."""
     import pandas as pd
@@ -271,40 +324,14 @@ def categorical_rows(summary: Summary, series: pd.Series, limit: int, eps: float
     return np.concatenate([unseen[:limit], over])[:limit]
 
 
-def _text(
-    summary: Summary, series: pd.Series, policy: dict[str, Any], rng: np.random.Generator
-) -> Observation:
+def text_rows(summary: Summary, series: pd.Series, limit: int) -> np.ndarray:
+    """Positions of rows with the most tokens outside the reference vocabulary."""
     tokens = tokenize(series)
-    counts = tokens.value_counts()
-    ref, cur, _ = _category_vectors(summary, counts)
-    n_tokens = int(cur.sum())
-    valid = int(series.notna().sum())
-    if n_tokens == 0 or ref.sum() == 0:
-        return Observation(stats={}, null={}, valid=valid)
-    p = _null_shares(ref, summary.singletons)
-    baseline = float(p[-1])
-
-    def stats(r: Any, c: Any) -> dict[str, Any]:
-        return {
-            "jensenshannon": drift.jensenshannon(r, c, base=2),
-            "oov_increase": np.maximum(drift.shares(c)[..., -1] - baseline, 0.0),
-        }
-
-    observed = {k: float(v) for k, v in stats(ref, cur).items()}
-    r_sim, c_sim = _draw(p, int(ref.sum()), n_tokens, int(policy["bootstrap"]), rng)
-    rate, new_share, top_new = drift.oov_stats(
-        summary.categories, counts.index.to_numpy(dtype=object), counts.to_numpy()
-    )
-    info: dict[str, Any] = {
-        "oov_rate": rate,
-        "oov_rate_expected": baseline,
-        "new_token_share": new_share,
-        "top_new_tokens": top_new,
-    }
-    if policy["domain_classifier"]:
-        info["domain_auc"] = _domain_auc(summary, series, int(policy["seed"]))
-    chart = _category_chart(summary.categories, ref, cur, "out of vocabulary")
-    return Observation(observed, stats(r_sim, c_sim), valid, info, chart)
+    if tokens.empty:
+        return np.zeros(0, dtype=np.intp)
+    new = (~tokens.isin(summary.categories)).groupby(level=0).sum()
+    new = new[new > 0].sort_values(ascending=False, kind="stable")
+    return new.index.to_numpy(dtype=np.intp)[:limit]
 
 
 def _domain_auc(summary: Summary, series: pd.Series, seed: int) -> float | None:
@@ -316,13 +343,3 @@ def _domain_auc(summary: Summary, series: pd.Series, seed: int) -> float | None:
     if min(len(present), len(summary.sample)) < MIN_SAMPLES:
         return None
     return text_domain_auc(summary.sample, present.tolist(), seed=seed)
-
-
-def text_rows(summary: Summary, series: pd.Series, limit: int) -> np.ndarray:
-    """Positions of rows with the most tokens outside the reference vocabulary."""
-    tokens = tokenize(series)
-    if tokens.empty:
-        return np.zeros(0, dtype=np.intp)
-    new = (~tokens.isin(summary.categories)).groupby(level=0).sum()
-    new = new[new > 0].sort_values(ascending=False, kind="stable")
-    return new.index.to_numpy(dtype=np.intp)[:limit]

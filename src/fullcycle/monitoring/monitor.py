@@ -24,16 +24,17 @@ SERVED = ("production", "canary")
 
 
 def drift_policy(monitoring: Any) -> dict[str, Any]:
-    """The drift comparison's policy from the scope's monitoring section."""
+    """The drift comparison's policy from the scope's monitoring section: the floor of every
+    statistic in ``features.STATISTICS`` that ``monitoring.thresholds`` names."""
+    from fullcycle.monitoring.features import STATISTICS
+
     th = monitoring.thresholds
+    floors = {name: float(getattr(th, name)) for name in STATISTICS if hasattr(th, name)}
     return {
         "min_rows": int(monitoring.min_rows),
-        "psi": float(th.psi),
-        "ks": float(th.ks),
-        "jensenshannon": float(th.js),
-        "unseen_share": float(th.oov_rate),
-        "oov_increase": float(th.oov_rate),
-        "missing_change": float(th.null_rate),
+        **floors,
+        "prediction_psi": float(th.prediction_psi),
+        "missing_change": float(th.missing_change),
     }
 
 
@@ -45,7 +46,10 @@ def _percentiles(values: np.ndarray) -> dict[str, float | None]:
 
 
 def health(log: Any, *, p95_limit_ms: float | None, max_error_rate: float) -> dict[str, Any]:
-    """Latency percentiles, error rate and request rate of the window."""
+    """Latency percentiles, error rate and request rate of the window.
+
+    A refused request (4xx: the caller did not get an answer) is an error like a failed one
+    (5xx): ``error_rate`` counts both, ``errors``/``rejected`` tell them apart."""
     requests = log.drop_duplicates("request_id") if len(log) else log
     n = len(requests)
     errors = int((requests["status"] >= 500).sum()) if n else 0
@@ -56,14 +60,43 @@ def health(log: Any, *, p95_limit_ms: float | None, max_error_rate: float) -> di
         "requests": n,
         "errors": errors,
         "rejected": rejected,
-        "error_rate": errors / n if n else 0.0,
-        "rejected_rate": rejected / n if n else 0.0,
+        "error_rate": (errors + rejected) / n if n else 0.0,
+        "server_error_rate": errors / n if n else 0.0,
         "requests_per_s": n / span if span > 0 else None,
         **lat,
         "p95_limit_ms": p95_limit_ms,
         "max_error_rate": max_error_rate,
     }
     return out
+
+
+def contract_flags(feats: Any, contract: Any, *, max_share: float) -> dict[str, Any] | None:
+    """Soft contract violations among the served rows (what the server flagged and served):
+    the flagged share and, per feature, its share and kind of problem. ``feats`` is the frame
+    of the served inputs."""
+    if contract is None or feats is None or not len(feats):
+        return None
+    n = len(feats)
+    flagged = np.zeros(n, dtype=bool)
+    features: dict[str, dict[str, Any]] = {}
+    for name, found in contract.soft_masks(feats).items():
+        rows = np.logical_or.reduce([mask for _, _, mask in found])
+        flagged |= rows
+        kind, problem, _ = max(found, key=lambda item: int(item[2].sum()))
+        features[name] = {
+            "rows": int(rows.sum()),
+            "share": float(rows.mean()),
+            "problem": kind,
+            "detail": problem[:120],
+        }
+    features = dict(sorted(features.items(), key=lambda kv: -kv[1]["rows"]))
+    return {
+        "rows": n,
+        "flagged": int(flagged.sum()),
+        "flagged_share": float(flagged.mean()),
+        "max_share": max_share,
+        "features": features,
+    }
 
 
 def live_performance(
@@ -74,13 +107,18 @@ def live_performance(
     labelled = first_rows[first_rows["request_id"].isin(list(feedback))] if len(log) else log
     y_true = [feedback[r] for r in labelled["request_id"]] if len(labelled) else []
     y_pred = decode_json_column(labelled["output"]) if len(labelled) else []
-    live = performance.live_metric(metric, y_true, y_pred)
+    probs = decode_json_column(labelled["proba"]) if len(labelled) and classes else []
+    with_proba = bool(len(probs)) and all(p is not None for p in probs)
+    live = performance.live_metric(
+        metric, y_true, y_pred, proba=probs if with_proba else None, classes=classes
+    )
     est = None
     if classes and len(log):
         probs = [p for p in decode_json_column(log["proba"]) if p is not None]
         if probs:
             est = performance.estimate(metric, np.asarray(probs, dtype=float))
-    return {**live, "estimate": est, "estimated_rows": len(log)}
+    note = performance.ESTIMATE_ASSUMPTION if est is not None else None
+    return {**live, "estimate": est, "estimate_note": note, "estimated_rows": len(log)}
 
 
 def build_report(
@@ -102,12 +140,15 @@ def build_report(
     with_html: bool = False,
     decision: Mapping[str, Any] | None = None,
     cost_limit: float | None = None,
+    contract: Any = None,
 ) -> dict[str, Any]:
     """The report as plain JSON-able data; ``log`` holds the window's logged rows. With
     ``with_html`` it also carries ``html``: the drift report as a self-contained page.
 
     ``decision`` is the version's stored decision record: with it the report carries the live
-    expected cost on labelled requests and the share of abstentions (``cost``)."""
+    expected cost on labelled requests and the share of abstentions (``cost``). With the
+    version's ``contract`` it counts the soft violations the server served with a flag
+    (``contract``), alerting above ``thresholds.unseen_share``."""
     served = log[log["route"].isin(SERVED)] if len(log) else log
     ok = served[served["status"] == 200] if len(served) else served
     feats = inputs_frame(ok, list(kinds)) if len(ok) else None
@@ -153,6 +194,8 @@ def build_report(
         "verdict": verdict,
         "verdict_text": verdict_text,
         "drifted_features": drift_report.drifted_features if drift_report else [],
+        # importance-weighted share of drifted features: what drift does to the model
+        "drift_score": drift_report.drift_score if drift_report else 0.0,
         "drift": drift_report.to_dict() if drift_report else None,
         "performance": {
             **perf,
@@ -162,6 +205,7 @@ def build_report(
         },
         "health": hl,
         "cost": live_cost(ok, feedback, decision, limit=cost_limit),
+        "contract": contract_flags(feats, contract, max_share=float(th.unseen_share)),
     }
     if drift_report is not None:
         report["top_rows"] = _top_request_ids(drift_report, ok)
@@ -227,7 +271,20 @@ def alerts_for(report: Mapping[str, Any], *, metric_drop: float) -> list[dict[st
         out.append(
             {
                 "key": f"{model}:errors",
-                "message": f"error rate {hl['error_rate']:.3f} above {hl['max_error_rate']}",
+                "message": f"error rate {hl['error_rate']:.3f} above {hl['max_error_rate']} "
+                f"({hl['rejected']} refused, {hl['errors']} failed of {hl['requests']} requests)",
+            }
+        )
+    soft = report.get("contract") or {}
+    if soft.get("rows") and soft["flagged_share"] > soft["max_share"]:
+        worst = ", ".join(
+            f"{name} {p['problem']} ({p['share']:.1%})" for name, p in soft["features"].items()
+        )
+        out.append(
+            {
+                "key": f"{model}:contract",
+                "message": f"{soft['flagged_share']:.1%} of served rows break the contract "
+                f"softly (served, flagged): {worst}",
             }
         )
     limit = hl.get("p95_limit_ms")

@@ -1,6 +1,12 @@
 """Live performance: the scope metric on rows whose labels came back, with a bootstrap interval,
 and, where labels have not arrived, an estimate from the model's own calibrated confidence
 (confidence-based performance estimation): each row contributes its expected confusion.
+
+The estimate assumes no concept drift (the model's probabilities stay calibrated on the new
+traffic): it sees a shift in what the model is unsure about, never a change in what the right
+answer is. It is shown as such and never alone blocks a retrain.
+
+Every metric of the metric table is computed here, for every task; the table says its direction.
 """
 
 from __future__ import annotations
@@ -10,37 +16,23 @@ from typing import Any
 
 import numpy as np
 
+from fullcycle import metric_table
 from fullcycle.errors import InvalidInput
 
-ESTIMABLE = ("accuracy", "f1_macro", "precision_macro", "recall_macro")
+ESTIMATE_ASSUMPTION = "label-free estimate: assumes no concept drift (calibrated probabilities)"
 
 
-def _encode(y_true: Sequence[Any], y_pred: Sequence[Any]) -> tuple[np.ndarray, np.ndarray, int]:
-    both = np.concatenate([np.asarray(y_true, dtype=object), np.asarray(y_pred, dtype=object)])
-    _, codes = np.unique(both.astype(str), return_inverse=True)
-    n = len(y_true)
-    return codes[:n], codes[n:], int(codes.max()) + 1 if len(codes) else 0
-
-
-def _from_confusion(metric: str, cm: np.ndarray) -> float:
-    """``cm[true, pred]`` counts (or expected counts) -> the metric, over classes present."""
-    tp = np.diag(cm)
-    support, predicted = cm.sum(axis=1), cm.sum(axis=0)
-    present = (support + predicted) > 0
-    if metric == "accuracy":
-        total = cm.sum()
-        return float(tp.sum() / total) if total else float("nan")
-    precision = np.divide(tp, predicted, out=np.zeros_like(tp, dtype=float), where=predicted > 0)
-    recall = np.divide(tp, support, out=np.zeros_like(tp, dtype=float), where=support > 0)
-    if metric == "precision_macro":
-        return float(precision[present].mean())
-    if metric == "recall_macro":
-        return float(recall[present].mean())
-    if metric == "f1_macro":
-        denom = support + predicted
-        f1 = np.divide(2 * tp, denom, out=np.zeros_like(tp, dtype=float), where=denom > 0)
-        return float(f1[present].mean())
-    raise InvalidInput(f"live metric {metric!r} is not one of {', '.join(ESTIMABLE)}")
+def prepare(metric: str, y_true: Sequence[Any], y_pred: Sequence[Any]) -> tuple[Any, Any]:
+    """Labels and predictions in one comparable form: floats for a regression metric, class
+    keys (``1``, ``1.0`` and ``"1"`` agree) for a classification metric."""
+    if metric_table.get(metric).task == "regression":
+        try:
+            return np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput(
+                f"live {metric}: a label or prediction is not a number: {exc}"
+            ) from None
+    return metric_table.class_keys(y_true), metric_table.class_keys(y_pred)
 
 
 def live_metric(
@@ -48,42 +40,55 @@ def live_metric(
     y_true: Sequence[Any],
     y_pred: Sequence[Any],
     *,
+    proba: Any = None,
+    classes: Sequence[Any] | None = None,
     n_boot: int = 500,
     seed: int = 0,
     confidence: float = 0.95,
 ) -> dict[str, Any]:
-    """The metric on labelled rows with a percentile bootstrap interval."""
+    """The metric on labelled rows with a percentile bootstrap interval; ``proba`` (rows x
+    ``classes``) is needed for probability metrics (roc_auc, log_loss, brier)."""
     n = len(y_true)
+    empty = {"metric": metric, "value": None, "low": None, "high": None, "rows": n}
     if n == 0:
-        return {"metric": metric, "value": None, "low": None, "high": None, "rows": 0}
-    yt, yp, k = _encode(y_true, y_pred)
-    flat = yt * k + yp
-    value = _from_confusion(metric, np.bincount(flat, minlength=k * k).reshape(k, k))
+        return empty
+    yt, yp = prepare(metric, y_true, y_pred)
+    labels = None if classes is None else list(metric_table.class_keys(classes))
+    p = None if proba is None else np.asarray(proba, dtype=float)
+    value = metric_table.value(metric, yt, yp, p, labels)
+    if value is None:
+        return empty
+    if m_slow(metric):
+        n_boot = min(n_boot, 200)  # resampled one by one (no vectorised form)
     rng = np.random.default_rng(seed)
-    draws = np.empty(n_boot)
-    for i in range(n_boot):
-        sample = flat[rng.integers(0, n, n)]
-        draws[i] = _from_confusion(metric, np.bincount(sample, minlength=k * k).reshape(k, k))
+    draws = metric_table.resampled(metric, yt, yp, p, labels, rng.integers(0, n, (n_boot, n)))
+    draws = np.asarray(draws, dtype=float)
+    draws = draws[np.isfinite(draws)]
     tail = (1 - confidence) / 2
-    return {
-        "metric": metric,
-        "value": value,
-        "rows": n,
-        "low": float(np.quantile(draws, tail)),
-        "high": float(np.quantile(draws, 1 - tail)),
-    }
+    low, high = np.quantile(draws, [tail, 1 - tail]) if len(draws) else (value, value)
+    return {"metric": metric, "value": value, "rows": n, "low": float(low), "high": float(high)}
+
+
+def m_slow(metric: str) -> bool:
+    m = metric_table.get(metric)
+    return m.loss is None and m.confusion is None
 
 
 def estimate(metric: str, proba: np.ndarray) -> float | None:
-    """Expected metric from class probabilities (rows x classes), assuming calibration.
-
-    For a row predicted as class j with probabilities p, the expected confusion adds p[i] to
-    cell (i, j) for every true class i. Returns None for metrics this cannot estimate.
-    """
-    if metric not in ESTIMABLE:
-        return None
+    """Expected metric from class probabilities (rows x classes), assuming calibration and no
+    concept drift. Confusion metrics: a row predicted as class j with probabilities p adds p[i]
+    to cell (i, j); log loss and Brier: their expectation under p. None for the others."""
+    m = metric_table.TABLE.get(metric)
     p = np.asarray(proba, dtype=float)
-    if p.ndim != 2 or len(p) == 0:
+    if m is None or p.ndim != 2 or len(p) == 0:
+        return None
+    if m.loss == "log":
+        return float(-(p * np.log(np.clip(p, 1e-15, 1.0))).sum(axis=1).mean())
+    if m.loss == "brier":
+        if p.shape[1] == 2:
+            return float((p[:, 1] * (1 - p[:, 1])).mean())
+        return float((1 - (p**2).sum(axis=1)).mean())
+    if m.confusion is None:
         return None
     pred = p.argmax(axis=1)
     k = p.shape[1]
@@ -92,4 +97,4 @@ def estimate(metric: str, proba: np.ndarray) -> float | None:
         rows = pred == j
         if rows.any():
             cm[:, j] = p[rows].sum(axis=0)
-    return _from_confusion(metric, cm)
+    return float(metric_table.from_confusions(metric, cm[None])[0])

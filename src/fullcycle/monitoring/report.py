@@ -23,7 +23,10 @@ STAT_ORDER = (
 
 @dataclass
 class FeatureDrift:
-    """One column's verdict. ``score`` is the largest statistic / threshold; above 1 is drift."""
+    """One column's verdict. ``score`` is the largest effect size / its floor (above 1: large
+    enough to matter); ``pvalue`` is the column's two-sample test, ``pvalue_adjusted`` the same
+    corrected for testing every column (below ``alpha``: not noise); drift needs both.
+    ``weight`` is the column's share of the model's importance times the number of columns."""
 
     name: str
     kind: str
@@ -38,6 +41,9 @@ class FeatureDrift:
     info: dict[str, Any] = field(default_factory=dict)
     rows: list[Any] = field(default_factory=list)
     chart: dict[str, Any] = field(default_factory=dict)
+    pvalue: float | None = None
+    pvalue_adjusted: float | None = None
+    weight: float = 1.0
 
     def to_dict(self) -> dict[str, Any]:
         return _clean(self.__dict__)
@@ -53,6 +59,8 @@ class DriftReport:
     n_current: int
     features: list[FeatureDrift]
     policy: dict[str, Any]
+    #: importance-weighted share of drifted features among the decided ones, in [0, 1]
+    drift_score: float = 0.0
 
     @property
     def drifted_features(self) -> list[str]:
@@ -74,6 +82,7 @@ class DriftReport:
             "n_reference": self.n_reference,
             "n_current": self.n_current,
             "drifted_features": self.drifted_features,
+            "drift_score": self.drift_score,
             "features": [f.to_dict() for f in self.features],
             "policy": _clean(self.policy),
         }
@@ -108,12 +117,26 @@ def _chart(index: int, f: FeatureDrift) -> dict[str, Any]:
     c = f.chart
     x = c["x"] if c["type"] == "numeric" else [html.escape(str(v)) for v in c["x"]]
     kind = "bar"
+    data = [
+        {"type": kind, "name": "reference", "x": x, "y": c["reference"], "opacity": 0.6},
+        {"type": kind, "name": "current", "x": x, "y": c["current"], "opacity": 0.6},
+    ]
+    over = c.get("overflow")
+    if over and len(x) > 1:  # window values outside the reference's range, one bar each side
+        step = x[1] - x[0]
+        data.append(
+            {
+                "type": kind,
+                "name": "outside the reference's range",
+                "x": [x[0] - 2 * step, x[-1] + 2 * step],
+                "y": [over["below_share"], over["above_share"]],
+                "text": [f"below min: {over['below']}", f"above max: {over['above']}"],
+                "opacity": 0.8,
+            }
+        )
     return {
         "div": f"chart-{index}",
-        "data": [
-            {"type": kind, "name": "reference", "x": x, "y": c["reference"], "opacity": 0.6},
-            {"type": kind, "name": "current", "x": x, "y": c["current"], "opacity": 0.6},
-        ],
+        "data": data,
         "layout": {
             "barmode": "overlay",
             "title": {"text": html.escape(f.name)},

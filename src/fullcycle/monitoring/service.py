@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fullcycle.contract import normalise_mapping, target_spec
 from fullcycle.errors import NotFound
 from fullcycle.monitoring.monitor import build_report
 from fullcycle.monitoring.reference import Reference
@@ -39,13 +40,7 @@ def read_window(deps: MonitorDeps, window: Window, *, model: str, version: int |
         active_rows += segments.read_lines(path)
     frames = [sealed]
     if active_rows:
-        active = pd.DataFrame(active_rows)
-        for col in segments.COLUMNS:
-            if col not in active:
-                active[col] = None
-        for col in ("inputs", "output", "proba"):
-            active[col] = [None if v is None else json.dumps(v) for v in active[col]]
-        active = active[list(segments.COLUMNS)]
+        active = segments.rows_frame(active_rows)  # answers keep the type they were given
         keep = active["model"] == model
         if version is not None:
             keep &= active["version"] == version
@@ -65,6 +60,11 @@ def read_window(deps: MonitorDeps, window: Window, *, model: str, version: int |
             ids = log["request_id"].drop_duplicates().iloc[-window.last :]
             log = log[log["request_id"].isin(set(ids))]
     return log.reset_index(drop=True)
+
+
+def scope_window(scope: Any) -> str:
+    """The scope's ``monitoring.window`` (seconds) as a window spec, e.g. ``86400s``."""
+    return f"{max(1, round(float(scope.monitoring.window)))}s"
 
 
 def reference_of(deps: MonitorDeps, version: Any) -> Reference:
@@ -87,13 +87,15 @@ def run_monitor(
     html: bool = False,
     actor: str = "monitor",
 ) -> dict[str, Any]:
-    """Build the report for ``version`` (a registry ModelVersion) over ``window``; with
-    ``html`` the drift page is stored too (a few MB: plotly.js is inlined)."""
-    w = parse_window(window)
+    """Build the report for ``version`` (a registry ModelVersion) over ``window`` (None: the
+    scope's ``monitoring.window``); with ``html`` the drift page is stored too (a few MB:
+    plotly.js is inlined)."""
+    w = parse_window(window if window is not None else scope_window(scope))
     log = read_window(deps, w, model=version.name, version=version.version)
     reference = reference_of(deps, version)
     since = float(log["ts"].min()) if len(log) else None
     feedback = {r["request_id"]: r["label"] for r in log_store.feedback_rows(deps.db, since=since)}
+    feedback = normalise_mapping(feedback, _label_spec(scope, version))  # "1" == 1 == 1.0
     kinds = {f.name: f.kind for f in scope.contract.features}
     metric = scope.metric
     report = build_report(
@@ -114,6 +116,7 @@ def run_monitor(
         with_html=html,
         decision=version.decision,
         cost_limit=scope.decisions.max_cost_per_1000 if scope.decisions else None,
+        contract=_contract_of(version, scope),
     )
     report["window_since"] = since
     report["window_until"] = float(log["ts"].max()) if len(log) else None
@@ -125,6 +128,14 @@ def run_monitor(
         report["html_sha256"] = html_sha
         _alerts(deps, scope, report, actor)
     return report
+
+
+def _contract_of(version: Any, scope: Any) -> Any:
+    """The contract the version was served with (stored with it), else the scope's."""
+    from fullcycle.contract import Contract
+
+    stored = (getattr(version, "signature", None) or {}).get("contract")
+    return Contract.from_dict(stored) if stored else scope.contract
 
 
 def _alerts(deps: MonitorDeps, scope: Any, report: dict[str, Any], actor: str) -> None:
@@ -147,3 +158,8 @@ def _alerts(deps: MonitorDeps, scope: Any, report: dict[str, Any], actor: str) -
             except Exception as exc:  # an unreachable hook must not stop monitoring
                 alert["webhook_error"] = str(exc)
     alert_store.close_others(deps.db, breached, prefix=f"{report['model']}:", actor=actor)
+
+
+def _label_spec(scope: Any, version: Any) -> Any:
+    target = scope.contract.target
+    return None if target is None else target_spec(target, version.classes)

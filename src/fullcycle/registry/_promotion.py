@@ -1,4 +1,9 @@
-"""Aliases and the promotion gate: compare-and-set, one event per change (and per refusal)."""
+"""Aliases and the promotion gate: compare-and-set, one event per change (and per refusal).
+
+The ``production`` alias names what serves, and what serves is the deployment row: moving that
+alias (``promote``, ``set_alias``) moves the deployment with it, in one transaction
+(``store/deployments.promote``), so there is one source of truth whatever command moves it.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from fullcycle.errors import Conflict, GateRefused, InvalidInput
 from fullcycle.names import check_name
 from fullcycle.records import Alias, ModelVersion
 from fullcycle.registry._versions import resolve
+from fullcycle.store import deployments
 from fullcycle.store import events as event_store
 from fullcycle.store import models as store
 from fullcycle.store.db import Database
@@ -36,8 +42,19 @@ def set_alias(
     actor: str = "cli",
     reason: str = "",
 ) -> int:
-    """Compare-and-set; returns the new revision or raises Conflict."""
+    """Compare-and-set; returns the new revision or raises Conflict. ``production`` moves the
+    deployment too (what serves), in the same transaction."""
     check_name(alias, "alias")
+    if alias == deployments.PRODUCTION:
+        return deployments.promote(
+            db,
+            name,
+            version,
+            actor=actor,
+            reason=reason or f"{alias} -> {name}:{version}",
+            alias_revision=expected_revision,
+            alias_kind="model.alias",
+        )[1]
     return store.set_alias(
         db,
         name,
@@ -47,6 +64,17 @@ def set_alias(
         actor=actor,
         message=reason or f"{alias} -> {name}:{version}",
     )
+
+
+def _evidence(version: ModelVersion, metric: MetricSpec) -> float | None:
+    """The version's recorded value of the scope's metric, or None (an imported file, a run that
+    recorded another metric or none)."""
+    recorded = version.metrics.get("metric") or {}
+    value = recorded.get("value")
+    named = recorded.get("name")
+    if not isinstance(value, int | float) or (named is not None and named != metric.name):
+        return None
+    return float(value)
 
 
 def _gate(
@@ -59,11 +87,14 @@ def _gate(
 ) -> tuple[list[str], list[str], Alias | None]:
     """(refusals, checks passed, the alias's current holder)."""
     refusals, passed = [], []
-    value = (version.metrics.get("metric") or {}).get("value")
-    if version.run_id is not None or value is not None:
-        if value is None:
-            refusals.append(f"{version.ref} has no {metric.name} recorded")
-        elif metric.goal is not None and not metric.meets(value, metric.goal):
+    value = _evidence(version, metric)
+    if value is None:
+        refusals.append(
+            f"{version.ref} has no evaluation on the scope's metric {metric.name}: "
+            "no evidence, no promotion"
+        )
+    else:
+        if metric.goal is not None and not metric.meets(value, metric.goal):
             word = "below" if metric.greater_is_better else "above"
             refusals.append(f"{metric.name} {value:.4f} is {word} the scope goal {metric.goal}")
         elif metric.goal is not None:
@@ -158,23 +189,10 @@ def promote(
         if refusals
         else reason or f"{alias} -> {version.ref}"
     )
+    data = {"refusals": refusals, "checks": passed, "reason": reason, "forced": bool(refusals)}
     try:
-        revision = store.set_alias(
-            db,
-            version.name,
-            alias,
-            version.version,
-            holder.revision if holder else 0,
-            actor=actor,
-            kind=kind,
-            message=message,
-            data={
-                "previous": holder.version if holder else None,
-                "refusals": refusals,
-                "checks": passed,
-                "reason": reason,
-                "forced": bool(refusals),
-            },
+        revision = _move(
+            db, version, alias, holder, actor=actor, kind=kind, message=message, data=data
         )
     except Conflict as exc:
         with db.write() as conn:
@@ -196,3 +214,28 @@ def promote(
         bool(refusals),
         passed,
     )
+
+
+def _move(
+    db: Database,
+    version: ModelVersion,
+    alias: str,
+    holder: Alias | None,
+    *,
+    actor: str,
+    kind: str,
+    message: str,
+    data: dict[str, object],
+) -> int:
+    """Move the alias by compare-and-set on the revision the gate saw; ``production`` moves the
+    deployment with it (one transaction)."""
+    expected = holder.revision if holder else 0
+    if alias == deployments.PRODUCTION:
+        return deployments.promote(
+            db, version.name, version.version, actor=actor, reason=message,
+            alias_revision=expected, alias_kind=kind, alias_data=data,
+        )[1]  # fmt: skip
+    return store.set_alias(
+        db, version.name, alias, version.version, expected, actor=actor, kind=kind,
+        message=message, data={"previous": holder.version if holder else None, **data},
+    )  # fmt: skip

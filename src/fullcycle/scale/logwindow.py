@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from fullcycle.errors import InvalidInput, NotFound
-from fullcycle.executor import Executor
 from fullcycle.monitoring.reference import Reference
 from fullcycle.store import logs
 from fullcycle.store.db import Database
@@ -21,9 +20,8 @@ from fullcycle.store.db import Database
 if TYPE_CHECKING:
     import pandas as pd
 
-    from fullcycle.monitoring.report import DriftReport
 
-__all__ = ["drift_log_window", "read_partition", "segment_paths"]
+__all__ = ["read_partition", "segment_paths"]
 
 LOG_COLUMNS = ("request_id", "inputs", "output", "route", "error", "row")
 
@@ -79,24 +77,3 @@ def segment_paths(
 ) -> list[str]:
     """Paths (or URLs) of the sealed log segments that may hold rows in ``[since, until]``."""
     return [s.path for s in logs.segments(db, since=since, until=until, model=model)]
-
-
-def drift_log_window(
-    db: Database,
-    reference: Reference,
-    since: float | None = None,
-    until: float | None = None,
-    executor: Executor | None = None,
-    *,
-    model: str | None = None,
-    policy: dict[str, Any] | None = None,
-) -> DriftReport:
-    """Drift of every sealed segment in the window, one segment per job, combined exactly.
-
-    Segments are whole: a segment that straddles ``since`` or ``until`` counts in full (the
-    window is rounded out to segment boundaries, at most one segment's age on each side).
-    """
-    from fullcycle.scale.drift_window import drift_window
-
-    paths = segment_paths(db, since, until, model=model)
-    return drift_window(reference, paths, executor, policy=policy)

@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from fullcycle.contract import Contract, Target
-from fullcycle.contract._model import check_column_name
+from fullcycle import metric_table
+from fullcycle.contract import Contract, Target, check_column_name
 from fullcycle.names import check_name
 from fullcycle.scope._base import Problems, Section
 from fullcycle.scope._decisions import Decisions
@@ -25,28 +25,23 @@ SCHEMA_VERSION = 1
 Task = Literal["classification", "regression"]
 MetricName = Literal[
     "f1_macro",
-    "f1_weighted",
     "accuracy",
+    "f1_weighted",
+    "precision_macro",
+    "precision_weighted",
+    "recall_macro",
+    "recall_weighted",
     "roc_auc",
     "log_loss",
-    "precision_macro",
-    "recall_macro",
-    "mae",
-    "rmse",
+    "brier",
     "r2",
-]
-# name -> (task, greater is better, lower bound, upper bound)
+    "rmse",
+    "mae",
+    "mape",
+]  # the metric table's names (a test keeps them equal): pydantic needs them as a Literal
+# name -> (task, greater is better, lower bound, upper bound), from the one metric table
 METRICS: dict[str, tuple[str, bool, float | None, float | None]] = {
-    "f1_macro": ("classification", True, 0.0, 1.0),
-    "f1_weighted": ("classification", True, 0.0, 1.0),
-    "accuracy": ("classification", True, 0.0, 1.0),
-    "roc_auc": ("classification", True, 0.0, 1.0),
-    "precision_macro": ("classification", True, 0.0, 1.0),
-    "recall_macro": ("classification", True, 0.0, 1.0),
-    "log_loss": ("classification", False, 0.0, None),
-    "mae": ("regression", False, 0.0, None),
-    "rmse": ("regression", False, 0.0, None),
-    "r2": ("regression", True, None, 1.0),
+    m.name: (m.task, m.greater_is_better, m.low, m.high) for m in metric_table.TABLE.values()
 }
 
 
@@ -161,13 +156,11 @@ class Scope(Section):
     @model_validator(mode="after")
     def _sections_agree(self) -> Scope:
         p = Problems()
-        if self.metric.task != self.task:
-            fits = ", ".join(n for n, info in METRICS.items() if info[0] == self.task)
-            p.add(
-                "metric.name",
-                f"{self.metric.name} is a {self.metric.task} metric; "
-                f"for {self.task} use one of {fits}",
-            )
+        classes = self.classes
+        for problem in metric_table.problems(
+            self.metric.name, self.task, n_classes=len(classes) if classes else None
+        ):
+            p.add("metric.name", problem)
         self._check_target(p)
         self._check_policies(p)
         if self.decisions is not None:
@@ -199,7 +192,7 @@ class Scope(Section):
                     "stratified needs classes; use random, time or group for regression",
                 )
             if self.gate.test == "mcnemar":
-                p.add("gate.test", "mcnemar compares classifiers; use paired_bootstrap")
+                p.add("gate.test", "mcnemar compares classifiers; use sequential")
         if self.gate.compare_on == "cost":
             d = self.decisions
             if d is None or (d.costs is None and d.loss is None):

@@ -114,18 +114,56 @@ class Training(Section):
         )
 
 
+#: Old threshold names -> the drift statistics' names (one vocabulary: scope, reports, CLI).
+RENAMED_THRESHOLDS = {
+    "js": ("jensenshannon",),
+    "oov_rate": ("unseen_share", "oov_increase"),
+    "null_rate": ("missing_change",),
+}
+
+
 class Thresholds(Section):
-    """When a monitored statistic counts as drift or decay."""
+    """When a monitored statistic counts as drift or decay: each drift floor is named after
+    its statistic, as in the reports (a feature drifts when its corrected test is significant
+    and some statistic is above its floor)."""
 
     psi: PositiveFloat = 0.2
     ks: OpenShare = 0.1
-    js: OpenShare = 0.1
-    oov_rate: OpenShare = 0.05
-    null_rate: OpenShare = 0.05
+    wasserstein: PositiveFloat = 0.1
+    jensenshannon: OpenShare = 0.1
+    unseen_share: OpenShare = 0.05
+    oov_increase: OpenShare = 0.05
+    missing_change: OpenShare = 0.05
     prediction_psi: PositiveFloat = 0.2
     metric_drop: float = Field(default=0.05, ge=0)
     error_rate: OpenShare = 0.01
     p95_latency_ms: PositiveFloat | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: Any) -> Any:
+        """Old names still load, with a warning that names the new key."""
+        if not isinstance(data, dict) or not set(data) & set(RENAMED_THRESHOLDS):
+            return data
+        import warnings
+
+        data = dict(data)
+        renamed = []
+        for old, new in RENAMED_THRESHOLDS.items():
+            if old not in data:
+                continue
+            clash = [n for n in new if n in data]
+            if clash:
+                raise ValueError(f"[{old}] is the old name of {clash[0]}; keep only {clash[0]}")
+            value = data.pop(old)
+            data.update({n: value for n in new})
+            renamed.append(f"thresholds.{old} is deprecated: call it {' and '.join(new)}")
+        warnings.warn(
+            "monitoring." + "; ".join(renamed) + " (the names of the statistics in drift reports)",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return data
 
 
 class Alert(Section):
@@ -221,7 +259,7 @@ class Gate(Section):
     """What a challenger must prove before it is promoted."""
 
     margin: float = Field(default=0.0, ge=0)
-    test: Literal["mcnemar", "paired_bootstrap"] = "paired_bootstrap"
+    test: Literal["sequential", "paired_bootstrap", "mcnemar"] = "sequential"
     alpha: float = Field(default=0.05, gt=0, le=0.5)
     compare_on: Literal["metric", "cost"] = "metric"
     min_samples: int = Field(default=200, ge=1)

@@ -4,27 +4,28 @@ from __future__ import annotations
 
 import json
 
-from fullcycle.contract._model import check_column_name
+from fullcycle import metric_table
+from fullcycle.contract import check_column_name
 from fullcycle.errors import ConfigError, InvalidInput
 from fullcycle.names import check_name
 
 COMMENT_COLUMN = 32
 _BY_TASK = {
     "classification": {
-        "metric": "f1_macro",
+        "metric": metric_table.DEFAULT["classification"],
         "goal": "0.9",
         "baseline": "0.85",
         "estimator": "sklearn.ensemble:HistGradientBoostingClassifier",
         "split": "stratified",
-        "test": "mcnemar",
+        "test": "sequential",
     },
     "regression": {
-        "metric": "rmse",
+        "metric": metric_table.DEFAULT["regression"],
         "goal": "1.0",
         "baseline": "1.5",
         "estimator": "sklearn.ensemble:HistGradientBoostingRegressor",
         "split": "random",
-        "test": "paired_bootstrap",
+        "test": "sequential",
     },
 }
 
@@ -69,8 +70,7 @@ task: {task}          # classification | regression
 target: {target}                # the column the model predicts
 
 metric:
-  name: {metric}                # f1_macro f1_weighted accuracy roc_auc log_loss
-                                # precision_macro recall_macro | mae rmse r2
+  name: {metric}                # for {task}: {metric_names}
   goal: {goal}                   # the level that makes the model worth shipping
   baseline:                     # what you compare against (a rule, an old model, people)
     value: {baseline}
@@ -109,9 +109,11 @@ monitoring:
   thresholds:                   # above these a feature (or the predictions) has drifted
     psi: 0.2
     ks: 0.1
-    js: 0.1
-    oov_rate: 0.05              # share of categories never seen in training
-    null_rate: 0.05             # rise in the share of missing values
+    wasserstein: 0.1            # in reference standard deviations
+    jensenshannon: 0.1
+    unseen_share: 0.05          # share of categories never seen in training
+    oov_increase: 0.05          # rise in the share of words never seen in training
+    missing_change: 0.05        # change in the share of missing values
     prediction_psi: 0.2
     metric_drop: 0.05           # drop of the metric on rows whose labels came back
     error_rate: 0.01            # share of failed requests
@@ -135,7 +137,8 @@ retraining:
 
 gate:                           # what a challenger must prove to be promoted
   margin: 0.0                   # must beat production by at least this much
-  test: {test}              # mcnemar | paired_bootstrap
+  test: {test}              # sequential (stops as soon as the evidence is enough)
+                                # | paired_bootstrap | mcnemar
   alpha: 0.05
   compare_on: metric            # metric | cost (needs decisions:)
   min_samples: 200
@@ -176,6 +179,7 @@ def template(name: str, *, task: str = "classification", target: str = "label") 
             target=json.dumps(target, ensure_ascii=False),
             task=task,
             decisions=_DECISIONS[task],
+            metric_names=" ".join(metric_table.names(task)),
             **values,
         )
     )

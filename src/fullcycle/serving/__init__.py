@@ -1,6 +1,9 @@
 """fullcycle.serving: the inference server.
 
-app.py        the one ASGI app (FastAPI routes on the raw request, orjson); error -> status
+app.py        the one ASGI app: assembles the routers, the Host/Origin guard, the lifespan
+routes/       one router per resource (predict, v2, feedback, admin, trace, metrics); each
+              route declares its role beside it
+statuses.py   the one error -> HTTP status map (the server's and the dashboard's)
 oip.py        Open Inference Protocol v2 shapes, OpenAPI request documents
 payload.py    body -> records: strict JSON, /predict and v2 shapes, a signature validator
 runtime.py    the deployment as one reference; canary by request-id hash; shadow; swaps

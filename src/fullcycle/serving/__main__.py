@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from fullcycle.serving.guard import LOOPBACK_HOSTS
+from fullcycle.serving.logformat import FORMATS, LEVELS
 from fullcycle.serving.server import ServeOptions, check_bind, run
 from fullcycle.settings import Settings
 
@@ -25,6 +26,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--public-predict", action="store_true")
     ap.add_argument("--allowed-host", action="append", default=None)
     ap.add_argument("--cors-origin", action="append", default=[])
+    ap.add_argument("--log-level", choices=LEVELS, default="warning")
+    ap.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=False)
+    ap.add_argument("--log-format", choices=FORMATS, default="text")
     args = ap.parse_args(argv)
     settings = Settings.from_env()
     options = ServeOptions(
@@ -38,6 +42,9 @@ def main(argv: list[str] | None = None) -> None:
         public_predict=args.public_predict,
         allowed_hosts=tuple(args.allowed_host or LOOPBACK_HOSTS),
         cors_origins=tuple(args.cors_origin),
+        log_level=args.log_level,
+        access_log=args.access_log,
+        log_format=args.log_format,
     )
     check_bind(args.host, auth=options.auth, allow_insecure=False)
     run(options, host=args.host, port=args.port, workers=args.workers, settings=settings)

@@ -27,6 +27,7 @@ class Outcome:
     predictions: list[Any]
     proba: list[list[float]] | None = None
     decisions: list[Any] | None = None  # the version's decision policy applied (issue 12)
+    flags: dict[int, list[str]] | None = None  # soft contract violations by row, served
 
 
 def _whole(v: Any) -> bool:
@@ -139,17 +140,20 @@ class MicroBatcher:
             return self._process_split(batch, offsets, violations)
         if self.on_batch is not None:
             self.on_batch(self.model, len(flat))
+        flags = getattr(frame, "attrs", {}).get("flags") or {}
         preds, proba = predict_frame(self.model, frame)
         decided = decide_rows(self.model, proba)
         out = []
         for recs, start in zip(batch, offsets, strict=True):
             stop = start + len(recs)
+            mine = {r - start: f for r, f in flags.items() if start <= r < stop}
             out.append(
                 Outcome(
                     [],
                     preds[start:stop],
                     None if proba is None else proba[start:stop],
                     None if decided is None else decided[start:stop],
+                    mine or None,
                 )
             )
         return out

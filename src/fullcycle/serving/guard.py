@@ -2,15 +2,15 @@
 
 Three checks, each refusing before anything changes:
 
-- the role each route needs (:data:`ROUTE_ROLES`); a route missing from the table needs
-  ``admin``, so a new route is closed until someone decides otherwise;
+- the role each route needs, declared beside the route (``routes._base.requires``); a route
+  that declares none needs ``admin``, so a new route is closed until someone decides otherwise;
 - the Host header against the allowed hosts (a DNS-rebinding page sends its own name);
 - the Origin header against a strict CORS allow-list (empty by default): a cross-origin
   browser request, even a "simple" ``text/plain`` or form POST that skips the preflight,
   is refused before it reaches a route.
 
-:class:`HostAndOrigin` is plain ASGI (no web framework import); ``serving/app.py`` applies
-the role check and keeps the one error -> status map.
+:class:`HostAndOrigin` is plain ASGI (no web framework import); ``serving/routes/`` applies
+the role check; ``serving/statuses.py`` keeps the one error -> status map.
 """
 
 from __future__ import annotations
@@ -23,24 +23,10 @@ from urllib.parse import urlsplit
 import orjson
 
 from fullcycle.auth import LOCAL, Authenticator, Principal, bearer
+from fullcycle.hosts import single_host
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-PREDICT_ROUTES = frozenset({"/predict", "/v2/models/{name}/infer"})
-ROUTE_ROLES: dict[str, str | None] = {
-    "/v2/health/live": None,
-    "/v2/health/ready": None,
-    "/predict": "predict",
-    "/v2/models/{name}/infer": "predict",
-    "/feedback": "write",
-    "/metrics": "read",
-    "/openapi.json": "read",
-    "/v2": "read",
-    "/v2/models/{name}": "read",
-    "/v2/models/{name}/ready": "read",
-    "/trace/{request_id}": "read",  # present when the server is given a tracer
-    "/admin/reload": "admin",
-}
-"""The role each route needs; None is public. Routes not listed need ``admin``."""
+PREDICT_ROLE = "predict"
 
 
 @dataclass(frozen=True)
@@ -53,10 +39,12 @@ class Access:
     allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
 
-    def role_for(self, route_path: str) -> str | None:
-        if self.public_predict and route_path in PREDICT_ROUTES:
+    def role_for_declared(self, role: str | None) -> str | None:
+        """The role a route needs, given the one it declares: ``--public-predict`` opens the
+        prediction routes."""
+        if self.public_predict and role == PREDICT_ROLE:
             return None
-        return ROUTE_ROLES.get(route_path, "admin")
+        return role
 
     def identify(self, authorization: str | None) -> Principal:
         """Who the request acts as; Unauthorized without a valid Bearer token."""
@@ -89,7 +77,10 @@ class HostAndOrigin:
             await self.app(scope, receive, send)
             return
         headers = {k: v.decode("latin-1") for k, v in scope.get("headers", [])}
-        host, origin = headers.get(b"host", ""), headers.get(b"origin")
+        host, origin = single_host(scope.get("headers", [])), headers.get(b"origin")
+        if host is None:  # the dashboard refuses the same way: both read one Host or none
+            await _refuse(send, 400, "more than one Host header")
+            return
         if "*" not in self.hosts and host_only(host) not in self.hosts:
             await _refuse(send, 400, f"host {host[:100]!r} is not an allowed host")
             return

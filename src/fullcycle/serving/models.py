@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from fullcycle.contract import Violation  # the one Violation: row -1 is the whole request
 from fullcycle.errors import ModelCheckFailed
 from fullcycle.store.deployments import DeploymentState
 from fullcycle.train import decide
@@ -33,15 +34,6 @@ __all__ = [
 
 
 WHOLE = -1  # the row number of a violation of the whole request (the contract's convention)
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One problem with a request: ``row`` is -1 when it concerns the whole request."""
-
-    row: int
-    field: str | None
-    problem: str
 
 
 Validate = Callable[[list[dict[str, Any]]], tuple[Any, Sequence[Any]]]

@@ -7,6 +7,7 @@ from typing import Any
 
 from fullcycle import errors as E
 from fullcycle.serving.runtime import Prediction, Runtime
+from fullcycle.serving.tensors import Inputs
 
 
 def classes_of(runtime: Runtime, pred: Prediction) -> Any:
@@ -17,12 +18,52 @@ def classes_of(runtime: Runtime, pred: Prediction) -> Any:
     return served.model.classes if served else None
 
 
-def check_model_name(runtime: Runtime, name: str) -> None:
+def check_model_name(runtime: Runtime, name: str, version: str | None = None) -> int | None:
+    """The version asked for (None: let the deployment route), or NotFound (404) for another
+    model or a version that is not loaded here."""
     if name != runtime.model_name:
         raise E.NotFound(
             f"model {name[:128]!r} is not served here",
             hint=f"this server serves {runtime.model_name!r}",
         )
+    if version is None:
+        return None
+    active = runtime.active
+    loaded = sorted(active.served()) if active else []
+    if not version.isdigit() or int(version) not in loaded:
+        raise E.NotFound(
+            f"model {name!r} version {version[:20]!r} is not loaded here",
+            hint=f"loaded versions: {loaded}",
+        )
+    return int(version)
+
+
+def inputs_of(runtime: Runtime) -> Inputs | None:
+    """The served model's inputs in contract order (for a single ``[n, k]`` tensor)."""
+    active = runtime.active
+    if active is None:
+        return None
+    fields = active.production.model.signature.get("inputs", [])
+    names = [str(f.get("name")) for f in fields]
+    numeric = bool(fields) and all(_datatype(f) in ("FP64", "INT64") for f in fields)
+    return Inputs(names, numeric)
+
+
+def select_outputs(response: dict[str, Any], requested: Any) -> dict[str, Any]:
+    """Keep the outputs the request named (all when it named none)."""
+    if requested is None:
+        return response
+    if not isinstance(requested, list) or not all(
+        isinstance(o, dict) and isinstance(o.get("name"), str) for o in requested
+    ):
+        raise E.InvalidInput("'outputs' must be a list of objects with a 'name'")
+    have = {o["name"]: o for o in response["outputs"]}
+    unknown = [o["name"] for o in requested if o["name"] not in have]
+    if unknown:
+        raise E.InvalidInput(
+            f"output(s) {unknown} are not produced by this model; it has {sorted(have)}"
+        )
+    return {**response, "outputs": [have[o["name"]] for o in requested]}
 
 
 def infer_response(runtime: Runtime, pred: Prediction, given_id: str) -> dict[str, Any]:
@@ -81,17 +122,34 @@ def server_version() -> str:
         return "0"
 
 
-def model_metadata(runtime: Runtime) -> dict[str, Any]:
+def _datatype(field: dict[str, Any]) -> str:
+    """The datatype the validator accepts for an input: the signature's own, else its kind."""
+    given = field.get("datatype")
+    if isinstance(given, str) and given:
+        return given
+    kind = field.get("type", field.get("kind"))
+    return _DATATYPES.get(str(kind).lower(), "BYTES")
+
+
+def platform_of(estimator: Any) -> str:
+    """The model's flavour, as KServe and MLServer name it (``sklearn``, ``xgboost``, ...)."""
+    named = getattr(estimator, "flavour", None)
+    if isinstance(named, str):
+        return named
+    root = type(estimator).__module__.split(".", 1)[0]
+    return {"sklearn": "sklearn", "xgboost": "xgboost", "lightgbm": "lightgbm"}.get(
+        root, root or "python"
+    )
+
+
+def model_metadata(runtime: Runtime, version: int | None = None) -> dict[str, Any]:
+    """The v2 model metadata of the production version (or of ``version``)."""
     active = runtime.active
     if active is None:
         raise E.StoreUnavailable("no model is loaded yet", hint="deploy a version")
-    model = active.production.model
+    model = active.production.model if version is None else active.served()[version].model
     inputs = [
-        {
-            "name": f.get("name"),
-            "datatype": _DATATYPES.get(str(f.get("type")).lower(), "BYTES"),
-            "shape": [-1],
-        }
+        {"name": f.get("name"), "datatype": _datatype(f), "shape": [-1]}
         for f in model.signature.get("inputs", [])
     ]
     outputs = [
@@ -111,7 +169,7 @@ def model_metadata(runtime: Runtime) -> dict[str, Any]:
     return {
         "name": model.name,
         "versions": versions,
-        "platform": "scikit-learn",
+        "platform": platform_of(model.estimator),
         "inputs": inputs,
         "outputs": outputs,
     }

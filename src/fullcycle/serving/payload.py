@@ -105,38 +105,10 @@ def records_from_predict(payload: Any) -> list[Any]:
 
 
 def records_from_v2(payload: Any) -> tuple[list[Any], str | None]:
-    """Open Inference Protocol ``inputs`` (one tensor per feature, shape [n] or [n, 1])."""
-    if not isinstance(payload, dict) or not isinstance(payload.get("inputs"), list):
-        raise InvalidInput("the body must be an object with an 'inputs' list of tensors")
-    inputs = payload["inputs"]
-    if not inputs:
-        raise InvalidInput("'inputs' is empty; send one tensor per feature")
-    columns: dict[str, list[Any]] = {}
-    rows: int | None = None
-    for i, tensor in enumerate(inputs):
-        if not isinstance(tensor, dict) or not isinstance(tensor.get("name"), str):
-            raise InvalidInput(f"inputs[{i}] must be an object with name, datatype, shape, data")
-        shape, data = tensor.get("shape"), tensor.get("data")
-        if not isinstance(shape, list) or not all(
-            isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape
-        ):
-            raise InvalidInput(f"inputs[{i}] ({tensor['name']}): shape must be a list of sizes")
-        if len(shape) not in (1, 2) or (len(shape) == 2 and shape[1] != 1):
-            raise InvalidInput(f"inputs[{i}] ({tensor['name']}): shape must be [n] or [n, 1]")
-        if not isinstance(data, list):
-            raise InvalidInput(f"inputs[{i}] ({tensor['name']}): data must be a list")
-        flat = [d[0] if isinstance(d, list) and len(d) == 1 else d for d in data]
-        if len(flat) != shape[0] or (rows is not None and rows != shape[0]):
-            raise InvalidInput(
-                f"inputs[{i}] ({tensor['name']}): {len(flat)} values do not "
-                f"match shape {shape} or the other inputs"
-            )
-        rows = shape[0]
-        columns[tensor["name"]] = flat
-    names = list(columns)
-    records = [{n: columns[n][r] for n in names} for r in range(rows or 0)]
-    rid = payload.get("id")
-    return records, rid if isinstance(rid, str) else None
+    """Open Inference Protocol ``inputs``, one tensor per feature (see ``serving/tensors.py``)."""
+    from fullcycle.serving.tensors import records_from_v2 as from_tensors
+
+    return from_tensors(payload)
 
 
 _KINDS = {

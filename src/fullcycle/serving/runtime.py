@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from fullcycle.errors import ModelCheckFailed, StoreUnavailable
+from fullcycle.errors import ModelCheckFailed, NotFound, StoreUnavailable
 from fullcycle.serving.batcher import MicroBatcher, Outcome
 from fullcycle.serving.logbook import Logbook
 from fullcycle.serving.models import DeploymentState, LoadedModel, ModelSource, check_model
@@ -103,6 +103,7 @@ def log_rows(
         shown = records[:100] if isinstance(records, list) else None
         return [{**base, "row": -1, "inputs": shown, "output": None, "proba": None, "error": error}]
     proba = outcome.proba
+    flags = outcome.flags or {}
     return [
         {
             **base,
@@ -111,6 +112,7 @@ def log_rows(
             "output": outcome.predictions[i],
             "proba": None if proba is None else proba[i],
             "error": None,
+            "flags": flags.get(i),  # soft contract violations: served, counted by monitoring
         }
         for i, rec in enumerate(records)
     ]
@@ -281,21 +283,40 @@ class Runtime:
         task.add_done_callback(self._tasks.discard)
 
     # serving ---------------------------------------------------------------------------------
-    def route(self, request_id: str) -> tuple[Active, Served, str]:
+    def route(self, request_id: str, version: int | None = None) -> tuple[Active, Served, str]:
+        """The deployment, the version that serves this request, and its arm; ``version``
+        pins one of the loaded versions (the v2 versioned routes)."""
         active = self.active
         if active is None:
             raise StoreUnavailable(
                 "no model is loaded yet",
                 hint="deploy a version, or wait for the server to be ready",
             )
+        if version is not None:
+            return active, *self._pinned(active, version)
         share = active.state.canary_share
         if active.canary is not None and share > 0 and canary_bucket(request_id) < share:
             return active, active.canary, "canary"
         return active, active.production, "production"
 
-    async def predict(self, records: list[Any], request_id: str, started: float) -> Prediction:
+    @staticmethod
+    def _pinned(active: Active, version: int) -> tuple[Served, str]:
+        for arm, served in (
+            ("production", active.production),
+            ("canary", active.canary),
+            ("shadow", active.shadow),
+        ):
+            if served is not None and served.model.version == version:
+                return served, arm
+        raise NotFound(
+            f"version {version} is not loaded", hint=f"loaded: {sorted(active.served())}"
+        )
+
+    async def predict(
+        self, records: list[Any], request_id: str, started: float, version: int | None = None
+    ) -> Prediction:
         """Route, validate + predict (batched), log; the shadow runs after, off the path."""
-        active, served, route = self.route(request_id)
+        active, served, route = self.route(request_id, version)
         model = served.model
         outcome = await served.batcher.submit(records)
         status = 422 if outcome.violations else 200
@@ -305,7 +326,7 @@ class Runtime:
         )
         await self.logbook.log(rows)
         self._remember(request_id)
-        if active.shadow is not None and status == 200:
+        if active.shadow is not None and status == 200 and served is not active.shadow:
             if len(self._tasks) < MAX_SHADOW_PENDING:
                 self._spawn(self._shadow(active.shadow, records, request_id))
             else:  # the shadow is behind: skip it (counted), never slow production down

@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from fullcycle.serving.quarantine import guarded
 from fullcycle.store import logs
 from fullcycle.store.db import Database
 
@@ -92,6 +93,24 @@ def _table(rows: list[dict[str, Any]]) -> Any:
     return pa.table(cols, schema=schema)
 
 
+def rows_frame(rows: list[dict[str, Any]]) -> Any:
+    """Rows of an active segment as a pandas frame with the sealed files' columns and types:
+    JSON columns hold the JSON text of each value as it was logged, so an answer ``0`` stays
+    ``0`` beside a refused row's null (a plain DataFrame would make the column float). A row
+    whose fields do not fit the columns is left out rather than failing the whole read."""
+    try:
+        return _table(rows).to_pandas()
+    except Exception:
+        import pandas as pd
+
+        fitting = []
+        for r in rows:
+            with contextlib.suppress(Exception):
+                _table([r])
+                fitting.append(r)
+        return _table(fitting).to_pandas() if fitting else pd.DataFrame({c: [] for c in COLUMNS})
+
+
 def _write_parquet(rows: list[dict[str, Any]], dest: Path) -> str:
     """Rows sorted by request id in small row groups, so a lookup of one id reads only the
     row group whose min/max statistics hold it, even when ids are not time-ordered (ids that
@@ -101,11 +120,15 @@ def _write_parquet(rows: list[dict[str, Any]], dest: Path) -> str:
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     ordered = sorted(rows, key=lambda r: (str(r.get("request_id")), r.get("row") or 0))
-    pq.write_table(_table(ordered), tmp, compression="zstd", row_group_size=ROW_GROUP)
-    with open(tmp, "rb") as fh:
-        digest = hashlib.file_digest(fh, "sha256").hexdigest()
-        os.fsync(fh.fileno())
-    os.replace(tmp, dest)
+    try:
+        pq.write_table(_table(ordered), tmp, compression="zstd", row_group_size=ROW_GROUP)
+        with open(tmp, "rb") as fh:
+            digest = hashlib.file_digest(fh, "sha256").hexdigest()
+            os.fsync(fh.fileno())
+        os.replace(tmp, dest)
+    except BaseException:  # a full disk: no partial file stays behind
+        tmp.unlink(missing_ok=True)
+        raise
     _fsync_dir(dest.parent)
     return digest
 
@@ -179,13 +202,10 @@ def read_log(
     import pandas as pd
 
     found = logs.segments(db, since=since, until=until, model=model, request_id=request_id)
-    paths = [
-        s.path
-        for s in found
-        if (version is None or version in s.versions) and os.path.exists(s.path)
+    found = [
+        s for s in found if (version is None or version in s.versions) and os.path.exists(s.path)
     ]
-    if not paths:
-        return pd.DataFrame({c: [] for c in COLUMNS})
+    empty = pd.DataFrame({c: [] for c in COLUMNS})
     where, params = ["1=1"], []
     for clause, value in (
         ("ts >= ?", since),
@@ -197,15 +217,19 @@ def read_log(
         if value is not None:
             where.append(clause)
             params.append(value)
-    con = duckdb.connect()
-    try:
-        query = (
-            f"SELECT * FROM read_parquet(?, union_by_name=true) WHERE {' AND '.join(where)} "
-            "ORDER BY ts, request_id, row"
-        )
-        return con.execute(query, [paths, *params]).df()
-    finally:
-        con.close()
+    query = (
+        f"SELECT * FROM read_parquet(?, union_by_name=true) WHERE {' AND '.join(where)} "
+        "ORDER BY ts, request_id, row"
+    )
+
+    def run(paths: list[str]) -> Any:
+        con = duckdb.connect()
+        try:
+            return con.execute(query, [paths, *params]).df()
+        finally:
+            con.close()
+
+    return guarded(db, found, run, empty)
 
 
 def logged_ids(db: Database, ids: list[str]) -> set[str]:
@@ -216,8 +240,8 @@ def logged_ids(db: Database, ids: list[str]) -> set[str]:
     if not ids:
         return set()
     lo, hi = min(ids), max(ids)
-    paths = [
-        s.path
+    found = [
+        s
         for s in logs.segments(db)
         if s.id_min is not None
         and s.id_max is not None
@@ -225,15 +249,17 @@ def logged_ids(db: Database, ids: list[str]) -> set[str]:
         and s.id_max >= lo[:64]
         and os.path.exists(s.path)
     ]
-    if not paths:
-        return set()
-    con = duckdb.connect()
-    try:
-        rows = con.execute(
-            "SELECT DISTINCT request_id FROM read_parquet(?) "
-            "WHERE request_id IN (SELECT UNNEST(?::VARCHAR[]))",
-            [paths, list(ids)],
-        ).fetchall()
-    finally:
-        con.close()
-    return {r[0] for r in rows}
+
+    def run(paths: list[str]) -> set[str]:
+        con = duckdb.connect()
+        try:
+            rows = con.execute(
+                "SELECT DISTINCT request_id FROM read_parquet(?) "
+                "WHERE request_id IN (SELECT UNNEST(?::VARCHAR[]))",
+                [paths, list(ids)],
+            ).fetchall()
+        finally:
+            con.close()
+        return {r[0] for r in rows}
+
+    return guarded(db, found, run, set())

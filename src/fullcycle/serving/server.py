@@ -10,7 +10,7 @@ import importlib
 import ipaddress
 import os
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import orjson
@@ -18,14 +18,18 @@ import orjson
 from fullcycle.auth import Authenticator
 from fullcycle.errors import ConfigError
 from fullcycle.names import check_name
+from fullcycle.serving.feedback import FeedbackLimits
 from fullcycle.serving.guard import LOOPBACK_HOSTS, Access
 from fullcycle.serving.logbook import Logbook, LogConfig
+from fullcycle.serving.logformat import FORMATS, LEVELS
+from fullcycle.serving.metrics import prepare_multiprocess_dir
 from fullcycle.serving.models import ModelSource
 from fullcycle.serving.runtime import Runtime
 from fullcycle.settings import Settings
 from fullcycle.store.db import Database
 
 ENV_OPTIONS = "FULLCYCLE_SERVE_OPTIONS"
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,10 @@ class ServeOptions:
     cors_origins: tuple[str, ...] = ()
     mount_factory: str | None = None
     """``module:function(app, settings, options)`` that mounts more apps (the dashboard)."""
+    metrics_dir: str | None = None  # prometheus_client's multiprocess folder (workers > 1)
+    log_level: str = "warning"
+    access_log: bool = False
+    log_format: str = "text"  # or json: one object per line
 
     def __post_init__(self) -> None:
         check_name(self.model, "model name")
@@ -55,6 +63,11 @@ class ServeOptions:
             raise ConfigError(f"durability {self.durability!r} is not one of fast, strict")
         if self.max_batch < 1 or self.max_wait_ms < 0:
             raise ConfigError("max batch must be >= 1 and max wait >= 0 ms")
+        if self.log_level not in LEVELS or self.log_format not in FORMATS:
+            raise ConfigError(
+                f"log level {self.log_level!r} / format {self.log_format!r}: the level is one "
+                f"of {', '.join(LEVELS)}, the format one of {', '.join(FORMATS)}"
+            )
         if not self.allowed_hosts:
             raise ConfigError("no allowed host; pass --allowed-host NAME (or '*' for any)")
         object.__setattr__(self, "allowed_hosts", tuple(self.allowed_hosts))
@@ -109,7 +122,13 @@ def build_app(source: ModelSource, settings: Settings, options: ServeOptions) ->
     )
     tracer = load_factory(options.trace_factory, settings) if options.trace_factory else None
     app = create_app(
-        runtime, body_limit=options.body_limit, access=access_of(db, options), tracer=tracer
+        runtime,
+        body_limit=options.body_limit,
+        access=access_of(db, options),
+        tracer=tracer,
+        feedback_limits=FeedbackLimits.from_settings(settings),
+        metrics_dir=options.metrics_dir,
+        access_log=options.access_log,
     )
     if options.mount_factory:
         _import(options.mount_factory)(app, settings, options)
@@ -160,6 +179,10 @@ def run(
 
     if workers < 1:
         raise ConfigError(f"workers={workers} must be 1 or more")
+    if workers > 1 or os.environ.get(MULTIPROC_ENV):  # every scrape sums all the workers
+        folder = prepare_multiprocess_dir(os.environ.get(MULTIPROC_ENV))
+        os.environ[MULTIPROC_ENV] = folder
+        options = replace(options, metrics_dir=folder)
     os.environ[ENV_OPTIONS] = orjson.dumps(asdict(options)).decode()
     if settings is not None:
         os.environ["FULLCYCLE_PROJECT_DIR"] = str(settings.project_dir)
@@ -169,4 +192,11 @@ def run(
         ):
             if value:
                 os.environ[key] = value
-    serve_forever("fullcycle.serving.server:app_from_env", host=host, port=port, workers=workers)
+    serve_forever(
+        "fullcycle.serving.server:app_from_env",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=options.log_level,
+        log_format=options.log_format,
+    )

@@ -65,7 +65,8 @@ class Database:
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         self.dialect = parsed.get_backend_name()
-        kwargs: dict[str, Any] = {}
+        # SQL parameters (token hashes among them) never appear in an error message or a trace
+        kwargs: dict[str, Any] = {"hide_parameters": True}
         if self.dialect == "sqlite":
             kwargs["connect_args"] = {"timeout": busy_timeout_s, "check_same_thread": False}
         elif self.dialect == "postgresql":
@@ -160,7 +161,7 @@ class Database:
         try:
             yield
         except OperationalError as exc:
-            if self.dialect == "postgresql" or "unable to open" in str(exc.orig):
+            if self.dialect == "postgresql" or _unavailable_sqlite(exc):
                 raise StoreUnavailable(
                     f"the metadata store at {_mask(self.url)} is unavailable: {exc.orig}",
                     hint="retry when the database is back",
@@ -169,3 +170,19 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+#: SQLite errors that mean "the store cannot take this now" (retry later), not a bug: the file
+#: is gone, read-only, on a full or failing disk, or locked past the busy timeout.
+_SQLITE_UNAVAILABLE = (
+    "unable to open",
+    "readonly database",
+    "disk i/o error",
+    "database or disk is full",
+    "database is locked",
+)
+
+
+def _unavailable_sqlite(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return any(marker in text for marker in _SQLITE_UNAVAILABLE)

@@ -1,13 +1,19 @@
 """Deployments: what a server routes, one row per change, so rollback is one step.
 
-Each change adds a row with the next revision number (a compare-and-set on the expected
-revision), and records an event in the same transaction.
+The deployment row is the one source of truth for what serves. Each change adds a row with the
+next revision number (a compare-and-set on the expected revision), records an event, and points
+the model's ``production`` alias at the row's production version, all in ONE transaction: the
+alias is a name for what serves, never a second truth. ``promote`` (the registry's, the loop's),
+``deploy``, ``rollback`` and the dashboard all move production through this module.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -15,8 +21,11 @@ from sqlalchemy.engine import Connection
 from fullcycle.errors import Conflict, InvalidInput, NotFound
 from fullcycle.names import check_name
 from fullcycle.store import events
+from fullcycle.store import models as model_store
 from fullcycle.store.db import Database
 from fullcycle.store.tables import deployments
+
+PRODUCTION = "production"
 
 
 @dataclass(frozen=True)
@@ -101,10 +110,11 @@ def set(  # noqa: A001 - the module's verb, called as deployments.set(...)
     reason: str = "",
     expected_revision: int | None = None,
 ) -> DeploymentState:
-    """Add the next revision; with ``expected_revision``, fail with Conflict if it moved."""
+    """Add the next revision and point the ``production`` alias at its production version, in one
+    transaction; with ``expected_revision``, fail with Conflict if the deployment moved."""
     check_name(name, "model name")
     _check_versions(production, canary, canary_share, shadow)
-    with db.write() as conn:
+    with _writing(db, name) as conn:
         return _insert(
             conn,
             name,
@@ -119,6 +129,40 @@ def set(  # noqa: A001 - the module's verb, called as deployments.set(...)
         )
 
 
+@contextmanager
+def _writing(db: Database, name: str) -> Iterator[Connection]:
+    """A write transaction whose lost races (a unique key taken meanwhile) become Conflict."""
+    try:
+        with db.write() as conn:
+            yield conn
+    except sa.exc.IntegrityError as exc:
+        raise Conflict(f"deployment of {name!r} changed concurrently", hint="retry") from exc
+
+
+def _follow(
+    conn: Connection, name: str, production: int | None, *, actor: str, reason: str
+) -> None:
+    """Point ``name@production`` at ``production`` inside the caller's transaction (a compare-
+    and-set on the revision this transaction reads); nothing moves when it points there already.
+    The facade refuses versions the registry does not hold before it gets here."""
+    if production is None or not model_store.exists_in(conn, name, production):
+        return  # a version the registry does not hold (a test source) has no alias to name it
+    held = model_store.get_alias_in(conn, name, PRODUCTION)
+    if held is not None and held.version == production:
+        return
+    model_store.set_alias_in(
+        conn,
+        name,
+        PRODUCTION,
+        production,
+        held.revision if held else 0,
+        actor=actor,
+        kind="model.alias",
+        message=reason,
+        data={"previous": held.version if held else None, "follows": "deployment"},
+    )
+
+
 def _insert(
     conn: Connection,
     name: str,
@@ -131,6 +175,7 @@ def _insert(
     expected: int | None,
     *,
     kind: str,
+    follow: bool = True,
 ) -> DeploymentState:
     latest = _latest(conn, name)
     seen = latest.revision if latest else 0
@@ -151,10 +196,7 @@ def _insert(
         actor=actor,
         reason=reason,
     )
-    try:
-        conn.execute(deployments.insert().values(**state.__dict__))
-    except sa.exc.IntegrityError as exc:
-        raise Conflict(f"deployment of {name!r} changed concurrently", hint="retry") from exc
+    conn.execute(deployments.insert().values(**state.__dict__))
     events.record(
         conn,
         kind,
@@ -170,13 +212,15 @@ def _insert(
             "shadow": shadow,
         },
     )
+    if follow:
+        _follow(conn, name, production, actor=actor, reason=reason or kind)
     return state
 
 
 def rollback(db: Database, name: str, *, actor: str, reason: str = "") -> DeploymentState:
     """Restore the deployment before the current one, as a new revision."""
     check_name(name, "model name")
-    with db.write() as conn:
+    with _writing(db, name) as conn:
         rows = conn.execute(
             sa.select(deployments)
             .where(deployments.c.name == name)
@@ -201,3 +245,49 @@ def rollback(db: Database, name: str, *, actor: str, reason: str = "") -> Deploy
             _state(rows[0]).revision,
             kind="deployment.rollback",
         )
+
+
+def promote(
+    db: Database,
+    name: str,
+    version: int,
+    *,
+    actor: str,
+    reason: str = "",
+    alias_revision: int | None = None,
+    alias_kind: str = "model.promote",
+    alias_data: dict[str, Any] | None = None,
+    expected_revision: int | None = None,
+) -> tuple[DeploymentState, int]:
+    """Make ``name:version`` what serves: the deployment's production and the ``production``
+    alias move together in one transaction, each by compare-and-set (``alias_revision``,
+    ``expected_revision``: None takes what the transaction reads). A canary or shadow of another
+    version stays; one of this version is cleared. Returns the deployment and the alias revision.
+    """
+    check_name(name, "model name")
+    _check_versions(version, None, 0.0, None)
+    with _writing(db, name) as conn:
+        now = _latest(conn, name)
+        canary = now.canary if now and now.canary != version else None
+        shadow = now.shadow if now and now.shadow != version else None
+        share = now.canary_share if now and canary is not None else 0.0
+        state = now
+        if now is None or (now.production, now.canary, now.shadow) != (version, canary, shadow):
+            state = _insert(
+                conn, name, version, canary, share, shadow, actor, reason,
+                expected_revision, kind="deployment.promote", follow=False,
+            )  # fmt: skip
+        held = model_store.get_alias_in(conn, name, PRODUCTION)
+        revision = model_store.set_alias_in(
+            conn,
+            name,
+            PRODUCTION,
+            version,
+            (held.revision if held else 0) if alias_revision is None else alias_revision,
+            actor=actor,
+            kind=alias_kind,
+            message=reason or f"{PRODUCTION} -> {name}:{version}",
+            data={"previous": held.version if held else None, **(alias_data or {})},
+        )
+    assert state is not None
+    return state, revision

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from fullcycle.errors import InvalidInput
+from fullcycle.errors import QuotaExceeded
 from fullcycle.store.db import Database
 from fullcycle.store.tables import feedback, log_segments
 
@@ -95,37 +95,80 @@ def segments(
         return [Segment(**row._mapping) for row in conn.execute(query)]
 
 
-def check_feedback(items: Any) -> list[tuple[str, Any]]:
-    """Parse ``{request_id, label}`` or a list of them; InvalidInput names the bad item."""
-    batch = items if isinstance(items, list) else [items]
-    if not batch:
-        raise InvalidInput("feedback is empty", hint="send {request_id, label} or a list of them")
-    out = []
-    for i, item in enumerate(batch):
-        if not isinstance(item, dict) or "request_id" not in item or "label" not in item:
-            raise InvalidInput(f"feedback item {i} must be an object with request_id and label")
-        rid = item["request_id"]
-        if not isinstance(rid, str) or not 0 < len(rid) <= MAX_REQUEST_ID:
-            raise InvalidInput(f"feedback item {i}: request_id must be a string of 1-128 chars")
-        out.append((rid, item["label"]))
-    return out
+def _upsert(conn: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert or replace by request id in one statement (last write wins, on both databases:
+    concurrent writers of one id never meet a unique violation)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(feedback)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[feedback.c.request_id],
+        set_={c: stmt.excluded[c] for c in ("label", "ts", "source", "matched")},
+    )
+    conn.execute(stmt, rows)
 
 
 def add_feedback(
-    db: Database, items: Iterable[tuple[str, Any, bool]], *, source: str = "api"
+    db: Database,
+    items: Iterable[tuple[str, Any, bool]],
+    *,
+    source: str = "api",
+    orphan_limit: tuple[int, float] | None = None,
 ) -> int:
-    """Store labels as ``(request_id, label, matched)``; a later label for an id replaces it."""
-    rows = [
-        {"request_id": rid, "label": label, "ts": time.time(), "source": source, "matched": matched}
-        for rid, label, matched in items
-    ]
+    """Store labels as ``(request_id, label, matched)``; a later label for an id replaces it
+    (last write wins). ``orphan_limit`` = (most orphans kept, their longest age in seconds):
+    older orphans are deleted first, and a write that would keep more raises QuotaExceeded."""
+    now = time.time()
+    rows = list(
+        {
+            rid: {
+                "request_id": rid,
+                "label": label,
+                "ts": now,
+                "source": source,
+                "matched": matched,
+            }
+            for rid, label, matched in items
+        }.values()
+    )
     if not rows:
         return 0
     with db.write() as conn:
-        ids = [r["request_id"] for r in rows]
-        conn.execute(feedback.delete().where(feedback.c.request_id.in_(ids)))
-        conn.execute(feedback.insert(), list({r["request_id"]: r for r in rows}.values()))
+        if orphan_limit is not None and any(not r["matched"] for r in rows):
+            _check_orphans(conn, rows, orphan_limit, now)
+        _upsert(conn, sorted(rows, key=lambda r: r["request_id"]))
     return len(rows)
+
+
+def _check_orphans(
+    conn: Any, rows: list[dict[str, Any]], limit: tuple[int, float], now: float
+) -> None:
+    most, max_age = limit
+    orphan = feedback.c.matched.is_(False)
+    conn.execute(feedback.delete().where(orphan, feedback.c.ts < now - max_age))
+    new_ids = [r["request_id"] for r in rows if not r["matched"]]
+    held = conn.execute(sa.select(sa.func.count()).select_from(feedback).where(orphan)).scalar()
+    again = conn.execute(
+        sa.select(sa.func.count())
+        .select_from(feedback)
+        .where(orphan, feedback.c.request_id.in_(new_ids))
+    ).scalar()
+    if int(held or 0) - int(again or 0) + len(new_ids) > most:
+        raise QuotaExceeded(
+            f"feedback for {len(new_ids)} unknown request id(s) refused: {held} orphan label(s) "
+            f"are held already, the limit is {most}",
+            hint="send feedback for request ids the server answered, or raise "
+            "FULLCYCLE_FEEDBACK_ORPHANS (orphans older than FULLCYCLE_FEEDBACK_ORPHAN_DAYS "
+            "are dropped)",
+        )
+
+
+def orphan_count(db: Database) -> int:
+    """How many stored labels name a request id no log held when they came."""
+    with db.read() as conn:
+        query = sa.select(sa.func.count()).select_from(feedback)
+        return int(conn.execute(query.where(feedback.c.matched.is_(False))).scalar() or 0)
 
 
 def feedback_rows(db: Database, *, since: float | None = None) -> list[dict[str, Any]]:
@@ -134,3 +177,38 @@ def feedback_rows(db: Database, *, since: float | None = None) -> list[dict[str,
         query = query.where(feedback.c.ts >= since)
     with db.read() as conn:
         return [dict(row._mapping) for row in conn.execute(query)]
+
+
+ROW_SEP = "#"  # never in a request id (the server's ids and X-Request-ID are [A-Za-z0-9._:-])
+
+
+def row_key(request_id: str, row: int = 0) -> str:
+    """The key a label is stored under: the request id for its first (or only) row, and
+    ``<request_id>#<row>`` for the other rows of a batched request."""
+    return request_id if not row else f"{request_id}{ROW_SEP}{row}"
+
+
+def split_key(key: str) -> tuple[str, int]:
+    """(request id, row) from a key :func:`row_key` made; row 0 for a plain request id."""
+    rid, sep, row = str(key).rpartition(ROW_SEP)
+    if sep and rid and row.isdigit():
+        return rid, int(row)
+    return str(key), 0
+
+
+def quarantine_segment(
+    db: Database, path: str, *, moved_to: str | None, reason: str, actor: str
+) -> None:
+    """Take a damaged sealed segment out of the index, with an event saying where it went."""
+    from fullcycle.store import events
+
+    with db.write() as conn:
+        conn.execute(log_segments.delete().where(log_segments.c.path == path))
+        events.record(
+            conn,
+            "log.quarantined",
+            actor=actor,
+            subject=path,
+            message=f"prediction log segment {path} cannot be read and was set aside: {reason}",
+            data={"moved_to": moved_to, "reason": reason},
+        )

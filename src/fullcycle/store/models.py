@@ -161,51 +161,91 @@ def set_alias(
 ) -> int:
     """Point ``alias`` at ``version`` if its revision is still ``expected_revision`` (0: the alias
     must not exist yet); returns the new revision, or raises Conflict. The event commits with it."""
-    now = time.time()
     try:
         with db.write() as conn:
-            exists = conn.execute(
-                sa.select(model_versions.c.id).where(
-                    model_versions.c.name == name, model_versions.c.version == version
-                )
-            ).first()
-            if exists is None:
-                raise NotFound(f"model {name}:{version} does not exist")
-            if expected_revision == 0:
-                conn.execute(
-                    aliases.insert().values(
-                        name=name, alias=alias, version=version, revision=1, updated_at=now
-                    )
-                )
-            else:
-                res = conn.execute(
-                    aliases.update()
-                    .where(
-                        aliases.c.name == name,
-                        aliases.c.alias == alias,
-                        aliases.c.revision == expected_revision,
-                    )
-                    .values(version=version, revision=expected_revision + 1, updated_at=now)
-                )
-                if res.rowcount != 1:
-                    raise Conflict(
-                        f"alias {name}@{alias} changed since revision {expected_revision}",
-                        hint="someone else moved it; look again and retry",
-                    )
-            event_store.record(
+            return set_alias_in(
                 conn,
-                kind,
+                name,
+                alias,
+                version,
+                expected_revision,
                 actor=actor,
-                subject=f"{name}@{alias}",
+                kind=kind,
                 message=message,
-                data={"version": version, "revision": expected_revision + 1, **(data or {})},
+                data=data,
             )
-            return expected_revision + 1
     except SAIntegrityError:
         raise Conflict(
             f"alias {name}@{alias} was created by someone else meanwhile",
             hint="look again and retry",
         ) from None
+
+
+def get_alias_in(conn: Connection, name: str, alias: str) -> Alias | None:
+    """The alias as this transaction sees it, or None."""
+    row = conn.execute(
+        sa.select(aliases).where(aliases.c.name == name, aliases.c.alias == alias)
+    ).first()
+    return None if row is None else Alias(**row._mapping)
+
+
+def exists_in(conn: Connection, name: str, version: int) -> bool:
+    """Whether the registry holds ``name:version``, as this transaction sees it."""
+    found = conn.execute(
+        sa.select(model_versions.c.id).where(
+            model_versions.c.name == name, model_versions.c.version == version
+        )
+    ).first()
+    return found is not None
+
+
+def set_alias_in(
+    conn: Connection,
+    name: str,
+    alias: str,
+    version: int,
+    expected_revision: int,
+    *,
+    actor: str,
+    kind: str = "model.alias",
+    message: str = "",
+    data: dict[str, Any] | None = None,
+) -> int:
+    """:func:`set_alias` inside the caller's transaction (so another write commits with it).
+    A concurrent creation surfaces as SQLAlchemy's IntegrityError: the caller maps it."""
+    if not exists_in(conn, name, version):
+        raise NotFound(f"model {name}:{version} does not exist", hint="see `fullcycle models`")
+    now = time.time()
+    if expected_revision == 0:
+        conn.execute(
+            aliases.insert().values(
+                name=name, alias=alias, version=version, revision=1, updated_at=now
+            )
+        )
+    else:
+        res = conn.execute(
+            aliases.update()
+            .where(
+                aliases.c.name == name,
+                aliases.c.alias == alias,
+                aliases.c.revision == expected_revision,
+            )
+            .values(version=version, revision=expected_revision + 1, updated_at=now)
+        )
+        if res.rowcount != 1:
+            raise Conflict(
+                f"alias {name}@{alias} changed since revision {expected_revision}",
+                hint="someone else moved it; look again and retry",
+            )
+    event_store.record(
+        conn,
+        kind,
+        actor=actor,
+        subject=f"{name}@{alias}",
+        message=message,
+        data={"version": version, "revision": expected_revision + 1, **(data or {})},
+    )
+    return expected_revision + 1
 
 
 def set_fields(

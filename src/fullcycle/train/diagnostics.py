@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fullcycle import metric_table
 from fullcycle.train.metrics import codes, metric_value, predictions
 from fullcycle.train.spec import MetricSpec
 
@@ -145,7 +146,8 @@ def verdict(
         return {"verdict": "unknown", "why": "the metric could not be computed", "next_steps": []}
     reference = metric.baseline if metric.baseline is not None else metric.goal
     sign = 1.0 if metric.greater_is_better else -1.0
-    bounded = metric.name not in ("mae", "rmse", "log_loss")
+    row = metric_table.TABLE.get(metric.name)
+    bounded = row is None or row.high is not None  # on a unit scale; else judged relatively
     scale = 1.0 if bounded else max(abs(reference or 0.0), abs(validation), 1e-12)
     tol = 0.02 * scale if bounded else 0.05 * scale
     variance = sign * (train - validation)

@@ -122,6 +122,23 @@ def _evaluate(
     return out
 
 
+def check_metric(spec: TrainSpec, model: Any, y: Any) -> None:
+    """Refuse, before fitting, a metric the model or the target cannot give (the metric table
+    says what each needs): e.g. roc_auc from a model without ``predict_proba``."""
+    from fullcycle import metric_table
+    from fullcycle.errors import ConfigError
+
+    classes = len(pd.unique(np.asarray(y, dtype=object))) if spec.is_classifier else None
+    found = metric_table.problems(
+        spec.metric.name,
+        spec.task,
+        n_classes=classes,
+        has_proba=hasattr(model, "predict_proba") if spec.is_classifier else None,
+    )
+    if found:
+        raise ConfigError(f"metric.name: {'; '.join(found)}")
+
+
 def _labels(model: Any, y: np.ndarray) -> list[Any]:
     classes = getattr(model, "classes_", None)
     if classes is None:

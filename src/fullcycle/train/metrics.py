@@ -3,101 +3,29 @@ over confusion matrices), calibration, residuals, slices and a trivial baseline.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from fullcycle import metric_table
 from fullcycle.train.spec import TrainSpec
 
 BOOTSTRAP = 500
 MAX_SLICES = 20
 MIN_SLICE_ROWS = 10
-_CONFUSION_METRICS = ("accuracy", "f1_macro", "f1_weighted", "precision_macro", "recall_macro")
-
-
-def _finite(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 def metric_value(
     name: str, y: Any, pred: Any, proba: Any = None, classes: Any = None
 ) -> float | None:
-    """One metric by its scope name; None when it cannot be computed (one class, no proba)."""
-    from sklearn import metrics as M
-
-    y, pred = np.asarray(y), np.asarray(pred)
-    if len(y) == 0:
-        return None
-    if name in _CONFUSION_METRICS:  # one bincount instead of sklearn's sorting of labels
-        return _finite(_from_confusions(name, confusion(y, pred)[None])[0])
-    simple = {
-        "accuracy": lambda: M.accuracy_score(y, pred),
-        "f1_macro": lambda: M.f1_score(y, pred, average="macro", zero_division=0),
-        "f1_weighted": lambda: M.f1_score(y, pred, average="weighted", zero_division=0),
-        "precision_macro": lambda: M.precision_score(y, pred, average="macro", zero_division=0),
-        "recall_macro": lambda: M.recall_score(y, pred, average="macro", zero_division=0),
-        "mae": lambda: M.mean_absolute_error(y, pred),
-        "rmse": lambda: math.sqrt(M.mean_squared_error(y, pred)),
-        "r2": lambda: M.r2_score(y, pred) if len(y) > 1 else None,
-    }
-    if name in simple:
-        return _finite(simple[name]())
-    if proba is None or classes is None:
-        return None
-    labels = list(classes)
-    if name == "log_loss":
-        return _finite(M.log_loss(y, proba, labels=labels))
-    if name == "roc_auc":
-        if len(np.unique(y)) < 2:
-            return None
-        if len(labels) == 2:
-            return _finite(M.roc_auc_score(y == labels[1], proba[:, 1]))
-        present = np.isin(labels, np.unique(y))
-        if not present.all():
-            return None
-        return _finite(M.roc_auc_score(y, proba, multi_class="ovr", labels=labels))
-    raise KeyError(name)
+    """One metric by its scope name (the metric table computes it); None when it cannot be
+    computed (one class, no probabilities)."""
+    return metric_table.value(name, y, pred, proba, None if classes is None else list(classes))
 
 
-def codes(y: Any, labels: list[Any]) -> np.ndarray:
-    """Positions of ``y`` in ``labels`` (-1 when absent)."""
-    return np.asarray(pd.Categorical(np.asarray(y, dtype=object), categories=labels).codes)
-
-
-def confusion(y: Any, pred: Any) -> np.ndarray:
-    """Confusion matrix over the labels seen in ``y`` or ``pred`` (hash-based, no sort)."""
-    seen = pd.unique(np.concatenate([np.asarray(y, dtype=object), np.asarray(pred, dtype=object)]))
-    k = len(seen)
-    index = pd.Index(seen)
-    cells = index.get_indexer(y) * k + index.get_indexer(pred)
-    return np.bincount(cells, minlength=k * k).reshape(k, k)
-
-
-def _from_confusions(name: str, cms: np.ndarray) -> np.ndarray:
-    """Metric per confusion matrix; ``cms`` is (B, k, k), rows true, columns predicted."""
-    tp = np.diagonal(cms, axis1=1, axis2=2).astype(float)
-    true_sum = cms.sum(axis=2).astype(float)
-    pred_sum = cms.sum(axis=1).astype(float)
-    n = cms.sum(axis=(1, 2)).astype(float)
-    if name == "accuracy":
-        return tp.sum(axis=1) / n
-    with np.errstate(divide="ignore", invalid="ignore"):
-        precision = np.where(pred_sum > 0, tp / pred_sum, 0.0)
-        recall = np.where(true_sum > 0, tp / true_sum, 0.0)
-        f1 = np.where(true_sum + pred_sum > 0, 2 * tp / (true_sum + pred_sum), 0.0)
-    present = (true_sum + pred_sum) > 0
-    per = {"f1_macro": f1, "f1_weighted": f1, "precision_macro": precision, "recall_macro": recall}[
-        name
-    ]
-    if name == "f1_weighted":
-        return (per * true_sum).sum(axis=1) / true_sum.sum(axis=1)
-    return (per * present).sum(axis=1) / present.sum(axis=1)
+codes = metric_table.codes
+confusion = metric_table.confusion
 
 
 def bootstrap_ci(
@@ -116,37 +44,11 @@ def bootstrap_ci(
     if n < 2:
         return None
     rng = np.random.default_rng(seed)
-    if name in _CONFUSION_METRICS and labels is not None:
-        k = len(labels) + 1  # one more slot for labels absent from the model's classes
-        cell = (codes(y, labels) % k) * k + codes(pred, labels) % k
-        chunks = []
-        for start in range(0, n_boot, 50):
-            b = min(50, n_boot - start)
-            idx = rng.integers(0, n, size=(b, n))
-            flat = (cell[idx] + (k * k) * np.arange(b)[:, None]).ravel()
-            chunks.append(np.bincount(flat, minlength=b * k * k).reshape(b, k, k))
-        values = _from_confusions(name, np.concatenate(chunks))
-    elif name in ("mae", "rmse", "r2"):
-        values = _regression_boot(name, np.asarray(y, float), np.asarray(pred, float), rng, n_boot)
-    elif name == "log_loss" and proba is not None and labels is not None:
-        c = codes(y, labels)
-        p = np.clip(proba[np.arange(n), np.maximum(c, 0)], 1e-15, 1.0)
-        losses = np.where(c >= 0, -np.log(p), -np.log(1e-15))
-        values = losses[rng.integers(0, n, size=(n_boot, n))].mean(axis=1)
-    else:
-        found: list[float] = []
-        for _ in range(min(n_boot, 100)):
-            idx = rng.integers(0, n, size=n)
-            v = metric_value(
-                name,
-                np.asarray(y)[idx],
-                np.asarray(pred)[idx],
-                None if proba is None else proba[idx],
-                labels,
-            )
-            if v is not None:
-                found.append(v)
-        values = np.asarray(found)
+    chunks = []
+    for start in range(0, n_boot, 50):
+        idx = rng.integers(0, n, size=(min(50, n_boot - start), n))
+        chunks.append(metric_table.resampled(name, y, pred, proba, labels, idx))
+    values = np.concatenate(chunks).astype(float)
     values = values[np.isfinite(values)]
     if len(values) == 0:
         return None
@@ -155,29 +57,12 @@ def bootstrap_ci(
     return float(lo), float(hi)
 
 
-def _regression_boot(name: str, y: np.ndarray, pred: np.ndarray, rng: Any, n_boot: int) -> Any:
-    out = []
-    r = y - pred
-    for start in range(0, n_boot, 50):
-        idx = rng.integers(0, len(y), size=(min(50, n_boot - start), len(y)))
-        if name == "mae":
-            out.append(np.abs(r[idx]).mean(axis=1))
-        elif name == "rmse":
-            out.append(np.sqrt((r[idx] ** 2).mean(axis=1)))
-        else:
-            yy = y[idx]
-            ss_tot = ((yy - yy.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                out.append(1 - (r[idx] ** 2).sum(axis=1) / ss_tot)
-    return np.concatenate(out)
-
-
 def classification_metrics(y: Any, pred: Any, proba: Any, labels: list[Any]) -> dict[str, Any]:
     from sklearn import metrics as M
 
     out: dict[str, Any] = {
         name: metric_value(name, y, pred, proba, labels)
-        for name in (*_CONFUSION_METRICS, "roc_auc", "log_loss")
+        for name in metric_table.names("classification")
     }
     p, r, f, s = M.precision_recall_fscore_support(y, pred, labels=labels, zero_division=0)
     out["per_class"] = [
@@ -234,9 +119,7 @@ def regression_metrics(y: Any, pred: Any) -> dict[str, Any]:
     hist, edges = np.histogram(r, bins=30)
     sample = np.random.default_rng(0).choice(len(r), size=min(500, len(r)), replace=False)
     return {
-        "mae": metric_value("mae", y, pred),
-        "rmse": metric_value("rmse", y, pred),
-        "r2": metric_value("r2", y, pred),
+        **{name: metric_value(name, y, pred) for name in metric_table.names("regression")},
         "residuals": {
             "mean": float(r.mean()),
             "std": float(r.std()),

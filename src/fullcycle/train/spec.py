@@ -11,34 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from fullcycle import metric_table
 from fullcycle.errors import ConfigError
 
-GREATER_IS_BETTER = {
-    "accuracy": True,
-    "f1_macro": True,
-    "f1_weighted": True,
-    "precision_macro": True,
-    "recall_macro": True,
-    "roc_auc": True,
-    "r2": True,
-    "log_loss": False,
-    "mae": False,
-    "rmse": False,
-}
-CLASSIFICATION_METRICS = (
-    "accuracy",
-    "f1_macro",
-    "f1_weighted",
-    "precision_macro",
-    "recall_macro",
-    "roc_auc",
-    "log_loss",
-)
-REGRESSION_METRICS = ("mae", "rmse", "r2")
 DEFAULT_ESTIMATORS = {
     "classification": "sklearn.ensemble:HistGradientBoostingClassifier",
     "regression": "sklearn.ensemble:HistGradientBoostingRegressor",
 }
+
+
+def _greater_is_better(name: str) -> bool:
+    found = metric_table.TABLE.get(name)
+    return True if found is None else found.greater_is_better
 
 
 def _get(obj: Any, key: str, default: Any = None) -> Any:
@@ -139,7 +123,7 @@ class TrainSpec:
         if task not in DEFAULT_ESTIMATORS:
             raise ConfigError(f"scope task {task!r} is not classification or regression")
         m = _get(scope, "metric")
-        name = str(_get(m, "name", "f1_macro" if task == "classification" else "rmse"))
+        name = str(_get(m, "name", metric_table.DEFAULT[task]))
         baseline = _get(m, "baseline")
         label = "baseline"
         if baseline is not None and not isinstance(baseline, int | float):
@@ -151,7 +135,7 @@ class TrainSpec:
             goal=_get(m, "goal"),
             baseline=baseline,
             baseline_label=str(_get(m, "baseline_label", label)),
-            greater_is_better=GREATER_IS_BETTER.get(name, True) if gib is None else bool(gib),
+            greater_is_better=_greater_is_better(name) if gib is None else bool(gib),
         )
         contract = _get(scope, "contract") or _get(scope, "features")
         feats = tuple(

@@ -203,6 +203,7 @@ def train(
         timings["load_s"] = time.perf_counter() - tick
         say("building the model")
         built = R.build(spec, deps.project_dir, model=model, params=params, seed=run.seed)
+        evaluation.check_metric(spec, built.model, y_all)
         run.log_params(
             {
                 "data": ref,
@@ -314,7 +315,12 @@ def _reference(
     assert deps.reference is not None
     payload = {
         "reference": deps.reference(
-            kinds, X_train[list(kinds)].reset_index(drop=True), predictions, confidence
+            kinds,
+            X_train[list(kinds)].reset_index(drop=True),
+            predictions,
+            confidence,
+            model=fitted,
+            held_out=X_test,
         ),
         "rows": json.loads(
             X_test.head(REFERENCE_ROWS).to_json(orient="records", date_format="iso")

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import re
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote
 
@@ -15,7 +12,14 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from fullcycle import auth
-from fullcycle.errors import Forbidden, FullcycleError, InvalidInput, NotFound, Unauthorized
+from fullcycle.errors import (
+    BadRequest,
+    Forbidden,
+    FullcycleError,
+    InvalidInput,
+    NotFound,
+    Unauthorized,
+)
 from fullcycle.ui import security
 from fullcycle.ui.pages import FLASH_COOKIE, NAV, error_page, render
 
@@ -58,7 +62,7 @@ def action(role: str, do: Callable[[Any, auth.Principal, dict[str, str]], tuple[
             if security.needs_csrf(request, state.auth_required):
                 security.check_csrf(request, form.get(security.CSRF_FIELD))
             who = await run_in_threadpool(
-                security.principal, request, state.project.db, state.auth_required
+                security.principal, request, state.project, state.auth_required
             )
             await run_in_threadpool(_require, state.project, who, role, request.url.path)
             target, message = await run_in_threadpool(do, state.project, who, form)
@@ -99,7 +103,7 @@ def _redirect(request: Request, target: str, message: str) -> Response:
 def _field(form: dict[str, str], key: str, what: str, pattern: re.Pattern[str] = _NAME_RE) -> str:
     value = form.get(key, "").strip()
     if not pattern.fullmatch(value):
-        raise InvalidInput(
+        raise BadRequest(
             f"{what} {value[:60]!r} is missing or not allowed",
             hint="use letters, digits, '.', '_' or '-'",
         )
@@ -109,7 +113,7 @@ def _field(form: dict[str, str], key: str, what: str, pattern: re.Pattern[str] =
 def _reason(form: dict[str, str]) -> str:
     reason = " ".join(form.get("reason", "").split())[:500]
     if not reason:
-        raise InvalidInput(
+        raise BadRequest(
             "a reason is required; it is kept in the audit log",
             hint="say why, e.g. 'better recall on recent data'",
         )
@@ -149,14 +153,9 @@ def _rollback(project: Any, who: auth.Principal, form: dict[str, str]) -> tuple[
 def _deployment_rollback(
     project: Any, who: auth.Principal, form: dict[str, str]
 ) -> tuple[str, str]:
-    from fullcycle.ui.sources import module
-
-    deployments = module("fullcycle.store.deployments")
-    if deployments is None:
-        raise NotFound("deployments are not available yet", hint="run fullcycle serve first")
     name = _field(form, "name", "model name")
-    state = deployments.rollback(
-        project.db, name, actor=f"ui:{who.name}", reason=f"rollback: {_reason(form)}"
+    state = project.deployments.rollback(
+        name, actor=f"ui:{who.name}", reason=f"rollback: {_reason(form)}"
     )
     canary = f", canary v{state.canary}" if state.canary else ""
     return "deployment", f"{name} rolled back: production v{state.production}{canary}"
@@ -166,19 +165,17 @@ def _label(project: Any, who: auth.Principal, form: dict[str, str]) -> tuple[str
     task_id = int(_field(form, "task_id", "task", re.compile(r"\d{1,12}")))
     label = form.get("label", "")
     if not label or len(label) > 256:
-        raise InvalidInput("pick one of the classes for the label")
-    with tempfile.TemporaryDirectory(prefix="fullcycle-ui-") as folder:
-        path = Path(folder) / "labels.jsonl"
-        path.write_text(json.dumps({"task_id": task_id, "label": label}) + "\n", "utf-8")
-        project.label_import(path, labeller=who.name, actor=f"ui:{who.name}")
+        raise BadRequest("pick one of the classes for the label")
+    try:
+        project.labels.label_one(task_id, label, labeller=who.name, actor=f"ui:{who.name}")
+    except InvalidInput as exc:  # the label field of the form: a bad request (400)
+        raise BadRequest(exc.message, hint=exc.hint) from None
     return f"labelling?after={task_id}&last={task_id}", f"task {task_id} labelled {label}"
 
 
 def _undo(project: Any, who: auth.Principal, form: dict[str, str]) -> tuple[str, str]:
-    from fullcycle.store import dashboard
-
     task_id = int(_field(form, "task_id", "task", re.compile(r"\d{1,12}")))
-    dashboard.withdraw_label(project.db, task_id, who.name, actor=f"ui:{who.name}")
+    project.labels.withdraw(task_id, who.name, actor=f"ui:{who.name}")
     return f"labelling?task={task_id}", f"label of task {task_id} taken back"
 
 
@@ -196,7 +193,7 @@ async def login(request: Request) -> Response:
         form = await read_form(request)
         security.check_csrf(request, form.get(security.CSRF_FIELD))
         token = form.get("token", "").strip()
-        who = await run_in_threadpool(auth.authenticate, state.project.db, token)
+        who = await run_in_threadpool(state.project.tokens.authenticate, token)
     except _Refused as exc:
         return PlainTextResponse(str(exc), exc.status)
     except Unauthorized as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from typing import Any
@@ -12,16 +13,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from fullcycle import auth
-from fullcycle.errors import (
-    AuthError,
-    Conflict,
-    Forbidden,
-    FullcycleError,
-    GateRefused,
-    InvalidInput,
-    NotFound,
-    StoreUnavailable,
-)
+from fullcycle.errors import AuthError, BadRequest, FullcycleError, InvalidInput, NotFound
+from fullcycle.serving.statuses import status_of
 from fullcycle.ui import security, sources, sources_ops
 
 NAV = (
@@ -39,24 +32,6 @@ FLASH_COOKIE = "fc_flash"
 _KIND_RE = re.compile(r"[a-z0-9._-]{0,64}")
 _REF_RE = re.compile(r"[A-Za-z0-9._-]{1,128}[:@][A-Za-z0-9._-]{1,128}")
 _RUN_RE = re.compile(r"[0-9a-f]{1,32}")
-
-
-_STATUS = (
-    (Forbidden, 403),
-    (AuthError, 401),
-    (NotFound, 404),
-    (GateRefused, 409),
-    (Conflict, 409),
-    (InvalidInput, 400),
-    (StoreUnavailable, 503),
-)
-
-
-def status_of(exc: Exception) -> int:
-    for kind, code in _STATUS:
-        if isinstance(exc, kind):
-            return code
-    return 400
 
 
 def render(
@@ -87,8 +62,12 @@ def render(
 
 
 def error_page(request: Request, exc: Exception, who: auth.Principal | None) -> Response:
-    message = getattr(exc, "message", None) or str(exc)
-    hint = getattr(exc, "hint", None)
+    """The error shown with the status the server would answer (``serving/statuses.py``);
+    an error that is not fullcycle's is a bug here, shown as an internal error."""
+    if isinstance(exc, FullcycleError):
+        message, hint = exc.message, exc.hint
+    else:
+        message, hint = "internal error; the dashboard keeps serving", None
     return render(request, "error.html.j2", {"message": message, "hint": hint}, who, status_of(exc))
 
 
@@ -100,7 +79,7 @@ def page(template: str, build: Callable[[Any, Request], dict[str, Any]]) -> Any:
         who = None
         try:
             who = await run_in_threadpool(
-                security.principal, request, state.project.db, state.auth_required
+                security.principal, request, state.project, state.auth_required
             )
             auth.require(who, "read")
             context = await run_in_threadpool(build, state.project, request)
@@ -109,7 +88,9 @@ def page(template: str, build: Callable[[Any, Request], dict[str, Any]]) -> Any:
                 base = request.scope.get("root_path", "").rstrip("/")
                 return RedirectResponse(f"{base}/login?next={_page_name(request)}", 303)
             return error_page(request, exc, who)
-        except (FullcycleError, ValueError) as exc:
+        except Exception as exc:  # a bug is a 500 page, never a bad request nor a crash
+            if not isinstance(exc, FullcycleError):
+                logging.getLogger("fullcycle.ui").exception("page %s failed", template)
             return error_page(request, exc, who)
         return render(request, template, context, who)
 
@@ -150,7 +131,7 @@ def _ref(value: str | None) -> str | None:
     if value is None:
         return None
     if not _REF_RE.fullmatch(value):
-        raise InvalidInput(
+        raise BadRequest(
             f"version {value[:60]!r} is not NAME@N or NAME:N", hint="pick a version from the list"
         )
     return value
@@ -166,7 +147,7 @@ def _runs(project: Any, request: Request) -> dict[str, Any]:
 def _events(project: Any, request: Request) -> dict[str, Any]:
     kind = request.query_params.get("kind", "")
     if not _KIND_RE.fullmatch(kind):
-        raise InvalidInput(
+        raise BadRequest(
             f"event kind {kind[:60]!r} is not a kind prefix",
             hint="use letters, digits, '.', '_' or '-', e.g. model.promote",
         )

@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fullcycle import auth
 from fullcycle.errors import Forbidden
+from fullcycle.hosts import single_host
 
 CSRF_COOKIE = "fc_csrf"
 TOKEN_COOKIE = "fc_token"
@@ -64,11 +65,12 @@ class GuardMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        host = ""
-        for key, value in scope.get("headers", []):
-            if key == b"host":
-                host = value.decode("latin-1")
-                break
+        host = single_host(scope.get("headers", []))
+        if host is None:  # as the inference server does: two Host headers are ambiguous
+            await PlainTextResponse("more than one Host header", 400)(
+                scope, receive, self._with_headers(send)
+            )
+            return
         if "*" not in self.allowed and host_only(host) not in self.allowed:
             response = PlainTextResponse(
                 f"host {host[:100]!r} is not allowed; use one of the allowed hosts", 400
@@ -133,12 +135,12 @@ def bearer_or_cookie(request: Request) -> tuple[str | None, bool]:
     return request.cookies.get(TOKEN_COOKIE), False
 
 
-def principal(request: Request, db: Any, auth_required: bool) -> auth.Principal:
+def principal(request: Request, project: Any, auth_required: bool) -> auth.Principal:
     """Who the request acts as; Unauthorized when auth is on and no valid token came."""
     if not auth_required:
         return auth.LOCAL
     token, _ = bearer_or_cookie(request)
-    return auth.authenticate(db, token)
+    return project.tokens.authenticate(token)  # type: ignore[no-any-return]
 
 
 def needs_csrf(request: Request, auth_required: bool) -> bool:

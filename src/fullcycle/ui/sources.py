@@ -79,19 +79,16 @@ def _plain(section: Any) -> dict[str, Any]:
 
 
 def overview(project: Any) -> dict[str, Any]:
-    from fullcycle.store import alerts, counts, dashboard
-
-    db = project.db
     scope = scope_info(project)
-    reports = list(reversed(dashboard.monitor_reports_of(db, limit=60)))
+    reports = list(reversed(project.dashboard.monitor_reports(limit=60)))
     metric = scope.get("metric")
     live = charts.metric_over_time(reports, metric, scope.get("goal")) if metric else None
     latest = _latest_metric(reports, metric) if metric else None
-    deployment = dashboard.deployment_history(db, limit=1)
+    deployment = project.dashboard.deployment_history(limit=1)
     return {
         "scope": scope,
-        "counts": counts.all_counts(db),
-        "alerts": alerts.open_alerts(db)[-20:],
+        "counts": project.dashboard.counts(),
+        "alerts": project.open_alerts()[-20:],
         "deployment": deployment[0] if deployment else None,
         "decisions": project.events(kind="loop.", limit=10),
         "latest_events": project.events(limit=8),

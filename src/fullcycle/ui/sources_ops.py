@@ -82,16 +82,14 @@ def rollback_targets(project: Any, name: str) -> dict[str, int]:
 
 
 def deployment_page(project: Any) -> dict[str, Any]:
-    from fullcycle.store import dashboard, rollouts
-
-    history = dashboard.deployment_history(project.db, limit=20)
-    rolls = rollouts.listing(project.db, limit=10)
+    history = project.dashboard.deployment_history(limit=20)
+    rolls = project.loop.rollouts(limit=10)
     if not history and not rolls:
         return {"pending": Pending("no deployment yet", "fullcycle serve (or fullcycle deploy)")}
     current = history[0] if history else None
     same_model = [d for d in history if current and d["name"] == current["name"]]
     return {
-        "can_roll_back": len(same_model) > 1 and module("fullcycle.store.deployments") is not None,
+        "can_roll_back": len(same_model) > 1,
         "previous": same_model[1] if len(same_model) > 1 else None,
         "current": current,
         "history": history,
@@ -140,9 +138,7 @@ def _canary(rollout: Any) -> dict[str, Any]:
 
 
 def monitoring_page(project: Any, report_id: int | None) -> dict[str, Any]:
-    from fullcycle.store import dashboard
-
-    reports = list(reversed(dashboard.monitor_reports_of(project.db, limit=60)))
+    reports = list(reversed(project.dashboard.monitor_reports(limit=60)))
     if not reports:
         return {"pending": Pending("no monitoring report yet", "fullcycle monitor")}
     scope = scope_info(project)
@@ -159,14 +155,12 @@ def monitoring_page(project: Any, report_id: int | None) -> dict[str, Any]:
 
 
 def labelling_page(project: Any, task_id: int | None, after: int) -> dict[str, Any]:
-    from fullcycle.store import dashboard
-
     if module("fullcycle.data.labeling") is None:
         return {"pending": Pending("the labelling queue", "fullcycle label queue ...")}
-    progress = dashboard.label_progress(project.db)
-    task = dashboard.task(project.db, task_id) if task_id else None
+    progress = project.labels.progress()
+    task = project.labels.task(task_id) if task_id else None
     if task is None or task["status"] != "queued":
-        task = dashboard.next_task(project.db, after=after)
+        task = project.labels.next_task(after=after)
     total = sum(progress.values())
     done = total - progress.get("queued", 0)
     page = {

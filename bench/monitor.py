@@ -1,0 +1,153 @@
+"""Monitor benchmark: the time of one monitoring step (``fullcycle monitor``) on a real model.
+
+A project is trained on scikit-learn's breast cancer data; a prediction log of ``--rows``
+requests (held-out rows, half of them shifted) is written as a server leaves it, in sealed
+Parquet segments. Figures, each the median of ``--repeat`` runs:
+
+- cold: ``fullcycle monitor --json`` as a new process, what a cron job or ``--watch`` pays
+  per call when run as a command (imports included);
+- warm: ``Project.monitor`` in a process that already ran one step (what ``monitor --watch``
+  pays per step after the first);
+- imports: ``python -c "import fullcycle.monitoring.service"`` in a new process.
+
+Run it on two checkouts to compare before and after (the same machine, the same run):
+
+    .venv/bin/python bench/monitor.py [--rows 20000] [--segments 8] [--repeat 3]
+    PYTHONPATH=/path/to/other/src .venv/bin/python bench/monitor.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import orjson
+import yaml
+
+NAME = "cancer"
+
+
+def make_project(folder: Path):  # type: ignore[no-untyped-def]
+    from sklearn.datasets import load_breast_cancer
+
+    from fullcycle.project import Project
+    from fullcycle.settings import Settings
+
+    frame = load_breast_cancer(as_frame=True).frame
+    frame.columns = [c.replace(" ", "_") for c in frame.columns]
+    frame["target"] = np.where(frame["target"] == 1, "benign", "malignant")
+    features = [c for c in frame.columns if c != "target"]
+    scope = {
+        "schema_version": 1,
+        "name": NAME,
+        "task": "classification",
+        "target": "target",
+        "metric": {"name": "accuracy", "goal": 0.9},
+        "features": {
+            "columns": [{"name": f, "kind": "numeric"} for f in features],
+            "target": {"name": "target", "kind": "categorical", "classes": ["benign", "malignant"]},
+        },
+        "training": {
+            "estimator": "sklearn.linear_model:LogisticRegression",
+            "params": {"max_iter": 2000},
+            "split": {"strategy": "stratified", "test_size": 0.25, "seed": 0},
+        },
+    }
+    (folder / "fullcycle.yaml").write_text(yaml.safe_dump(scope, sort_keys=False))
+    project = Project(Settings.from_env({}, project_dir=folder))
+    data = project.add_data(frame, "rows", actor="bench")
+    run = project.train(data=data.ref, learning_curve=False)
+    version = project.register(run.run_id, actor="bench")
+    project.promote(version.ref, actor="bench")
+    return project, frame[features]
+
+
+def write_log(project, rows_frame, rows: int, n_segments: int) -> None:  # type: ignore[no-untyped-def]
+    from fullcycle.serving import segments
+
+    root = Path(project.settings.resolved_log_url())
+    active = root / segments.ACTIVE
+    active.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(1)
+    records = rows_frame.to_dict("records")
+    start = time.time() - 3600
+    per = rows // n_segments
+    for seg in range(n_segments):
+        path = active / f"r0-{seg:05d}.jsonl"
+        with open(path, "wb") as fh:
+            for i in range(per):
+                rec = dict(records[int(rng.integers(len(records)))])
+                if i % 2:
+                    rec["mean_radius"] *= 1.3
+                k = seg * per + i
+                line = {
+                    "request_id": f"{int((start + k * 0.01) * 1000):012x}{k:020x}",
+                    "row": 0,
+                    "ts": start + k * 0.01,
+                    "model": NAME,
+                    "version": 1,
+                    "route": "production",
+                    "status": 200,
+                    "latency_ms": 3.0,
+                    "inputs": rec,
+                    "output": "benign",
+                    "proba": [0.8, 0.2],
+                    "error": None,
+                }
+                fh.write(orjson.dumps(line) + b"\n")
+        segments.seal(project.db, root, path, replica="r0", model=NAME)
+
+
+def median_time(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=20_000)
+    parser.add_argument("--segments", type=int, default=8)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    import fullcycle
+
+    print(f"fullcycle from {Path(fullcycle.__file__).parent}")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        project, rows_frame = make_project(folder)
+        write_log(project, rows_frame, args.rows, args.segments)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+        window = f"last:{args.rows}"
+        cli = [sys.executable, "-m", "fullcycle", "monitor", "--window", window, "--json"]
+        cold = median_time(
+            lambda: subprocess.run(cli, cwd=folder, env=env, check=True, capture_output=True),
+            args.repeat,
+        )
+        imports = median_time(
+            lambda: subprocess.run(
+                [sys.executable, "-c", "import fullcycle.monitoring.service"], env=env, check=True
+            ),
+            args.repeat,
+        )
+        project.monitor(window)  # the first step of a watch
+        warm = median_time(lambda: project.monitor(window), args.repeat)
+    print(f"log: {args.rows:,} requests in {args.segments} sealed segments, window {window}")
+    print(f"cold step (new process, fullcycle monitor --json): {cold:6.2f} s")
+    print(f"  of which importing the monitoring stack:        {imports:6.2f} s")
+    print(f"warm step (monitor --watch after the first):       {warm:6.2f} s")
+    print(f"cold / warm: {cold / warm:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
