@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 FC = str(Path(sys.executable).parent / "fullcycle")
-CALL_TIMEOUT_S = 300
+CALL_TIMEOUT_S = 600  # a loaded shared machine; no command may take longer
 
 
 @dataclass
