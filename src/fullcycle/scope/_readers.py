@@ -23,7 +23,7 @@ SCOPE_READERS: dict[str, tuple[str, ...]] = {
         "fullcycle.ui.sources:scope_info",
         "fullcycle.project:Project.status",
         "fullcycle.train.spec:TrainSpec.from_scope",
-    ),  # fmt: skip
+    ),
     "task": ("fullcycle.project:Project.status",),
     "target": ("fullcycle.project:Project._train_deps",),
     "metric.name": (f"{_MON}.service:run_monitor",),
