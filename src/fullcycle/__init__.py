@@ -34,9 +34,11 @@ from typing import Any
 from fullcycle.errors import (
     AlreadyExists,
     AuthError,
+    BadRequest,
     ConfigError,
     Conflict,
     ContractViolation,
+    DriftDetected,
     ExecutorError,
     Forbidden,
     FullcycleError,
@@ -66,9 +68,11 @@ _LAZY = {
 __all__ = [
     "AlreadyExists",
     "AuthError",
+    "BadRequest",
     "ConfigError",
     "Conflict",
     "ContractViolation",
+    "DriftDetected",
     "ExecutorError",
     "Forbidden",
     "FullcycleError",

@@ -74,6 +74,10 @@ def show_report(report: dict[str, Any]) -> None:
         table.add_row(f["name"], f["kind"], f["verdict"], f"{f['score']:.2f}", stats)
     if drift:
         out.print(table)
+        out.print(
+            f"drift score {report.get('drift_score', 0.0):.2f} "
+            "(share of the model's feature importance that drifted)"
+        )
     for alert in report.get("alerts", []):
         out.print(f"[red]alert[/] {alert['key']}: {alert['message']}")
 

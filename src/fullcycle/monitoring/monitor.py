@@ -24,17 +24,16 @@ SERVED = ("production", "canary")
 
 
 def drift_policy(monitoring: Any) -> dict[str, Any]:
-    """The drift comparison's policy from the scope's monitoring section."""
+    """The drift comparison's policy from the scope's monitoring section: the floor of every
+    statistic in ``features.STATISTICS`` that ``monitoring.thresholds`` names."""
+    from fullcycle.monitoring.features import STATISTICS
+
     th = monitoring.thresholds
+    floors = {name: float(getattr(th, name)) for name in STATISTICS if hasattr(th, name)}
     return {
         "min_rows": int(monitoring.min_rows),
-        "psi": float(th.psi),
+        **floors,
         "prediction_psi": float(th.prediction_psi),
-        "ks": float(th.ks),
-        "wasserstein": float(th.wasserstein),
-        "jensenshannon": float(th.jensenshannon),
-        "unseen_share": float(th.unseen_share),
-        "oov_increase": float(th.oov_increase),
         "missing_change": float(th.missing_change),
     }
 
