@@ -8,7 +8,7 @@ record, which is exactly what the server applied.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,7 @@ MIN_ROWS = 30  # fewer labelled requests than this: the cost is shown, but raise
 
 def live_cost(
     labelled: Any,
-    probs: Sequence[Any],
+    probs: Any,
     decision: Mapping[str, Any] | None,
     *,
     limit: float | None,
@@ -39,7 +39,7 @@ def live_cost(
     decided: list[Any] = []
     if classifier:
         if len(probs):
-            made = decide.decide(decision, list(probs))
+            made = decide.decide(decision, probs)
             out["abstain_share"] = float(np.mean([d == decide.ABSTAIN for d in made]))
         got = decode_json_column(labelled["proba"].tolist()) if len(labelled) else []
         have = [i for i, p in enumerate(got) if p is not None]

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from fullcycle.monitoring.parts import Part, decode, summarize
+from fullcycle.monitoring.parts import FORMAT, Part, decode, summarize
 from fullcycle.monitoring.reference import Reference
 from fullcycle.monitoring.window import Window
 
@@ -43,7 +43,7 @@ def part_key(reference_sha: str, model: str, version: int, kinds: Mapping[str, s
         "version": version,
         "kinds": dict(kinds),
         "contract": contract.to_dict() if contract is not None else None,
-        "format": 1,
+        "format": FORMAT,
     }
     return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:24]
 
@@ -75,6 +75,7 @@ class Step:
         self.kinds, self.contract = dict(kinds), contract
         self.key = part_key(version.reference_sha256, version.name, version.version, kinds, contract)
         self.read_segments = 0  # sealed segments whose rows this step read (edges, new parts)
+        self._parts: dict[str, Part] = {}
 
     # -- stored parts ----------------------------------------------------------------------
     def _part_path(self, seg: Any) -> Path:
@@ -83,9 +84,16 @@ class Step:
 
     def part_of(self, seg: Any) -> Part:
         """The segment's stored part, computed and kept on first use."""
+        if seg.path not in self._parts:
+            self._parts[seg.path] = self._load_or_make(seg)
+        return self._parts[seg.path]
+
+    def _load_or_make(self, seg: Any) -> Part:
+        import orjson
+
         path = self._part_path(seg)
         try:
-            return Part.from_dict(json.loads(path.read_bytes()))
+            return Part.from_dict(orjson.loads(path.read_bytes()))
         except (FileNotFoundError, ValueError, KeyError, TypeError):
             pass
         rows = _segment_rows(seg, self.mv.name, self.mv.version)
@@ -93,7 +101,7 @@ class Step:
         part = summarize(rows, decode(rows, list(self.kinds)), self.reference, self.kinds, self.contract)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(json.dumps(part.to_dict()).encode())
+        tmp.write_bytes(orjson.dumps(part.to_dict(), option=orjson.OPT_SERIALIZE_NUMPY))
         os.replace(tmp, path)
         return part
 

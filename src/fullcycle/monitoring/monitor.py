@@ -60,7 +60,7 @@ def health(part: Any, *, p95_limit_ms: float | None, max_error_rate: float) -> d
     (5xx): ``error_rate`` counts both, ``errors``/``rejected`` tell them apart."""
     n = len(part.latencies)
     errors, rejected = part.errors, part.rejected
-    span = float(max(part.req_ts) - min(part.req_ts)) if n > 1 else 0.0
+    span = float(part.req_ts.max() - part.req_ts.min()) if n > 1 else 0.0
     lat = _percentiles(np.asarray(part.latencies, dtype=float))
     return {
         "requests": n,
@@ -108,7 +108,7 @@ def live_performance(
         metric, y_true, y_pred, proba=probs if with_proba else None, classes=classes
     )
     est = None
-    if classes and part.rows and part.probs:
+    if classes and part.rows and len(part.probs):
         est = performance.estimate(metric, np.asarray(part.probs, dtype=float))
     note = performance.ESTIMATE_ASSUMPTION if est is not None else None
     return {**live, "estimate": est, "estimate_note": note, "estimated_rows": part.rows}

@@ -24,7 +24,8 @@ from fullcycle.monitoring.sketch import ColumnSketch, WindowSketch, sketch_colum
 from fullcycle.monitoring.window import decode_json_column, inputs_frame
 
 SERVED = ("production", "canary")
-FORMAT = 1
+FORMAT = 2
+ARRAYS = ("probs", "latencies", "req_ts", "all_ts")
 
 
 @dataclass
@@ -33,12 +34,12 @@ class Part:
 
     sketch: WindowSketch = field(default_factory=lambda: WindowSketch(0, {}))
     conf_complete: bool = True  # every served row logged probabilities
-    probs: list[list[float]] = field(default_factory=list)
-    latencies: list[float] = field(default_factory=list)
+    probs: np.ndarray = field(default_factory=lambda: np.zeros(0))  # rows x classes
+    latencies: np.ndarray = field(default_factory=lambda: np.zeros(0))
     errors: int = 0
     rejected: int = 0
-    req_ts: list[float] = field(default_factory=list)  # served requests
-    all_ts: list[float] = field(default_factory=list)  # every request (last:N windows)
+    req_ts: np.ndarray = field(default_factory=lambda: np.zeros(0))  # served requests
+    all_ts: np.ndarray = field(default_factory=lambda: np.zeros(0))  # every request (last:N)
     ts_min: float | None = None
     ts_max: float | None = None
     contract: dict[str, Any] = field(default_factory=lambda: {"n": 0, "flagged": 0, "f": {}})
@@ -55,12 +56,12 @@ class Part:
         return Part(
             sketch=self.sketch + other.sketch,
             conf_complete=self.conf_complete and other.conf_complete,
-            probs=self.probs + other.probs,
-            latencies=self.latencies + other.latencies,
+            probs=_cat(self.probs, other.probs),
+            latencies=_cat(self.latencies, other.latencies),
             errors=self.errors + other.errors,
             rejected=self.rejected + other.rejected,
-            req_ts=self.req_ts + other.req_ts,
-            all_ts=self.all_ts + other.all_ts,
+            req_ts=_cat(self.req_ts, other.req_ts),
+            all_ts=_cat(self.all_ts, other.all_ts),
             ts_min=_pick(min, self.ts_min, other.ts_min),
             ts_max=_pick(max, self.ts_max, other.ts_max),
             contract={"n": a["n"] + b["n"], "flagged": a["flagged"] + b["flagged"], "f": feats},
@@ -72,6 +73,8 @@ class Part:
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: v for k, v in self.__dict__.items() if k != "sketch"}
+        for name in ARRAYS:  # as float64 bytes: exact, and quick to read back
+            out[name] = _pack(out[name])
         out["format"] = FORMAT
         out["n_rows"] = self.sketch.n_rows
         out["sketch"] = {n: _col_dict(c) for n, c in self.sketch.columns.items()}
@@ -80,10 +83,32 @@ class Part:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Part:
         if data.get("format") != FORMAT:
-            raise ValueError("not a format-1 log part")
+            raise ValueError(f"not a format-{FORMAT} log part")
         cols = {n: _col_from(c) for n, c in data["sketch"].items()}
         rest = {k: v for k, v in data.items() if k not in ("format", "n_rows", "sketch")}
+        for name in ARRAYS:
+            rest[name] = _unpack(rest[name])
         return cls(sketch=WindowSketch(int(data["n_rows"]), cols), **rest)
+
+
+def _cat(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if not len(a):
+        return b
+    return a if not len(b) else np.concatenate([a, b])
+
+
+def _pack(values: np.ndarray) -> dict[str, Any]:
+    import base64
+
+    arr = np.asarray(values, dtype="<f8")
+    return {"shape": list(arr.shape), "b64": base64.b64encode(arr.tobytes()).decode()}
+
+
+def _unpack(packed: Mapping[str, Any]) -> np.ndarray:
+    import base64
+
+    arr = np.frombuffer(base64.b64decode(packed["b64"]), dtype="<f8")
+    return arr.reshape(packed["shape"])
 
 
 def _pick(fn: Any, a: float | None, b: float | None) -> float | None:
@@ -167,12 +192,12 @@ def summarize(
     return Part(
         sketch=WindowSketch(len(d.ok), cols),
         conf_complete=conf is not None or not len(d.ok),
-        probs=[list(map(float, p)) for p in d.probs if p is not None],
-        latencies=requests["latency_ms"].astype(float).tolist() if len(requests) else [],
+        probs=np.asarray([p for p in d.probs if p is not None] or np.zeros(0), dtype=float),
+        latencies=requests["latency_ms"].to_numpy(dtype=float) if len(requests) else np.zeros(0),
         errors=int((status >= 500).sum()),
         rejected=int(((status >= 400) & (status < 500)).sum()),
-        req_ts=requests["ts"].astype(float).tolist() if len(requests) else [],
-        all_ts=every["ts"].astype(float).tolist() if len(every) else [],
+        req_ts=requests["ts"].to_numpy(dtype=float) if len(requests) else np.zeros(0),
+        all_ts=every["ts"].to_numpy(dtype=float) if len(every) else np.zeros(0),
         ts_min=float(log["ts"].min()) if len(log) else None,
         ts_max=float(log["ts"].max()) if len(log) else None,
         contract=_contract_part(d.feats, contract),
