@@ -76,22 +76,25 @@ def health(part: Any, *, p95_limit_ms: float | None, max_error_rate: float) -> d
 
 
 def labelled_outputs(ok: Any, feedback: Mapping[str, Any]) -> Any:
-    """The answered rows whose feedback arrived, joined as the loop joins them (``request_id``
-    for a request's first row, ``request_id#N`` for row N of a batch): a frame of ``output``,
-    ``proba``, ``label``, ``request_id`` (the request) and ``row``."""
+    """The answered rows whose feedback arrived, joined by the keys the loop joins on
+    (``store.logs.row_key``: ``request_id`` for a request's first row, ``request_id#N`` for row
+    N of a batch; ``loop.labelled`` is a layer above, so the key functions are what is shared):
+    a frame of ``request_id``, ``row``, ``output``, ``proba``, ``label``, in window order."""
     import pandas as pd
 
-    from fullcycle.loop.labelled import labelled_rows
     from fullcycle.store.logs import split_key
 
     cols = ["request_id", "row", "output", "proba", "label"]
     if not len(ok) or not feedback:
         return pd.DataFrame(columns=cols)
-    carried = ok.assign(inputs=[{"output": o, "proba": p} for o, p in zip(ok["output"], ok["proba"], strict=True)])
-    joined = labelled_rows(carried, dict(feedback), [], features=["output", "proba"], target="label")
-    keys = [split_key(k) for k in joined["request_id"]]
-    joined["request_id"] = [k[0] for k in keys]
-    joined["row"] = [k[1] for k in keys]
+    wanted = pd.DataFrame(
+        [(*split_key(k), label) for k, label in feedback.items()],
+        columns=["request_id", "row", "label"],
+    )
+    rows = ok[ok["request_id"].isin(wanted["request_id"].unique().tolist())]
+    rows = rows.drop_duplicates(["request_id", "row"])[["request_id", "row", "output", "proba"]]
+    rows = rows.astype({"request_id": object, "row": "int64"})
+    joined = rows.merge(wanted.astype({"row": "int64"}), on=["request_id", "row"], how="inner")
     return joined[cols].reset_index(drop=True)
 
 
