@@ -165,7 +165,8 @@ def test_live_metric_joins_every_row_of_a_batch(world):
     new = [k for k in keys if k not in known]
     assert len(new) >= 2
     before = run_monitor(deps, project.scope, model, window=window, save=False)
-    log_store.add_feedback(project.db, [(k, r["output"], True) for k, r in zip(keys, batch)])
+    labels = [(k, r["output"], True) for k, r in zip(keys, batch, strict=True)]
+    log_store.add_feedback(project.db, labels)
     after = run_monitor(deps, project.scope, model, window=window, save=False)
     full = run_monitor(deps, project.scope, model, window=window, save=False, incremental=False)
     # every row of the batch counts, each with its own label (row 0 alone did before)
@@ -177,17 +178,23 @@ def test_sealed_segments_are_read_once_per_reference(world):
     project, model, *_ = world
     deps = _deps(project)
     window = parse_window("all")
-    step = Step(deps, window, model, _reference(project, model), kinds=_kinds(project), contract=None)
+    step = Step(
+        deps, window, model, _reference(project, model), kinds=_kinds(project), contract=None
+    )
     inside, _ = step.plan()
     assert len(inside) == 5
     for seg in inside:
         step.part_of(seg)
-    again = Step(deps, window, model, _reference(project, model), kinds=_kinds(project), contract=None)
+    again = Step(
+        deps, window, model, _reference(project, model), kinds=_kinds(project), contract=None
+    )
     for seg in inside:
         again.part_of(seg)
     assert again.read_segments == 0  # kept from the first step
     other = dataclasses.replace(model, reference_sha256="0" * 64)
-    renewed = Step(deps, window, other, _reference(project, model), kinds=_kinds(project), contract=None)
+    renewed = Step(
+        deps, window, other, _reference(project, model), kinds=_kinds(project), contract=None
+    )
     renewed.part_of(inside[0])
     assert renewed.read_segments == 1  # a new reference computes its own part
     kept = list((deps.log_root / SUMMARIES).glob("*.json"))

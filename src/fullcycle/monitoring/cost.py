@@ -2,8 +2,8 @@
 probabilities, costed on the requests whose feedback arrived, and the share of abstentions.
 
 Feedback addresses every row of a batch (``request_id#N``), joined as the loop joins it, so
-every labelled row is costed. Decisions are recomputed from the logged probabilities with the version's stored
-record, which is exactly what the server applied.
+every labelled row is costed. Decisions are recomputed from the logged probabilities with the
+version's stored record, which is exactly what the server applied.
 """
 
 from __future__ import annotations

@@ -35,7 +35,9 @@ def eligible(reference: Reference) -> bool:
     return not any(s.kind == "text" for s in reference.features.values())
 
 
-def part_key(reference_sha: str, model: str, version: int, kinds: Mapping[str, str], contract: Any) -> str:
+def part_key(
+    reference_sha: str, model: str, version: int, kinds: Mapping[str, str], contract: Any
+) -> str:
     """What a stored part depends on besides the segment."""
     spec = {
         "reference": reference_sha,
@@ -69,11 +71,21 @@ def _segment_rows(seg: Any, model: str, version: int) -> Any:
 class Step:
     """One monitoring step over ``window`` for one version (see the module docstring)."""
 
-    def __init__(self, deps: Any, window: Window, version: Any, reference: Reference, *,
-                 kinds: Mapping[str, str], contract: Any) -> None:
+    def __init__(
+        self,
+        deps: Any,
+        window: Window,
+        version: Any,
+        reference: Reference,
+        *,
+        kinds: Mapping[str, str],
+        contract: Any,
+    ) -> None:
         self.deps, self.w, self.mv, self.reference = deps, window, version, reference
         self.kinds, self.contract = dict(kinds), contract
-        self.key = part_key(version.reference_sha256, version.name, version.version, kinds, contract)
+        self.key = part_key(
+            version.reference_sha256, version.name, version.version, kinds, contract
+        )
         self.read_segments = 0  # sealed segments whose rows this step read (edges, new parts)
         self._parts: dict[str, Part] = {}
 
@@ -98,7 +110,9 @@ class Step:
             pass
         rows = _segment_rows(seg, self.mv.name, self.mv.version)
         self.read_segments += 1
-        part = summarize(rows, decode(rows, list(self.kinds)), self.reference, self.kinds, self.contract)
+        part = summarize(
+            rows, decode(rows, list(self.kinds)), self.reference, self.kinds, self.contract
+        )
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         tmp.write_bytes(orjson.dumps(part.to_dict(), option=orjson.OPT_SERIALIZE_NUMPY))
@@ -158,7 +172,7 @@ class Step:
         frames = [self._rows_in(s) for s in edges] + [active]
         rest = _ordered(pd.concat([f for f in frames if len(f)] or [active]))
         if len(rest):
-            ids = rest["request_id"].drop_duplicates().iloc[-(n - taken):] if n > taken else []
+            ids = rest["request_id"].drop_duplicates().iloc[-(n - taken) :] if n > taken else []
             rest = rest[rest["request_id"].isin(set(ids))]
         return inside, rest.reset_index(drop=True)
 
@@ -174,7 +188,9 @@ class Step:
         paths = [
             s.path
             for s in inside
-            if ids and (s.id_min is None or s.id_min <= hi[:64]) and (s.id_max is None or s.id_max >= lo[:64])
+            if ids
+            and (s.id_min is None or s.id_min <= hi[:64])
+            and (s.id_max is None or s.id_max >= lo[:64])
         ]
         frames = [rest[rest["request_id"].isin(ids)]] if len(rest) and ids else []
         if paths:

@@ -117,7 +117,9 @@ def live_performance(
     return {**live, "estimate": est, "estimate_note": note, "estimated_rows": part.rows}
 
 
-def build_report(log: Any, *, reference: Reference, kinds: Mapping[str, str], **kw: Any) -> dict[str, Any]:
+def build_report(
+    log: Any, *, reference: Reference, kinds: Mapping[str, str], **kw: Any
+) -> dict[str, Any]:
     """The report as plain JSON-able data; ``log`` holds the window's logged rows (see
     :func:`finish` for the other arguments). The incremental path (``incremental.py``) merges
     stored parts of sealed segments instead and calls :func:`finish` the same way."""
@@ -216,8 +218,12 @@ def _drift(
 ) -> Any:
     """The drift report of the merged sketch; the rows that drift most are named among the
     ``evidence`` rows (all of the window on a full read, the rows read this step otherwise)."""
-    from fullcycle.monitoring.compare import _attach_rows, _domain, report_from_sketch
-    from fullcycle.monitoring.compare import resolve_policy
+    from fullcycle.monitoring.compare import (
+        _attach_rows,
+        _domain,
+        report_from_sketch,
+        resolve_policy,
+    )
 
     if not part.rows:
         return None

@@ -183,7 +183,9 @@ def summarize(
             summary = reference.features[name]
             if summary.role in outputs:
                 if outputs[summary.role] is not None:
-                    cols[name] = sketch_column(summary, pd.Series(np.asarray(outputs[summary.role])))
+                    cols[name] = sketch_column(
+                        summary, pd.Series(np.asarray(outputs[summary.role]))
+                    )
             elif name in d.feats.columns:
                 cols[name] = sketch_column(summary, d.feats[name])
     requests = d.served.drop_duplicates("request_id") if len(d.served) else d.served

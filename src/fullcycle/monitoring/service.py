@@ -134,9 +134,9 @@ def run_monitor(
     report["window_since"] = since
     report["window_until"] = until
     report["latency"] = {k: report["health"][k] for k in ("p50", "p95", "p99")}
-    html = report.pop("html", None)
+    page = report.pop("html", None)
     if save:
-        html_sha = deps.artifacts.put_bytes(html.encode()) if html else None
+        html_sha = deps.artifacts.put_bytes(page.encode()) if page else None
         report["id"] = report_store.save(deps.db, report, html_sha=html_sha, actor=actor)
         report["html_sha256"] = html_sha
         _alerts(deps, scope, report, actor)
