@@ -108,6 +108,7 @@ class FullDisk:
     def __init__(self, log_dir: Path, tmpfs: bool, server: Server) -> None:
         self.log_dir, self.tmpfs, self.server = log_dir, tmpfs, server
         self.filler = log_dir / "filler.bin"
+        self.hard = resource.RLIM_INFINITY
 
     def __enter__(self) -> str:
         if self.tmpfs:
@@ -117,15 +118,15 @@ class FullDisk:
                     fh.flush()
             return "tmpfs filled"
         assert self.server.proc is not None
-        resource.prlimit(self.server.proc.pid, resource.RLIMIT_FSIZE, (1, 1))
-        return "RLIMIT_FSIZE=1 on the server"
+        _, self.hard = resource.prlimit(self.server.proc.pid, resource.RLIMIT_FSIZE)
+        resource.prlimit(self.server.proc.pid, resource.RLIMIT_FSIZE, (1, self.hard))
+        return "soft RLIMIT_FSIZE=1 on the server"
 
     def __exit__(self, *exc: Any) -> None:
         if self.tmpfs:
             self.filler.unlink(missing_ok=True)
         elif self.server.proc is not None and self.server.proc.poll() is None:
-            unlimited = resource.RLIM_INFINITY
-            resource.prlimit(self.server.proc.pid, resource.RLIMIT_FSIZE, (unlimited, unlimited))
+            resource.prlimit(self.server.proc.pid, resource.RLIMIT_FSIZE, (self.hard, self.hard))
 
 
 def mount_tmpfs(path: Path, size_mb: int = 64) -> bool:

@@ -137,7 +137,7 @@ async def test_a_writer_that_crashes_is_restarted_and_the_crash_recorded(db, tmp
         real(self, data)
 
     monkeypatch.setattr(logbook_module._Segment, "write", crash_once)
-    served = Served(db, root, durability="strict", fsync_interval_s=0.01, strict_timeout_s=2)
+    served = Served(db, root, durability="strict", fsync_interval_s=0.01, strict_timeout_s=60)
     async with served as client:
         first = await client.post("/predict", json={"records": rows(1)})
         assert first.status_code == 503  # its write died with the writer: not acknowledged
@@ -317,3 +317,32 @@ def test_every_acknowledged_request_is_logged_whatever_json_comes_before(db, tmp
         assert client.call(served.client.get("/v2/health/ready")).status_code == 200
     assert acknowledged
     assert set(acknowledged) <= set(read_log(db).request_id)
+
+
+async def test_an_alert_the_store_refused_during_the_fault_is_recorded_after_it(
+    db, tmp_path, monkeypatch
+):
+    """The store may sit on the same full disk: the alert is written once it can be."""
+    from fullcycle.store import alerts as alert_store
+
+    state = {"full": True}
+    full_disk(monkeypatch, state)
+    real_raise = alert_store.raise_or_touch
+
+    def refusing(*args: Any, **kwargs: Any) -> bool:
+        if state["full"]:
+            raise StoreUnavailable("the store's disk is full too")
+        return real_raise(*args, **kwargs)
+
+    monkeypatch.setattr(alert_store, "raise_or_touch", refusing)
+    book = Logbook(db, tmp_path / "logs", model="demo")
+    book.start()
+    try:
+        await book.log([{"request_id": "r1", "ts": 1.0}])
+        await wait_for(lambda: not book.writable(), "the log marked unwritable")
+        state["full"] = False
+        await wait_for(lambda: events.listing(db, kind="log.recovered"), "the recovery event")
+    finally:
+        book.close()
+    kinds = [e.kind for e in reversed(events.listing(db))]
+    assert kinds.index("alert.open") < kinds.index("alert.close") < kinds.index("log.recovered")

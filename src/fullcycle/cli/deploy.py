@@ -23,6 +23,14 @@ def _actor() -> str:
     return f"cli:{os.environ.get('USER', '?')}"
 
 
+def _changed(deps: Any, state: Any, as_json: bool) -> None:
+    """Show the new deployment, and nudge the server at FULLCYCLE_SERVER_URL when one is set."""
+    _show(state, as_json)
+    said = deps.notify_server()
+    if said:
+        typer.echo(f"server {said}", err=True)
+
+
 def _show(state: Any, as_json: bool) -> None:
     data = dict(getattr(state, "__dict__", state))
     if as_json:
@@ -45,7 +53,7 @@ def production(
 ) -> None:
     """Serve NAME:N to all traffic (clears canary and shadow; the production alias follows)."""
     deps = open_project(project).deployments
-    _show(deps.production(ref, reason=reason, actor=_actor()), as_json)
+    _changed(deps, deps.production(ref, reason=reason, actor=_actor()), as_json)
 
 
 @deploy_app.command("canary")
@@ -58,7 +66,7 @@ def canary(
 ) -> None:
     """Send a share of traffic (by request-id hash) to NAME:N."""
     deps = open_project(project).deployments
-    _show(deps.canary(ref, share, reason=reason, actor=_actor()), as_json)
+    _changed(deps, deps.canary(ref, share, reason=reason, actor=_actor()), as_json)
 
 
 @deploy_app.command("shadow")
@@ -69,7 +77,8 @@ def shadow(
     as_json: bool = JsonOption,
 ) -> None:
     """Run NAME:N on every request, log its predictions, never return them."""
-    _show(open_project(project).deployments.shadow(ref, reason=reason, actor=_actor()), as_json)
+    deps = open_project(project).deployments
+    _changed(deps, deps.shadow(ref, reason=reason, actor=_actor()), as_json)
 
 
 @deploy_app.command("promote")
@@ -81,7 +90,7 @@ def promote(
 ) -> None:
     """Make the canary the production version."""
     deps = open_project(project).deployments
-    _show(deps.promote_canary(name, reason=reason, actor=_actor()), as_json)
+    _changed(deps, deps.promote_canary(name, reason=reason, actor=_actor()), as_json)
 
 
 @deploy_app.command("status")
@@ -92,7 +101,8 @@ def status(
     as_json: bool = JsonOption,
 ) -> None:
     """The current deployment and the changes before it (newest first)."""
-    states = open_project(project).deployments.history(name, limit=history)
+    proj = open_project(project)
+    states = proj.deployments.history(name, limit=history)
     if as_json:
         print_json([s.__dict__ for s in states])
         return
@@ -100,6 +110,10 @@ def status(
         console().print("no deployment yet: fullcycle deploy production NAME:N")
     for state in states:
         _show(state, False)
+    current = states[0].revision if states else None
+    for event in proj.events(kind="serving.swap_refused", subject=name or proj.name, limit=1):
+        if current is None or event.data.get("revision") == current:  # why it is not served
+            typer.echo(f"the server is not serving this deployment: {event.message}", err=True)
 
 
 def rollback(
@@ -110,7 +124,7 @@ def rollback(
 ) -> None:
     """Restore the deployment before the current one, in one step."""
     deps = open_project(project).deployments
-    _show(deps.rollback(name, actor=_actor(), reason=reason), as_json)
+    _changed(deps, deps.rollback(name, actor=_actor(), reason=reason), as_json)
 
 
 def register(app: typer.Typer) -> None:

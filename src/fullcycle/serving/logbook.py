@@ -271,6 +271,10 @@ class Logbook:
         except OSError as exc:
             self._write_failed(exc, batch)
             return
+        except Exception as exc:  # a bug: its callers hear it now, the supervisor restarts
+            _reject([w for _, _, w in batch if w is not None], _unavailable(exc))
+            self.dropped += sum(n for _, n, w in batch if w is None)
+            raise
         self.written += sum(n for _, n, _ in batch)
         self._waiters.extend(waiter for _, _, waiter in batch if waiter is not None)
         self._dirty = True

@@ -8,7 +8,6 @@ written from a short-lived thread, so a slow or down store never holds the write
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 from typing import Any
@@ -16,6 +15,8 @@ from typing import Any
 from fullcycle.store.db import Database
 
 __all__ = ["LogHealth"]
+
+MAX_PENDING = 100  # store records kept while the store cannot take them
 
 
 class LogHealth:
@@ -30,6 +31,8 @@ class LogHealth:
         self.reduced = 0  # records whose unwritable values were replaced by a description
         self.refused = 0  # strict records answered 503 because they could not be written
         self._lock = threading.Lock()
+        self._store_lock = threading.Lock()
+        self._todo: list[tuple[Any, tuple[Any, ...]]] = []
 
     @property
     def key(self) -> str:
@@ -110,12 +113,28 @@ class LogHealth:
 
     # the store side (a background thread) -----------------------------------------------------
     def _in_background(self, fn: Any, *args: Any) -> None:
-        threading.Thread(target=self._quietly, args=(fn, *args), daemon=True).start()
+        """Record ``fn(*args)`` in the store, in order, from a short-lived thread. What the store
+        refuses (it may sit on the same full disk) is kept and written with the next record,
+        so an alert opened while nothing could be written is still on record afterwards."""
+        with self._lock:
+            self._todo.append((fn, args))
+            del self._todo[:-MAX_PENDING]
+        threading.Thread(target=self._drain, daemon=True).start()
 
-    @staticmethod
-    def _quietly(fn: Any, *args: Any) -> None:
-        with contextlib.suppress(Exception):  # the store may be down too; the state holds
-            fn(*args)
+    def _drain(self) -> None:
+        with self._store_lock:
+            while True:
+                with self._lock:
+                    if not self._todo:
+                        return
+                    fn, args = self._todo[0]
+                try:
+                    fn(*args)
+                except Exception:  # the store is down too: retried with the next record
+                    return
+                with self._lock:
+                    if self._todo and self._todo[0][0] is fn:
+                        self._todo.pop(0)
 
     def _open_alert(self, message: str, data: dict[str, Any]) -> None:
         from fullcycle.store import alerts
