@@ -155,8 +155,9 @@ def decode(log: Any, kinds: Sequence[str]) -> Decoded:
 
 
 def confidence(probs: Sequence[Any]) -> list[float] | None:
-    """The top probability of every row, or None when some row logged none."""
-    if not len(probs) or any(p is None for p in probs):
+    """The top probability of every row, or None when some row logged none (a regression
+    model logs a number, or nothing, where a classifier logs its class probabilities)."""
+    if not len(probs) or any(not isinstance(p, list | tuple) or not p for p in probs):
         return None
     return [float(max(p)) for p in probs]
 
