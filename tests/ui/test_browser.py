@@ -138,6 +138,7 @@ def test_promote_and_roll_back_through_the_page_move_the_alias(
         assert console.errors == []
 
 
+@pytest.mark.timeout(900)  # a short demo runs first: minutes on a loaded machine
 def test_screenshots_of_the_main_pages(tmp_path: Path, browser: Any) -> None:
     """The README's pictures come from the demo's own project (voice search, its real drift and
     promotions), never from the test fixtures (the hostile names stay in the tests above).
