@@ -18,7 +18,10 @@ from fullcycle.cli._lifecycle import COMMANDS
 
 NO_RESULT = {"serve", "ui", "demo"}  # they run until stopped, or tell a story
 # Commands in modules other helpers own; they take --json / -C when those land.
-PENDING_JSON = {"monitor list", "label queue", "label export", "label merge", "loop", "loop submit"}
+PENDING_JSON = {
+    "monitor list", "label queue", "label export", "label merge", "loop", "loop submit",
+    "import mlflow",
+}  # fmt: skip
 PENDING_PROJECT = {"drift"}
 NEEDS_NO_PROJECT = {"init", "demo"}  # they make one
 

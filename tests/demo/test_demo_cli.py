@@ -30,6 +30,7 @@ def test_a_non_empty_dir_is_refused_and_left_alone(tmp_path: Path, capsys) -> No
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # two short demos
 def test_the_demo_keeps_its_project_and_names_the_report_and_the_dashboard(
     tmp_path: Path, capsys, monkeypatch
 ) -> None:

@@ -138,14 +138,19 @@ def test_promote_and_roll_back_through_the_page_move_the_alias(
         assert console.errors == []
 
 
+@pytest.mark.timeout(900)  # a short demo runs first: minutes on a loaded machine
 def test_screenshots_of_the_main_pages(tmp_path: Path, browser: Any) -> None:
     """The README's pictures come from the demo's own project (voice search, its real drift and
     promotions), never from the test fixtures (the hostile names stay in the tests above).
     FULLCYCLE_SCREENSHOTS=1 writes them to docs/screenshots; look at them after a change."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from fullcycle.demo.story import Demo, DemoOptions
 
     options = DemoOptions(periods=2, per_period=600, chunks=2, plant_bad_at=2)
-    Demo(tmp_path / "voice", options, lambda line: None).run()
+    demo = Demo(tmp_path / "voice", options, lambda line: None)
+    with ThreadPoolExecutor(1) as pool:  # the demo runs its own event loop; the browser has one
+        pool.submit(demo.run).result()
     project = Project.open(tmp_path / "voice")
     folder = SCREENSHOTS if os.environ.get("FULLCYCLE_SCREENSHOTS") else tmp_path / "shots"
     folder.mkdir(parents=True, exist_ok=True)

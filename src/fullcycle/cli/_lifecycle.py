@@ -20,6 +20,7 @@ COMMANDS: tuple[tuple[str, str, str, str], ...] = (
     ("evaluate", "evaluate", "train", "Show a run's evaluation (or write it as HTML)."),
     ("register", "register", "models", "Register a finished run's model as the next version NAME:N."),
     ("register", "models", "models", "List and inspect registered models."),
+    ("register", "import", "imports", "Bring runs and models in from other tools (MLflow)."),
     ("register", "promote", "models", "Point an alias at a version if it passes the gate (the scope goal, the current holder)."),
     ("deploy/serve", "deploy", "deploy", "Route traffic: production, canary with a share, shadow."),
     ("deploy/serve", "rollback", "deploy", "Restore the deployment before the current one, in one step."),
