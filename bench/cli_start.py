@@ -34,7 +34,8 @@ def main() -> None:
     print(f"python -c pass        {base * 1000:7.1f} ms")
     for args in (["--help"], ["--version"], ["deploy", "--help"]):
         took = wall([*cli, *args], runs)
-        print(f"fullcycle {' '.join(args):<12}{took * 1000:7.1f} ms  ({took / base:.1f}x python -c pass)")
+        ratio = f"({took / base:.1f}x python -c pass)"
+        print(f"fullcycle {' '.join(args):<12}{took * 1000:7.1f} ms  {ratio}")
     heavy = [sys.executable, "-c", "import fullcycle.cli, sys; "
              "print(sorted(m for m in ('pandas', 'sklearn', 'numpy', 'fastapi', 'starlette', "
              "'sqlalchemy', 'scipy') if m in sys.modules))"]  # fmt: skip
