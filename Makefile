@@ -29,6 +29,7 @@ PYTEST_WORKERS ?= 2
 
 test: $(STAMP) browser
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy src
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --durations=15
 
 test-fast: $(STAMP)
@@ -40,6 +41,7 @@ test-slow: $(STAMP) browser
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy src
 
 clean:
 	rm -rf $(VENV) .pytest_cache

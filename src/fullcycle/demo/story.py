@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -23,6 +23,9 @@ from fullcycle.demo import labellers, traffic
 from fullcycle.demo.server import DEMO_TOKEN_TTL_S, Server
 from fullcycle.examples import voice
 from fullcycle.project import Project
+
+if TYPE_CHECKING:
+    from fullcycle.facade._groups import Tokens
 
 
 @dataclass
@@ -44,7 +47,7 @@ class PeriodResult:
 @dataclass
 class DemoResult:
     folder: Path
-    goal: float
+    goal: float | None
     evaluation: float
     periods: list[PeriodResult]
     detected_after: int | None
@@ -143,7 +146,8 @@ class Demo:
         frozen = project.load_model("voice:1").estimator
         results = []
         # the server checks tokens; the demo acts as a client with the write role
-        _, self.token = project.tokens.create(
+        tokens = cast("Tokens", project.tokens)  # the group beside the flat method
+        _, self.token = tokens.create(
             "write",
             name=f"demo-{uuid.uuid4().hex[:8]}",
             expires_in_s=DEMO_TOKEN_TTL_S,  # and revoked when the server stops

@@ -388,7 +388,7 @@ class Controller:
         challenger = registry.resolve(self.project.db, challenger_ref)
         if not skip_gate:
             obs, context = self.observe()
-            hold = (
+            hold: Any = (
                 labelled_mod.holdout_mask(context["labelled"]["request_id"])
                 if len(context["labelled"])
                 else []

@@ -239,8 +239,11 @@ def _compare(
     look, tuned_for = looks
     if test == "mcnemar":
         mc = mcnemar(y, champion, challenger)
-        nums = {"champion_only": mc.champion_only, "challenger_only": mc.challenger_only,
-                "p_value": mc.p_value}  # fmt: skip
+        nums: dict[str, Any] = {
+            "champion_only": mc.champion_only,
+            "challenger_only": mc.challenger_only,
+            "p_value": mc.p_value,
+        }
         if mc.challenger_only > mc.champion_only and mc.p_value < alpha:
             return "pass", f"mcnemar p={mc.p_value:.3g}", nums
         return "refuse", _not_significant("mcnemar", mc.p_value, alpha), nums
@@ -255,7 +258,9 @@ def _compare(
     spent = alpha if test == "paired_bootstrap" else alpha * 6 / (math.pi**2 * look**2)
     bs = paired_bootstrap(metric, y, champion, challenger, seed=seed, confidence=1 - 2 * spent,
                           labels=labels, **probas)  # fmt: skip
-    nums = {"delta": bs.delta, "ci": [bs.low, bs.high], "p_value": bs.p_value, "alpha_spent": spent}
+    nums = {
+        "delta": bs.delta, "ci": [bs.low, bs.high], "p_value": bs.p_value, "alpha_spent": spent
+    }  # fmt: skip
     if bs.p_value < spent:
         return "pass", f"paired bootstrap p={bs.p_value:.3g}", nums
     if test == "sequential" and bs.high > margin:

@@ -39,7 +39,7 @@ def champion_recipe(project: Any, champion: Any) -> LoopRecipe | None:
     wanted = project.train_spec().estimator_path
     run = project.run(champion.run_id) if champion.run_id else None
     recorded = (run.params or {}).get("estimator") if run is not None else None
-    if recorded is None:
+    if recorded is None or run is None:
         return None
     if recorded != wanted and changed_at > champion.created_at:
         why = (

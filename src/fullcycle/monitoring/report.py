@@ -123,12 +123,12 @@ def _chart(index: int, f: FeatureDrift) -> dict[str, Any]:
     ]
     over = c.get("overflow")
     if over and len(x) > 1:  # window values outside the reference's range, one bar each side
-        step = x[1] - x[0]
+        step = float(x[1]) - float(x[0])
         data.append(
             {
                 "type": kind,
                 "name": "outside the reference's range",
-                "x": [x[0] - 2 * step, x[-1] + 2 * step],
+                "x": [float(x[0]) - 2 * step, float(x[-1]) + 2 * step],
                 "y": [over["below_share"], over["above_share"]],
                 "text": [f"below min: {over['below']}", f"above max: {over['above']}"],
                 "opacity": 0.8,

@@ -189,7 +189,9 @@ def promote(
         if refusals
         else reason or f"{alias} -> {version.ref}"
     )
-    data = {"refusals": refusals, "checks": passed, "reason": reason, "forced": bool(refusals)}
+    data: dict[str, object] = {
+        "refusals": refusals, "checks": passed, "reason": reason, "forced": bool(refusals)
+    }  # fmt: skip
     try:
         revision = _move(
             db, version, alias, holder, actor=actor, kind=kind, message=message, data=data

@@ -244,6 +244,5 @@ def search(db: Database, clauses: Iterable[Any], *, limit: int = 1000) -> list[d
             ):
                 found.setdefault(rid, {})[key] = decode_param(value)
     return [
-        {**r._mapping, "params": found.get(r.id, {}), "metrics": latest.get(r.id, {})}
-        for r in rows
+        {**r._mapping, "params": found.get(r.id, {}), "metrics": latest.get(r.id, {})} for r in rows
     ]

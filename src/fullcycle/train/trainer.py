@@ -44,7 +44,7 @@ class TrainDeps:
     artifacts: ArtifactStore
     project_dir: Path
     load_data: Callable[[str], pd.DataFrame]
-    splitter: Callable[[pd.DataFrame, dict[str, Any], int], tuple[Any, Any]] | None = None
+    splitter: Callable[[pd.DataFrame, dict[str, Any], int], Any] | None = None  # -> Split
     #: builds the monitoring reference (JSON-able) from the kinds, the training features and
     #: the model's held-out predictions; monitoring supplies it, so training need not import it
     reference: Callable[..., dict[str, Any]] | None = None
