@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fullcycle.errors import ModelCheckFailed
@@ -52,3 +53,38 @@ def check_model(estimator: Any, X: Any = None, y: Any = None) -> Any:
     ):
         raise ModelCheckFailed(f"{type(estimator).__name__}: probabilities change on load")
     return loaded
+
+
+def wait_until(
+    predicate: Callable[[], Any],
+    *,
+    timeout: float = 30.0,
+    interval: float = 0.05,
+    what: str | None = None,
+) -> Any:
+    """Call ``predicate`` until it returns something truthy, and return that value.
+
+    Waits on a condition instead of a fixed ``sleep``: fast on an idle machine, patient on a
+    loaded one.
+    Raises :class:`TimeoutError` naming ``what`` (or the predicate) and the last exception
+    the predicate raised, if any, once ``timeout`` seconds have passed. Other exceptions count
+    as "not yet", except ``AssertionError``: an ``assert`` in the predicate fails at once.
+    """
+    import time
+
+    deadline = time.monotonic() + timeout
+    last: BaseException | None = None
+    while True:
+        try:
+            value = predicate()
+        except AssertionError:
+            raise
+        except Exception as exc:  # a server not up yet, a file not written yet
+            last, value = exc, None
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            name = what or getattr(predicate, "__name__", repr(predicate))
+            cause = f" (last error: {type(last).__name__}: {last})" if last else ""
+            raise TimeoutError(f"waited {timeout:g} s for {name}; it never became true{cause}")
+        time.sleep(interval)

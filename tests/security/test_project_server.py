@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -25,6 +24,7 @@ from fullcycle.serving.logbook import Logbook
 from fullcycle.serving.runtime import Runtime
 from fullcycle.serving.source import RegistrySource
 from fullcycle.store import alerts, deployments
+from fullcycle.testing import wait_until
 
 pytestmark = pytest.mark.anyio
 ROW = {"amount": 0.3, "visits": 2, "city": "paris"}
@@ -84,16 +84,12 @@ def start(folder: Path, port: int, *extra: str) -> subprocess.Popen[str]:
 
 
 def wait_ready(proc: subprocess.Popen[str], url: str) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
+
+    def ready() -> bool:
         assert proc.poll() is None, f"server exited with {proc.returncode}"
-        try:
-            if httpx.get(f"{url}/v2/health/ready", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("server not ready in 90 s")
+        return httpx.get(f"{url}/v2/health/ready", timeout=1).status_code == 200
+
+    wait_until(ready, timeout=90, interval=0.2, what="the server to be ready")
 
 
 def stop(proc: subprocess.Popen[str]) -> str:
