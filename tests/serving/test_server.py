@@ -171,6 +171,7 @@ def test_ten_swaps_under_load_fail_no_request(project, store):
     assert (load.results[-1][2]) == "11"
 
 
+@pytest.mark.slow
 def test_swap_to_a_raising_version_is_refused_on_a_real_server(project, store):
     server = Server(project).start()
     try:
@@ -186,6 +187,7 @@ def test_swap_to_a_raising_version_is_refused_on_a_real_server(project, store):
         server.stop()
 
 
+@pytest.mark.slow
 def test_sigterm_finishes_in_flight_requests_and_loses_no_log_record(project, store):
     server = Server(project).start(workers=2)
     with Load(server.url, keepalive=False) as load:  # new connections reach both workers
