@@ -1,8 +1,13 @@
-"""Helpers for users' own tests: does my estimator keep fullcycle's model contract?"""
+"""Helpers for tests, users' and fullcycle's own.
+
+``check_model`` (does my estimator keep fullcycle's model contract?), ``wait_until`` (wait on
+a condition, not a sleep) and ``make_project`` (a project with data and models in one call).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from fullcycle.errors import ModelCheckFailed
@@ -88,3 +93,57 @@ def wait_until(
             cause = f" (last error: {type(last).__name__}: {last})" if last else ""
             raise TimeoutError(f"waited {timeout:g} s for {name}; it never became true{cause}")
         time.sleep(interval)
+
+
+def _merged(base: dict[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in patch.items():
+        old = out.get(key)
+        fits = isinstance(value, Mapping) and isinstance(old, dict)
+        out[key] = _merged(old, value) if fits else value  # type: ignore[arg-type]
+    return out
+
+
+def make_project(
+    folder: str | os.PathLike[str],
+    *,
+    name: str = "model",
+    task: str = "classification",
+    target: str = "label",
+    scope: Mapping[str, Any] | None = None,
+    data: Any = None,
+    data_name: str = "data",
+    train: Sequence[Mapping[str, Any] | None] = (),
+    production: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> Any:
+    """A project for tests: ``init``, then optionally scope edits, data, models, production.
+
+    ``scope`` patches ``fullcycle.yaml`` (a mapping updates the mapping it lands on, key by
+    key and recursively; anything else replaces the value). ``data`` (a DataFrame) is added as
+    ``data_name`` with its contract inferred; each entry of ``train`` (parameters, or None for
+    the scope's) trains and registers one version on it; ``production`` promotes version 1
+    (``force``: the set-up
+    is not what the test checks). Returns the open :class:`fullcycle.project.Project`.
+    """
+    import yaml
+
+    from fullcycle.project import Project
+
+    project = Project.init(folder, name, task=task, target=target, environ=environ)
+    if scope:
+        path = project.settings.scope_path
+        text = _merged(yaml.safe_load(path.read_text("utf-8")), scope)
+        path.write_text(yaml.safe_dump(text, sort_keys=False), "utf-8")
+        project.reload_scope()
+    if data is None:
+        if train or production:
+            raise ValueError("make_project: train and production need data")
+        return project
+    version = project.add_data(data, data_name, infer_contract=True)
+    for params in train:
+        project.train(version.ref, params=dict(params) if params else None)
+        project.register()
+    if production:
+        project.promote(f"{name}:1", "production", force=True, reason="test set-up")
+    return project

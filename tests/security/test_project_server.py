@@ -24,7 +24,7 @@ from fullcycle.serving.logbook import Logbook
 from fullcycle.serving.runtime import Runtime
 from fullcycle.serving.source import RegistrySource
 from fullcycle.store import alerts, deployments
-from fullcycle.testing import wait_until
+from fullcycle.testing import make_project, wait_until
 
 pytestmark = pytest.mark.anyio
 ROW = {"amount": 0.3, "visits": 2, "city": "paris"}
@@ -32,7 +32,6 @@ ROW = {"amount": 0.3, "visits": 2, "city": "paris"}
 
 def small_project(folder: Path) -> Project:
     """Two registered versions of ``churn``; version 1 in production."""
-    project = Project.init(folder, "churn")
     rng = np.random.default_rng(0)
     n = 300
     frame = pd.DataFrame(
@@ -44,11 +43,14 @@ def small_project(folder: Path) -> Project:
     )
     signal_ = frame["amount"] + (frame["city"] == "paris") + rng.normal(size=n) * 0.7
     frame["label"] = np.where(signal_ > 0.4, "yes", "no")
-    version = project.add_data(frame, "customers", infer_contract=True)
-    for params in ({"max_iter": 60}, {"max_iter": 120}):
-        project.train(version.ref, params=params)
-        project.register()
-    project.promote("churn:1", "production", force=True, reason="test")
+    project: Project = make_project(
+        folder,
+        name="churn",
+        data=frame,
+        data_name="customers",
+        train=[{"max_iter": 60}, {"max_iter": 120}],
+        production=True,
+    )
     deployments.set(project.db, "churn", production=1, actor="test")
     return project
 
