@@ -123,8 +123,7 @@ def make_project(
     key and recursively; anything else replaces the value). ``data`` (a DataFrame) is added as
     ``data_name`` with its contract inferred; each entry of ``train`` (parameters, or None for
     the scope's) trains and registers one version on it; ``production`` promotes version 1
-    (``force``: the set-up
-    is not what the test checks). Returns the open :class:`fullcycle.project.Project`.
+    (``force``: the set-up is not what the test checks). Returns the open :class:`fullcycle.project.Project`.
     """
     import yaml
 
