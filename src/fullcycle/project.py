@@ -106,25 +106,30 @@ class Project:
     # -- parts ---------------------------------------------------------------------------------
     @cached_property
     def db(self) -> Database:
+        """The metadata store (SQLite beside fullcycle.yaml, or FULLCYCLE_DATABASE_URL)."""
         return Database.open(
             self.settings.resolved_database_url(), busy_timeout_s=self.settings.busy_timeout_s
         )
 
     @cached_property
     def artifacts(self) -> ArtifactStore:
+        """The content-addressed artifact store (a local folder or any fsspec URL)."""
         return ArtifactStore(self.settings.resolved_artifact_url())
 
     @cached_property
     def scope(self) -> Scope:
+        """The parsed ``fullcycle.yaml`` (task, target, metric and goal, policies)."""
         from fullcycle.scope import load_scope
 
         return load_scope(self.settings.scope_path)
 
     @property
     def name(self) -> str:
+        """The project's name (the scope's); also the default model name."""
         return self.scope.name
 
     def reload_scope(self) -> Scope:
+        """Read ``fullcycle.yaml`` again (after an edit) and return it."""
         self.__dict__.pop("scope", None)
         return self.scope
 
@@ -206,16 +211,27 @@ class Project:
         )
 
     def runs(self, *, limit: int = 50, status: str | None = None) -> list[RunInfo]:
+        """Training runs, newest first (``status``: running, finished, failed)."""
         return run_store.listing(self.db, limit=limit, status=status)
 
+    def runs_frame(self, filter: str | None = None, *, limit: int = 1000) -> pd.DataFrame:
+        """Runs as a DataFrame (params typed, latest metrics, tags), filtered with the run
+        filter language, e.g. ``"metrics.f1 > 0.9 and params.seed = 3"`` (``train/run_filter``)."""
+        from fullcycle.train.run_filter import runs_frame
+
+        return runs_frame(self.db, filter, limit=limit)
+
     def run(self, run_id: str) -> RunInfo:
+        """One run by id, unique prefix or ``latest``."""
         return run_store.get(self.db, run_id)
 
     def metric_history(self, run_id: str, key: str) -> list[MetricPoint]:
+        """The logged steps of one metric of a run."""
         return run_store.metric_history(self.db, run_id, key)
 
     # -- training and the registry ------------------------------------------------------------
     def train_spec(self) -> TrainSpec:
+        """What ``train`` will do, read from the scope's training section."""
         from fullcycle.train.spec import TrainSpec
 
         return TrainSpec.from_scope(self.scope)
@@ -311,6 +327,7 @@ class Project:
         description: str = "",
         actor: str = "cli",
     ) -> ModelVersion:
+        """Register a finished run's model as the next version ``NAME:N`` (one transaction)."""
         from fullcycle import registry
 
         return registry.register(
@@ -322,6 +339,95 @@ class Project:
             description=description,
         )
 
+    def log_model(
+        self, model: Any, *, run: Run, data: str, recipe: str | None = None
+    ) -> dict[str, Any]:
+        """Adopt a model fitted outside fullcycle into ``run``: evaluated on ``data``'s test
+        split, saved in its flavour with contract, signature and reference (``train/adopt.py``);
+        ``register(run.id)`` then makes a version of it."""
+        from fullcycle.train.adopt import adopt
+
+        return adopt(self._train_deps(), self.train_spec(), run, model, data, recipe=recipe)
+
+    def import_model(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        name: str | None = None,
+        data: str | None = None,
+        recipe: str | None = None,
+        fmt: str | None = None,
+        actor: str = "cli",
+    ) -> ModelVersion:
+        """Register a model file; with ``data`` it is evaluated and described like a trained one."""
+        from pathlib import Path
+
+        from fullcycle import registry
+        from fullcycle.train.adopt import read_model
+
+        if data is None:
+            return registry.import_file(
+                self.db, self.artifacts, Path(path), name=name or self.name, fmt=fmt, actor=actor
+            )
+        model = read_model(path, fmt, self.load_data(data), self.train_spec())
+        source = Path(path).name
+        with self.start_run("import", dataset=data, tags={"imported_from": source}) as run:
+            self.log_model(model, run=run, data=data, recipe=recipe)
+        return self.register(run.id, name=name, description=f"imported from {source}", actor=actor)
+
+    def import_mlflow(
+        self,
+        uri: str,
+        *,
+        experiment: str | None = None,
+        model: str | None = None,
+        name: str | None = None,
+        data: str | None = None,
+        trust_pickle: bool = False,
+    ) -> Any:
+        """Runs (and ``model``, ``models:/NAME/VERSION``) from an MLflow store; see
+        ``train/mlflow_import.py``. Returns an ImportReport."""
+        import tempfile
+        from pathlib import Path
+
+        from fullcycle.train import mlflow_import as M
+
+        mc = M.client(uri)
+        fetched = M.fetch_model(mc, model, trust_pickle=trust_pickle) if model else None
+        report = M.import_runs(self.db, self.artifacts, self.settings.project_dir, mc, experiment)
+        if fetched is not None and model is not None:
+            raw, fmt, ending = fetched
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / f"model{ending}"
+                path.write_bytes(raw)
+                default = model.removeprefix("models:/").split("/")[0]
+                v = self.import_model(path, name=name or default, data=data, fmt=fmt)
+            report.models.append(v.ref)
+        return report
+
+    def compile_model(
+        self, ref: str, *, to: str = "onnx", tolerance: float | None = None, actor: str = "cli"
+    ) -> ModelVersion:
+        """A new version of ``ref`` compiled to ONNX, registered only after its predictions
+        match the original's on the reference rows (``train/flavours/compile.py``)."""
+        import json
+
+        from fullcycle import registry
+        from fullcycle.train.flavours.compile import compile_loaded
+
+        loaded = registry.load(self.db, self.artifacts, ref)
+        sha = loaded.info.reference_sha256
+        rows = json.loads(self.artifacts.get_bytes(sha)).get("rows", []) if sha else []
+        compiled, data, report = compile_loaded(loaded, rows, to=to, tolerance=tolerance)
+        lineage = loaded.info.lineage or {}
+        tags = {"compiled_from": loaded.info.ref}
+        with self.start_run("compile", dataset=data, tags=tags) as run:
+            run.log_metrics({f"compile.{k}": v for k, v in report.items()})
+            recipe = lineage.get("recipe", lineage.get("estimator"))
+            self.log_model(compiled, run=run, data=data, recipe=recipe)
+        note = f"{loaded.info.ref} compiled to {to}; checked on {report['rows']} reference rows"
+        return self.register(run.id, name=loaded.name, description=note, actor=actor)
+
     def promote(
         self,
         ref: str,
@@ -331,6 +437,9 @@ class Project:
         reason: str | None = None,
         actor: str = "cli",
     ) -> Promotion:
+        """Point ``alias`` at ``ref`` through the gate (an evaluation on the scope's metric that
+        meets the goal and is no worse than the holder); ``production`` moves what serves with
+        it. ``force`` needs a ``reason``, recorded."""
         from fullcycle import registry
 
         spec = self.train_spec()
@@ -361,11 +470,13 @@ class Project:
         return a, b
 
     def models(self, name: str | None = None) -> list[ModelVersion]:
+        """Registered versions (of one model or all), with their aliases."""
         from fullcycle import registry
 
         return registry.models(self.db, name)
 
     def aliases(self, name: str | None = None) -> list[Alias]:
+        """Aliases and the versions they point at."""
         from fullcycle import registry
 
         return registry.aliases(self.db, name)
@@ -377,11 +488,13 @@ class Project:
         return registry.load(self.db, self.artifacts, ref)
 
     def trust_model(self, ref: str, *, reason: str, actor: str = "cli") -> ModelVersion:
+        """Admin: allow a pickle/joblib version to be opened (audited)."""
         from fullcycle import registry
 
         return registry.trust(self.db, ref, reason=reason, actor=actor)
 
     def gc(self, *, grace_s: float = 3600.0, dry_run: bool = False) -> GcResult:
+        """Remove artifacts that nothing refers to, older than ``grace_s``."""
         from fullcycle import registry
 
         return registry.gc(self.db, self.artifacts, grace_s=grace_s, dry_run=dry_run)
@@ -435,21 +548,25 @@ class Project:
         )
 
     def dataset(self, ref: str) -> DatasetVersion:
+        """The dataset version ``NAME@N`` (or ``NAME``: the newest)."""
         from fullcycle.data.versions import resolve
 
         return resolve(self.db, ref)
 
     def datasets(self, name: str | None = None) -> list[DatasetVersion]:
+        """Dataset versions, of one name or all."""
         from fullcycle.data.versions import listing
 
         return listing(self.db, name)
 
     def load_data(self, ref: str) -> pd.DataFrame:
+        """The rows of a dataset version as a DataFrame, sha256 verified."""
         from fullcycle.data.versions import load
 
         return load(self.db, self.artifacts, ref)
 
     def lineage(self, ref: str) -> dict[str, Any]:
+        """The tree of versions a dataset version was made from."""
         from fullcycle.data.lineage import lineage_tree
 
         return lineage_tree(self.db, ref)
@@ -507,6 +624,7 @@ class Project:
         min_agreement: float = 0.6,
         actor: str = "api",
     ) -> ImportReport:
+        """Read labels back (csv, jsonl, Label Studio), checked against the target's classes."""
         from fullcycle.data.labeling import import_labels
 
         contract = self.contract()
@@ -551,6 +669,7 @@ class Project:
         actor: str = "cli",
         data: dict[str, Any] | None = None,
     ) -> int:
+        """Add an event to the audit log; returns its id."""
         with self.db.write() as conn:
             return event_store.record(
                 conn, kind, actor=actor, subject=subject, message=message, data=data
@@ -564,6 +683,7 @@ class Project:
         since: float | None = None,
         limit: int = 100,
     ) -> list[Event]:
+        """The audit log, newest first (filter by kind prefix, subject, time)."""
         return event_store.listing(self.db, kind=kind, subject=subject, since=since, limit=limit)
 
     # -- deployment and monitoring -------------------------------------------------------------
@@ -602,11 +722,13 @@ class Project:
         return run_monitor(deps, self.scope, mv, window=window, save=save, html=html, actor=actor)
 
     def monitor_reports(self, limit: int = 50) -> list[dict[str, Any]]:
+        """Saved monitor reports, newest first."""
         from fullcycle.store import reports
 
         return reports.listing(self.db, limit=limit)
 
     def open_alerts(self) -> list[dict[str, Any]]:
+        """Alerts not yet closed."""
         from fullcycle.store import alerts
 
         return alerts.open_alerts(self.db)
@@ -635,11 +757,13 @@ class Project:
 
     # -- tokens --------------------------------------------------------------------------------
     def tokens(self) -> list[Any]:
+        """API tokens (never the tokens themselves, only their hashes are kept)."""
         from fullcycle.store import tokens as token_store
 
         return token_store.listing(self.db)
 
     def revoke_token(self, name: str) -> Any:
+        """Revoke a token at once (audited)."""
         from fullcycle.store import tokens as token_store
 
         record = token_store.revoke(self.db, name)
@@ -648,6 +772,7 @@ class Project:
 
     # -- at a glance ---------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
+        """The project at a glance: scope, store and counts (what ``fullcycle status`` shows)."""
         from fullcycle.store import counts
 
         scope = self.scope

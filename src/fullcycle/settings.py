@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from fullcycle.errors import ConfigError
@@ -12,6 +12,20 @@ from fullcycle.errors import ConfigError
 SCOPE_FILE = "fullcycle.yaml"
 STATE_DIR = ".fullcycle"
 DURABILITY_MODES = ("fast", "strict")
+#: each field of :class:`Settings` and the environment variable it is read from
+ENVIRONMENT = {
+    "project_dir": "FULLCYCLE_PROJECT_DIR",
+    "database_url": "FULLCYCLE_DATABASE_URL",
+    "artifact_url": "FULLCYCLE_ARTIFACT_URL",
+    "log_url": "FULLCYCLE_LOG_URL",
+    "dask_scheduler": "FULLCYCLE_DASK_SCHEDULER",
+    "token": "FULLCYCLE_TOKEN",
+    "server_url": "FULLCYCLE_SERVER_URL",
+    "durability": "FULLCYCLE_DURABILITY",
+    "busy_timeout_s": "FULLCYCLE_BUSY_TIMEOUT",
+    "feedback_orphans": "FULLCYCLE_FEEDBACK_ORPHANS",
+    "feedback_orphan_days": "FULLCYCLE_FEEDBACK_ORPHAN_DAYS",
+}
 
 
 def _positive_float(environ: Mapping[str, str], key: str, default: float) -> float:
@@ -46,7 +60,6 @@ class Settings:
     busy_timeout_s: float = 30.0
     feedback_orphans: int = 100_000  # labels for unknown request ids kept at most (429 beyond)
     feedback_orphan_days: float = 30.0  # orphan labels older than this are dropped
-    extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(

@@ -6,7 +6,6 @@ a condition, not a sleep) and ``make_project`` (a project with data and models i
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -25,7 +24,8 @@ def _default_data(classifier: bool) -> tuple[Any, Any]:
 
 
 def check_model(estimator: Any, X: Any = None, y: Any = None) -> Any:
-    """Clone, fit, save with skops, load with the trusted list, and compare predictions.
+    """Clone, fit, save in the model's flavour (skops behind the allow-list, or XGBoost's and
+    LightGBM's own formats), load, and compare predictions.
 
     Returns the loaded model; raises :class:`ModelCheckFailed` naming the step that broke.
     The estimator passed in is never fitted itself.
@@ -46,7 +46,8 @@ def check_model(estimator: Any, X: Any = None, y: Any = None) -> Any:
         before = model.predict(X)
     except Exception as exc:
         raise ModelCheckFailed(f"{type(estimator).__name__} failed to fit/predict: {exc}") from exc
-    loaded = serialization.loads(serialization.dumps(model), what=type(estimator).__name__)
+    fmt = serialization.format_for(model)  # skops, or the model's own flavour (XGBoost, ...)
+    loaded = serialization.loads(serialization.dumps(model), fmt=fmt, what=type(estimator).__name__)
     after = loaded.predict(X)
     if not np.array_equal(np.asarray(before), np.asarray(after)):
         raise ModelCheckFailed(
@@ -105,44 +106,74 @@ def _merged(base: dict[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def make_project(
-    folder: str | os.PathLike[str],
+    folder: Any,
+    name: str = "demo",
     *,
-    name: str = "model",
     task: str = "classification",
     target: str = "label",
+    database_url: str | None = None,
+    environ: Mapping[str, str] | None = None,
     scope: Mapping[str, Any] | None = None,
+    rows: int = 0,
     data: Any = None,
     data_name: str = "data",
+    versions: int = 0,
     train: Sequence[Mapping[str, Any] | None] = (),
-    production: bool = False,
-    environ: Mapping[str, str] | None = None,
+    deploy: bool = False,
 ) -> Any:
-    """A project for tests: ``init``, then optionally scope edits, data, models, production.
+    """A real project for tests: ``fullcycle.yaml`` and a store in ``folder``.
 
-    ``scope`` patches ``fullcycle.yaml`` (a mapping updates the mapping it lands on, key by
-    key and recursively; anything else replaces the value). ``data`` (a DataFrame) is added as
-    ``data_name`` with its contract inferred; each entry of ``train`` (parameters, or None for
-    the scope's) trains and registers one version on it; ``production`` promotes version 1
-    (``force``: the set-up is not what the test checks). Returns the open :class:`fullcycle.project.Project`.
-    """
-    import yaml
-
+    ``scope`` patches ``fullcycle.yaml`` (a mapping updates the mapping it lands on, key by key
+    and recursively; anything else replaces the value). With ``rows``, a synthetic dataset
+    ``rows@1`` (features ``a``, ``b``; target ``label``) and its contract; with ``data`` (your
+    DataFrame), that one as ``data_name`` with its contract inferred. ``versions`` trains and
+    registers that many versions ``NAME:1..N`` (seeds 0..N-1); each entry of ``train``
+    (parameters, or None for the scope's) trains and registers one more on the dataset. With
+    ``deploy``, the last version is promoted to production (forced past the goal if it misses
+    it, with a reason). ``database_url`` (e.g. a PostgreSQL test database) replaces the
+    embedded SQLite store; ``environ`` is passed to :meth:`Project.init` as is."""
     from fullcycle.project import Project
 
-    project = Project.init(folder, name, task=task, target=target, environ=environ)
+    env = dict(environ or {})
+    if database_url:
+        env["FULLCYCLE_DATABASE_URL"] = database_url
+    project = Project.init(folder, name, task=task, target=target, environ=env)
     if scope:
-        path = project.settings.scope_path
-        text = _merged(yaml.safe_load(path.read_text("utf-8")), scope)
-        path.write_text(yaml.safe_dump(text, sort_keys=False), "utf-8")
-        project.reload_scope()
-    if data is None:
-        if train or production:
-            raise ValueError("make_project: train and production need data")
-        return project
-    version = project.add_data(data, data_name, infer_contract=True)
+        _patch_scope(project, scope)
+    dataset = _add_data(project, task, rows, data, data_name)
+    version = None
+    for seed in range(versions):
+        result = project.train(seed=seed, learning_curve=False)
+        version = project.register(result.run_id, actor="test")
     for params in train:
-        project.train(version.ref, params=dict(params) if params else None)
-        project.register()
-    if production:
-        project.promote(f"{name}:1", "production", force=True, reason="test set-up")
+        ref = dataset.ref if dataset is not None else None
+        project.train(ref, params=dict(params) if params else None, learning_curve=False)
+        version = project.register(actor="test")
+    if deploy and version is not None:
+        project.promote(
+            version.ref, force=True, reason="make_project: a test fixture", actor="test"
+        )
+    return project
+
+
+def _patch_scope(project: Any, patch: Mapping[str, Any]) -> None:
+    import yaml
+
+    path = project.settings.scope_path
+    text = _merged(yaml.safe_load(path.read_text("utf-8")), patch)
+    path.write_text(yaml.safe_dump(text, sort_keys=False), "utf-8")
+    project.reload_scope()
+
+
+def _add_data(project: Any, task: str, rows: int, data: Any, data_name: str) -> Any:
+    if data is not None:
+        return project.add_data(data, data_name, infer_contract=True, actor="test")
+    if not rows:
+        return None
+    X, y = _default_data(task == "classification")
+    picked = [i % len(X) for i in range(rows)]
+    frame = X.iloc[picked].assign(label=y.iloc[picked].to_numpy()).reset_index(drop=True)
+    if task == "classification":
+        frame["label"] = frame["label"].map({0: "no", 1: "yes"})
+    return project.add_data(frame, "rows", infer_contract=True, actor="test")
     return project

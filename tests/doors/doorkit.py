@@ -57,7 +57,7 @@ def make_project(folder: Path, frame: pd.DataFrame, task: str, environ: Any = No
         data=frame,
         data_name="base",
         train=[None],
-        production=True,
+        deploy=True,
     )
     return project
 

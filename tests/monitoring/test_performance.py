@@ -44,3 +44,31 @@ def test_the_estimate_tracks_the_true_metric_for_a_calibrated_model() -> None:
 def test_metrics_it_cannot_estimate_say_so() -> None:
     assert estimate("rmse", np.ones((3, 2)) / 2) is None
     assert estimate("accuracy", np.empty((0, 3))) is None
+
+
+def test_every_metric_of_the_table_is_live_with_its_interval() -> None:
+    import numpy as np
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import LinearRegression
+    from sklearn.metrics import r2_score
+
+    from fullcycle import metric_table
+
+    X, y = load_diabetes(return_X_y=True)
+    pred = LinearRegression().fit(X[::2], y[::2]).predict(X[1::2])
+    for name in metric_table.names("regression"):
+        live = live_metric(name, y[1::2], pred)
+        assert live["low"] <= live["value"] <= live["high"], name
+    r2 = live_metric("r2", y[1::2], pred)["value"]
+    assert r2 == pytest.approx(r2_score(y[1::2], pred))
+    # labels that are not numbers are left out and counted, never a crash
+    labels = [*map(str, y[1::2][:-2]), "n/a", None]
+    live = live_metric("rmse", labels, pred)
+    assert live["unusable_labels"] == 2 and live["rows"] == len(pred) - 2
+    classes = ["a", "b"]
+    proba = np.random.default_rng(0).dirichlet([1, 1], 200)
+    truth = np.where(np.random.default_rng(1).random(200) < proba[:, 1], "b", "a")
+    for name in ("log_loss", "brier", "roc_auc"):
+        live = live_metric(name, truth, np.where(proba[:, 1] > 0.5, "b", "a"),
+                                       proba=proba, classes=classes)  # fmt: skip
+        assert live["low"] <= live["value"] <= live["high"], name

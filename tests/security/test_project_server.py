@@ -49,8 +49,8 @@ def small_project(folder: Path) -> Project:
         data=frame,
         data_name="customers",
         train=[{"max_iter": 60}, {"max_iter": 120}],
-        production=True,
     )
+    project.promote("churn:1", "production", force=True, reason="test")
     deployments.set(project.db, "churn", production=1, actor="test")
     return project
 

@@ -69,3 +69,37 @@ async def test_a_closed_batcher_still_answers():
     await batcher.close()
     late = await batcher.submit(rows(2))  # a request that read the old version before a swap
     assert len(late.predictions) == 2
+
+
+async def test_a_lone_request_does_not_wait_for_the_batching_window():
+    calls: list[int] = []
+    batcher = MicroBatcher(model(calls), max_batch=32, max_wait_ms=600_000)  # ten minutes
+    batcher.start()
+    try:
+        out = await asyncio.wait_for(batcher.submit(rows(1)), timeout=60)
+        again = await asyncio.wait_for(batcher.submit(rows(2)), timeout=60)
+    finally:
+        await batcher.close()
+    assert len(out.predictions) == 1 and len(again.predictions) == 2
+    assert calls == [1, 2]
+
+
+def test_a_model_fitted_without_feature_names_gets_an_array_and_no_warning():
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+
+    from fullcycle.serving.models import model_input, predict_frame
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(100, 4))
+    y = np.where(x[:, 0] > 0, "yes", "no")
+    bare = LogisticRegression().fit(x, y)  # numpy: no feature names
+    named = LogisticRegression().fit(pd.DataFrame(x, columns=list("abcd")), y)
+    frame = pd.DataFrame(x[:5], columns=list("abcd"))
+    assert isinstance(model_input(bare, frame), np.ndarray)
+    assert model_input(named, frame) is frame
+    text = pd.DataFrame({"a": ["x"] * 5})
+    assert model_input(bare, text) is text  # not numeric: left as it is
+    loaded = LoadedModel("demo", 1, bare, signature_validator(SIGNATURE), ["no", "yes"])
+    preds, proba = predict_frame(loaded, frame)  # warnings are errors in this suite
+    assert preds == bare.predict(x[:5]).tolist() and proba is not None

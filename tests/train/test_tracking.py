@@ -21,7 +21,7 @@ def test_a_run_records_params_metrics_artifacts_and_environment(
     info = bare_project.run(run.id)
     assert info.status == "finished"
     assert info.seed == 7
-    assert info.params == {"lr": "0.1", "depth": "3"}
+    assert info.params == {"lr": 0.1, "depth": 3}  # params keep their types
     assert info.latest_metrics == {"loss": pytest.approx(1 / 25), "accuracy": 0.9}
     assert info.artifacts == {"weights.bin": sha}
     assert bare_project.artifacts.get_bytes(sha) == weights.read_bytes()
@@ -87,7 +87,7 @@ def test_params_are_immutable_once_logged(bare_project: Project) -> None:
         run.log_param("lr", 0.1)  # the same value again is fine
         with pytest.raises(AlreadyExists, match="'lr'"):
             run.log_param("lr", 0.2)
-    assert bare_project.run(run.id).params == {"lr": "0.1"}
+    assert bare_project.run(run.id).params == {"lr": 0.1}
 
 
 def test_runs_list_newest_first_and_resolve_prefixes_and_latest(bare_project: Project) -> None:

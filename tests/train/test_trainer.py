@@ -35,8 +35,8 @@ def test_a_run_records_what_reproduces_it(tmp_path: Path, sqlite_url: str) -> No
     info = run_store.get(deps.db, result.run_id)
     assert info.status == "finished"
     assert info.dataset == "d@1" and info.seed == 3
-    assert info.params["rows.train"] == "450" and info.params["rows.test"] == "150"
-    assert info.params["model.C"] == "0.5" and info.params["param.max_iter"] == "300"
+    assert info.params["rows.train"] == 450 and info.params["rows.test"] == 150  # typed
+    assert info.params["model.C"] == "0.5" and info.params["param.max_iter"] == 300
     assert '"strategy": "stratified"' in info.params["split"]
     assert {"model.skops", "model.json", "evaluation.json"} <= set(info.artifacts)
     assert info.latest_metrics["time.fit_s"] > 0

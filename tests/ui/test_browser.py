@@ -139,9 +139,14 @@ def test_promote_and_roll_back_through_the_page_move_the_alias(
 
 
 def test_screenshots_of_the_main_pages(tmp_path: Path, browser: Any) -> None:
-    """Saved to docs/screenshots for the README; look at them after a change to the pages."""
-    # FULLCYCLE_SCREENSHOTS=1 refreshes the README's pictures in docs/screenshots
-    project = full_project(tmp_path / "churn")
+    """The README's pictures come from the demo's own project (voice search, its real drift and
+    promotions), never from the test fixtures (the hostile names stay in the tests above).
+    FULLCYCLE_SCREENSHOTS=1 writes them to docs/screenshots; look at them after a change."""
+    from fullcycle.demo.story import Demo, DemoOptions
+
+    options = DemoOptions(periods=2, per_period=600, chunks=2, plant_bad_at=2)
+    Demo(tmp_path / "voice", options, lambda line: None).run()
+    project = Project.open(tmp_path / "voice")
     folder = SCREENSHOTS if os.environ.get("FULLCYCLE_SCREENSHOTS") else tmp_path / "shots"
     folder.mkdir(parents=True, exist_ok=True)
     with serving(dashboard(project)) as url:
@@ -151,8 +156,11 @@ def test_screenshots_of_the_main_pages(tmp_path: Path, browser: Any) -> None:
             charts = page.locator("div.chart[data-figure]")
             for i in range(charts.count()):
                 charts.nth(i).locator(".main-svg").first.wait_for(timeout=10_000)
+            text = page.content()
+            assert "alert(1)" not in text and "{{7*7}}" not in text, path
             name = path.strip("/") or "overview"
             target = folder / f"{name}.png"
             page.screenshot(path=str(target), full_page=True)
             assert target.stat().st_size > 10_000
+        assert "voice" in page.content()
         assert console.errors == []

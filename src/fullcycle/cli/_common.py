@@ -38,5 +38,10 @@ def when(ts: float | None) -> str:
     return dt.datetime.fromtimestamp(ts, tz=dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def version_json(version: Any) -> dict[str, Any]:
+    """A model version as JSON (its card, long Markdown, left out: ``models show`` prints it)."""
+    return {**version.__dict__, "card": None}
+
+
 def print_json(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, default=str, sort_keys=True))

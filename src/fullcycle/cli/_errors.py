@@ -62,6 +62,8 @@ def run_guarded(app: typer.Typer, argv: list[str]) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except SystemExit as exc:  # Typer's completion options exit by themselves
+        return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
     except Exception as exc:
         outcome = _click_outcome(exc)
         return _unexpected(exc, debug) if outcome is None else outcome

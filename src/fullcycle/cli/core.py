@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from fullcycle.cli._common import ProjectOption, console, open_project, print_json, when
+from fullcycle.cli._common import JsonOption, ProjectOption, console, open_project, print_json, when
 
 
 def init(
@@ -15,12 +15,15 @@ def init(
     directory: Path = typer.Option(None, "--dir", help="Folder for the project (default: ./NAME)."),
     task: str = typer.Option("classification", help="classification or regression."),
     target: str = typer.Option("label", help="The column to predict."),
+    as_json: bool = JsonOption,
 ) -> None:
     """Create a project: a commented fullcycle.yaml and an empty store beside it."""
     from fullcycle.project import Project
 
     folder = directory if directory is not None else Path(name)
     project = Project.init(folder, name, task=task, target=target)
+    if as_json:
+        return print_json({"name": name, "project_dir": str(project.settings.project_dir)})
     console().print(
         f"created project [bold]{name}[/] in {project.settings.project_dir}\n"
         f"next: edit {project.settings.scope_path.name}, then "
@@ -57,12 +60,12 @@ def events(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """The audit timeline: who or what did what, when, and why (newest last)."""
-    rows = open_project(project).events(kind=kind, limit=limit)
+    rows = list(reversed(open_project(project).events(kind=kind, limit=limit)))  # newest last
     if as_json:
-        print_json([e.__dict__ for e in rows])
+        print_json([e.__dict__ for e in rows])  # the same order as the table
         return
     table = Table("time", "kind", "subject", "actor", "message")
-    for e in reversed(rows):
+    for e in rows:
         table.add_row(when(e.ts), e.kind, e.subject, e.actor, e.message)
     console().print(table)
 

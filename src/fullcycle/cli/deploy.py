@@ -92,7 +92,8 @@ def status(
     as_json: bool = JsonOption,
 ) -> None:
     """The current deployment and the changes before it (newest first)."""
-    states = open_project(project).deployments.history(name, limit=history)
+    proj = open_project(project)
+    states = proj.deployments.history(name, limit=history)
     if as_json:
         print_json([s.__dict__ for s in states])
         return
@@ -100,6 +101,10 @@ def status(
         console().print("no deployment yet: fullcycle deploy production NAME:N")
     for state in states:
         _show(state, False)
+    current = states[0].revision if states else None
+    for event in proj.events(kind="serving.swap_refused", subject=name or proj.name, limit=1):
+        if current is None or event.data.get("revision") == current:  # why it is not served
+            typer.echo(f"the server is not serving this deployment: {event.message}", err=True)
 
 
 def rollback(

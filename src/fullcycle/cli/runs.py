@@ -19,9 +19,21 @@ def runs(
     limit: int = typer.Option(20, min=1, max=10_000),
     status: str = typer.Option(None, help="Only runs with this status."),
     as_json: bool = typer.Option(False, "--json"),
+    filter_: str = typer.Option(
+        None, "--filter", help="e.g. 'metrics.f1 > 0.9 and params.seed = 3 and tags.team = x'"
+    ),
 ) -> None:
     """List runs, newest first."""
     if ctx.invoked_subcommand is not None:
+        return
+    if filter_:
+        found = open_project(project).runs_frame(filter_, limit=limit)
+        if status:
+            found = found[found["status"] == status]
+        if as_json:
+            print_json(found.to_dict(orient="records"))
+            return
+        console().print(found.to_string(index=False) if len(found) else "no runs match")
         return
     rows = open_project(project).runs(limit=limit, status=status)
     if as_json:

@@ -9,12 +9,16 @@ from typing import Any
 
 import typer
 
-from fullcycle.cli._common import ProjectOption, console, open_project, print_json
+from fullcycle.cli._common import JsonOption, ProjectOption, console, open_project, print_json
 
 
 @contextmanager
-def _progress(title: str) -> Iterator[Callable[[str], None]]:
+def _progress(title: str, *, quiet: bool = False) -> Iterator[Callable[[str], None]]:
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    if quiet:  # --json: nothing but the JSON on stdout
+        yield lambda text: None
+        return
 
     with Progress(
         SpinnerColumn(),
@@ -38,13 +42,14 @@ def train(
     param: list[str] = typer.Option([], "--param", help="KEY=VALUE, repeatable."),  # noqa: B008
     seed: int = typer.Option(None, help="Seed (default: random, recorded on the run)."),
     learning_curve: bool = typer.Option(True, help="Fit a few subsamples for the curve."),
+    as_json: bool = JsonOption,
 ) -> None:
     """Fit, evaluate and save a model as a run; prints the run id and the scope metric."""
     from fullcycle.train.recipe import parse_param
 
     params = dict(parse_param(p) for p in param)
     proj = open_project(project)
-    with _progress("training") as say:
+    with _progress("training", quiet=as_json) as say:
         result = proj.train(
             data,
             model=model,
@@ -54,6 +59,16 @@ def train(
             progress=say,
         )
     ev = result.evaluation
+    if as_json:
+        print_json(
+            {
+                "run_id": result.run_id,
+                "metric": result.metric,
+                "value": result.value,
+                "evaluation": ev,
+            }
+        )
+        return
     ci = ev["metric"]["ci"]
     shown = f" (95% CI {_fmt(ci[0])}-{_fmt(ci[1])})" if ci else ""
     out = console()
@@ -131,13 +146,17 @@ def tune(
     executor: str = typer.Option(
         None, help="local, dask or serial (default: dask when FULLCYCLE_DASK_SCHEDULER is set)."
     ),
+    as_json: bool = JsonOption,
 ) -> None:
     """Search training.search_space with Optuna; each trial is a child run."""
     proj = open_project(project)
-    with _progress("tuning") as say:
+    with _progress("tuning", quiet=as_json) as say:
         result = proj.tune(
             trials, data=data, workers=workers, seed=seed, progress=say, executor=executor
         )
+    if as_json:
+        print_json(result.__dict__ if hasattr(result, "__dict__") else result)
+        return
     out = console()
     failed = sum(1 for t in result.trials if t["value"] is None)
     out.print(

@@ -204,6 +204,7 @@ class Contract(BaseModel):
                 "shape": [-1],
                 "kind": f.kind,
                 "nullable": f.nullable,
+                **({"description": f.description} if f.description else {}),
             }
             for f in self.features
         ]

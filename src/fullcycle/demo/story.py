@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 
-from fullcycle import auth
 from fullcycle.demo import labellers, traffic
 from fullcycle.demo.server import DEMO_TOKEN_TTL_S, Server
 from fullcycle.examples import voice
@@ -56,6 +55,7 @@ class DemoResult:
     final_version: str = ""
     final_metric: float = 0.0
     final_frozen_metric: float = 0.0
+    labels_spent: int = 0
 
 
 @dataclass
@@ -76,6 +76,20 @@ def macro_f1(truth: Any, pred: Any) -> float:
     return float(
         f1_score(np.asarray(truth).astype(str), np.asarray(pred).astype(str), average="macro")
     )
+
+
+def labels_spent(project: Project) -> int:
+    """Labels the loop paid for: the ``labels_spent`` its events report when they do, else the
+    tasks that came back labelled."""
+    reported = [
+        e.data["labels_spent"]
+        for e in project.events(kind="loop.", limit=10_000)
+        if isinstance((e.data or {}).get("labels_spent"), int)
+    ]
+    if reported:
+        return int(sum(reported))
+    progress = project.labels.progress()
+    return sum(n for status, n in progress.items() if status != "queued")
 
 
 class Demo:
@@ -126,16 +140,14 @@ class Demo:
     def run(self) -> DemoResult:
         start = time.monotonic()
         project = self.setup()
-        from fullcycle import registry
-
-        frozen = registry.load(project.db, project.artifacts, "voice:1").estimator
+        frozen = project.load_model("voice:1").estimator
         results = []
         # the server checks tokens; the demo acts as a client with the write role
-        self.token = auth.create_token(
-            project.db,
+        _, self.token = project.tokens.create(
+            "write",
             name=f"demo-{uuid.uuid4().hex[:8]}",
-            role="write",
             expires_in_s=DEMO_TOKEN_TTL_S,  # and revoked when the server stops
+            actor="demo",
         )
         with Server(self.folder) as url:
             self.say(f"serve     {url} (a real server, logging every prediction)")
@@ -143,7 +155,7 @@ class Demo:
                 results.append(self.period(project, url, period, frozen))
         summary_path = self.write_report(project, results)
         final = project.production_version()
-        model = registry.load(project.db, project.artifacts, final.ref).estimator
+        model = project.load_model(final.ref).estimator
         # fresh queries from the last period, never served nor labelled: an honest comparison
         fresh = voice.generate(self.o.periods, 2000, seed=self.o.seed + 9_999)
         X = fresh[list(traffic.FEATURES)]
@@ -162,6 +174,7 @@ class Demo:
             final.ref,
             final_metric,
             frozen_metric,
+            labels_spent(project),
         )
 
     def period(self, project: Project, url: str, period: int, frozen: Any) -> PeriodResult:
@@ -255,10 +268,8 @@ class Demo:
     ) -> None:
         """A rollout still in flight when the last period ends gets a few more steps of the same
         world to reach its decision (these requests are not in the period's table)."""
-        from fullcycle.store import rollouts
-
         for extra in range(1, most + 1):
-            if rollouts.active(project.db, "voice") is None:
+            if project.loop.active("voice") is None:
                 return
             more = voice.generate(period, 300, seed=self.o.seed + 100 * period + extra)
             ids = [f"p{period}-settle{extra}-{i:04d}" for i in range(len(more))]
@@ -276,10 +287,8 @@ class Demo:
 
     # -- the planted bad challenger -----------------------------------------------------------
     def _time_to_plant(self, project: Project, period: int) -> bool:
-        from fullcycle.store import rollouts
-
         due = self.o.plant_bad_at is not None and period >= self.o.plant_bad_at
-        return due and not self.bad and rollouts.active(project.db, "voice") is None
+        return due and not self.bad and project.loop.active("voice") is None
 
     def plant_bad_challenger(self, project: Project) -> None:
         """A challenger trained with the navigation labels scrambled: the gate must refuse it,

@@ -125,15 +125,11 @@ class Models(_Group):
         return self._project.promote(ref, alias, **options)
 
     def import_file(
-        self, path: str | os.PathLike[str], *, name: str, actor: str = "cli", **options: Any
+        self, path: str | os.PathLike[str], *, name: str | None = None, **options: Any
     ) -> ModelVersion:
-        """Register a model file made elsewhere; pickles stay closed until trusted."""
-        from fullcycle import registry
-
-        p = self._project
-        return registry.import_file(
-            p.db, p.artifacts, Path(path), name=name, actor=actor, **options
-        )
+        """Register a model file made elsewhere (see ``Project.import_model``); pickles stay
+        closed until trusted, and with ``data=NAME@N`` it is evaluated like a trained one."""
+        return self._project.import_model(path, name=name, **options)
 
     def trust(self, ref: str, *, reason: str, actor: str = "cli") -> ModelVersion:
         """Admin: allow a pickle/joblib version to be opened (audited)."""
@@ -271,6 +267,12 @@ class Loop(_Group):
     def submit(self, ref: str, **options: Any) -> Any:
         """Put a registered version through the gate and into a rollout."""
         return self._project.loop_submit(ref, **options)
+
+    def active(self, name: str | None = None) -> Any:
+        """The rollout in flight for model ``name`` (default: the project's), or None."""
+        from fullcycle.store import rollouts
+
+        return rollouts.active(self._project.db, name or self._project.name)
 
     def rollouts(self, limit: int = 10) -> builtins.list[Any]:
         """Rollouts, newest first."""

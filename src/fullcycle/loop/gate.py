@@ -22,7 +22,7 @@ from fullcycle.loop import sequential
 
 #: the sequential test asks for more rows only while they are at most this many times the rows
 #: it has (the evidence is close); beyond that the challenger is refused as not worth the labels
-MAX_GROWTH = 4.0
+MAX_GROWTH = 6.0
 #: the sequential boundary is tightest near this many rows at least (or gate.min_samples)
 TUNED_MIN = 100
 

@@ -190,6 +190,11 @@ def gate(
     been gated (the sequential test may be asked again as labels arrive)."""
     scope = project.scope
     features = [f.name for f in scope.contract.features]
+    if scope.task == "regression" and len(holdout):  # a label that is not a number: not scored
+        import pandas as pd
+
+        numeric = pd.to_numeric(holdout[scope.target], errors="coerce")
+        holdout = holdout[numeric.notna()].assign(**{scope.target: numeric.dropna()})
     if len(holdout) < scope.gate.min_samples:
         raise InsufficientData(
             f"insufficient data for the gate: {len(holdout)} held-out labelled rows, "

@@ -304,15 +304,8 @@ def promote(project: Any, rollout: Any, verdict: CanaryVerdict) -> None:
 
 
 def restore(project: Any, name: str, version: int, *, reason: str, actor: str = ACTOR) -> None:
-    """Production goes back to ``version``: the alias and the deployment (the post-promotion
-    watch's rollback)."""
-    held = {a.alias: a for a in registry.aliases(project.db, name)}
-    current = held.get("production")
-    if current is None or current.version != version:
-        registry.set_alias(
-            project.db, name, "production", version, current.revision if current else 0,
-            actor=actor, reason=reason,
-        )  # fmt: skip
+    """Production goes back to ``version``: the deployment and the ``production`` alias, in one
+    transaction (the post-promotion watch's rollback)."""
     deployments.set(project.db, name, production=version, actor=actor, reason=reason)
 
 

@@ -17,22 +17,25 @@ from typing import Any
 import numpy as np
 
 from fullcycle import metric_table
-from fullcycle.errors import InvalidInput
 
 ESTIMATE_ASSUMPTION = "label-free estimate: assumes no concept drift (calibrated probabilities)"
 
 
 def prepare(metric: str, y_true: Sequence[Any], y_pred: Sequence[Any]) -> tuple[Any, Any]:
-    """Labels and predictions in one comparable form: floats for a regression metric, class
-    keys (``1``, ``1.0`` and ``"1"`` agree) for a classification metric."""
+    """Labels and predictions in one comparable form: floats for a regression metric (rows
+    whose label or prediction is not a number are left out: see :func:`usable`), class keys
+    (``1``, ``1.0`` and ``"1"`` agree) for a classification metric."""
     if metric_table.get(metric).task == "regression":
-        try:
-            return np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float)
-        except (TypeError, ValueError) as exc:
-            raise InvalidInput(
-                f"live {metric}: a label or prediction is not a number: {exc}"
-            ) from None
+        yt, yp = _numbers(y_true), _numbers(y_pred)
+        keep = np.isfinite(yt) & np.isfinite(yp)
+        return yt[keep], yp[keep]
     return metric_table.class_keys(y_true), metric_table.class_keys(y_pred)
+
+
+def _numbers(values: Sequence[Any]) -> Any:
+    import pandas as pd
+
+    return pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce").to_numpy(float)
 
 
 def live_metric(
@@ -53,6 +56,12 @@ def live_metric(
     if n == 0:
         return empty
     yt, yp = prepare(metric, y_true, y_pred)
+    if len(yt) < n:  # labels that are not numbers for a regression target: not scored
+        empty["unusable_labels"] = n - len(yt)
+        if len(yt) == 0:
+            return empty
+        return {**live_metric(metric, yt, yp, n_boot=n_boot, seed=seed, confidence=confidence),
+                "unusable_labels": n - len(yt)}  # fmt: skip
     labels = None if classes is None else list(metric_table.class_keys(classes))
     p = None if proba is None else np.asarray(proba, dtype=float)
     value = metric_table.value(metric, yt, yp, p, labels)

@@ -87,27 +87,37 @@ def register(
     ``reference(run_info, model_meta)`` may build the monitoring reference snapshot and return
     its artifact sha256 (stored as ``reference_sha256``); it runs before the one transaction, so
     a crash leaves at most an orphan artifact for ``gc``."""
+    from fullcycle.train import serialization
     from fullcycle.train.card import model_card
     from fullcycle.train.trainer import MODEL_FILE, REFERENCE_FILE, run_meta, stored_evaluation
 
     check_name(name, "model name")
     rid = _latest_finished(db) if run_id == "latest" else run_store.get(db, run_id).id
     info, meta = run_meta(db, artifacts, rid)
+    if MODEL_FILE in info.artifacts:
+        serialization.check(
+            artifacts.get_bytes(info.artifacts[MODEL_FILE]),
+            fmt=meta.get("format") or "skops",
+            what=f"run {rid[:12]}'s model",
+        )
     if info.status != "finished":
         raise InvalidInput(f"run {info.id} is {info.status}; only finished runs can be registered")
     sha = info.artifacts[MODEL_FILE]
     artifacts.verify(sha)
-    ev = stored_evaluation(db, artifacts, rid)
+    try:
+        ev = stored_evaluation(db, artifacts, rid)
+    except NotFound:  # a script logged a model without evaluating it: no metrics, no gate
+        ev = {}
     values = {
         "name": name,
         "run_id": info.id,
         "artifact_sha256": sha,
-        "format": "skops",
+        "format": meta.get("format") or "skops",
         "trusted": False,
         "status": "ready",
         "signature": meta.get("signature") or {},
         "classes": meta.get("classes"),
-        "metrics": _metrics(ev),
+        "metrics": _metrics(ev) if ev else {},
         "lineage": {
             "run_id": info.id,
             "dataset": info.dataset,
@@ -117,6 +127,9 @@ def register(
             "seed": info.seed,
             "estimator": meta.get("estimator"),
             "params": meta.get("params"),
+            "recipe": meta.get("recipe", meta.get("estimator")),
+            "model_class": meta.get("model_class"),
+            "adopted": bool(meta.get("adopted")),
             "library_versions": meta.get("library_versions") or {},
             "python": info.environment.get("python"),
         },
@@ -148,14 +161,16 @@ def import_file(
     description: str = "",
 ) -> ModelVersion:
     """Register a model file made elsewhere; pickles are stored but never opened untrusted."""
-    from fullcycle.train.serialization import format_of
+    from fullcycle.train.serialization import check, format_of, from_file
 
     source = Path(path)
     if not source.is_file():
         raise NotFound(f"model file {str(path)!r} does not exist")
     check_name(name, "model name")
     fmt = fmt or format_of(source.name)
-    sha = artifacts.put_file(source)
+    stored = from_file(source.read_bytes(), fmt)
+    check(stored, fmt=fmt, what=f"model file {source.name!r}")
+    sha = artifacts.put_bytes(stored)
     values = {
         "name": name,
         "run_id": None,

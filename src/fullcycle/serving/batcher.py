@@ -1,6 +1,7 @@
 """Micro-batching: concurrent requests for one model become one validate + predict call.
 
-A batcher task takes what has arrived within ``max_wait_ms`` (up to ``max_batch`` rows),
+A batcher task takes what has queued meanwhile and, when others were waiting too, what
+arrives within ``max_wait_ms`` more (up to ``max_batch`` rows); a lone request never waits,
 validates and predicts the lot in a worker thread, and gives each caller its own rows back.
 A request with violations is answered with its own violations (rows numbered from 0) and does
 not spoil the batch for the others.
@@ -96,6 +97,8 @@ class MicroBatcher:
             try:
                 item = self._queue.get_nowait()
             except asyncio.QueueEmpty:
+                if len(items) == 1:  # nothing else was waiting: do not pay the window
+                    break
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break

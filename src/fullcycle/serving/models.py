@@ -59,9 +59,20 @@ class ModelSource(Protocol):
     def load(self, name: str, version: int) -> LoadedModel: ...
 
 
+def model_input(estimator: Any, frame: Any) -> Any:
+    """What the estimator was fitted on: a numeric frame becomes a numpy array when the model
+    was fitted without feature names (sklearn's name checks and their warning cost more than
+    the prediction of a small batch); a model fitted on named columns gets the frame."""
+    if hasattr(estimator, "feature_names_in_") or not hasattr(estimator, "n_features_in_"):
+        return frame
+    values = frame.to_numpy() if hasattr(frame, "to_numpy") else frame
+    return values if getattr(getattr(values, "dtype", None), "kind", "O") in "fiub" else frame
+
+
 def predict_frame(model: LoadedModel, frame: Any) -> tuple[list[Any], list[list[float]] | None]:
     """Predictions (plain Python values) and class probabilities when the model has them."""
     est = model.estimator
+    frame = model_input(est, frame)
     if model.classes is not None and hasattr(est, "predict_proba"):
         proba = np.asarray(est.predict_proba(frame))
         classes = np.asarray(getattr(est, "classes_", model.classes))

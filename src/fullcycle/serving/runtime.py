@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import gc
 import hashlib
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -225,6 +226,11 @@ class Runtime:
                 await served.batcher.close()
             self._refused = state.revision
             msg = f"{type(exc).__name__}: {exc}"
+            print(
+                f"fullcycle: not serving {state.name} revision {state.revision}: {msg}",
+                file=sys.stderr,
+                flush=True,
+            )
             await loop.run_in_executor(None, self._audit, "serving.swap_refused", state, msg)
             return SwapReport(state.revision, False, msg, sorted(state.versions()))
         pool = {**have, **fresh}

@@ -30,9 +30,22 @@ class RegistrySource:
         )
         self.artifacts = ArtifactStore(settings.resolved_artifact_url())
         self.model = model
+        self._scope: tuple[tuple[int, int], str] | None = None  # (mtime_ns, size), name
+
+    def _scope_name(self) -> str:
+        """The scope's model name, re-read only when the file's mtime or size changed."""
+        path = self.settings.scope_path
+        try:
+            stat = path.stat()
+        except OSError:
+            return _scope_name(self.settings)  # names the missing file
+        key = (stat.st_mtime_ns, stat.st_size)
+        if self._scope is None or self._scope[0] != key:
+            self._scope = (key, _scope_name(self.settings))
+        return self._scope[1]
 
     def deployment(self) -> DeploymentState | None:
-        name = self.model or _scope_name(self.settings)
+        name = self.model or self._scope_name()
         state = deployments.current(self.db, name)
         if state is not None:
             return state

@@ -16,6 +16,32 @@ from fullcycle.store.tables import metrics, params, run_artifacts, runs
 TERMINAL = ("finished", "failed", "killed")
 
 
+def encode_param(value: Any) -> str:
+    """A param as text that :func:`decode_param` turns back into the same type: numbers,
+    booleans, None, lists and dicts as JSON; text as itself unless it would read as JSON."""
+    import json
+
+    if isinstance(value, str):
+        try:
+            json.loads(value)
+        except ValueError:
+            return value
+        return json.dumps(value)
+    try:
+        return json.dumps(value, allow_nan=True)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def decode_param(text: str) -> Any:
+    import json
+
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
 def create(db: Database, **values: Any) -> None:
     with db.write() as conn:
         conn.execute(runs.insert().values(**values))
@@ -96,11 +122,12 @@ def get(db: Database, run_id: str) -> RunInfo:
     with db.read() as conn:
         rid = _resolve_id(conn, run_id)
         row = conn.execute(sa.select(runs).where(runs.c.id == rid)).one()
-        p = dict(
-            conn.execute(
+        p = {
+            k: decode_param(v)
+            for k, v in conn.execute(
                 sa.select(params.c.key, params.c.value).where(params.c.run_id == rid)
             ).all()
-        )
+        }
         latest = _latest_metrics(conn, [rid]).get(rid, {})
         arts = dict(
             conn.execute(
@@ -163,3 +190,60 @@ def mark_stale_running(db: Database, older_than: float) -> int:
             .values(status="killed", ended_at=time.time())
         )
         return int(res.rowcount or 0)
+
+
+def set_tags(db: Database, run_id: str, tags: Mapping[str, Any]) -> None:
+    """Merge ``tags`` into the run's tags (a tag, unlike a param, may change)."""
+    with db.write() as conn:
+        row = conn.execute(sa.select(runs.c.tags).where(runs.c.id == run_id)).first()
+        if row is None:
+            raise NotFound(f"run {run_id!r} does not exist")
+        conn.execute(runs.update().where(runs.c.id == run_id).values(tags={**row[0], **tags}))
+
+
+_OPS = {
+    "=": lambda c, v: c == v,
+    "!=": lambda c, v: c != v,
+    "<": lambda c, v: c < v,
+    "<=": lambda c, v: c <= v,
+    ">": lambda c, v: c > v,
+    ">=": lambda c, v: c >= v,
+}
+
+
+def search(db: Database, clauses: Iterable[Any], *, limit: int = 1000) -> list[dict[str, Any]]:
+    """Runs whose latest metrics and attributes meet ``clauses`` (``train/run_filter.py``),
+    as plain rows with typed params and latest metrics; every value is a bound parameter.
+    Params and tags clauses are left to the caller (they hold typed JSON)."""
+    attrs = {"status": runs.c.status, "name": runs.c.name, "dataset": runs.c.dataset}
+    query = sa.select(runs).order_by(runs.c.started_at.desc()).limit(limit)
+    for c in clauses:
+        if c.section == "attr":
+            query = query.where(_OPS[c.op](attrs[c.key], sa.bindparam(None, c.value)))
+        elif c.section == "metrics":
+            last = (
+                sa.select(sa.func.max(metrics.c.id))
+                .where(metrics.c.key == sa.bindparam(None, c.key))
+                .group_by(metrics.c.run_id)
+            )
+            hit = sa.select(metrics.c.run_id).where(
+                metrics.c.id.in_(last),
+                _OPS[c.op](metrics.c.value, sa.bindparam(None, float(c.value))),
+            )
+            query = query.where(runs.c.id.in_(hit))
+    with db.read() as conn:
+        rows = conn.execute(query).all()
+        ids = [r.id for r in rows]
+        latest = _latest_metrics(conn, ids)
+        found: dict[str, dict[str, Any]] = {}
+        if ids:
+            for rid, key, value in conn.execute(
+                sa.select(params.c.run_id, params.c.key, params.c.value).where(
+                    params.c.run_id.in_(ids)
+                )
+            ):
+                found.setdefault(rid, {})[key] = decode_param(value)
+    return [
+        {**r._mapping, "params": found.get(r.id, {}), "metrics": latest.get(r.id, {})}
+        for r in rows
+    ]

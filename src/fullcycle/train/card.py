@@ -17,6 +17,11 @@ def _cell(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def _versions(meta: dict[str, Any]) -> str:
+    found = sorted((meta.get("library_versions") or {}).items())
+    return ", ".join(f"{k} {v}" for k, v in found) or "unrecorded library versions"
+
+
 def model_card(
     name: str,
     version: int,
@@ -37,6 +42,7 @@ def model_card(
         f"- scope metric: {m.get('name')} (goal {_f(m.get('goal'))}, "
         f"{'higher' if m.get('greater_is_better', True) else 'lower'} is better)",
         f"- estimator: `{meta.get('estimator')}` with params `{meta.get('params') or {}}`",
+        f"- flavour: {meta.get('format') or 'skops'} (saved with {_versions(meta)})",
         "",
         "## Data",
         f"- dataset: {info.dataset}",

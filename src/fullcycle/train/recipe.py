@@ -170,6 +170,7 @@ def build(
     merged = {**(spec.params if model is None or model == spec.estimator else {}), **(params or {})}
     estimator = clone(resolve(path, project_dir))
     set_params(estimator, merged, path)
+    estimator = encode_targets(estimator, spec.task)
     wrapped = not _is_pipeline(estimator)
     if wrapped:
         prep = preprocessor(spec.features, dense=not accepts_sparse(estimator))
@@ -178,11 +179,21 @@ def build(
     return Recipe(model=clone(estimator), estimator_path=path, params=merged, wrapped=wrapped)
 
 
+def encode_targets(estimator: Any, task: str) -> Any:
+    """Wrap a classifier that needs classes 0..k-1 so it trains on the scope's classes."""
+    from fullcycle.train.flavours.encoding import LabelEncoded, needs_encoding
+
+    return LabelEncoded(estimator) if needs_encoding(estimator, task) else estimator
+
+
 def recorded_params(model: Any) -> dict[str, str]:
     """``get_params()`` of the model (the final step of a wrapped pipeline) as strings."""
     from sklearn.pipeline import Pipeline
 
     target = model.steps[-1][1] if isinstance(model, Pipeline) else model
+    target = (
+        getattr(target, "estimator", target) if type(target).__name__ == "LabelEncoded" else target
+    )
     out = {}
     for key, value in target.get_params(deep=False).items():
         if hasattr(value, "get_params"):

@@ -1,10 +1,11 @@
 """Saving and loading models without running anyone's code.
 
-Models are saved with skops. Loading asks skops which types the file would create and accepts
-only fullcycle's trusted list (scikit-learn, numpy, scipy and fullcycle's own transformers);
-anything else is refused with the types named. Pickle and joblib files are refused unless the
+Models are saved with skops. Loading asks skops which types and functions the file would create
+and accepts only skops' defaults plus fullcycle's exact allow-list (``flavours/_skops_allow.py``);
+anything else is refused with the names named. Pickle and joblib files are refused unless the
 caller says an admin marked that version trusted - and in that case only are they opened.
-The artifact store verifies sha256 before these bytes reach here.
+The artifact store verifies sha256 before these bytes reach here. Other libraries' models
+(XGBoost, LightGBM, ONNX) go through their flavour in ``train/flavours/``.
 """
 
 from __future__ import annotations
@@ -15,19 +16,9 @@ from typing import Any
 
 from fullcycle.errors import InvalidInput, UnsafeArtifact
 
-FORMATS = ("skops", "pickle", "joblib")
-TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.")
-TRUSTED_TYPES = frozenset(
-    {
-        "fullcycle.train.features.CategoryColumns",
-        "fullcycle.train.features.TextColumn",
-        "fullcycle.train.features.DatetimeParts",
-        "builtins.slice",
-        "collections.OrderedDict",
-        "collections.defaultdict",
-        "re.Pattern",
-    }
-)
+PICKLES = ("pickle", "joblib")
+#: file endings of a model in its library's own format (wrapped into an archive on import)
+NATIVE_ENDINGS = {".onnx": "onnx", ".ubj": "xgboost", ".xgb": "xgboost", ".lgb.txt": "lightgbm"}
 VERSIONED = ("scikit-learn", "numpy", "scipy", "skops")
 
 
@@ -35,45 +26,65 @@ class VersionMismatchWarning(UserWarning):
     """A model was saved with other library versions than the ones loading it."""
 
 
-def library_versions() -> dict[str, str]:
-    from importlib import metadata
+def formats() -> tuple[str, ...]:
+    """Every format a version can have: the flavours', then the pickles (trusted only)."""
+    from fullcycle.train import flavours
 
-    out = {}
-    for name in VERSIONED:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return out
+    return (*flavours.names(), *PICKLES)
+
+
+def library_versions(model: Any = None) -> dict[str, str]:
+    """The versions of the libraries ``model``'s flavour saves with (scikit-learn's if None)."""
+    from fullcycle.train import flavours
+
+    flavour = flavours.by_format("skops") if model is None else flavours.for_model(model)
+    return dict(flavour.versions())
+
+
+def format_for(model: Any) -> str:
+    """The format (flavour name) ``model`` is saved in."""
+    from fullcycle.train import flavours
+
+    return str(flavours.for_model(model).name)
 
 
 def is_trusted_type(name: str) -> bool:
-    return name in TRUSTED_TYPES or name.startswith(TRUSTED_PREFIXES)
+    """Whether a name skops reports as untrusted is on fullcycle's exact allow-list."""
+    from fullcycle.train.flavours._skops_allow import ALLOWED
+
+    return name in ALLOWED
 
 
 def dumps(model: Any) -> bytes:
-    """The model as skops bytes."""
-    import skops.io as sio
+    """The model as safe bytes in its flavour's format (see :func:`format_for`)."""
+    from fullcycle.train import flavours
 
-    return bytes(sio.dumps(model))
+    return bytes(flavours.for_model(model).dumps(model))
 
 
 def untrusted_types(data: bytes) -> list[str]:
-    """Types in a skops file outside fullcycle's trusted list (the file is not executed)."""
-    import skops.io as sio
+    """Names in a skops file outside fullcycle's allow-list (the file is not executed)."""
+    from fullcycle.train.flavours import _skops_allow
 
-    try:
-        found = sio.get_untrusted_types(data=data)
-    except Exception as exc:
-        raise UnsafeArtifact(f"the model file is not a readable skops archive: {exc}") from None
-    return [t for t in found if not is_trusted_type(t)]
+    return _skops_allow.refused(_skops_allow.untrusted_types(data))
+
+
+def check(data: bytes, *, fmt: str = "skops", what: str = "model") -> None:
+    """Refuse a file that would not load (off the allow-list, corrupt), without running it."""
+    from fullcycle.train import flavours
+    from fullcycle.train.flavours import _skops_allow
+
+    if fmt == "skops":
+        _skops_allow.check_file(data, what)
+    elif fmt not in PICKLES:
+        flavours.by_format(fmt).loads(data, what=what)
 
 
 def loads(data: bytes, *, fmt: str = "skops", trusted: bool = False, what: str = "model") -> Any:
-    """The model in ``data``; refuses untrusted types, and pickles unless ``trusted``."""
-    if fmt not in FORMATS:
-        raise InvalidInput(f"{what}: format {fmt!r} is not one of {', '.join(FORMATS)}")
-    if fmt != "skops":
+    """The model in ``data``; each flavour verifies what it opens; pickles only if ``trusted``."""
+    from fullcycle.train import flavours
+
+    if fmt in PICKLES:
         if not trusted:
             raise UnsafeArtifact(
                 f"{what} is a {fmt} file, which can run code when opened; it was not opened",
@@ -81,17 +92,9 @@ def loads(data: bytes, *, fmt: str = "skops", trusted: bool = False, what: str =
                 "after checking where it came from, or re-save it with skops",
             )
         return _load_pickle(data, fmt)
-    import skops.io as sio
-
-    bad = untrusted_types(data)
-    if bad:
-        raise UnsafeArtifact(
-            f"{what} holds types outside fullcycle's trusted list: {', '.join(sorted(bad))}",
-            hint="use scikit-learn, numpy and scipy types only, or have an admin mark the "
-            "version trusted",
-        )
-    trusted_list = [t for t in sio.get_untrusted_types(data=data)]
-    return sio.loads(data, trusted=trusted_list)
+    if fmt not in formats():
+        raise InvalidInput(f"{what}: format {fmt!r} is not one of {', '.join(formats())}")
+    return flavours.by_format(fmt).loads(data, what=what)
 
 
 def _load_pickle(data: bytes, fmt: str) -> Any:
@@ -106,7 +109,9 @@ def _load_pickle(data: bytes, fmt: str) -> Any:
 
 def check_versions(recorded: dict[str, str], what: str = "model") -> list[str]:
     """Warn (VersionMismatchWarning) for each library whose version differs; return them."""
-    current = library_versions()
+    from fullcycle.train.flavours._base import versions_of
+
+    current = versions_of(*recorded)
     diffs = [
         f"{k} {v} (now {current[k]})"
         for k, v in sorted(recorded.items())
@@ -131,7 +136,27 @@ def format_of(filename: str) -> str:
         return "joblib"
     if lower.endswith((".pkl", ".pickle", ".p")):
         return "pickle"
+    for ending, fmt in NATIVE_ENDINGS.items():
+        if lower.endswith(ending):
+            return fmt
     raise InvalidInput(
         f"cannot tell the format of {filename!r}",
-        hint="name it .skops, .joblib or .pkl",
+        hint="name it .skops, .onnx, .ubj/.xgb (XGBoost), .lgb.txt (LightGBM), .joblib or .pkl "
+        "or pass --format",
     )
+
+
+def from_file(raw: bytes, fmt: str, classes: list[Any] | None = None) -> bytes:
+    """The bytes to store for a file of ``fmt``: native files are wrapped in their archive."""
+    from fullcycle.train import flavours
+
+    if fmt in ("skops", *PICKLES) or _is_zip(raw):
+        return raw
+    return bytes(flavours.by_format(fmt).wrap(raw, classes))
+
+
+def _is_zip(raw: bytes) -> bool:
+    import io
+    import zipfile
+
+    return zipfile.is_zipfile(io.BytesIO(raw))

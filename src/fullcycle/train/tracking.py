@@ -150,7 +150,7 @@ class Run:
         for key, value in values.items():
             if not isinstance(key, str) or not key or len(key) > 256:
                 raise InvalidInput(f"param name {key!r} must be a non-empty string of at most 256")
-            items[key] = value if isinstance(value, str) else repr(value)
+            items[key] = run_store.encode_param(value)  # read back with its type
         run_store.add_params(self._db, self.id, items)
 
     def log_metric(self, key: str, value: Any, step: int | None = None) -> None:
@@ -186,6 +186,54 @@ class Run:
         artifact_name = check_name(name, "artifact name")
         sha = self._artifacts.put_bytes(data)
         run_store.add_artifact(self._db, self.id, artifact_name, sha, len(data))
+        return sha
+
+    def set_tag(self, key: str, value: Any) -> None:
+        """Set a tag (unlike a param, a tag may be changed later)."""
+        if not isinstance(key, str) or not key or len(key) > 256:
+            raise InvalidInput(f"tag name {key!r} must be a non-empty string of at most 256")
+        run_store.set_tags(self._db, self.id, {key: value})
+
+    def log_figure(self, figure: Any, name: str) -> str:
+        """Store a matplotlib figure as PNG, or a plotly figure as its JSON; returns its sha256."""
+        if hasattr(figure, "savefig"):
+            import io
+
+            buf = io.BytesIO()
+            figure.savefig(buf, format="png")
+            return self.log_bytes(buf.getvalue(), name if name.endswith(".png") else f"{name}.png")
+        if hasattr(figure, "to_json"):
+            data = str(figure.to_json()).encode()
+            return self.log_bytes(data, name if name.endswith(".json") else f"{name}.plotly.json")
+        raise InvalidInput(
+            f"figure {name!r}: {type(figure).__name__} is neither a matplotlib nor a plotly figure"
+        )
+
+    def log_model(self, model: Any) -> str:
+        """Save a fitted model in its flavour, so ``fullcycle register`` can make a version of
+        it. Without an evaluation that version cannot be promoted or served: evaluate it with
+        ``project.log_model(model, run=run, data="name@N")`` instead."""
+        import json
+
+        from fullcycle.train import serialization
+        from fullcycle.train.adopt import model_inputs
+        from fullcycle.train.trainer import META_FILE, MODEL_FILE
+
+        kind = type(model)
+        inputs = model_inputs(model) or []
+        classes = getattr(model, "classes_", None)
+        meta = {
+            "format": serialization.format_for(model),
+            "model_class": f"{kind.__module__}:{kind.__qualname__}",
+            "classes": None
+            if classes is None
+            else [getattr(c, "item", lambda c=c: c)() for c in classes],
+            "signature": {"inputs": [{"name": n} for n in inputs]},
+            "library_versions": serialization.library_versions(model),
+            "adopted": True,
+        }
+        sha = self.log_bytes(serialization.dumps(model), MODEL_FILE)
+        self.log_bytes(json.dumps(meta, default=str, sort_keys=True).encode(), META_FILE)
         return sha
 
     def set_summary(self, **values: Any) -> None:

@@ -251,7 +251,8 @@ def train(
         say("saving")
         tick = time.perf_counter()
         run.log_bytes(serialization.dumps(fitted), MODEL_FILE)
-        meta = _meta(spec, built, fitted, ev, serialization.library_versions())
+        meta = _meta(spec, built, fitted, ev, serialization.library_versions(fitted))
+        meta["format"] = serialization.format_for(fitted)
         run.log_bytes(json.dumps(meta, default=str, sort_keys=True).encode(), META_FILE)
         if deps.reference is not None:
             run.log_bytes(

@@ -69,6 +69,9 @@ async def ready(request: Request) -> Response:
     body: dict[str, Any] = {"ready": ok, "degraded": degraded}
     if not log_ok:
         body["log"] = server.runtime.logbook.status()
+    report = server.runtime.last_report
+    if report is not None and report.error:
+        body["reason"] = report.error  # why the deployment is not (yet) served
     return await _answer(request, 200 if ok else 503, body)
 
 

