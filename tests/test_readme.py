@@ -75,6 +75,8 @@ def test_the_readme_walkthrough_runs_end_to_end(tmp_path: Path) -> None:
     scope = folder / "fullcycle.yaml"
     text = yaml.safe_load(scope.read_text("utf-8"))
     text["training"].update(estimator="sklearn.linear_model:LogisticRegression", params={})
+    text["metric"].update(goal=0.6)  # and writes the goal the gate checks at `promote`
+    text["metric"]["baseline"]["value"] = 0.5
     scope.write_text(yaml.safe_dump(text, sort_keys=False), "utf-8")
     frame = voice.without_truth(voice.generate(0, 800, seed=1)).drop(columns=["request_time"])
     frame.to_csv(folder / "queries.csv", index=False)
