@@ -16,12 +16,13 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/fullcycle demo
 
-# The dashboard's browser tests drive Debian's chromium with playwright (pip has the driver;
-# its own browser download does not work offline, so the system browser is installed here).
+# Debian tools the tests drive for real: chromium (the dashboard's browser tests, through
+# playwright, whose own browser download does not work offline) and prometheus + promtool
+# (a real Prometheus scrapes the server; promtool checks the shipped alert rules).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "install Debian's chromium (sudo apt-get install chromium) for the browser tests" >&2; exit 1; fi; }
+	@command -v chromium >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium prometheus >/dev/null; \
+	  else echo "install Debian's chromium and prometheus (sudo apt-get install chromium prometheus) for the tests" >&2; exit 1; fi; }
 
 # Two workers (pytest-xdist): most tests wait on servers, subprocesses and the database.
 PYTEST_WORKERS ?= 2

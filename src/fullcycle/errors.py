@@ -12,6 +12,7 @@ the dashboard), ``cli`` to exit codes.
     │   ├── MalformedInput                  a request body that is not well-formed JSON (400)
     │   ├── BadRequest                      a URL, query or form field that is malformed (400)
     │   ├── ContractViolation               data or a request breaks the feature contract
+    │   ├── ModelTooLarge                   a model artifact over constraints.max_model_mb
     │   └── InsufficientData                too few rows to decide anything
     ├── NotFound (LookupError)              no such run, dataset, version, alias or request
     ├── Conflict (RuntimeError)             a compare-and-set lost, or the object exists already
@@ -27,7 +28,8 @@ the dashboard), ``cli`` to exit codes.
     ├── AuthError (PermissionError)
     │   ├── Unauthorized                    no token, or a bad, expired or revoked one
     │   └── Forbidden                       a token without the role
-    └── ExecutorError (RuntimeError)        the local pool or the Dask cluster failed a job
+    ├── ExecutorError (RuntimeError)        the local pool or the Dask cluster failed a job
+    └── TrainingTimeout (TimeoutError)      a training run went past its time limit
 """
 
 from __future__ import annotations
@@ -146,3 +148,11 @@ class Forbidden(AuthError):
 
 class ExecutorError(FullcycleError, RuntimeError):
     """The local pool or the Dask cluster failed a job."""
+
+
+class ModelTooLarge(InvalidInput):
+    """A model whose saved artifact is over ``constraints.max_model_mb``; nothing registered."""
+
+
+class TrainingTimeout(FullcycleError, TimeoutError):
+    """A training run went past its time limit; it was stopped and marked failed."""

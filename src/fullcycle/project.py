@@ -337,6 +337,7 @@ class Project:
             name=name or self.name,
             actor=actor,
             description=description,
+            max_model_mb=self.scope.constraints.max_model_mb,
         )
 
     def log_model(
@@ -367,8 +368,9 @@ class Project:
 
         if data is None:
             return registry.import_file(
-                self.db, self.artifacts, Path(path), name=name or self.name, fmt=fmt, actor=actor
-            )
+                self.db, self.artifacts, Path(path), name=name or self.name, fmt=fmt, actor=actor,
+                max_model_mb=self.scope.constraints.max_model_mb,
+            )  # fmt: skip
         model = read_model(path, fmt, self.load_data(data), self.train_spec())
         source = Path(path).name
         with self.start_run("import", dataset=data, tags={"imported_from": source}) as run:
@@ -783,6 +785,7 @@ class Project:
             "metric": scope.metric.name,
             "goal": scope.metric.goal,
             "baseline": scope.metric.baseline,
+            "users": list(scope.users),
             "project_dir": str(self.settings.project_dir),
             "database": self.db.url if self.settings.database_url else "embedded SQLite",
             "artifacts": self.settings.resolved_artifact_url(),

@@ -157,3 +157,16 @@ def test_refused_challengers_in_a_row_back_the_retrains_off() -> None:
     assert next_step(obs(**decayed), RETRAIN, TH).action == "retrain"
     held = next_step(obs(**decayed, refusals_in_a_row=2), RETRAIN, TH)  # 4 x 3600 s now
     assert held.action == "none" and "2 refused in a row" in held.reasons[0]
+
+
+def test_a_live_metric_below_the_goal_by_chance_on_few_rows_fires_nothing() -> None:
+    # 32 labelled rows at 0.85 with an interval reaching 0.97: not evidence of decay
+    noisy = obs(live_metric=0.85, live_low=0.70, live_high=0.97, live_rows=32, new_labels=500)
+    assert next_step(noisy, RETRAIN, TH).action == "none"
+    sure = obs(live_metric=0.80, live_low=0.76, live_high=0.84, live_rows=600, new_labels=500)
+    d = next_step(sure, RETRAIN, TH)
+    assert d.action == "retrain" and "interval clear of the goal" in d.triggers[0]
+    # an error metric: lower is better, so the interval's low edge must clear the goal
+    rmse = obs(goal=1.0, evaluation_metric=0.9, greater_is_better=False, new_labels=500,
+               live_metric=1.3, live_low=0.8, live_high=1.8, live_rows=30)  # fmt: skip
+    assert next_step(rmse, RETRAIN, TH).action == "none"

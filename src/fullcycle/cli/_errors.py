@@ -17,6 +17,7 @@ EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
     (E.Conflict, 6),
     (E.GateRefused, 7),
     (E.DriftDetected, 11),
+    (E.TrainingTimeout, 12),
     (E.IntegrityError, 8),
     (E.UnsafeArtifact, 8),
     (E.StoreUnavailable, 9),

@@ -44,6 +44,7 @@ def status(project: Path = ProjectOption, as_json: bool = typer.Option(False, "-
         f"metric {info['metric']}: goal {info['goal']}"
         + (f", baseline {baseline}" if baseline is not None else "")
     )
+    out.print(f"users     {', '.join(info.get('users') or []) or '-'}")
     out.print(f"folder    {info['project_dir']}")
     out.print(f"database  {info['database']}")
     out.print(f"artifacts {info['artifacts']}")

@@ -23,6 +23,14 @@ def _actor() -> str:
     return f"cli:{os.environ.get('USER', '?')}"
 
 
+def _changed(deps: Any, state: Any, as_json: bool) -> None:
+    """Show the new deployment, and nudge the server at FULLCYCLE_SERVER_URL when one is set."""
+    _show(state, as_json)
+    said = deps.notify_server()
+    if said:
+        typer.echo(f"server {said}", err=True)
+
+
 def _show(state: Any, as_json: bool) -> None:
     data = dict(getattr(state, "__dict__", state))
     if as_json:
@@ -45,7 +53,7 @@ def production(
 ) -> None:
     """Serve NAME:N to all traffic (clears canary and shadow; the production alias follows)."""
     deps = open_project(project).deployments
-    _show(deps.production(ref, reason=reason, actor=_actor()), as_json)
+    _changed(deps, deps.production(ref, reason=reason, actor=_actor()), as_json)
 
 
 @deploy_app.command("canary")
@@ -58,7 +66,7 @@ def canary(
 ) -> None:
     """Send a share of traffic (by request-id hash) to NAME:N."""
     deps = open_project(project).deployments
-    _show(deps.canary(ref, share, reason=reason, actor=_actor()), as_json)
+    _changed(deps, deps.canary(ref, share, reason=reason, actor=_actor()), as_json)
 
 
 @deploy_app.command("shadow")
@@ -69,7 +77,8 @@ def shadow(
     as_json: bool = JsonOption,
 ) -> None:
     """Run NAME:N on every request, log its predictions, never return them."""
-    _show(open_project(project).deployments.shadow(ref, reason=reason, actor=_actor()), as_json)
+    deps = open_project(project).deployments
+    _changed(deps, deps.shadow(ref, reason=reason, actor=_actor()), as_json)
 
 
 @deploy_app.command("promote")
@@ -81,7 +90,7 @@ def promote(
 ) -> None:
     """Make the canary the production version."""
     deps = open_project(project).deployments
-    _show(deps.promote_canary(name, reason=reason, actor=_actor()), as_json)
+    _changed(deps, deps.promote_canary(name, reason=reason, actor=_actor()), as_json)
 
 
 @deploy_app.command("status")
@@ -115,7 +124,7 @@ def rollback(
 ) -> None:
     """Restore the deployment before the current one, in one step."""
     deps = open_project(project).deployments
-    _show(deps.rollback(name, actor=_actor(), reason=reason), as_json)
+    _changed(deps, deps.rollback(name, actor=_actor(), reason=reason), as_json)
 
 
 def register(app: typer.Typer) -> None:

@@ -47,7 +47,11 @@ def promote(
 ) -> None:
     """Point an alias at a version if it passes the gate (the scope goal, the current holder).
     ``--alias production`` moves what serves (the deployment) with it."""
-    done = open_project(project).promote(ref, alias, force=force, reason=reason)
+    proj = open_project(project)
+    done = proj.promote(ref, alias, force=force, reason=reason)
+    said = proj.deployments.notify_server() if alias == "production" else None
+    if said:
+        typer.echo(f"server {said}", err=True)
     if as_json:
         return print_json(done.__dict__)
     out = console()

@@ -79,6 +79,31 @@ class Deployments:
         """Restore the deployment before the current one, as a new revision (alias included)."""
         return store.rollback(self._project.db, self._name(name), actor=actor, reason=reason)
 
+    def notify_server(self, timeout_s: float = 5.0) -> str | None:
+        """Ask the server at ``FULLCYCLE_SERVER_URL`` to re-read the deployment now
+        (``POST /admin/reload`` with ``FULLCYCLE_TOKEN``), rather than at its next poll.
+
+        None when no server URL is set; otherwise one line saying what the server answered.
+        A server that cannot be reached changes nothing: the deployment row is the truth and
+        every server picks it up at its next poll.
+        """
+        import httpx
+
+        settings = self._project.settings
+        if not settings.server_url:
+            return None
+        url = settings.server_url.rstrip("/") + "/admin/reload"
+        headers = {"authorization": f"Bearer {settings.token}"} if settings.token else {}
+        try:
+            answer = httpx.post(url, headers=headers, json={}, timeout=timeout_s)
+        except httpx.HTTPError as exc:
+            return f"{url}: not reached ({type(exc).__name__}); it will follow at its next poll"
+        if answer.status_code >= 400:
+            denied = answer.status_code in (401, 403)
+            why = "set FULLCYCLE_TOKEN to an admin token" if denied else ""
+            return f"{url}: answered {answer.status_code} {why}".rstrip()
+        return f"{url}: reloaded"
+
     def rollback_targets(self, name: str | None = None) -> DeploymentState | None:
         """The revision a rollback would restore, or None when there is none."""
         found = self.history(name, limit=2)

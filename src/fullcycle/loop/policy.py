@@ -107,14 +107,18 @@ def _performance_triggers(obs: Observations, thresholds: Any) -> list[str]:
     fired = []
     gib = obs.greater_is_better
     if obs.live_metric is not None:
-        if obs.goal is not None and _worse(obs.live_metric, obs.goal, gib) > 0:
+        # judged on the interval's better edge: a few labelled rows below the goal by chance
+        # are no reason to spend a retrain (and the labels it asks for)
+        best = obs.live_high if gib else obs.live_low
+        edge = obs.live_metric if best is None else best
+        if obs.goal is not None and _worse(edge, obs.goal, gib) > 0:
             fired.append(
                 f"live metric {obs.live_metric:.4f} below the goal {obs.goal:.4f} "
-                f"({obs.live_rows} labelled rows)"
+                f"({obs.live_rows} labelled rows; 95% interval clear of the goal)"
             )
         elif (
             obs.evaluation_metric is not None
-            and _worse(obs.live_metric, obs.evaluation_metric, gib) > thresholds.metric_drop
+            and _worse(edge, obs.evaluation_metric, gib) > thresholds.metric_drop
         ):
             fired.append(
                 f"live metric {obs.live_metric:.4f} dropped more than {thresholds.metric_drop} "

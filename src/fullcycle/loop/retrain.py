@@ -65,15 +65,20 @@ def retrain(
     actor: str = "loop",
     recipe: Any = None,
 ) -> RetrainOutcome:
-    """Train challengers on ``base`` + labelled rows (and, under concept drift, on the recent
-    labelled rows alone), put each through the gate on the same held-out rows, keep the best."""
+    """Train a challenger on ``base`` + labelled rows and, beside it (old data outweighs new
+    under concept drift), one on the recent labelled rows alone; gate both on the same held-out
+    rows, each with half the alpha (Bonferroni), and keep the best."""
     frame, _ = training_frame(project, base, labelled)
     used = labelled[~holdout_mask(labelled["request_id"])] if len(labelled) else labelled
     ids = [str(r) for r in used["request_id"]]
     base_name = base.split("@", 1)[0]
     origin = {"kind": "merge", "base": base, "reason": reason, "labelled_rows": len(ids),
               "request_ids": ids}  # fmt: skip
-    dataset = project.add_data(frame, base_name, parents=(base,), actor=actor, origin=origin)
+    # rows production served: hard violations were refused at the door, soft ones (values
+    # beyond the training range, new categories) are what the challenger must learn from
+    dataset = project.add_data(
+        frame, base_name, parents=(base,), actor=actor, origin=origin, allow_violations=True
+    )
     policy = project.scope.retraining.model_dump(mode="json")
     seed = loop_seed(dataset.sha256, {"retraining": policy, "recipe": _recipe_json(recipe)})
     recent = _recent_rows(project, used)
@@ -83,8 +88,14 @@ def retrain(
         _attempt(project, dataset, "full", (recipe, seed, share), champion, labelled, reason, actor)
     ]
     if two:
-        window = project.add_data(recent, f"{base_name}-recent", parents=(base,), actor=actor,
-                                  origin={**origin, "window": True})  # fmt: skip
+        window = project.add_data(
+            recent,
+            f"{base_name}-recent",
+            parents=(base,),
+            actor=actor,
+            origin={**origin, "window": True},
+            allow_violations=True,
+        )
         how = (recipe, seed, share)
         tried.append(_attempt(project, window, "recent", how, champion, labelled, reason, actor))
     best = max(tried, key=_rank)

@@ -2,11 +2,15 @@
 
 For ``rollback.watch`` after a rollout promoted a version, each loop step compares the new
 production's live traffic since the promotion with the limits: error rate above
-``max_error_rate``, p95 latency above ``max_p95_ms``, the live metric worse than the version's
-metric on the canary's labelled rows (else its offline evaluation) by more than
-``max_metric_drop`` (direction from the metric table; only with enough labelled rows). A breach
-rolls back to the previous version when ``rollback.automatic`` is true (else an event says what
-to do), with the reasons. Judging (:func:`breaches`) is kept apart from acting (:func:`check`).
+``max_error_rate``; p95 latency above ``max_p95_ms`` when the version it replaced was within
+the limit before the promotion (a slow machine is not a slow model); the live metric worse, by
+more than ``max_metric_drop`` and significantly, than the previous version's answers on the
+same labelled rows (scored offline from the logged inputs, as the canary does). In a drifting
+world every model scores below its offline evaluation, so the watch never holds the new version
+to that: rolling back is only right when the old version does better on the same rows. A
+breach rolls back to the previous version when ``rollback.automatic`` is true (else an event
+says what to do), with the reasons. Judging (:func:`breaches`) is kept apart from acting
+(:func:`check`).
 """
 
 from __future__ import annotations
@@ -24,57 +28,91 @@ MIN_LABELLED = 30
 
 @dataclass(frozen=True)
 class Live:
-    """The promoted version's traffic since the promotion."""
+    """The promoted version's traffic since the promotion, beside the version it replaced."""
 
     requests: int
     errors: int
     p95_ms: float | None
-    metric: float | None  # the scope metric on labelled rows
+    metric: float | None  # the scope metric (or cost) on labelled rows
     labelled: int
+    previous_metric: float | None = None  # the replaced version's answers on the same rows
+    significantly_worse: bool | None = None  # paired test, as the canary's
+    previous_p95_ms: float | None = None  # the replaced version before the promotion
+    compared_on: str = "metric"
 
 
-def breaches(live: Live, limits: Any, metric: str, evaluation: float | None) -> list[str]:
+def breaches(live: Live, limits: Any, metric: str) -> list[str]:
     """Why the promoted version must go back (empty: it may stay)."""
     bad = []
     if live.requests:
         rate = live.errors / live.requests
         if rate > limits.max_error_rate:
             bad.append(f"error rate {rate:.3f} above {limits.max_error_rate}")
-    p95, limit = live.p95_ms, limits.max_p95_ms
-    if limit is not None and p95 is not None and p95 > limit:
-        bad.append(f"p95 latency {live.p95_ms:.1f} ms above {limits.max_p95_ms} ms")
-    if live.metric is not None and evaluation is not None and live.labelled >= MIN_LABELLED:
-        drop = metric_table.worse_by(metric, live.metric, evaluation)
-        if drop > limits.max_metric_drop:
-            bad.append(
-                f"live {metric} {live.metric:.4f} is {drop:.4f} worse than {evaluation:.4f} at "
-                f"evaluation (max drop {limits.max_metric_drop})"
-            )
+    p95, limit, before = live.p95_ms, limits.max_p95_ms, live.previous_p95_ms
+    if (
+        limit is not None
+        and p95 is not None
+        and p95 > limit
+        and (before is None or before <= limit)
+    ):
+        bad.append(f"p95 latency {p95:.1f} ms above {limit} ms (the previous version was within)")
+    mine, theirs = live.metric, live.previous_metric
+    if (
+        mine is None
+        or theirs is None
+        or live.labelled < MIN_LABELLED
+        or not live.significantly_worse
+    ):
+        return bad
+    if live.compared_on == "cost":
+        bad.append(f"live cost {mine:.1f} per 1,000 above the previous version's {theirs:.1f} "
+                   f"on the same {live.labelled} labelled rows")  # fmt: skip
+        return bad
+    drop = metric_table.worse_by(metric, mine, theirs)
+    if drop > limits.max_metric_drop:
+        bad.append(
+            f"live {metric} {mine:.4f} is {drop:.4f} worse than the previous version's "
+            f"{theirs:.4f} on the same {live.labelled} labelled rows "
+            f"(max drop {limits.max_metric_drop})"
+        )
     return bad
 
 
-def observe(log: Any, version: int, since: float, feedback: dict[str, Any], metric: str) -> Live:
-    """What ``version`` did on production traffic since ``since``."""
-    import orjson
+def observe(project: Any, log: Any, name: str, version: int, previous: int | None,
+            since: float) -> Live:  # fmt: skip
+    """What ``version`` did on production traffic since ``since``, paired with what the
+    ``previous`` version answers on the same rows; ``log`` starts one watch before ``since``."""
+    from types import SimpleNamespace
 
-    from fullcycle.monitoring import performance
+    from fullcycle.loop import rollout as rollout_mod
 
-    rows = log[(log["version"] == version) & (log["ts"] >= since)] if len(log) else log
-    rows = rows[rows["route"] == "production"] if len(rows) else rows
-    requests = rows.drop_duplicates("request_id") if len(rows) else rows
-    n = len(requests)
-    if n == 0:
+    after = log[log["ts"] >= since] if len(log) else log
+    pseudo = SimpleNamespace(name=name, challenger=version, champion=previous,
+                             data={"phase_started_at": since})  # fmt: skip
+    found = rollout_mod.stats(project, pseudo, after, route="production")
+    if not found.requests:
         return Live(0, 0, None, None, 0)
-    errors = int((requests["status"] >= 500).sum())
-    p95 = float(np.percentile(requests["latency_ms"].to_numpy(dtype=float), 95))
-    ok = requests[(requests["status"] == 200) & requests["request_id"].isin(list(feedback))]
-    value = None
-    if len(ok):
-        truth = [feedback[r] for r in ok["request_id"]]
-        answers = [orjson.loads(v) if isinstance(v, str) else v for v in ok["output"]]
-        if not metric_table.get(metric).needs_proba:
-            value = performance.live_metric(metric, truth, answers, n_boot=1)["value"]
-    return Live(n, errors, p95, value, len(ok))
+    return Live(
+        requests=found.requests,
+        errors=found.errors,
+        p95_ms=found.p95_ms,
+        metric=found.challenger_metric,
+        labelled=found.labelled,
+        previous_metric=found.champion_metric,
+        significantly_worse=found.significantly_worse,
+        previous_p95_ms=_p95_before(log, previous, since),
+        compared_on=found.compared_on,
+    )
+
+
+def _p95_before(log: Any, previous: int | None, since: float) -> float | None:
+    if previous is None or not len(log):
+        return None
+    rows = log[(log["version"] == previous) & (log["route"] == "production") & (log["ts"] < since)]
+    rows = rows.drop_duplicates("request_id") if len(rows) else rows
+    if not len(rows):
+        return None
+    return float(np.percentile(rows["latency_ms"].to_numpy(dtype=float), 95))
 
 
 def check(project: Any, read_log: Any, *, actor: str = "loop") -> dict[str, Any] | None:
@@ -82,7 +120,6 @@ def check(project: Any, read_log: Any, *, actor: str = "loop") -> dict[str, Any]
     ``read_log(since)`` reads the prediction log (only called while watching). Returns what it
     did (None when nothing is being watched)."""
     from fullcycle.loop import rollout as rollout_mod
-    from fullcycle.store import logs as log_store
 
     scope = project.scope
     promoted = project.events(kind="loop.promote", limit=1)
@@ -97,16 +134,15 @@ def check(project: Any, read_log: Any, *, actor: str = "loop") -> dict[str, Any]
     current = project.production_version()
     if str(current.version) != version:
         return None  # production moved on since (a person or a later rollout)
-    feedback = {r["request_id"]: r["label"] for r in log_store.feedback_rows(project.db)}
+    previous = (event.data or {}).get("champion")
     metric = scope.metric.name
-    live = observe(read_log(event.ts), int(version), event.ts, feedback, metric)
-    evaluation = _reference(event.data or {}, current)
-    limits = _limits(scope)
-    bad = breaches(live, limits, metric, evaluation)
-    numbers = {**live.__dict__, "evaluation": evaluation, "watch_s": scope.rollback.watch}
+    since = event.ts
+    log = read_log(since - scope.rollback.watch)
+    live = observe(project, log, name, int(version), previous, since)
+    bad = breaches(live, _limits(scope), metric)
+    numbers = {**live.__dict__, "watch_s": scope.rollback.watch}
     if not bad:
         return {"action": "watching", "reasons": [], "numbers": numbers}
-    previous = (event.data or {}).get("champion")
     if not scope.rollback.automatic or previous is None:
         why = "rollback.automatic is false" if previous is not None else "no previous version"
         text = "; ".join(bad) + f" ({why}: roll back by hand)"
@@ -118,15 +154,6 @@ def check(project: Any, read_log: Any, *, actor: str = "loop") -> dict[str, Any]
                    message="rolled back after promotion: " + "; ".join(bad),
                    data={**numbers, "to": int(previous)})  # fmt: skip
     return {"action": "rolled_back", "reasons": bad, "numbers": numbers}
-
-
-def _reference(promoted: dict[str, Any], current: Any) -> float | None:
-    """What the live metric is held to: the version's metric on the canary's labelled rows when
-    the canary measured it (the world it was promoted into), else its offline evaluation."""
-    measured = promoted.get("challenger_metric")
-    if promoted.get("compared_on") == "metric" and measured is not None:
-        return float(measured)
-    return ((current.metrics or {}).get("metric") or {}).get("value")
 
 
 def _limits(scope: Any) -> Any:

@@ -1,9 +1,9 @@
 """Live expected cost (issue 12): the served version's decision policy applied to the logged
 probabilities, costed on the requests whose feedback arrived, and the share of abstentions.
 
-Feedback is one label per request, so as with the live metric only a request's first row is
-costed. Decisions are recomputed from the logged probabilities with the version's stored
-record, which is exactly what the server applied.
+Feedback addresses every row of a batch (``request_id#N``), joined as the loop joins it, so
+every labelled row is costed. Decisions are recomputed from the logged probabilities with the
+version's stored record, which is exactly what the server applied.
 """
 
 from __future__ import annotations
@@ -19,44 +19,43 @@ MIN_ROWS = 30  # fewer labelled requests than this: the cost is shown, but raise
 
 
 def live_cost(
-    ok: Any,
-    feedback: Mapping[str, Any],
+    labelled: Any,
+    probs: Any,
     decision: Mapping[str, Any] | None,
     *,
     limit: float | None,
 ) -> dict[str, Any] | None:
-    """Cost per 1,000 decisions on labelled requests (with a CI) and the abstention share;
-    None when the version stores no decision policy."""
+    """Cost per 1,000 decisions on the labelled rows (``labelled``: output, proba, label per
+    row, see ``monitor.labelled_outputs``), with a CI, and the abstention share over the window's
+    logged probabilities ``probs``; None when the version stores no decision policy."""
     if not decision:
         return None
     from fullcycle.train import decide  # scipy.stats: paid only by versions with a policy
 
     classifier = decide.classifies(decision)
-    if decision is None or not (classifier or decide.costs_regression(decision)):
+    if not (classifier or decide.costs_regression(decision)):
         return None
     out: dict[str, Any] = {"limit": limit, "min_rows": MIN_ROWS, "abstain_share": None}
     decided: list[Any] = []
-    if classifier and len(ok):
-        probs = decode_json_column(ok["proba"].tolist())
-        have = np.asarray([p is not None for p in probs], dtype=bool)
-        if have.any():
-            made = decide.decide(decision, [p for p in probs if p is not None])
+    if classifier:
+        if len(probs):
+            made = decide.decide(decision, probs)
             out["abstain_share"] = float(np.mean([d == decide.ABSTAIN for d in made]))
-            full: list[Any] = [None] * len(ok)
-            for i, d in zip(np.flatnonzero(have), made, strict=True):
-                full[i] = d
-            decided = full
-    elif len(ok):
-        decided = decode_json_column(ok["output"].tolist())
-    first = (ok["row"] == 0).to_numpy() if len(ok) else np.zeros(0, bool)
-    ids = ok["request_id"].to_numpy() if len(ok) else np.zeros(0, object)
-    pick = [
-        i
-        for i in np.flatnonzero(first)
-        if ids[i] in feedback and i < len(decided) and decided[i] is not None
-    ]
-    truth = [feedback[ids[i]] for i in pick]
-    costs = decide.row_costs(decision, truth, [decided[i] for i in pick]) if pick else []
+        got = decode_json_column(labelled["proba"].tolist()) if len(labelled) else []
+        have = [i for i, p in enumerate(got) if p is not None]
+        decided = [None] * len(got)
+        if have:
+            for i, d in zip(have, decide.decide(decision, [got[i] for i in have]), strict=True):
+                decided[i] = d
+    elif len(labelled):
+        decided = decode_json_column(labelled["output"].tolist())
+    truth = labelled["label"].tolist() if len(labelled) else []
+    pick = [i for i, d in enumerate(decided) if d is not None]
+    costs = (
+        decide.row_costs(decision, [truth[i] for i in pick], [decided[i] for i in pick])
+        if pick
+        else []
+    )
     out.update(decide.cost_summary(costs))
     out["above_limit"] = bool(
         limit is not None

@@ -212,7 +212,8 @@ def bin_counts(
     if not presorted:
         idx = bin_index(xs, e)
         counts = np.bincount(idx, minlength=e.size + 1).astype(np.float64)
-        return counts, np.bincount(idx, weights=xs, minlength=e.size + 1)
+        sums = np.bincount(idx, weights=xs, minlength=e.size + 1)
+        return counts, sums.astype(np.float64, copy=False)  # already float64 with weights
     upto = np.searchsorted(xs, e, side="right")
     cum = np.concatenate([[0.0], np.cumsum(xs)])
     bounds = np.concatenate([[0], upto, [xs.size]])

@@ -15,10 +15,18 @@ from typing import Any
 import numpy as np
 
 from fullcycle.monitoring import performance
-from fullcycle.monitoring.compare import compare
 from fullcycle.monitoring.cost import cost_alert, live_cost
+from fullcycle.monitoring.parts import (
+    Decoded,
+    Part,
+    confidence,
+    contract_report,
+    decode,
+    final_sketch,
+    summarize,
+)
 from fullcycle.monitoring.reference import Reference
-from fullcycle.monitoring.window import decode_json_column, inputs_frame
+from fullcycle.monitoring.window import decode_json_column
 
 SERVED = ("production", "canary")
 
@@ -45,18 +53,16 @@ def _percentiles(values: np.ndarray) -> dict[str, float | None]:
     return {"p50": float(p50), "p95": float(p95), "p99": float(p99)}
 
 
-def health(log: Any, *, p95_limit_ms: float | None, max_error_rate: float) -> dict[str, Any]:
-    """Latency percentiles, error rate and request rate of the window.
+def health(part: Any, *, p95_limit_ms: float | None, max_error_rate: float) -> dict[str, Any]:
+    """Latency percentiles, error rate and request rate of the window (from its merged part).
 
     A refused request (4xx: the caller did not get an answer) is an error like a failed one
     (5xx): ``error_rate`` counts both, ``errors``/``rejected`` tell them apart."""
-    requests = log.drop_duplicates("request_id") if len(log) else log
-    n = len(requests)
-    errors = int((requests["status"] >= 500).sum()) if n else 0
-    rejected = int(((requests["status"] >= 400) & (requests["status"] < 500)).sum()) if n else 0
-    span = float(requests["ts"].max() - requests["ts"].min()) if n > 1 else 0.0
-    lat = _percentiles(requests["latency_ms"].to_numpy(dtype=float) if n else np.array([]))
-    out: dict[str, Any] = {
+    n = len(part.latencies)
+    errors, rejected = part.errors, part.rejected
+    span = float(part.req_ts.max() - part.req_ts.min()) if n > 1 else 0.0
+    lat = _percentiles(np.asarray(part.latencies, dtype=float))
+    return {
         "requests": n,
         "errors": errors,
         "rejected": rejected,
@@ -67,45 +73,37 @@ def health(log: Any, *, p95_limit_ms: float | None, max_error_rate: float) -> di
         "p95_limit_ms": p95_limit_ms,
         "max_error_rate": max_error_rate,
     }
-    return out
 
 
-def contract_flags(feats: Any, contract: Any, *, max_share: float) -> dict[str, Any] | None:
-    """Soft contract violations among the served rows (what the server flagged and served):
-    the flagged share and, per feature, its share and kind of problem. ``feats`` is the frame
-    of the served inputs."""
-    if contract is None or feats is None or not len(feats):
-        return None
-    n = len(feats)
-    flagged = np.zeros(n, dtype=bool)
-    features: dict[str, dict[str, Any]] = {}
-    for name, found in contract.soft_masks(feats).items():
-        rows = np.logical_or.reduce([mask for _, _, mask in found])
-        flagged |= rows
-        kind, problem, _ = max(found, key=lambda item: int(item[2].sum()))
-        features[name] = {
-            "rows": int(rows.sum()),
-            "share": float(rows.mean()),
-            "problem": kind,
-            "detail": problem[:120],
-        }
-    features = dict(sorted(features.items(), key=lambda kv: -kv[1]["rows"]))
-    return {
-        "rows": n,
-        "flagged": int(flagged.sum()),
-        "flagged_share": float(flagged.mean()),
-        "max_share": max_share,
-        "features": features,
-    }
+def labelled_outputs(ok: Any, feedback: Mapping[str, Any]) -> Any:
+    """The answered rows whose feedback arrived, joined by the keys the loop joins on
+    (``store.logs.row_key``: ``request_id`` for a request's first row, ``request_id#N`` for row
+    N of a batch; ``loop.labelled`` is a layer above, so the key functions are what is shared):
+    a frame of ``request_id``, ``row``, ``output``, ``proba``, ``label``, in window order."""
+    import pandas as pd
+
+    from fullcycle.store.logs import split_key
+
+    cols = ["request_id", "row", "output", "proba", "label"]
+    if not len(ok) or not feedback:
+        return pd.DataFrame(columns=cols)
+    wanted = pd.DataFrame(
+        [(*split_key(k), label) for k, label in feedback.items()],
+        columns=["request_id", "row", "label"],
+    )
+    rows = ok[ok["request_id"].isin(wanted["request_id"].unique().tolist())]
+    rows = rows.drop_duplicates(["request_id", "row"])[["request_id", "row", "output", "proba"]]
+    rows = rows.astype({"request_id": object, "row": "int64"})
+    joined = rows.merge(wanted.astype({"row": "int64"}), on=["request_id", "row"], how="inner")
+    return joined[cols].reset_index(drop=True)
 
 
 def live_performance(
-    log: Any, feedback: Mapping[str, Any], *, metric: str, classes: list[Any] | None
+    labelled: Any, part: Any, *, metric: str, classes: list[Any] | None
 ) -> dict[str, Any]:
-    """The scope metric on rows whose feedback arrived, and a label-free estimate for the rest."""
-    first_rows = log[log["row"] == 0] if len(log) else log
-    labelled = first_rows[first_rows["request_id"].isin(list(feedback))] if len(log) else log
-    y_true = [feedback[r] for r in labelled["request_id"]] if len(labelled) else []
+    """The scope metric on rows whose feedback arrived (``labelled``: :func:`labelled_outputs`),
+    and a label-free estimate from the window's logged probabilities (``part.probs``)."""
+    y_true = labelled["label"].tolist()
     y_pred = decode_json_column(labelled["output"]) if len(labelled) else []
     probs = decode_json_column(labelled["proba"]) if len(labelled) and classes else []
     with_proba = bool(len(probs)) and all(p is not None for p in probs)
@@ -113,16 +111,28 @@ def live_performance(
         metric, y_true, y_pred, proba=probs if with_proba else None, classes=classes
     )
     est = None
-    if classes and len(log):
-        probs = [p for p in decode_json_column(log["proba"]) if p is not None]
-        if probs:
-            est = performance.estimate(metric, np.asarray(probs, dtype=float))
+    if classes and part.rows and len(part.probs):
+        est = performance.estimate(metric, np.asarray(part.probs, dtype=float))
     note = performance.ESTIMATE_ASSUMPTION if est is not None else None
-    return {**live, "estimate": est, "estimate_note": note, "estimated_rows": len(log)}
+    return {**live, "estimate": est, "estimate_note": note, "estimated_rows": part.rows}
 
 
 def build_report(
-    log: Any,
+    log: Any, *, reference: Reference, kinds: Mapping[str, str], **kw: Any
+) -> dict[str, Any]:
+    """The report as plain JSON-able data; ``log`` holds the window's logged rows (see
+    :func:`finish` for the other arguments). The incremental path (``incremental.py``) merges
+    stored parts of sealed segments instead and calls :func:`finish` the same way."""
+    decoded = decode(log, list(kinds))
+    part = summarize(log, decoded, reference, kinds, kw.get("contract"))
+    labelled = labelled_outputs(decoded.ok, kw["feedback"])
+    return finish(part, decoded, labelled, reference=reference, kinds=kinds, **kw)
+
+
+def finish(
+    part: Part,
+    evidence: Decoded,
+    labelled: Any,
     *,
     reference: Reference,
     kinds: Mapping[str, str],
@@ -142,33 +152,17 @@ def build_report(
     cost_limit: float | None = None,
     contract: Any = None,
 ) -> dict[str, Any]:
-    """The report as plain JSON-able data; ``log`` holds the window's logged rows. With
-    ``with_html`` it also carries ``html``: the drift report as a self-contained page.
+    """The report from the window's merged ``part``; ``evidence`` (decoded rows) names the rows
+    that drift most, ``labelled`` the rows with feedback. With ``with_html`` it also carries
+    ``html``: the drift report as a self-contained page.
 
     ``decision`` is the version's stored decision record: with it the report carries the live
     expected cost on labelled requests and the share of abstentions (``cost``). With the
     version's ``contract`` it counts the soft violations the server served with a flag
     (``contract``), alerting above ``thresholds.unseen_share``."""
-    served = log[log["route"].isin(SERVED)] if len(log) else log
-    ok = served[served["status"] == 200] if len(served) else served
-    feats = inputs_frame(ok, list(kinds)) if len(ok) else None
-    preds = [str(p) for p in decode_json_column(ok["output"])] if len(ok) else None
-    conf = _confidence(ok) if len(ok) else None
-    compared = dict(kinds)
-    for name, summary in reference.features.items():
-        if summary.role == "prediction" or (summary.role == "confidence" and conf is not None):
-            compared[name] = summary.kind
-    drift_report = None
-    if feats is not None and len(feats):
-        drift_report = compare(
-            reference,
-            feats.reset_index(drop=True),
-            compared,
-            drift_policy(monitoring),
-            predictions=preds,
-            confidence=conf,
-        )
-    rows = len(ok)
+    del feedback  # joined already (``labelled``)
+    drift_report = _drift(part, evidence, reference, kinds, monitoring)
+    rows = part.rows
     verdict, verdict_text = (
         "insufficient_data",
         f"insufficient data: {rows} rows, need {monitoring.min_rows}",
@@ -179,10 +173,10 @@ def build_report(
             verdict = "drift"
         elif not verdict_text.startswith("insufficient"):
             verdict = "no_drift"
-    perf = live_performance(ok, feedback, metric=metric, classes=classes)
+    perf = live_performance(labelled, part, metric=metric, classes=classes)
     th = monitoring.thresholds
     hl = health(
-        served, p95_limit_ms=p95_limit_ms or th.p95_latency_ms, max_error_rate=float(th.error_rate)
+        part, p95_limit_ms=p95_limit_ms or th.p95_latency_ms, max_error_rate=float(th.error_rate)
     )
     report: dict[str, Any] = {
         "created_at": time.time(),
@@ -204,11 +198,11 @@ def build_report(
             "greater_is_better": greater_is_better,
         },
         "health": hl,
-        "cost": live_cost(ok, feedback, decision, limit=cost_limit),
-        "contract": contract_flags(feats, contract, max_share=float(th.unseen_share)),
+        "cost": live_cost(labelled, part.probs, decision, limit=cost_limit),
+        "contract": contract_report(part, contract, max_share=float(th.unseen_share)),
     }
     if drift_report is not None:
-        report["top_rows"] = _top_request_ids(drift_report, ok)
+        report["top_rows"] = _top_request_ids(drift_report, evidence.ok)
     report["alerts"] = alerts_for(report, metric_drop=float(th.metric_drop))
     if with_html and drift_report is not None:
         value = perf.get("value")
@@ -219,11 +213,46 @@ def build_report(
     return report
 
 
-def _confidence(ok: Any) -> list[float] | None:
-    probs = decode_json_column(ok["proba"])
-    if any(p is None for p in probs):
+def _drift(
+    part: Part, evidence: Decoded, reference: Reference, kinds: Mapping[str, str], monitoring: Any
+) -> Any:
+    """The drift report of the merged sketch; the rows that drift most are named among the
+    ``evidence`` rows (all of the window on a full read, the rows read this step otherwise)."""
+    from fullcycle.monitoring.compare import (
+        _attach_rows,
+        _domain,
+        report_from_sketch,
+        resolve_policy,
+    )
+
+    if not part.rows:
         return None
-    return [float(max(p)) for p in probs]
+    pol = resolve_policy(drift_policy(monitoring))
+    sketch = final_sketch(part, reference)
+    domain = {}
+    series = {}
+    if evidence.feats is not None and len(evidence.feats):
+        conf = confidence(evidence.probs) if part.conf_complete else None
+        outputs = {"prediction": evidence.preds, "confidence": conf}
+        current = evidence.feats.reset_index(drop=True)
+        for name in sketch.columns:
+            role = reference.features[name].role
+            if role in outputs:
+                if outputs[role] is not None:
+                    series[name] = pd_series(outputs[role])
+            else:
+                series[name] = current[name]
+        domain = _domain(reference, series, pol)
+    report = report_from_sketch(reference, sketch, pol, domain=domain)
+    if series:
+        _attach_rows(report.features, reference, series, current, pol)
+    return report
+
+
+def pd_series(values: Any) -> Any:
+    import pandas as pd
+
+    return pd.Series(np.asarray(values))
 
 
 def _top_request_ids(drift_report: Any, ok: Any) -> list[str]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from fullcycle.contract import normalise_mapping, target_spec
 from fullcycle.errors import NotFound
+from fullcycle.monitoring.incremental import eligible
 from fullcycle.monitoring.monitor import build_report
 from fullcycle.monitoring.reference import Reference
 from fullcycle.monitoring.window import Window, parse_window
@@ -27,6 +28,27 @@ class MonitorDeps:
     log_root: Path
 
 
+def active_rows(deps: MonitorDeps, window: Window, *, model: str, version: int | None) -> Any:
+    """The window's rows still in active (unsealed) segments."""
+    from fullcycle.serving import segments
+
+    rows = []
+    active_dir = deps.log_root / segments.ACTIVE
+    for path in sorted(active_dir.glob("*.jsonl")) if active_dir.is_dir() else []:
+        rows += segments.read_lines(path)
+    active = segments.rows_frame(rows)  # answers keep the type they were given
+    if not len(active):
+        return active
+    keep = active["model"] == model
+    if version is not None:
+        keep &= active["version"] == version
+    if window.since is not None:
+        keep &= active["ts"] >= window.since
+    if window.until is not None:
+        keep &= active["ts"] <= window.until
+    return active[keep]
+
+
 def read_window(deps: MonitorDeps, window: Window, *, model: str, version: int | None) -> Any:
     """Sealed rows plus the rows still in active segments, newest last, deduplicated."""
     import pandas as pd
@@ -34,21 +56,7 @@ def read_window(deps: MonitorDeps, window: Window, *, model: str, version: int |
     from fullcycle.serving import segments
 
     sealed = segments.read_log(deps.db, window.since, window.until, version, model=model)
-    active_rows = []
-    active_dir = deps.log_root / segments.ACTIVE
-    for path in sorted(active_dir.glob("*.jsonl")) if active_dir.is_dir() else []:
-        active_rows += segments.read_lines(path)
-    frames = [sealed]
-    if active_rows:
-        active = segments.rows_frame(active_rows)  # answers keep the type they were given
-        keep = active["model"] == model
-        if version is not None:
-            keep &= active["version"] == version
-        if window.since is not None:
-            keep &= active["ts"] >= window.since
-        if window.until is not None:
-            keep &= active["ts"] <= window.until
-        frames.append(active[keep])
+    frames = [sealed, active_rows(deps, window, model=model, version=version)]
     log = (
         pd.concat([f for f in frames if len(f)], ignore_index=True)
         if any(len(f) for f in frames)
@@ -86,23 +94,20 @@ def run_monitor(
     save: bool = True,
     html: bool = False,
     actor: str = "monitor",
+    incremental: bool = True,
 ) -> dict[str, Any]:
     """Build the report for ``version`` (a registry ModelVersion) over ``window`` (None: the
     scope's ``monitoring.window``); with ``html`` the drift page is stored too (a few MB:
-    plotly.js is inlined)."""
+    plotly.js is inlined). ``incremental``: merge the stored parts of sealed segments wholly
+    inside the window (``incremental.py``) rather than re-read them; the figures are the same."""
     w = parse_window(window if window is not None else scope_window(scope))
-    log = read_window(deps, w, model=version.name, version=version.version)
     reference = reference_of(deps, version)
-    since = float(log["ts"].min()) if len(log) else None
-    feedback = {r["request_id"]: r["label"] for r in log_store.feedback_rows(deps.db, since=since)}
-    feedback = normalise_mapping(feedback, _label_spec(scope, version))  # "1" == 1 == 1.0
     kinds = {f.name: f.kind for f in scope.contract.features}
+    contract = _contract_of(version, scope)
     metric = scope.metric
-    report = build_report(
-        log,
+    args = dict(
         reference=reference,
         kinds=kinds,
-        feedback=feedback,
         monitoring=scope.monitoring,
         metric=metric.name,
         goal=metric.goal,
@@ -116,18 +121,54 @@ def run_monitor(
         with_html=html,
         decision=version.decision,
         cost_limit=scope.decisions.max_cost_per_1000 if scope.decisions else None,
-        contract=_contract_of(version, scope),
+        contract=contract,
     )
+    spec = _label_spec(scope, version)
+    if incremental and version.reference_sha256 and eligible(reference):
+        report, since, until = _incremental(deps, w, version, spec, args)
+    else:
+        log = read_window(deps, w, model=version.name, version=version.version)
+        since = float(log["ts"].min()) if len(log) else None
+        until = float(log["ts"].max()) if len(log) else None
+        report = build_report(log, feedback=_feedback(deps, since, spec), **args)
     report["window_since"] = since
-    report["window_until"] = float(log["ts"].max()) if len(log) else None
+    report["window_until"] = until
     report["latency"] = {k: report["health"][k] for k in ("p50", "p95", "p99")}
-    html = report.pop("html", None)
+    page = report.pop("html", None)
     if save:
-        html_sha = deps.artifacts.put_bytes(html.encode()) if html else None
+        html_sha = deps.artifacts.put_bytes(page.encode()) if page else None
         report["id"] = report_store.save(deps.db, report, html_sha=html_sha, actor=actor)
         report["html_sha256"] = html_sha
         _alerts(deps, scope, report, actor)
     return report
+
+
+def _feedback(deps: MonitorDeps, since: float | None, spec: Any) -> dict[str, Any]:
+    feedback = {r["request_id"]: r["label"] for r in log_store.feedback_rows(deps.db, since=since)}
+    return normalise_mapping(feedback, spec)  # "1" == 1 == 1.0
+
+
+def _incremental(
+    deps: MonitorDeps, w: Window, version: Any, spec: Any, args: dict[str, Any]
+) -> tuple[dict[str, Any], float | None, float | None]:
+    from fullcycle.monitoring.incremental import Step
+    from fullcycle.monitoring.monitor import finish, labelled_outputs
+    from fullcycle.monitoring.parts import Part, decode, summarize
+
+    kinds, reference, contract = args["kinds"], args["reference"], args["contract"]
+    step = Step(deps, w, version, reference, kinds=kinds, contract=contract)
+    inside, rest = step.plan()
+    decoded = decode(rest, list(kinds))
+    part = Part()
+    for seg in inside:
+        part = part + step.part_of(seg)
+    part = part + summarize(rest, decoded, reference, kinds, contract)
+    feedback = _feedback(deps, part.ts_min, spec)
+    named = step.labelled_log(inside, rest, feedback)
+    labelled = labelled_outputs(decode(named, list(kinds)).ok, feedback)
+    report = finish(part, decoded, labelled, feedback=feedback, **args)
+    report["sealed_read"] = step.read_segments
+    return report, part.ts_min, part.ts_max
 
 
 def _contract_of(version: Any, scope: Any) -> Any:

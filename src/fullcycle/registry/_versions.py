@@ -10,6 +10,7 @@ from typing import Any
 from fullcycle.errors import IntegrityError, InvalidInput, NotFound
 from fullcycle.names import check_name
 from fullcycle.records import Alias, ModelVersion
+from fullcycle.registry import _limits
 from fullcycle.store import gc as gc_store
 from fullcycle.store import models as store
 from fullcycle.store import runs as run_store
@@ -81,6 +82,7 @@ def register(
     actor: str = "cli",
     description: str = "",
     reference: Callable[[Any, dict[str, Any]], str | None] | None = None,
+    max_model_mb: float | None = None,
 ) -> ModelVersion:
     """Make the next version of ``name`` from a finished run's saved model.
 
@@ -104,6 +106,7 @@ def register(
         raise InvalidInput(f"run {info.id} is {info.status}; only finished runs can be registered")
     sha = info.artifacts[MODEL_FILE]
     artifacts.verify(sha)
+    _limits.check_artifact(artifacts, sha, max_model_mb, f"the model of run {info.id[:12]}")
     try:
         ev = stored_evaluation(db, artifacts, rid)
     except NotFound:  # a script logged a model without evaluating it: no metrics, no gate
@@ -159,6 +162,7 @@ def import_file(
     fmt: str | None = None,
     actor: str = "cli",
     description: str = "",
+    max_model_mb: float | None = None,
 ) -> ModelVersion:
     """Register a model file made elsewhere; pickles are stored but never opened untrusted."""
     from fullcycle.train.serialization import check, format_of, from_file
@@ -167,6 +171,7 @@ def import_file(
     if not source.is_file():
         raise NotFound(f"model file {str(path)!r} does not exist")
     check_name(name, "model name")
+    _limits.check_file(source, max_model_mb)
     fmt = fmt or format_of(source.name)
     stored = from_file(source.read_bytes(), fmt)
     check(stored, fmt=fmt, what=f"model file {source.name!r}")

@@ -23,7 +23,7 @@ def raise_or_touch(
             conn.execute(
                 alerts.update()
                 .where(alerts.c.key == key)
-                .values(last_seen=now, count=row.count + 1, data=data)
+                .values(last_seen=now, count=row._mapping["count"] + 1, data=data)
             )
             return False
         values = dict(opened_at=now, last_seen=now, closed_at=None, count=1, data=data)

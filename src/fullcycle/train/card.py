@@ -42,6 +42,7 @@ def model_card(
         f"- scope metric: {m.get('name')} (goal {_f(m.get('goal'))}, "
         f"{'higher' if m.get('greater_is_better', True) else 'lower'} is better)",
         f"- estimator: `{meta.get('estimator')}` with params `{meta.get('params') or {}}`",
+        f"- users: {', '.join(_cell(u) for u in meta.get('users') or []) or 'not named'}",
         f"- flavour: {meta.get('format') or 'skops'} (saved with {_versions(meta)})",
         "",
         "## Data",

@@ -13,6 +13,7 @@ from typing import Any
 
 from fullcycle import metric_table
 from fullcycle.errors import ConfigError
+from fullcycle.train.limits import effective_limit
 
 DEFAULT_ESTIMATORS = {
     "classification": "sklearn.ensemble:HistGradientBoostingClassifier",
@@ -94,6 +95,10 @@ class TrainSpec:
     decisions: dict[str, Any] | None = None
     data: str | None = None
     description: str = ""
+    #: the run's time limit (train/limits.py), None for none
+    time_limit: Any = None
+    #: who uses the predictions (scope ``users``), shown on the model card
+    users: tuple[str, ...] = ()
 
     @property
     def is_classifier(self) -> bool:
@@ -167,4 +172,9 @@ class TrainSpec:
             decisions=decisions or None,
             data=_get(training, "data") or _get(_get(_get(scope, "retraining"), "data"), "base"),
             description=str(_get(scope, "description", "") or ""),
+            time_limit=effective_limit(
+                _get(training, "timeout_minutes"),
+                _get(_get(scope, "constraints"), "max_train_minutes"),
+            ),
+            users=tuple(str(u) for u in _get(scope, "users") or ()),
         )

@@ -17,12 +17,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fullcycle.errors import ContractViolation, InvalidInput, NotFound
+from fullcycle.errors import ContractViolation, InvalidInput, NotFound, TrainingTimeout
 from fullcycle.store import evaluations as evaluation_store
 from fullcycle.store import runs as run_store
 from fullcycle.store.artifacts import ArtifactStore
 from fullcycle.store.db import Database
 from fullcycle.train import recipe as R
+from fullcycle.train.limits import TimeLimit, fit_within, warm_up
 from fullcycle.train.spec import TrainSpec
 from fullcycle.train.tracking import Run
 
@@ -192,6 +193,8 @@ def train(
         parent_id=parent_id,
         tags={"task": spec.task},
     ) as run:
+        deadline = time.monotonic() + (spec.time_limit.seconds if spec.time_limit else 0.0)
+        warm_up(spec.time_limit)
         tick = time.perf_counter()
         say("loading data")
         frame = deps.load_data(ref)
@@ -221,7 +224,10 @@ def train(
         X_fit, y_fit = X_all.iloc[fit_idx], y_all[fit_idx]
         say(f"fitting on {len(fit_idx):,} rows")
         tick = time.perf_counter()
-        fitted = _fit(built, X_fit, y_fit)
+        try:
+            fitted = _fit(built, X_fit, y_fit, spec.time_limit, deadline)
+        except TrainingTimeout:
+            raise _stopped(run, spec.time_limit) from None
         timings["fit_s"] = time.perf_counter() - tick
         say("evaluating")
         tick = time.perf_counter()
@@ -248,6 +254,8 @@ def train(
             "test_rows_sha256": _rows_sha(frame, test_idx),
         }
         timings["evaluate_s"] = time.perf_counter() - tick
+        if spec.time_limit is not None and time.monotonic() > deadline:
+            raise _stopped(run, spec.time_limit)
         say("saving")
         tick = time.perf_counter()
         run.log_bytes(serialization.dumps(fitted), MODEL_FILE)
@@ -283,16 +291,25 @@ def train(
     )
 
 
-def _fit(built: R.Recipe, X: pd.DataFrame, y: np.ndarray) -> Any:
+def _fit(
+    built: R.Recipe, X: pd.DataFrame, y: np.ndarray, limit: TimeLimit | None, deadline: float
+) -> Any:
     from sklearn.utils._param_validation import InvalidParameterError
 
     try:
-        return built.model.fit(X, y)
+        return fit_within(built.model, X, y, limit, deadline)
     except InvalidParameterError as exc:
         raise InvalidInput(
             f"{built.estimator_path} rejected its params: {exc}",
             hint="fix training.params or --param",
         ) from None
+
+
+def _stopped(run: Run, limit: TimeLimit) -> TrainingTimeout:
+    """Mark the run failed with the reason (not a traceback); the error to raise."""
+    exc = limit.exceeded(run.id)
+    run.end("failed", error=exc.message)
+    return exc
 
 
 def _rows_sha(frame: pd.DataFrame, idx: np.ndarray) -> str:
@@ -348,6 +365,7 @@ def _meta(
         "decision": (ev.get("decisions") or {}).get("decision") or {},
         "library_versions": versions,
         "data": ev.get("data"),
+        "users": list(spec.users),
     }
 
 

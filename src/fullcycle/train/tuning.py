@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from fullcycle.errors import ConfigError, InvalidInput
+from fullcycle.errors import ConfigError, InvalidInput, TrainingTimeout
 from fullcycle.executor import Executor, SerialExecutor
 from fullcycle.train.spec import TrainSpec
 from fullcycle.train.tracking import Run
@@ -70,19 +70,25 @@ def suggest(trial: Any, space: dict[str, dict[str, Any]]) -> dict[str, Any]:
 def run_trial(job: dict[str, Any]) -> dict[str, Any]:
     """Fit and score one set of params (module-level so a process pool can run it)."""
     from fullcycle.train import recipe
+    from fullcycle.train.limits import fit_within
     from fullcycle.train.metrics import metric_value, predictions
 
     spec: TrainSpec = job["spec"]
     tick = time.perf_counter()
+    limit = spec.time_limit  # each trial is one training run, with the run's limit
+    deadline = time.monotonic() + (limit.seconds if limit is not None else 0.0)
     try:
         built = recipe.build(
             spec, job["project_dir"], model=job["model"], params=job["params"], seed=job["seed"]
         )
-        model = built.model.fit(job["X_fit"], job["y_fit"])
+        model = fit_within(built.model, job["X_fit"], job["y_fit"], limit, deadline)
         pred, proba = predictions(model, job["X_val"])
         labels = list(getattr(model, "classes_", [])) or None
         value = metric_value(spec.metric.name, job["y_val"], pred, proba, labels)
         return {"value": value, "fit_s": time.perf_counter() - tick, "error": None}
+    except TrainingTimeout as exc:
+        return {"value": None, "fit_s": time.perf_counter() - tick, "error": exc.message,
+                "timed_out": True}  # fmt: skip
     except Exception as exc:  # one bad trial must not end the search
         text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         return {"value": None, "fit_s": time.perf_counter() - tick, "error": text[-2000:]}
@@ -167,6 +173,10 @@ def tune(
                 done.append(_record(deps, parent, spec, ref, trial, params, result, study))
                 say(f"trial {len(done)}/{trials}: {spec.metric.name}={result['value']}")
         ok = [t for t in done if t["value"] is not None]
+        if not ok and spec.time_limit is not None and all(t.get("timed_out") for t in done):
+            exc = spec.time_limit.exceeded(parent.id)
+            parent.end("failed", error=f"every trial: {exc.message}")
+            raise exc
         if not ok:
             raise InvalidInput(
                 f"all {trials} trials failed; the first error: {done[0]['error']}",

@@ -5,22 +5,22 @@ Both get what the server hands a model: a pandas frame in the contract's column 
 compiled model is first checked against the original (exact classes, probabilities within
 1e-4) on 200 rows. Prints the median time per call and the ratio, measured in the same run.
 
-    python bench/onnx.py [--repeats 2000]
+    python bench/compiled.py [--repeats 2000]
+
+(Not bench/onnx.py: the tests put bench/ on sys.path, where that name would shadow the onnx
+package.)
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 HERE = Path(__file__).resolve().parent
-# this file's name would shadow the onnx package that skl2onnx imports
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 
 def _serve_module() -> Any:
