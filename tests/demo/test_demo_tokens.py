@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import stat
-import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from fullcycle.cli import main
 from fullcycle.cli.serve import show_bootstrap_token
 from fullcycle.demo import server as demo_server
 from fullcycle.project import Project
+from fullcycle.testing import wait_until
 
 
 def test_a_bootstrap_token_never_goes_to_a_redirected_output(tmp_path: Path, capsys) -> None:
@@ -32,9 +32,7 @@ def test_the_demo_server_log_holds_no_token_and_demo_tokens_end_with_it(
     log = folder / "server.log"
     monkeypatch.setattr(demo_server.Server, "wait_ready", lambda self: None)
     with demo_server.Server(folder, log=log):
-        deadline = time.monotonic() + 120  # a bound for a broken server, not a timing
-        while "serving" not in log.read_text() and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_until(lambda: "serving" in log.read_text(), timeout=120, what="the server log")
         live = [t for t in Project.open(folder).tokens() if t.revoked_at is None]
         assert [t.role for t in live] == ["admin"]
         assert live[0].expires_at is not None  # it expires with the demo

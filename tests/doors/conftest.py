@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from doorkit import breast_cancer, diabetes, make_project
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from doorkit import breast_cancer, diabetes, make_project  # noqa: E402
-
-from fullcycle.project import Project  # noqa: E402
+from fullcycle.project import Project
 
 
 @pytest.fixture(scope="module")

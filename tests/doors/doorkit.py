@@ -10,8 +10,8 @@ from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 import pandas as pd  # noqa: E402
-import yaml  # noqa: E402
 
+from fullcycle import testing  # noqa: E402
 from fullcycle.project import Project  # noqa: E402
 
 N_FEATURES = 4
@@ -37,23 +37,28 @@ def diabetes() -> pd.DataFrame:
 
 
 def make_project(folder: Path, frame: pd.DataFrame, task: str, environ: Any = None) -> Project:
-    project = Project.init(folder, "doors", task=task, environ=environ)
-    path = project.settings.scope_path
-    scope = yaml.safe_load(path.read_text("utf-8"))
-    estimator = "LogisticRegression" if task == "classification" else "Ridge"
-    scope["training"]["estimator"] = f"sklearn.linear_model:{estimator}"
-    scope["training"]["params"] = {"max_iter": 500} if task == "classification" else {}
-    if task == "regression":  # diabetes: an RMSE near 55 is what a linear model reaches
-        scope["metric"].update({"name": "rmse", "goal": 80.0})
-        scope["metric"]["baseline"]["value"] = 90.0
-    else:
-        scope["metric"].update({"goal": 0.7})
-        scope["metric"]["baseline"]["value"] = 0.6
-    path.write_text(yaml.safe_dump(scope, sort_keys=False), "utf-8")
-    project.reload_scope()
-    data = project.add_data(frame, "base", infer_contract=True)
-    project.train(data.ref)
-    project.promote(project.register().ref, "production")
+    """Logistic regression on breast cancer or ridge on diabetes; version 1 in production."""
+    classification = task == "classification"
+    estimator = "LogisticRegression" if classification else "Ridge"
+    training = {
+        "estimator": f"sklearn.linear_model:{estimator}",
+        "params": {"max_iter": 500} if classification else {},
+    }
+    # diabetes: an RMSE near 55 is what a linear model reaches
+    metric = {"goal": 0.7, "baseline": {"value": 0.6}}
+    if not classification:
+        metric = {"name": "rmse", "goal": 80.0, "baseline": {"value": 90.0}}
+    project: Project = testing.make_project(
+        folder,
+        name="doors",
+        task=task,
+        environ=environ,
+        scope={"training": training, "metric": metric},
+        data=frame,
+        data_name="base",
+        train=[None],
+        deploy=True,
+    )
     return project
 
 

@@ -8,24 +8,15 @@ from typing import Any
 
 import httpx
 import pandas as pd
-import yaml
 
 from fullcycle.project import Project
 from fullcycle.serving.server import ServeOptions, build_app
 from fullcycle.serving.source import RegistrySource
+from fullcycle.testing import make_project as make_project_
 
 
 def make_project(folder: Path, name: str, task: str, target: str, patch: dict[str, Any]) -> Project:
-    project = Project.init(folder, name, task=task, target=target)
-    path = project.settings.scope_path
-    scope = yaml.safe_load(path.read_text("utf-8"))
-    for section, values in patch.items():
-        if isinstance(values, dict) and isinstance(scope.get(section), dict):
-            scope[section].update(values)
-        else:
-            scope[section] = values
-    path.write_text(yaml.safe_dump(scope, sort_keys=False), "utf-8")
-    project.reload_scope()
+    project: Project = make_project_(folder, name=name, task=task, target=target, scope=patch)
     return project
 
 

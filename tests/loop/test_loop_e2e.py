@@ -4,7 +4,6 @@ import csv
 import multiprocessing as mp
 import os
 import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from fullcycle.loop.controller import Controller
 from fullcycle.loop.policy import Decision
 from fullcycle.project import Project
 from fullcycle.store import leases
+from fullcycle.testing import wait_until
 
 SCOPE = Path(__file__).resolve().parents[2] / "src" / "fullcycle" / "demo" / "voice.yaml"
 
@@ -119,10 +119,13 @@ def test_a_controller_killed_mid_retrain_leaves_nothing_partial_and_the_next_one
 
         assert len(project.models()) == versions_before  # nothing half-registered
         assert project.production_version().version == 1
-        deadline = time.time() + 60  # the dead holder's leases expire (10 s after it took them)
-        held = ("loop:voice", "retrain:voice")
-        while any(leases.holder(project.db, name) for name in held) and time.time() < deadline:
-            time.sleep(0.5)
+        held = ("loop:voice", "retrain:voice")  # the dead holder's leases expire (after 10 s)
+        wait_until(
+            lambda: not any(leases.holder(project.db, name) for name in held),
+            timeout=60,
+            interval=0.5,
+            what="the dead holder's leases to expire",
+        )
         resumed = project.loop_step(holder="next")
         assert resumed.action != "wait", resumed
         assert leases.holder(project.db, "retrain:voice") is None

@@ -62,7 +62,7 @@ def test_kill_9_during_register_and_promote_leaves_whole_versions(
             env=env,
         )
         assert child.stdout is not None and child.stdout.readline().strip() == b"ready"
-        time.sleep(rng.uniform(0.05, 0.6))
+        time.sleep(rng.uniform(0.05, 0.6))  # kill at a random point, not a synchronisation
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=30)
         child.stdout.close()

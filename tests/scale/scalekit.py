@@ -22,7 +22,7 @@ def square(x: int) -> int:
 
 
 def slow_square(x: int) -> tuple[int, int]:
-    time.sleep(0.4)
+    time.sleep(0.4)  # the behaviour under test: a slow task, so a worker can die mid-job
     return x * x, os.getpid()
 
 

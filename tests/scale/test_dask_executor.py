@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from pathlib import Path
 
+import distributed
 import pytest
 import scalekit as kit
 
@@ -15,6 +15,7 @@ from fullcycle.executor import LocalExecutor, SerialExecutor
 from fullcycle.scale.cluster import ProcessCluster
 from fullcycle.scale.dask_executor import DaskExecutor, executor_for
 from fullcycle.settings import Settings
+from fullcycle.testing import wait_until
 
 
 def _closed_port() -> int:
@@ -95,7 +96,12 @@ def test_a_worker_killed_mid_job_leaves_the_job_to_the_other(tmp_path: Path) -> 
 
         thread = threading.Thread(target=run)
         thread.start()
-        time.sleep(1.0)  # both workers are busy with the first tasks
+        with distributed.Client(cluster.address, timeout=30) as watcher:
+            wait_until(  # both workers are busy with the first tasks
+                lambda: sum(1 for tasks in watcher.processing().values() if tasks) == 2,
+                timeout=60,
+                what="both workers to be running tasks",
+            )
         assert thread.is_alive()  # the job is not done: the kill lands mid-job
         cluster.kill_worker(0)
         thread.join(timeout=180)

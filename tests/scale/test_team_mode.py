@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from fullcycle.serving.logbook import read_log
 from fullcycle.store import deployments, logs
 from fullcycle.store.artifacts import ArtifactStore
 from fullcycle.store.db import Database
+from fullcycle.testing import wait_until
 
 pytest.importorskip("s3fs")
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -30,16 +30,13 @@ def _start(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "fullcycle.serving", "--source", "teamkit:make_source"]
     cmd += ["--model", teamkit.MODEL, "--port", str(port), "--poll-s", "0.2", "--no-auth"]
     proc = subprocess.Popen(cmd, env=env)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+
+    def ready() -> bool:
         assert proc.poll() is None, f"replica on {port} exited with {proc.returncode}"
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/v2/health/ready", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"replica on {port} not ready in 60 s")
+        return httpx.get(f"http://127.0.0.1:{port}/v2/health/ready", timeout=1).status_code == 200
+
+    wait_until(ready, timeout=60, interval=0.1, what=f"replica on {port} to be ready")
+    return proc
 
 
 def _predict(port: int, rid: str) -> str | None:
@@ -102,15 +99,17 @@ def test_two_replicas_share_the_store_move_together_and_log_to_one_place(
             assert _predict(ports[i % 2], f"before-{i}") == "1"
             sent += 1
         deployments.set(db, teamkit.MODEL, production=2, actor="test")
-        deadline = time.monotonic() + 30
         moved = set()
-        while moved != set(ports) and time.monotonic() < deadline:
+
+        def both_moved() -> bool:
+            nonlocal sent
             for port in ports:
                 if _predict(port, f"after-{port}-{sent}") == "2":
                     moved.add(port)
                 sent += 1
-            time.sleep(0.1)
-        assert moved == set(ports), "a replica did not move to version 2"
+            return moved == set(ports)
+
+        wait_until(both_moved, timeout=30, interval=0.1, what="both replicas to serve version 2")
     finally:
         for proc in procs:
             proc.send_signal(signal.SIGTERM)

@@ -22,6 +22,7 @@ from test_server import Server
 from fullcycle.serving.logbook import read_log
 from fullcycle.store import deployments
 from fullcycle.store.db import Database
+from fullcycle.testing import wait_until
 
 CYCLES = 10
 FAST_WINDOW_S = 0.2 + 0.3  # the documented fsync interval, plus slack for when "kill" was taken
@@ -79,7 +80,7 @@ def cycles(project: Path, durability: str) -> tuple[dict[str, float], list[float
     for cycle in range(CYCLES):
         server = Server(project).start(durability=durability)
         with TimedLoad(server.url, f"c{cycle}") as load:
-            time.sleep(1.0)
+            wait_until(lambda: len(load.results) >= 20, timeout=60, what="requests in flight")
             kills.append(time.monotonic())
             server.stop(signal.SIGKILL)
         acked.update(load.acked())

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -25,6 +24,7 @@ from fullcycle.serving.logbook import Logbook
 from fullcycle.serving.runtime import Runtime
 from fullcycle.serving.source import RegistrySource
 from fullcycle.store import alerts, deployments
+from fullcycle.testing import make_project, wait_until
 
 pytestmark = pytest.mark.anyio
 ROW = {"amount": 0.3, "visits": 2, "city": "paris"}
@@ -32,7 +32,6 @@ ROW = {"amount": 0.3, "visits": 2, "city": "paris"}
 
 def small_project(folder: Path) -> Project:
     """Two registered versions of ``churn``; version 1 in production."""
-    project = Project.init(folder, "churn")
     rng = np.random.default_rng(0)
     n = 300
     frame = pd.DataFrame(
@@ -44,10 +43,13 @@ def small_project(folder: Path) -> Project:
     )
     signal_ = frame["amount"] + (frame["city"] == "paris") + rng.normal(size=n) * 0.7
     frame["label"] = np.where(signal_ > 0.4, "yes", "no")
-    version = project.add_data(frame, "customers", infer_contract=True)
-    for params in ({"max_iter": 60}, {"max_iter": 120}):
-        project.train(version.ref, params=params)
-        project.register()
+    project: Project = make_project(
+        folder,
+        name="churn",
+        data=frame,
+        data_name="customers",
+        train=[{"max_iter": 60}, {"max_iter": 120}],
+    )
     project.promote("churn:1", "production", force=True, reason="test")
     deployments.set(project.db, "churn", production=1, actor="test")
     return project
@@ -84,16 +86,12 @@ def start(folder: Path, port: int, *extra: str) -> subprocess.Popen[str]:
 
 
 def wait_ready(proc: subprocess.Popen[str], url: str) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
+
+    def ready() -> bool:
         assert proc.poll() is None, f"server exited with {proc.returncode}"
-        try:
-            if httpx.get(f"{url}/v2/health/ready", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("server not ready in 90 s")
+        return httpx.get(f"{url}/v2/health/ready", timeout=1).status_code == 200
+
+    wait_until(ready, timeout=90, interval=0.2, what="the server to be ready")
 
 
 def stop(proc: subprocess.Popen[str]) -> str:

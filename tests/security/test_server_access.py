@@ -76,7 +76,7 @@ async def test_every_route_refuses_without_the_right_role(make_app, tokens, db):
     expired = auth.create_token(db, name="old", role="admin", expires_in_s=0.001)
     revoked = auth.create_token(db, name="gone", role="admin")
     token_store.revoke(db, "gone")
-    time.sleep(0.01)
+    time.sleep(0.01)  # the behaviour under test: a token that has expired (after 1 ms)
     bad = [None, "fc_short", "Basic x", "fc_" + "A" * 43, expired, revoked]
     routes = walk(app)
     assert {path for _, path, _ in routes} >= set(ROUTE_ROLES) - {"/trace/{request_id}"}

@@ -23,6 +23,7 @@ from test_server import Server, free_port
 from fullcycle.serving.logbook import read_log
 from fullcycle.store import deployments, logs
 from fullcycle.store.db import Database
+from fullcycle.testing import wait_until
 
 DOWN_S = 10.0  # RELIABILITY.md says a minute; ten seconds bounds the test and spans many polls
 
@@ -86,18 +87,18 @@ def test_predictions_survive_the_store_going_down(tmp_path: Path, pg_url: str, m
     server = Server(tmp_path).start()
     try:
         with TimedLoad(server.url, "s") as load, httpx.Client(base_url=server.url) as client:
-            time.sleep(1.0)
+            wait_until(lambda: len(load.results) >= 20, timeout=60, what="requests in flight")
             proxy.down()
             outage = time.monotonic()
-            time.sleep(1.0)
+            time.sleep(1.0)  # the behaviour under test: the store stays down for a while
             started = time.perf_counter()
             fb = client.post("/feedback", json={"request_id": "s-w0-1", "label": "yes"}, timeout=30)
             feedback_s = time.perf_counter() - started
             ready = client.get("/v2/health/ready", timeout=10)
-            time.sleep(max(0.0, DOWN_S - (time.monotonic() - outage)))
+            time.sleep(max(0.0, DOWN_S - (time.monotonic() - outage)))  # outage length
             during = [r for r in load.results if r[2] > outage]
             proxy.up()
-            time.sleep(1.5)
+            time.sleep(1.5)  # the store is back; the server's pool reconnects on its own schedule
             healed = client.post(
                 "/feedback", json={"request_id": "s-w0-1", "label": "yes"}, timeout=30
             )

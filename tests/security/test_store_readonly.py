@@ -4,24 +4,19 @@ one line; no error or trace ever shows SQL parameters (issue 16.9 and 16.15)."""
 from __future__ import annotations
 
 import sqlite3
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
+from serving_fixtures import MODEL, FixtureSource, rows
 
-SERVING = Path(__file__).parent.parent / "serving"
-sys.path.insert(0, str(SERVING))
-
-from serving_fixtures import MODEL, FixtureSource, rows  # noqa: E402
-
-from fullcycle.cli import main  # noqa: E402
-from fullcycle.serving.app import create_app  # noqa: E402
-from fullcycle.serving.guard import Access  # noqa: E402
-from fullcycle.serving.logbook import Logbook, LogConfig  # noqa: E402
-from fullcycle.serving.runtime import Runtime  # noqa: E402
-from fullcycle.store import deployments  # noqa: E402
-from fullcycle.store.db import Database  # noqa: E402
+from fullcycle.cli import main
+from fullcycle.serving.app import create_app
+from fullcycle.serving.guard import Access
+from fullcycle.serving.logbook import Logbook, LogConfig
+from fullcycle.serving.runtime import Runtime
+from fullcycle.store import deployments
+from fullcycle.store.db import Database
 
 
 @pytest.mark.anyio

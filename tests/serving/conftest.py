@@ -1,23 +1,19 @@
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from serving_fixtures import MODEL, FixtureSource
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from serving_fixtures import MODEL, FixtureSource  # noqa: E402
-
-from fullcycle.serving.app import create_app  # noqa: E402
-from fullcycle.serving.guard import Access  # noqa: E402
-from fullcycle.serving.logbook import Logbook, LogConfig  # noqa: E402
-from fullcycle.serving.runtime import Runtime  # noqa: E402
-from fullcycle.store import deployments  # noqa: E402
-from fullcycle.store.db import Database  # noqa: E402
+from fullcycle.serving.app import create_app
+from fullcycle.serving.guard import Access
+from fullcycle.serving.logbook import Logbook, LogConfig
+from fullcycle.serving.runtime import Runtime
+from fullcycle.store import deployments
+from fullcycle.store.db import Database
 
 
 @pytest.fixture

@@ -8,13 +8,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from fullcycle.testing import make_project
+from fullcycle.testing import make_project, wait_until
 
 
 def _free_port() -> int:
@@ -30,16 +29,11 @@ def _cli(folder: Path, *args: str, **env: str) -> subprocess.CompletedProcess[st
 
 
 def _wait_ready(proc: subprocess.Popen[str], url: str) -> None:
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
+    def ready() -> bool:
         assert proc.poll() is None, f"server exited with {proc.returncode}"
-        try:
-            if httpx.get(f"{url}/v2/health/ready", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)  # polling a starting server: there is no event to wait on
-    raise AssertionError("server not ready in 180 s")
+        return httpx.get(f"{url}/v2/health/ready", timeout=1).status_code == 200
+
+    wait_until(ready, timeout=180, interval=0.2, what="the server to be ready")
 
 
 def test_without_a_server_url_nothing_is_contacted(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from fullcycle.serving.logbook import Logbook
 from fullcycle.serving.runtime import Runtime
 from fullcycle.serving.source import RegistrySource
 from fullcycle.store import deployments
+from fullcycle.testing import make_project
 
 pytestmark = pytest.mark.slow  # trains three models and runs two servers (about a minute)
 httpclient = pytest.importorskip("tritonclient.http")
@@ -34,11 +35,10 @@ def iris_project(folder: Path) -> Project:
     frame = load_iris(as_frame=True).frame.rename(columns=lambda c: c.replace(" (cm)", ""))
     frame.columns = [c.replace(" ", "_") for c in frame.columns]
     frame["label"] = frame.pop("target").map({0: "setosa", 1: "versicolor", 2: "virginica"})
-    project = Project.init(folder, "iris")
-    version = project.add_data(frame, "flowers", infer_contract=True)
-    for params in ({"max_iter": 200}, {"max_iter": 300}):
-        project.train(version.ref, params=params)
-        project.register()
+    train = [{"max_iter": 200}, {"max_iter": 300}]
+    project: Project = make_project(
+        folder, name="iris", data=frame, data_name="flowers", train=train
+    )
     deployments.set(project.db, "iris", production=1, canary=2, canary_share=0.0, actor="test")
     return project
 
@@ -56,9 +56,9 @@ def mixed_project(folder: Path) -> Project:
     )
     signal_ = frame["amount"] + (frame["city"] == "paris") + rng.normal(size=n) * 0.7
     frame["label"] = np.where(signal_ > 0.4, "yes", "no")
-    project = Project.init(folder, "churn")
-    project.train(project.add_data(frame, "customers", infer_contract=True).ref)
-    project.register()
+    project: Project = make_project(
+        folder, name="churn", data=frame, data_name="customers", train=[None]
+    )
     deployments.set(project.db, "churn", production=1, actor="test")
     return project
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from fullcycle.serving import dashboards
 from fullcycle.serving.metrics import METRICS, QUALITY
 from fullcycle.store import deployments, labels, reports
 from fullcycle.store.db import Database
+from fullcycle.testing import wait_until
 
 DOCS = Path(__file__).parents[2] / "docs" / "grafana"
 
@@ -198,20 +198,16 @@ def scraped_by_prometheus(target: str, tmp_path: Path, metric: str) -> dict[str,
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
+
+        def scraped() -> list[dict[str, Any]]:
             assert proc.poll() is None, "prometheus exited"
-            try:
-                res = httpx.get(
-                    f"http://127.0.0.1:{port}/api/v1/query", params={"query": metric}, timeout=5
-                ).json()
-                found = res["data"]["result"]
-                if found:
-                    return {r["metric"]["feature"]: float(r["value"][1]) for r in found}
-            except (httpx.HTTPError, KeyError, ValueError):
-                pass
-            time.sleep(0.5)
-        raise AssertionError(f"prometheus never returned {metric}")
+            res = httpx.get(
+                f"http://127.0.0.1:{port}/api/v1/query", params={"query": metric}, timeout=5
+            ).json()
+            return list(res["data"]["result"])
+
+        found = wait_until(scraped, timeout=90, interval=0.5, what=f"prometheus to return {metric}")
+        return {r["metric"]["feature"]: float(r["value"][1]) for r in found}
     finally:
         proc.terminate()
         proc.wait(30)

@@ -9,7 +9,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from serving_fixtures import MODEL, rows
 from fullcycle.serving.logbook import read_log
 from fullcycle.store import deployments, logs
 from fullcycle.store.db import Database
+from fullcycle.testing import wait_until
 
 HERE = Path(__file__).parent
 
@@ -65,16 +65,12 @@ class Server:
             "--no-auth",  # durability is under test here; tests/security covers the tokens
         ]
         self.proc = subprocess.Popen(cmd, env=env)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, f"server exited with {self.proc.returncode}"
-            try:
-                if httpx.get(f"{self.url}/v2/health/ready", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError("server not ready in 60 s")
+        wait_until(self.ready, timeout=60, interval=0.1, what="the server to be ready")
+        return self
+
+    def ready(self) -> bool:
+        assert self.proc is not None and self.proc.poll() is None, "server exited"
+        return httpx.get(f"{self.url}/v2/health/ready", timeout=1).status_code == 200
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
         """Send ``sig`` and wait; uvicorn re-raises SIGTERM after a clean shutdown."""
@@ -124,6 +120,20 @@ class Load:
                 self.results.append((rid, type(exc).__name__, None))
                 await asyncio.sleep(0.01)
 
+    def answered(self, n: int) -> None:
+        """Wait until ``n`` more requests than now have been answered (requests are in flight)."""
+        mark = len(self.results)
+        wait_until(lambda: len(self.results) >= mark + n, timeout=60, what=f"{n} answers")
+
+    def serves(self, version: int) -> None:
+        """Wait until a response came from model ``version``."""
+        want = str(version)
+        wait_until(
+            lambda: any(v == want for _, _, v in self.results[-200:]),
+            timeout=60,
+            what=f"a response from version {version}",
+        )
+
     def ok_ids(self) -> set[str]:
         return {rid for rid, status, _ in self.results if status == 200}
 
@@ -145,30 +155,31 @@ def test_ten_swaps_under_load_fail_no_request(project, store):
     server = Server(project).start()
     try:
         with Load(server.url) as load:
-            time.sleep(0.5)
+            load.serves(1)
             for version in range(2, 12):
                 deployments.set(store, MODEL, production=version, actor="test")
                 if version % 2:
                     httpx.post(f"{server.url}/admin/reload", timeout=30)
-                time.sleep(0.6)
-            time.sleep(0.5)
+                load.serves(version)  # by /admin/reload or by the store poll
+            load.answered(20)  # requests started before the last swap have finished
     finally:
         assert server.stop() == 0
     statuses = {status for _, status, _ in load.results}
     assert statuses == {200}, statuses
     served = {v for _, _, v in load.results}
-    assert None not in served and len(served) >= 8
+    assert served == {str(v) for v in range(1, 12)}  # every swap happened under load
     assert (load.results[-1][2]) == "11"
 
 
+@pytest.mark.slow
 def test_swap_to_a_raising_version_is_refused_on_a_real_server(project, store):
     server = Server(project).start()
     try:
         with Load(server.url, concurrency=4) as load:
-            time.sleep(0.3)
+            load.answered(10)
             deployments.set(store, MODEL, production=100, actor="test")
             r = httpx.post(f"{server.url}/admin/reload", timeout=30)
-            time.sleep(0.5)
+            load.answered(20)  # requests keep being answered after the refused swap
         assert r.status_code == 409 and "broken" in r.json()["error"]
         assert {status for _, status, _ in load.results} == {200}
         assert {v for _, _, v in load.results} == {"1"}
@@ -176,12 +187,12 @@ def test_swap_to_a_raising_version_is_refused_on_a_real_server(project, store):
         server.stop()
 
 
+@pytest.mark.slow
 def test_sigterm_finishes_in_flight_requests_and_loses_no_log_record(project, store):
     server = Server(project).start(workers=2)
     with Load(server.url, keepalive=False) as load:  # new connections reach both workers
-        time.sleep(1.5)
+        load.answered(40)  # requests are in flight on both workers when SIGTERM lands
         code = server.stop(signal.SIGTERM)
-        time.sleep(0.2)
     assert code == 0
     assert list((project / ".fullcycle" / "logs" / "active").glob("*.jsonl")) == []  # sealed
     failed = {rid: s for rid, s, _ in load.results if s != 200}
@@ -189,7 +200,7 @@ def test_sigterm_finishes_in_flight_requests_and_loses_no_log_record(project, st
     # read errors); a request the server had started is answered, never cut
     assert set(failed.values()) <= {"ConnectError", "ReadError", "RemoteProtocolError"}
     ok = load.ok_ids()
-    assert len(ok) > 50
+    assert ok  # at least one acknowledged; the assertions below hold for every one of them
     log = read_log(store)
     assert ok <= set(log.request_id)
     assert set(failed).isdisjoint(log.request_id)
@@ -201,11 +212,10 @@ def test_sigterm_finishes_in_flight_requests_and_loses_no_log_record(project, st
 def test_kill_9_in_strict_mode_loses_no_acknowledged_record(project, store):
     server = Server(project).start(durability="strict")
     with Load(server.url) as load:
-        time.sleep(2.0)
+        load.answered(40)  # requests are in flight when kill -9 lands
         server.stop(signal.SIGKILL)
-        time.sleep(0.2)
     ok = load.ok_ids()
-    assert len(ok) > 50
+    assert ok  # at least one acknowledged; the assertions below hold for every one of them
     restarted = Server(project).start(durability="strict")  # recovers the dead segment
     assert restarted.stop() == 0
     log = read_log(store)

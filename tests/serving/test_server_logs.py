@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
@@ -21,6 +20,7 @@ from fullcycle.serving.logformat import ACCESS_LOGGER, JSONFormatter, log_config
 from fullcycle.serving.server import ServeOptions
 from fullcycle.store import deployments
 from fullcycle.store.db import Database
+from fullcycle.testing import wait_until
 
 
 @pytest.mark.anyio
@@ -78,13 +78,12 @@ def test_a_real_server_writes_json_access_lines_from_its_worker(tmp_path):
     proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True)
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/v2/health/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+        wait_until(
+            lambda: httpx.get(f"{url}/v2/health/ready", timeout=1).status_code == 200,
+            timeout=60,
+            interval=0.1,
+            what="the server to be ready",
+        )
         r = httpx.post(f"{url}/predict", json={"records": rows(1)}, headers={"X-Request-ID": "z-9"})
         assert r.status_code == 200
     finally:

@@ -4,16 +4,12 @@ taught it and the gate that promoted it; broken links are named, never a crash."
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
+from tracekit import NAME, get_trace, make_project, serve, story, world
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from tracekit import NAME, get_trace, make_project, serve, story, world  # noqa: E402
-
-from fullcycle.errors import InvalidInput, NotFound  # noqa: E402
+from fullcycle.errors import InvalidInput, NotFound
 
 
 def test_a_prediction_after_a_retrain_leads_to_the_rows_that_taught_it_and_its_gate(

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-sys.path.insert(0, str(Path(__file__).parent.parent / "ui"))
-
-from tracekit import NAME, make_project, serve, world  # noqa: E402
-from uikit import client  # noqa: E402
+from tracekit import NAME, make_project, serve, world
+from uikit import client
 
 
 def test_the_trace_page_shows_the_chain_and_names_bad_ids(tmp_path: Path, db_url: str) -> None:

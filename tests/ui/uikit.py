@@ -180,11 +180,10 @@ def full_project(folder: Path) -> Project:
     import numpy as np
     import pandas as pd
 
-    project = Project.init(folder, "churn")
-    scope = project.settings.scope_path
-    text = scope.read_text("utf-8").replace("strategy: stratified", "strategy: random")
-    scope.write_text(text, "utf-8")
-    project.reload_scope()
+    from fullcycle.testing import make_project
+
+    split = {"training": {"split": {"strategy": "random"}}}
+    project: Project = make_project(folder, name="churn", scope=split)
     rng = np.random.default_rng(0)
     n = 400
     frame = pd.DataFrame(
