@@ -166,7 +166,23 @@ class Labels(_Group):
     def label_one(
         self, task_id: int, label: str, *, labeller: str, actor: str = "api"
     ) -> ImportReport:
-        """Label one queued task (the dashboard's verb), through the same checks as an import."""
+        """Label one queued task (the dashboard's verb), through the same checks as an import.
+
+        The page offers the target's classes: a label outside them is refused here (a form
+        forged or stale), where an import or ``/feedback`` would flag it as a new class. A new
+        class is taken in by adding it to ``features.target.classes`` in fullcycle.yaml."""
+        from fullcycle.contract import normalise_label, target_spec
+        from fullcycle.errors import InvalidInput
+
+        contract = self._project.contract()
+        target = contract.target if contract else None
+        if target is not None and target.classes:
+            if not normalise_label(label, target_spec(target)).known:
+                shown = ", ".join(str(c) for c in target.classes[:20])
+                raise InvalidInput(
+                    f"label {label!r} is not one of the target's classes ({shown})",
+                    hint="add a new class to features.target.classes in fullcycle.yaml first",
+                )
         with tempfile.TemporaryDirectory(prefix="fullcycle-label-") as folder:
             path = Path(folder) / "labels.jsonl"
             path.write_text(json.dumps({"task_id": task_id, "label": label}) + "\n", "utf-8")
