@@ -176,13 +176,13 @@ class Labels(_Group):
 
         contract = self._project.contract()
         target = contract.target if contract else None
-        if target is not None and target.classes:
-            if not normalise_label(label, target_spec(target)).known:
-                shown = ", ".join(str(c) for c in target.classes[:20])
-                raise InvalidInput(
-                    f"label {label!r} is not one of the target's classes ({shown})",
-                    hint="add a new class to features.target.classes in fullcycle.yaml first",
-                )
+        classes = list(target.classes or []) if target is not None else []
+        if classes and not normalise_label(label, target_spec(target)).known:
+            shown = ", ".join(str(c) for c in classes[:20])
+            raise InvalidInput(
+                f"label {label!r} is not one of the target's classes ({shown})",
+                hint="add a new class to features.target.classes in fullcycle.yaml first",
+            )
         with tempfile.TemporaryDirectory(prefix="fullcycle-label-") as folder:
             path = Path(folder) / "labels.jsonl"
             path.write_text(json.dumps({"task_id": task_id, "label": label}) + "\n", "utf-8")
