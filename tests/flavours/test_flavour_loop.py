@@ -9,6 +9,7 @@ import os
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import loopkit  # noqa: E402
@@ -61,12 +62,13 @@ def cancer() -> pd.DataFrame:
     return frame.sample(frac=1.0, random_state=0).reset_index(drop=True)
 
 
-def changed(frame: pd.DataFrame) -> pd.DataFrame:
+def changed(frame: pd.DataFrame, cut: float) -> pd.DataFrame:
     """A later period with a concept change: for the rougher half of the tissue (mean texture
-    above its median) the diagnosis is recorded the other way round, so the first model is
-    wrong on about half of the rows and a model trained on labelled production rows is not."""
+    above ``cut``, the whole table's median) the diagnosis is recorded the other way round, so
+    the first model is wrong on about half of the rows and one trained on labelled production
+    rows is not."""
     out = frame.copy()
-    rough = out["mean texture"] > frame["mean texture"].median()
+    rough = out["mean texture"] > cut
     flip = {"malignant": "benign", "benign": "malignant"}
     out.loc[rough, "diagnosis"] = out.loc[rough, "diagnosis"].map(flip)
     return out
@@ -84,12 +86,13 @@ async def test_a_flavour_champion_is_retrained_in_its_own_flavour_and_promoted(
         tmp_path / "p", "cancer", "classification", "diagnosis", scope(estimator, params)
     )
     frame = cancer()
+    cut = float(frame["mean texture"].median())
     # the contract is inferred from the whole table: the loop's retraining set (history and
     # labelled production rows) must pass it, and rows beyond the first 250's range are served
     first = loopkit.start(project, frame.iloc[:250], contract_from=frame)
     assert first.format == flavour
 
-    live = changed(frame)
+    live = changed(frame.iloc[:450], cut)  # the last 119 rows are kept unseen for the end
     features = [c for c in live.columns if c != "diagnosis"]
     served = await loopkit.serve(
         project, live[features].to_dict("records"), list(live["diagnosis"])
@@ -107,8 +110,9 @@ async def test_a_flavour_champion_is_retrained_in_its_own_flavour_and_promoted(
     assert numbers["recipe"]["estimator"] == estimator
     assert {k: numbers["recipe"]["params"][k] for k in params} == params
     assert numbers["challenger"] > numbers["champion"]
+    assert started.data["recipe"] == "champion"
 
-    more = changed(frame.sample(n=200, random_state=1, replace=True))
+    more = changed(frame.iloc[:450].sample(n=200, random_state=1, replace=True), cut)
     for _ in range(4):
         await loopkit.serve(project, more[features].to_dict("records"), list(more["diagnosis"]))
         actions = loopkit.step_until(project, {"rollout_promote", "rollout_rollback"}, limit=3)
@@ -119,10 +123,12 @@ async def test_a_flavour_champion_is_retrained_in_its_own_flavour_and_promoted(
     assert now.version != first.version and now.ref == chosen
     assert now.format == first.format == flavour
 
-    after_rows = changed(frame.sample(n=200, random_state=3, replace=True))
-    await loopkit.serve(
-        project, after_rows[features].to_dict("records"), list(after_rows["diagnosis"])
+    # rows no model has seen, under the changed concept: the promoted model answers them well
+    unseen = changed(frame.iloc[450:], cut)
+    since = time.time()
+    answered = await loopkit.serve(
+        project, unseen[features].to_dict("records"), list(unseen["diagnosis"])
     )
-    after = project.monitor("last:100000", version=now.ref)["performance"]
-    assert after["rows"] >= 100
+    after = project.monitor(f"since:{since}", version=now.ref)["performance"]
+    assert after["rows"] == len(answered) == len(unseen)
     assert after["value"] > before["value"] + 0.2, (before, after)
