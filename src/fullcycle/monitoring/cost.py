@@ -1,4 +1,4 @@
-"""Live expected cost (issue 12): the served version's decision policy applied to the logged
+"""Live expected cost: the served version's decision policy applied to the logged
 probabilities, costed on the requests whose feedback arrived, and the share of abstentions.
 
 Feedback addresses every row of a batch (``request_id#N``), joined as the loop joins it, so

@@ -9,7 +9,7 @@
     ├── retraining             triggers, guards, data
     ├── gate                   margin, statistical test, compare on metric or cost
     ├── rollout / rollback     shadow, canary steps and their analysis; rollback criteria
-    └── decisions              costs or loss, threshold policy, abstain (issue 12)
+    └── decisions              costs or loss, threshold policy, abstain
 
 ``load_scope`` reads it with the safe YAML loader and reports every problem with its line.
 """

@@ -1,4 +1,4 @@
-"""The decisions section (issue 12): what each kind of error costs, and how scores become
+"""The decisions section: what each kind of error costs, and how scores become
 decisions (a threshold policy and an optional abstain band)."""
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ class Outcome:
     violations: list[Violation]
     predictions: list[Any]
     proba: list[list[float]] | None = None
-    decisions: list[Any] | None = None  # the version's decision policy applied (issue 12)
+    decisions: list[Any] | None = None  # the version's decision policy applied
     flags: dict[int, list[str]] | None = None  # soft contract violations by row, served
 
 

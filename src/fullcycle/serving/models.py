@@ -50,7 +50,7 @@ class LoadedModel:
     classes: list[Any] | None = None
     signature: dict[str, Any] = field(default_factory=dict)
     reference_rows: list[dict[str, Any]] = field(default_factory=list)
-    decision: dict[str, Any] = field(default_factory=dict)  # ModelVersion.decision (issue 12)
+    decision: dict[str, Any] = field(default_factory=dict)  # ModelVersion.decision
 
 
 class ModelSource(Protocol):

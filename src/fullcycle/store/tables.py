@@ -1,4 +1,5 @@
-"""The metadata tables, one per noun of DESIGN.md. Times are UTC seconds since the epoch.
+"""The metadata tables, one per noun (the Scope aside: it is a file). Times are UTC seconds
+since the epoch.
 
 Change a table only together with a new migration in ``migrations/versions``;
 ``tests/store/test_migrations.py`` fails when the two disagree.
