@@ -8,6 +8,12 @@ the ratios against the bare app measured in the same run.
 
     OMP_NUM_THREADS=1 python bench/serve.py [--seconds 10] [--concurrency 1,4,16,64]
         [--rounds 3] [--workers 1] [--models tabular,text] [--profile] [--vs mlflow]
+        [--compiled]
+
+``--compiled`` (tabular): instead of the bench's own model source, two real projects serve the
+model from their registries: ``fc-sklearn`` (adopted with ``log_model``, registered, promoted)
+and ``fc-onnx`` (the same, then ``Project.compile_model(..., to="onnx")``, checked and promoted,
+run by onnxruntime); both are checked to answer alike, and the onnx/sklearn ratios are printed.
 
 The baseline is the fair bare app (``bench/bare_app.py``: model.predict in the thread pool).
 Each server is started once per model; levels run in turn, each round loads every server once
@@ -512,11 +518,28 @@ def compiled_servers(
 ) -> dict[str, Any]:
     """The bare app, the registry-served scikit-learn version and its ONNX compilation."""
     folders = [registry_project(work, model, rows, onnx) for onnx in (False, True)]
-    return {
+    servers = {
         "bare-fastapi": start_bare(model_path, args.workers),
         "fc-sklearn": start_registry(folders[0], args.workers, args.durability),
         "fc-onnx": start_registry(folders[1], args.workers, args.durability),
     }
+    same_answers(servers, rows[:50])
+    return servers
+
+
+def same_answers(servers: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    """Both fullcycle servers answer the same classes for the same rows (else stop)."""
+    import httpx
+
+    got = {}
+    for label in ("fc-sklearn", "fc-onnx"):
+        r = httpx.post(
+            f"http://127.0.0.1:{servers[label][1]}/predict", json={"records": rows}, timeout=30
+        )
+        r.raise_for_status()
+        got[label] = r.json()["predictions"]
+    same = sum(a == b for a, b in zip(got["fc-sklearn"], got["fc-onnx"], strict=True))
+    print(f"fc-onnx answers as fc-sklearn on {same} of {len(rows)} rows")
 
 
 def run_rounds(
