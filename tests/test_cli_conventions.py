@@ -17,12 +17,8 @@ from fullcycle.cli import _errors, build_app, main
 from fullcycle.cli._lifecycle import COMMANDS
 
 NO_RESULT = {"serve", "ui", "demo"}  # they run until stopped, or tell a story
-# Commands in modules other helpers own; they take --json / -C when those land.
-PENDING_JSON = {
-    "monitor list", "label queue", "label export", "label merge", "loop", "loop submit",
-    "import mlflow",
-}  # fmt: skip
-PENDING_PROJECT = {"drift"}
+PENDING_JSON: set[str] = set()  # every command that prints a result takes --json
+PENDING_PROJECT: set[str] = set()  # every command takes -C
 NEEDS_NO_PROJECT = {"init", "demo"}  # they make one
 
 

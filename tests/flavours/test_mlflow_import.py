@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -108,9 +109,12 @@ def test_a_skops_model_is_registered_and_evaluated(tmp_path: Path, store: str, c
             ref,
             "-C",
             str(proj.settings.project_dir),
+            "--json",
         ]
     )
-    assert code == 0, capsys.readouterr().err
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert json.loads(out)["models"] == ["wine_skops:1"]  # stdout is the JSON alone
     version = registry.resolve(proj.db, "wine_skops:1")
     assert version.format == "skops"
     assert version.metrics["metric"]["value"] > 0.8

@@ -170,3 +170,16 @@ def test_a_live_metric_below_the_goal_by_chance_on_few_rows_fires_nothing() -> N
     rmse = obs(goal=1.0, evaluation_metric=0.9, greater_is_better=False, new_labels=500,
                live_metric=1.3, live_low=0.8, live_high=1.8, live_rows=30)  # fmt: skip
     assert next_step(rmse, RETRAIN, TH).action == "none"
+
+
+def test_a_slow_machine_is_not_a_slow_challenger() -> None:
+    # production answered the same traffic at the same time as slowly: the machine, not the model
+    busy = stats(p95_ms=80.0, champion_p95_ms=75.0)
+    assert canary_verdict(busy, ROLLOUT, share=0.1).action != "rollback"
+    # clearly slower than production, or production within the limit: the challenger is slow
+    for slower in (
+        stats(p95_ms=80.0, champion_p95_ms=50.0),
+        stats(p95_ms=80.0, champion_p95_ms=20.0),
+    ):
+        v = canary_verdict(slower, ROLLOUT, share=0.1)
+        assert v.action == "rollback" and "p95 latency" in " ".join(v.reasons)

@@ -111,3 +111,22 @@ def test_cli_small_window_says_insufficient_data(tmp_path, capsys):
     cur.iloc[:8].to_csv(tmp_path / "cur.csv", index=False)
     assert cli(["drift", str(tmp_path / "ref.csv"), str(tmp_path / "cur.csv")]) == 0
     assert "insufficient data: 8 rows, need 200" in capsys.readouterr().out
+
+
+def test_cli_project_option_uses_the_projects_thresholds(tmp_path, capsys):
+    from fullcycle.project import Project
+
+    ref, cur = frames()
+    ref.to_csv(tmp_path / "ref.csv", index=False)
+    cur.iloc[:50].to_csv(tmp_path / "cur.csv", index=False)
+    files = [str(tmp_path / "ref.csv"), str(tmp_path / "cur.csv")]
+    assert cli(["drift", *files, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["verdict"] == "insufficient data: 50 rows, need 200"
+    Project.init(tmp_path / "p", "p", target="y").close()
+    yaml_file = tmp_path / "p" / "fullcycle.yaml"
+    text = yaml_file.read_text(encoding="utf-8")
+    assert "  min_rows: 200 " in text
+    yaml_file.write_text(text.replace("  min_rows: 200 ", "  min_rows: 20 "), encoding="utf-8")
+    assert cli(["drift", *files, "--json", "-C", str(tmp_path / "p")]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["drifted"] is True and EVIL in data["drifted_features"]

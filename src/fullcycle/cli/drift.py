@@ -60,6 +60,15 @@ def drift_command(
             help=f"Exit with code {DRIFT_EXIT_CODE} when the verdict is drift (for CI).",
         ),
     ] = False,
+    project: Annotated[
+        Path | None,
+        typer.Option(
+            "--project",
+            "-C",
+            help="Use this project's drift thresholds (monitoring.thresholds and "
+            "monitoring.min_rows in its fullcycle.yaml) instead of the defaults.",
+        ),
+    ] = None,
 ) -> None:
     """Compare two datasets: drift per feature, ranked, with a verdict for each and overall.
 
@@ -69,7 +78,8 @@ def drift_command(
     with --fail-on-drift: no drift), 11 drift found with --fail-on-drift, 3-5 bad input."""
     from fullcycle.monitoring.compare import drift_frames
 
-    report = drift_frames(read_frame(reference), read_frame(current), target=target)
+    policy = _project_policy(project) if project is not None else None
+    report = drift_frames(read_frame(reference), read_frame(current), policy=policy, target=target)
     if html is not None:
         html.write_text(report.to_html(title=f"Drift: {current} vs {reference}"), encoding="utf-8")
     if as_json:
@@ -82,6 +92,18 @@ def drift_command(
         from fullcycle.errors import DriftDetected
 
         raise DriftDetected(f"{report.verdict} (--fail-on-drift)")
+
+
+def _project_policy(folder: Path) -> dict[str, Any]:
+    """The drift policy of the project in ``folder``, as ``fullcycle monitor`` uses it."""
+    from fullcycle.cli._common import open_project
+    from fullcycle.monitoring.monitor import drift_policy
+
+    proj = open_project(folder)
+    try:
+        return drift_policy(proj.scope.monitoring)
+    finally:
+        proj.close()
 
 
 def read_frame(path: str) -> pd.DataFrame:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from fullcycle.cli._common import ProjectOption, console, open_project
+from fullcycle.cli._common import JsonOption, ProjectOption, console, open_project, print_json
 
 import_app = typer.Typer(help="Bring runs and models in from other tools.")
 
@@ -22,6 +22,7 @@ def mlflow_(
         False, "--trust-pickle", help="Open pickled models (in a child process)."
     ),
     project: Path = ProjectOption,
+    as_json: bool = JsonOption,
 ) -> None:
     """Import runs (params, metrics with steps, tags, times) and a registered model."""
     report = open_project(project).import_mlflow(
@@ -32,6 +33,9 @@ def mlflow_(
         data=data,
         trust_pickle=trust_pickle,
     )
+    if as_json:
+        print_json({"runs": report.runs, "skipped": report.skipped, "models": report.models})
+        return
     out = console()
     out.print(f"imported {len(report.runs)} run(s), skipped {len(report.skipped)}")
     for ref in report.models:

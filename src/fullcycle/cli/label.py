@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from fullcycle.cli._common import ProjectOption, console, open_project, print_json
+from fullcycle.cli._common import JsonOption, ProjectOption, console, open_project, print_json
 
 label_app = typer.Typer(
     help="The labelling queue: pick rows, export, import labels, merge.", no_args_is_help=True
@@ -29,6 +29,7 @@ def queue(
     audit_share: float = typer.Option(0.1, min=0.0, max=1.0, help="Share drawn at random."),
     seed: int = typer.Option(0, min=0),
     project: Path = ProjectOption,
+    as_json: bool = JsonOption,
 ) -> None:
     """Queue the rows a labeller's time is best spent on, plus a random audit share."""
     from fullcycle.errors import ConfigError
@@ -41,6 +42,7 @@ def queue(
     proj = open_project(project)
     version = proj.dataset(source)
     frame = proj.load_data(version.ref)
+    before = proj.labels.progress().get("queued", 0)
     batch = proj.label_queue(
         frame,
         budget=budget,
@@ -50,6 +52,13 @@ def queue(
         source=version.ref,
         actor="cli",
     )
+    if as_json:
+        waiting = proj.labels.progress().get("queued", 0)
+        print_json(
+            {"batch": batch, "source": version.ref, "strategy": strategy,
+             "queued": waiting - before, "waiting": waiting}
+        )  # fmt: skip
+        return
     console().print(
         f"queued batch [bold]{batch}[/] from {version.ref}\n"
         f"next: fullcycle label export --batch {batch} --format labelstudio"
@@ -64,6 +73,7 @@ def export(
         None, "--out", "-o", help="File to write (default: labels-*.EXT)."
     ),
     project: Path = ProjectOption,
+    as_json: bool = JsonOption,
 ) -> None:
     """Write the queued tasks for labellers; Label Studio tasks carry the model's prediction."""
     from fullcycle.errors import InvalidInput
@@ -73,10 +83,15 @@ def export(
     proj = open_project(project)
     target = out or Path(f"labels-{batch or 'queued'}.{EXTENSIONS[fmt]}")
     n = proj.label_export(target, fmt, batch=batch)
-    console().print(f"wrote {n} tasks to {target}")
-    if fmt == "labelstudio":
-        config = target.with_suffix(".config.xml")
+    config = target.with_suffix(".config.xml") if fmt == "labelstudio" else None
+    if config is not None:
         config.write_text(proj.label_studio_config(), encoding="utf-8")
+    if as_json:
+        print_json({"tasks": n, "path": str(target), "format": fmt, "batch": batch,
+                    "config": None if config is None else str(config)})  # fmt: skip
+        return
+    console().print(f"wrote {n} tasks to {target}")
+    if config is not None:
         console().print(f"labelling config for Label Studio: {config}")
 
 
@@ -90,7 +105,7 @@ def import_(
         0.6, min=0.0, max=1.0, help="Rows whose majority share is below this go back to the queue."
     ),
     project: Path = ProjectOption,
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = JsonOption,
 ) -> None:
     """Check and store labels; report agreement; re-queue rows the labellers disagree on."""
     report = open_project(project).label_import(
@@ -118,9 +133,14 @@ def merge(
     name: str = typer.Option(None, help="Name of the new version (default: the base's name)."),
     batch: str = typer.Option(None, help="Only rows of this batch."),
     project: Path = ProjectOption,
+    as_json: bool = JsonOption,
 ) -> None:
     """A new dataset version: the base plus every labelled row, with lineage to them."""
     version = open_project(project).label_merge(base, name, batch=batch, actor="cli")
+    if as_json:
+        added = len(version.origin.get("label_tasks", []))
+        print_json(version.__dict__ | {"ref": version.ref, "labelled_rows_added": added})
+        return
     console().print(
         f"created [bold]{version.ref}[/]: {version.n_rows} rows "
         f"({len(version.origin.get('label_tasks', []))} labelled rows added)"

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import typer
 
-from fullcycle.cli._common import ProjectOption, console, open_project
+from fullcycle.cli._common import JsonOption, ProjectOption, console, open_project, print_json
 
 loop_app = typer.Typer(
     help="Run the closed loop: monitor -> label -> retrain -> gate -> "
     "canary -> promote or roll back.",
     invoke_without_command=True,
 )
+
+
+def step_json(action: str, reasons: list[str], numbers: dict[str, Any] | None = None) -> dict:
+    """What one step did, as ``--json`` prints it."""
+    return {"action": action, "reasons": list(reasons), "numbers": dict(numbers or {})}
 
 
 @loop_app.callback()
@@ -24,8 +31,12 @@ def loop(
     monitor_first: bool = typer.Option(True, help="Build a fresh monitor report before deciding."),
     window: str = typer.Option("last:5000", help="The monitor window."),
     project: Path = ProjectOption,
+    as_json: bool = JsonOption,
 ) -> None:
-    """Read the latest monitor report and any rollout's state, and act on them."""
+    """Read the latest monitor report and any rollout's state, and act on them.
+
+    With --json each step prints one JSON object (action, reasons, numbers): indented with
+    --once, one per line with --watch; other messages then go to stderr."""
     if ctx.invoked_subcommand is not None:
         return
     if not once and not watch:
@@ -38,18 +49,26 @@ def loop(
     pause = parse_duration(every)
     out = console()
 
+    def show(action: str, reasons: list[str], numbers: dict[str, Any] | None = None) -> None:
+        if not as_json:
+            out.print(f"[bold]{action}[/]: " + "; ".join(reasons))
+        elif watch:
+            typer.echo(json.dumps(step_json(action, reasons, numbers), default=str))
+        else:
+            print_json(step_json(action, reasons, numbers))
+
     def step() -> None:
         try:
             if monitor_first:
                 proj.monitor(window)
             result = proj.loop_step()
-            out.print(f"[bold]{result.action}[/]: " + "; ".join(result.reasons))
+            show(result.action, result.reasons, result.numbers)
         except (InsufficientData, NotFound) as exc:
-            out.print(f"[bold]no action[/]: {exc}")
+            show("no action", [str(exc)])
         except StoreUnavailable as exc:
             if not watch:
                 raise
-            out.print(f"[yellow]waiting[/]: {exc}")
+            show("waiting", [str(exc)])
 
     supervised(
         step,
@@ -57,7 +76,7 @@ def loop(
         name="loop",
         watch=watch,
         pause_s=pause,
-        say=lambda text: out.print(text, markup=False),
+        say=lambda text: typer.echo(text, err=True) if as_json else out.print(text, markup=False),
     )
 
 
@@ -67,9 +86,13 @@ def submit(
     skip_gate: bool = typer.Option(False, help="Skip the gate (the canary still judges it)."),
     reason: str = typer.Option("", help="Why, for the audit log."),
     project: Path = ProjectOption,
+    as_json: bool = JsonOption,
 ) -> None:
     """Offer a registered version as the challenger."""
     result = open_project(project).loop_submit(ref, skip_gate=skip_gate, reason=reason)
+    if as_json:
+        print_json(step_json(result.action, result.reasons, result.numbers))
+        return
     console().print(f"[bold]{result.action}[/]: " + "; ".join(result.reasons))
 
 

@@ -8,7 +8,14 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from fullcycle.cli._common import ProjectOption, console, open_project, print_json, when
+from fullcycle.cli._common import (
+    JsonOption,
+    ProjectOption,
+    console,
+    open_project,
+    print_json,
+    when,
+)
 
 monitor_app = typer.Typer(
     help="Drift, decay and service health from the prediction log.", invoke_without_command=True
@@ -92,7 +99,7 @@ def monitor(
     ),
     version: str = typer.Option(None, help="NAME:N to monitor (default: production)."),
     project: Path = ProjectOption,
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = JsonOption,
     html: Path = typer.Option(None, "--html", help="Also write the report as an HTML page."),
     watch: bool = typer.Option(False, help="Keep monitoring on a schedule."),
     every: str = typer.Option(
@@ -132,10 +139,18 @@ def monitor(
 
 
 @monitor_app.command("list")
-def listing(project: Path = ProjectOption, limit: int = typer.Option(20, min=1)) -> None:
+def listing(
+    project: Path = ProjectOption,
+    limit: int = typer.Option(20, min=1),
+    as_json: bool = JsonOption,
+) -> None:
     """Stored reports, newest first."""
+    reports = open_project(project).monitor_reports(limit=limit)
+    if as_json:
+        print_json(reports)
+        return
     table = Table("id", "time", "model", "window", "rows", "verdict", "live metric")
-    for r in open_project(project).monitor_reports(limit=limit):
+    for r in reports:
         perf = r["summary"].get("performance") or {}
         table.add_row(
             str(r["id"]),

@@ -207,6 +207,8 @@ class CanaryStats:
     #: a paired bootstrap on the labelled rows says the challenger is worse (None: not computed,
     #: then the raw comparison decides)
     significantly_worse: bool | None = None
+    #: production's p95 on the traffic it served over the same time (None: not measured)
+    champion_p95_ms: float | None = None
 
 
 @dataclass(frozen=True)
@@ -272,17 +274,26 @@ def _worse_within_noise(stats: CanaryStats, gib: bool, min_labelled: int) -> boo
     return _worse(stats.challenger_metric, stats.champion_metric, gib) > 0
 
 
+#: the challenger is slow only when it is this much slower than production on the same traffic
+SLOWER_THAN_PRODUCTION = 1.25
+
+
+def _slow(stats: CanaryStats, limit: float | None) -> bool:
+    """Above the latency limit, and not because the machine is slow: production, answering the
+    same traffic at the same time, was within the limit or clearly faster."""
+    if limit is None or stats.p95_ms is None or stats.p95_ms <= limit:
+        return False
+    theirs = stats.champion_p95_ms
+    return theirs is None or theirs <= limit or stats.p95_ms > SLOWER_THAN_PRODUCTION * theirs
+
+
 def _canary_breaches(stats: CanaryStats, rollout: Any, gib: bool, min_labelled: int) -> list[str]:
     bad = []
     if stats.requests:
         rate = stats.errors / stats.requests
         if rate > rollout.max_error_rate:
             bad.append(f"error rate {rate:.3f} above {rollout.max_error_rate}")
-    if (
-        rollout.max_p95_ms is not None
-        and stats.p95_ms is not None
-        and stats.p95_ms > rollout.max_p95_ms
-    ):
+    if _slow(stats, rollout.max_p95_ms):
         bad.append(f"p95 latency {stats.p95_ms:.1f} ms above {rollout.max_p95_ms} ms")
     if stats.disagreement is not None and stats.disagreement > rollout.max_disagreement:
         bad.append(

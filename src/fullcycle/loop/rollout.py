@@ -89,6 +89,7 @@ def stats(project: Any, rollout: Any, log: Any, *, route: str) -> CanaryStats:
     p95 = float(np.percentile(requests["latency_ms"].to_numpy(dtype=float), 95))
     ok = rows[rows["status"] == 200]
     disagreement, labelled, mine, theirs, worse = None, 0, None, None, None
+    champion_p95 = _p95_of(log, rollout.champion, since)
     on_cost = project.scope.gate.compare_on == "cost"
     if len(ok) and rollout.champion is not None:
         import orjson
@@ -128,7 +129,20 @@ def stats(project: Any, rollout: Any, log: Any, *, route: str) -> CanaryStats:
         champion_metric=theirs,
         compared_on="cost" if on_cost else "metric",
         significantly_worse=worse,
+        champion_p95_ms=champion_p95,
     )
+
+
+def _p95_of(log: Any, version: int | None, since: float) -> float | None:
+    """Production's p95 latency on what it served since ``since`` (the same time, the same
+    machine), so a slow machine is not taken for a slow challenger."""
+    if version is None or not len(log):
+        return None
+    rows = log[(log["version"] == version) & (log["route"] == "production") & (log["ts"] >= since)]
+    rows = rows.drop_duplicates("request_id") if len(rows) else rows
+    if len(rows) < 20:
+        return None
+    return float(np.percentile(rows["latency_ms"].to_numpy(dtype=float), 95))
 
 
 def _live_costs(
