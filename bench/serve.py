@@ -8,6 +8,12 @@ the ratios against the bare app measured in the same run.
 
     OMP_NUM_THREADS=1 python bench/serve.py [--seconds 10] [--concurrency 1,4,16,64]
         [--rounds 3] [--workers 1] [--models tabular,text] [--profile] [--vs mlflow]
+        [--compiled]
+
+``--compiled`` (tabular): instead of the bench's own model source, two real projects serve the
+model from their registries: ``fc-sklearn`` (adopted with ``log_model``, registered, promoted)
+and ``fc-onnx`` (the same, then ``Project.compile_model(..., to="onnx")``, checked and promoted,
+run by onnxruntime); both are checked to answer alike, and the onnx/sklearn ratios are printed.
 
 The baseline is the fair bare app (``bench/bare_app.py``: model.predict in the thread pool).
 Each server is started once per model; levels run in turn, each round loads every server once
@@ -162,6 +168,59 @@ def start_fullcycle(
         "--durability",
         durability,
         "--no-auth",  # compared with bare servers that check nothing; tokens are cached anyway
+    ]
+    proc = subprocess.Popen(cmd, env=env)
+    wait_ready(port, "/v2/health/ready", proc)
+    return proc, port
+
+
+def registry_project(work: Path, model: Any, rows: list[dict[str, Any]], onnx: bool) -> Path:
+    """A real project serving ``model`` from its registry: the data stored, the model adopted
+    with ``log_model`` and registered; with ``onnx``, compiled through ``Project.compile_model``
+    (checked on the reference rows) and that version put in production."""
+    import pandas as pd
+
+    from fullcycle.project import Project
+
+    folder = work / ("fc-onnx" if onnx else "fc-sklearn")
+    proj = Project.init(folder, "tabular")
+    # held-out rows: training rows sit on HistGradientBoosting's bin thresholds, where the
+    # float32 ONNX graph may take the other branch and the compile check rightly refuses
+    cols = list(rows[0])
+    frame = pd.DataFrame(np.random.default_rng(7).normal(size=(1000, len(cols))), columns=cols)
+    frame["label"] = model.predict(frame)
+    data = proj.add_data(frame, "tabular", infer_contract=True)
+    with proj.start_run("adopt", dataset=data.ref) as run:
+        proj.log_model(model, run=run, data=data.ref)
+    version = proj.register(run.id, name="tabular")
+    if onnx:
+        version = proj.compile_model(version.ref, to="onnx")
+        print(f"compiled {version.ref} ({version.format}): {version.description}")
+    proj.promote(version.ref, "production", force=True, reason="bench")
+    return folder
+
+
+def start_registry(
+    folder: Path, workers: int, durability: str
+) -> tuple[subprocess.Popen[bytes], int]:
+    """``python -m fullcycle.serving`` on the project's own registry source."""
+    port = free_port()
+    env = {**os.environ, "FULLCYCLE_PROJECT_DIR": str(folder)}
+    cmd = [
+        sys.executable,
+        "-m",
+        "fullcycle.serving",
+        "--source",
+        "fullcycle.serving.source:project_source",
+        "--model",
+        "tabular",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--durability",
+        durability,
+        "--no-auth",
     ]
     proc = subprocess.Popen(cmd, env=env)
     wait_ready(port, "/v2/health/ready", proc)
@@ -404,6 +463,12 @@ def main() -> None:
     ap.add_argument("--models", default="tabular,text")
     ap.add_argument("--vs", default="", help="also run 'mlflow models serve'")
     ap.add_argument("--profile", action="store_true", help="cProfile the fullcycle server")
+    ap.add_argument(
+        "--compiled",
+        action="store_true",
+        help="tabular only: serve the model from a project's registry as scikit-learn "
+        "(fc-sklearn) and as its ONNX compilation (fc-onnx), beside the bare app",
+    )
     args = ap.parse_args()
     import joblib
 
@@ -419,7 +484,12 @@ def main() -> None:
                 orjson.dumps({"name": name, "signature": sig, "reference_rows": rows[:8]})
             )
             bodies = [orjson.dumps({"records": [r]}) for r in rows]
-            servers = {
+            servers = (
+                compiled_servers(work, model, rows, model_path, args)
+                if args.compiled and name == "tabular"
+                else {}
+            )
+            servers = servers or {
                 "bare-fastapi": start_bare(model_path, args.workers),
                 "fullcycle": start_fullcycle(
                     work,
@@ -441,6 +511,35 @@ def main() -> None:
             if args.profile:
                 print_profile(work / f"{name}.prof")
     report(results, args)
+
+
+def compiled_servers(
+    work: Path, model: Any, rows: list[dict[str, Any]], model_path: Path, args: Any
+) -> dict[str, Any]:
+    """The bare app, the registry-served scikit-learn version and its ONNX compilation."""
+    folders = [registry_project(work, model, rows, onnx) for onnx in (False, True)]
+    servers = {
+        "bare-fastapi": start_bare(model_path, args.workers),
+        "fc-sklearn": start_registry(folders[0], args.workers, args.durability),
+        "fc-onnx": start_registry(folders[1], args.workers, args.durability),
+    }
+    same_answers(servers, rows[:50])
+    return servers
+
+
+def same_answers(servers: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    """Both fullcycle servers answer the same classes for the same rows (else stop)."""
+    import httpx
+
+    got = {}
+    for label in ("fc-sklearn", "fc-onnx"):
+        r = httpx.post(
+            f"http://127.0.0.1:{servers[label][1]}/predict", json={"records": rows}, timeout=30
+        )
+        r.raise_for_status()
+        got[label] = r.json()["predictions"]
+    same = sum(a == b for a, b in zip(got["fc-sklearn"], got["fc-onnx"], strict=True))
+    print(f"fc-onnx answers as fc-sklearn on {same} of {len(rows)} rows")
 
 
 def run_rounds(
@@ -505,6 +604,14 @@ def report(results: list[tuple[str, str, int, dict[str, float]]], args: Any) -> 
             f"{r['cpu_ms_per_req']:10.2f} {r['non2xx']:8.0f} {ratio['rps']:9.2f} "
             f"{ratio['p50']:9.2f} {ratio['p99']:9.2f}"
         )
+    by = {(m, label, c): r for m, label, c, r in results}
+    for (model, label, conc), r in by.items():
+        skl = by.get((model, "fc-sklearn", conc))
+        if label == "fc-onnx" and skl:
+            print(
+                f"{model} c={conc}: fc-onnx / fc-sklearn req/s {r['rps'] / skl['rps']:.2f}x, "
+                f"p50 {r['p50'] / skl['p50']:.2f}x, p99 {r['p99'] / skl['p99']:.2f}x"
+            )
 
 
 if __name__ == "__main__":
