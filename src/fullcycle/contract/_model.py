@@ -226,6 +226,23 @@ class Contract(BaseModel):
 
         return validate_frame(self, df, require_target=require_target)
 
+    def training_report(self, df: pd.DataFrame) -> ValidationReport:
+        """:meth:`validate_frame` for training data (target required): a feature's soft
+        problems (unseen category, out of range, over-long text) are the world the model must
+        learn, as production served them, unless the feature says ``on_violation: refuse``;
+        hard ones (wrong type, nulls, a missing column) and the target's problems remain."""
+        from fullcycle.contract._frame import SOFT_FRAME_PROBLEMS
+        from fullcycle.contract._report import ValidationReport
+
+        report = self.validate_frame(df, require_target=True)
+        serving = {f.name for f in self.features if not f.refuses_soft}
+        kept = [
+            v
+            for v in report.violations
+            if v.column not in serving or not v.problem.startswith(SOFT_FRAME_PROBLEMS)
+        ]
+        return ValidationReport(rows=report.rows, violations=kept)
+
     def validate_records(self, records: Any) -> tuple[pd.DataFrame, list[Violation]]:
         """Check request rows; returns the frame of the rows to serve and every hard violation.
 

@@ -111,7 +111,7 @@ def check_frame(spec: TrainSpec, frame: pd.DataFrame, ref: str) -> None:
             hint="set target in fullcycle.yaml or add the column",
         )
     if spec.contract is not None:
-        spec.contract.validate_frame(frame, require_target=True).raise_if_failed(f"dataset {ref}")
+        spec.contract.training_report(frame).raise_if_failed(f"dataset {ref}")
     missing = [f.name for f in spec.features if f.name not in frame.columns]
     if missing:
         raise ContractViolation(f"dataset {ref} lacks feature column(s) {', '.join(missing)}")
