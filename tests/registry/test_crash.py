@@ -18,7 +18,7 @@ from fullcycle.store import events as event_store
 from fullcycle.train.trainer import train
 
 CHILD = r"""
-import os, sys
+import os, shutil, sys
 from fullcycle import registry
 from fullcycle.errors import Conflict
 from fullcycle.store.artifacts import ArtifactStore
@@ -39,10 +39,19 @@ while True:
     except Conflict:
         pass
     path = os.path.join(folder, f"imported-{os.getpid()}-{i}.skops")
-    with open(path, "wb") as fh:
-        fh.write(os.urandom(256))
+    shutil.copyfile(os.path.join(folder, "model.skops"), path)  # a real model: imports check it
     registry.import_file(db, artifacts, path, name="imported")
 """
+
+
+def _real_model(path: Path) -> None:
+    """A small scikit-learn model saved with skops, the kind ``models import`` accepts."""
+    import skops.io as sio
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = load_iris(return_X_y=True)
+    sio.dump(LogisticRegression(max_iter=500).fit(X, y), path)
 
 
 @pytest.mark.slow
@@ -53,6 +62,7 @@ def test_kill_9_during_register_and_promote_leaves_whole_versions(
     run_id = train(deps, kit.spec(), "d@1", seed=1, learning_curve=False).run_id
     drop = tmp_path / "drop"
     drop.mkdir()
+    _real_model(drop / "model.skops")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     rng = random.Random(0)
     for _ in range(6):

@@ -117,7 +117,13 @@ def test_fullcycle_serve_checks_tokens_prints_one_bootstrap_token_and_mounts_the
             evil = client.get("/v2/health/live", headers={"host": "evil.example"})
     finally:
         out = stop(proc)
-    [token] = [line for line in out.splitlines() if line.startswith("fc_")]
+    # stdout is a pipe here: the token goes to a 0600 file, never into the output (a log)
+    assert not [line for line in out.splitlines() if line.startswith("fc_")]
+    kept = folder / ".fullcycle" / "bootstrap-admin-token"
+    assert kept.stat().st_mode & 0o777 == 0o600
+    token = kept.read_text().strip()
+    assert token.startswith("fc_")
+    kept.unlink()
     assert refused.status_code == 401
     assert ui_anon.status_code in (303, 307, 401) or "login" in ui_anon.text
     assert evil.status_code == 400
@@ -133,4 +139,5 @@ def test_fullcycle_serve_checks_tokens_prints_one_bootstrap_token_and_mounts_the
     assert ok.status_code == 200 and ok.json()["version"] == 1
     assert page.status_code == 200 and "churn" in page.text
     assert metrics.status_code == 200
-    assert not [line for line in again.splitlines() if line.startswith("fc_")]  # shown once
+    assert not [line for line in again.splitlines() if line.startswith("fc_")]
+    assert not kept.exists()  # shown once: an admin token exists now
