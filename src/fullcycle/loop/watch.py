@@ -2,8 +2,8 @@
 
 For ``rollback.watch`` after a rollout promoted a version, each loop step compares the new
 production's live traffic since the promotion with the limits: error rate above
-``max_error_rate``; p95 latency above ``max_p95_ms`` when the version it replaced was within
-the limit before the promotion (a slow machine is not a slow model); the live metric worse, by
+``max_error_rate``; p95 latency above ``max_p95_ms`` and well above what the version it replaced
+showed before the promotion (a slow machine is not a slow model); the live metric worse, by
 more than ``max_metric_drop`` and significantly, than the previous version's answers on the
 same labelled rows (scored offline from the logged inputs, as the canary does). In a drifting
 world every model scores below its offline evaluation, so the watch never holds the new version
@@ -24,6 +24,9 @@ import numpy as np
 from fullcycle import metric_table
 
 MIN_LABELLED = 30
+#: above the limit is a reason to go back only when this much slower than the replaced version
+#: was before the promotion (two windows of time, so a wider margin than the canary's)
+SLOWER_THAN_BEFORE = 1.5
 
 
 @dataclass(frozen=True)
@@ -49,13 +52,10 @@ def breaches(live: Live, limits: Any, metric: str) -> list[str]:
         if rate > limits.max_error_rate:
             bad.append(f"error rate {rate:.3f} above {limits.max_error_rate}")
     p95, limit, before = live.p95_ms, limits.max_p95_ms, live.previous_p95_ms
-    if (
-        limit is not None
-        and p95 is not None
-        and p95 > limit
-        and (before is None or before <= limit)
-    ):
-        bad.append(f"p95 latency {p95:.1f} ms above {limit} ms (the previous version was within)")
+    slower = before is None or (p95 is not None and p95 > SLOWER_THAN_BEFORE * before)
+    if limit is not None and p95 is not None and p95 > limit and slower:
+        was = "" if before is None else f"; {before:.1f} ms for the previous version before"
+        bad.append(f"p95 latency {p95:.1f} ms above {limit} ms{was}")
     mine, theirs = live.metric, live.previous_metric
     if (
         mine is None
