@@ -44,7 +44,7 @@ def test_the_demo_keeps_its_project_and_names_the_report_and_the_dashboard(
     last = out.strip().splitlines()[-2:]
     assert last[0].split()[-1] == str(report)
     assert last[1].endswith(f"fullcycle ui -C {folder}")
-    assert "labels spent" in out and "s in all" in out
+    assert "labels asked of the labellers" in out and "s in all" in out
     assert main([*args, "--clean"]) == 0
     assert "drop --clean to keep it" in capsys.readouterr().out
     assert sorted(os.listdir(tmp_path)) == [DEFAULT_DIR.name]  # --clean left nothing here

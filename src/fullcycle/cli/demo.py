@@ -108,7 +108,14 @@ def _summary(out: Any, result: Any, folder: Path, *, kept: bool) -> None:
         else "no decay detected"
     )
     out.print(
-        f"[bold]{detected}; {result.labels_spent} labels spent. On fresh queries from the last "
+        f"[bold]{detected}; {result.labels_spent} labels asked of the labellers"
+        + (
+            f" (each promotion's evidence: {', '.join(map(str, result.labels_per_promotion))}"
+            " labelled rows)"
+            if result.labels_per_promotion
+            else ""
+        )
+        + f". On fresh queries from the last "
         f"period, the loop's production model {result.final_version} scores macro-F1 "
         f"{result.final_metric:.3f} against {result.final_frozen_metric:.3f} for the frozen "
         f"model (goal {result.goal}; evaluation at launch {result.evaluation:.3f}). "

@@ -59,6 +59,7 @@ class DemoResult:
     final_metric: float = 0.0
     final_frozen_metric: float = 0.0
     labels_spent: int = 0
+    labels_per_promotion: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -82,17 +83,21 @@ def macro_f1(truth: Any, pred: Any) -> float:
 
 
 def labels_spent(project: Project) -> int:
-    """Labels the loop paid for: the ``labels_spent`` its events report when they do, else the
-    tasks that came back labelled."""
-    reported = [
-        e.data["labels_spent"]
-        for e in project.events(kind="loop.", limit=10_000)
-        if isinstance((e.data or {}).get("labels_spent"), int)
-    ]
-    if reported:
-        return int(sum(reported))
+    """Labels people were asked for and gave: the queued tasks that came back labelled (each
+    task once, whoever labelled it). The feedback users sent on their own is not counted."""
     progress = project.labels.progress()
     return sum(n for status, n in progress.items() if status != "queued")
+
+
+def labels_per_promotion(project: Project) -> list[int]:
+    """For each promotion by the loop, the labelled rows its challenger's evidence used (the
+    ``labels_spent`` the loop records on ``loop.promote``), oldest first."""
+    events = sorted(project.events(kind="loop.promote", limit=10_000), key=lambda e: e.ts)
+    return [
+        int(e.data["labels_spent"])
+        for e in events
+        if isinstance((e.data or {}).get("labels_spent"), int)
+    ]
 
 
 class Demo:
@@ -179,6 +184,7 @@ class Demo:
             final_metric,
             frozen_metric,
             labels_spent(project),
+            labels_per_promotion(project),
         )
 
     def period(self, project: Project, url: str, period: int, frozen: Any) -> PeriodResult:
