@@ -96,5 +96,97 @@ def submit(
     console().print(f"[bold]{result.action}[/]: " + "; ".join(result.reasons))
 
 
+@loop_app.command("backtest")
+def backtest(
+    file: Path = typer.Argument(
+        ..., help="Past rows with their time and truth: csv, parquet or jsonl."
+    ),
+    time_column: str = typer.Option(..., "--time-column", "-t", help="The rows' time."),
+    steps: int = typer.Option(None, "--steps", help="Cut the rows into N steps of equal size."),
+    every: str = typer.Option(None, "--every", help="Or into steps of this much time (7d)."),
+    feedback_share: float = typer.Option(
+        0.2, help="Share of rows whose label comes back on /feedback."
+    ),
+    feedback_delay: str = typer.Option("0s", help="Replayed time before a label comes back."),
+    labeller: bool = typer.Option(
+        True, "--labeller/--no-labeller", help="Answer the loop's labelling queue from the truth."
+    ),
+    window: str = typer.Option(None, help="The monitor window (default: the rows of one step)."),
+    seed: int = typer.Option(0, help="Which rows get feedback."),
+    predictions_out: Path = typer.Option(
+        None, "--predictions", help="Write every answer (request id, time, version, truth) here."
+    ),
+    project: Path = ProjectOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Replay past rows through the server and the loop on a simulated clock.
+
+    The loop runs with the scope as written (its guards see the replayed times), so a year of
+    history shows in minutes what the loop would have done: when it noticed, how many labels it
+    asked for, what it retrained, promoted and rolled back. Everything is recorded in this
+    project's store: run it on a project made for it."""
+    import csv
+
+    from fullcycle.backtest import BacktestOptions, StepRow, run
+    from fullcycle.data.versions import read_any
+    from fullcycle.scope import parse_duration
+
+    if steps is not None and every is not None:
+        raise typer.BadParameter("say --steps or --every, not both", param_hint="--steps/--every")
+    options = BacktestOptions(
+        time_column=time_column,
+        steps=steps,
+        every=None if every is None else float(parse_duration(every)),
+        feedback_share=feedback_share,
+        feedback_delay=float(parse_duration(feedback_delay)),
+        labeller=labeller,
+        window=window,
+        seed=seed,
+    )
+    proj = open_project(project)
+    frame = read_any(file)
+    out = console()
+    if as_json:
+        from rich.console import Console
+
+        out = Console(stderr=True, highlight=False, soft_wrap=True)
+
+    def show(row: StepRow) -> None:
+        live = "-" if row.live is None else f"{row.live:.4f}"
+        frozen = "-" if row.frozen is None else f"{row.frozen:.4f}"
+        out.print(
+            f"step {row.step}: {row.requests} requests, live {live} (frozen {frozen}), "
+            f"{row.action}; labels {row.labels}, feedback {row.feedback}"
+            + (f" [red]error: {row.error}[/]" if row.error else "")
+        )
+
+    result = run(proj, frame, options, on_step=show)
+    if predictions_out is not None:
+        with open(predictions_out, "w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(
+                fh,
+                fieldnames=[
+                    "request_id",
+                    "time",
+                    "time_replayed",
+                    "version",
+                    "prediction",
+                    "truth",
+                ],
+            )
+            writer.writeheader()
+            writer.writerows(result.predictions)
+    if as_json:
+        print_json(result.to_json())
+        return
+    totals = result.totals()
+    out.print(
+        f"{result.model}: {totals['requests']} requests in {len(result.steps)} steps; "
+        f"{totals['retrains']} retrain(s), {totals['promotions']} promotion(s), "
+        f"{totals['rollbacks']} rollback(s), {totals['alerts']} alert(s); "
+        f"{totals['labels']} labels answered, {totals['feedback']} feedback"
+    )
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(loop_app, name="loop")

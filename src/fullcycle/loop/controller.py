@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import os
 import socket
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fullcycle import registry
+from fullcycle import clock, registry
 from fullcycle.errors import InsufficientData, LeaseHeld, NotFound
 from fullcycle.loop import labelled as labelled_mod
 from fullcycle.loop import policy, retrain, rollout, watch
@@ -91,7 +90,7 @@ class Controller:
 
     def observe(self) -> tuple[policy.Observations, dict[str, Any]]:
         db = self.project.db
-        now = time.time()
+        now = clock.now()
         champion = self.project.production_version()
         report = report_store.latest(db, self.name)
         summary = (report or {}).get("summary") or {}
@@ -368,7 +367,7 @@ class Controller:
         if active.state == "gated":
             rollout.advance_from_gated(self.project, active)
             return self._record("rollout_resumed", [f"rollout {active.id} routed after a restart"])
-        since = time.time() - float(active.data.get("analysed_at") or 0.0)
+        since = clock.now() - float(active.data.get("analysed_at") or 0.0)
         interval = float(self.scope.rollout.analysis_interval)
         if since < interval:
             return self._record(

@@ -3,13 +3,12 @@ a registered challenger, and the gate on held-out recent rows, all on record."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from fullcycle import registry
+from fullcycle import clock, registry
 from fullcycle.errors import InsufficientData
 from fullcycle.loop import gate as gate_mod
 from fullcycle.loop.labelled import holdout_mask, recent
@@ -40,7 +39,7 @@ def training_frame(project: Any, base: str, labelled: Any) -> tuple[Any, Any]:
     fresh = labelled[~hold]
     window = scope.retraining.data.window
     if len(fresh) and "ts" in fresh:
-        fresh = fresh[fresh["ts"] >= time.time() - window]
+        fresh = fresh[fresh["ts"] >= clock.now() - window]
     base_frame = project.load_data(base)[cols]
     fresh = fresh[cols]
     if scope.retraining.data.dedupe:
@@ -119,7 +118,7 @@ def _rank(outcome: RetrainOutcome) -> tuple[int, float]:
 def _recent_rows(project: Any, used: Any) -> Any:
     scope = project.scope
     cols = [*(f.name for f in scope.contract.features), scope.target]
-    rows = used[used["ts"] >= time.time() - scope.retraining.data.window] if len(used) else used
+    rows = used[used["ts"] >= clock.now() - scope.retraining.data.window] if len(used) else used
     return rows[cols].reset_index(drop=True) if len(rows) else rows
 
 

@@ -7,12 +7,11 @@ moving an alias that already points at the version, changes nothing.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import numpy as np
 
-from fullcycle import registry
+from fullcycle import clock, registry
 from fullcycle.contract import normalise_mapping
 from fullcycle.loop import gate
 from fullcycle.loop.labelled import spec_for
@@ -30,7 +29,7 @@ def begin(project: Any, champion: int | None, challenger: int, data: dict[str, A
     name = project.scope.name
     with project.db.write() as conn:
         rollout = rollouts.start(
-            conn, name, champion, challenger, {**data, "started_at": time.time()}
+            conn, name, champion, challenger, {**data, "started_at": clock.now()}
         )
     return advance_from_gated(project, rollout)
 
@@ -47,7 +46,7 @@ def advance_from_gated(project: Any, rollout: Any) -> Any:
     with project.db.write() as conn:
         current = rollouts.get_in(conn, rollout.id)
         return rollouts.move(
-            conn, current, state, {"share": share, "phase_started_at": time.time()}
+            conn, current, state, {"share": share, "phase_started_at": clock.now()}
         )
 
 
@@ -257,7 +256,7 @@ def analyse(project: Any, rollout: Any, log: Any) -> CanaryVerdict:
                     "disagreement": limits.max_disagreement,
                 },
                 "samples": observed.requests,
-                "analysed_at": time.time(),
+                "analysed_at": clock.now(),
                 "min_samples": limits.min_requests,
                 "last_verdict": verdict.action,
             },
@@ -297,10 +296,10 @@ def _step(project: Any, rollout: Any, verdict: CanaryVerdict) -> None:
         current = rollouts.get_in(conn, rollout.id)
         if current.state == "shadow":
             rollouts.move(
-                conn, current, "canary", {"share": share, "phase_started_at": time.time()}
+                conn, current, "canary", {"share": share, "phase_started_at": clock.now()}
             )
         else:
-            rollouts.update_data(conn, current, {"share": share, "phase_started_at": time.time()})
+            rollouts.update_data(conn, current, {"share": share, "phase_started_at": clock.now()})
         event_store.record(
             conn,
             "loop.rollout.step",

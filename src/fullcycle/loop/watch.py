@@ -15,13 +15,12 @@ says what to do), with the reasons. Judging (:func:`breaches`) is kept apart fro
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from fullcycle import metric_table
+from fullcycle import clock, metric_table
 
 MIN_LABELLED = 30
 #: above the limit is a reason to go back only when this much slower than the replaced version
@@ -127,7 +126,7 @@ def check(project: Any, read_log: Any, *, actor: str = "loop") -> dict[str, Any]
         return None
     event = promoted[0]
     name, _, version = event.subject.rpartition(":")
-    if name != scope.name or time.time() - event.ts > scope.rollback.watch:
+    if name != scope.name or clock.now() - event.ts > scope.rollback.watch:
         return None
     if any(e.ts > event.ts for e in project.events(kind="loop.watch.rollback", limit=1)):
         return None  # this promotion was already rolled back

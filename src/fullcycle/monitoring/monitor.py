@@ -8,12 +8,12 @@ call for. The result is plain JSON, stored and shown as it is.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
+from fullcycle import clock
 from fullcycle.monitoring import performance
 from fullcycle.monitoring.cost import cost_alert, live_cost
 from fullcycle.monitoring.parts import (
@@ -179,7 +179,7 @@ def finish(
         part, p95_limit_ms=p95_limit_ms or th.p95_latency_ms, max_error_rate=float(th.error_rate)
     )
     report: dict[str, Any] = {
-        "created_at": time.time(),
+        "created_at": clock.now(),
         "model": model,
         "version": version,
         "window": window_text,

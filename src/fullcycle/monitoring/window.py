@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 from typing import Any
 
+from fullcycle import clock
 from fullcycle.errors import InvalidInput
 
 _DURATION = re.compile(r"(\d{1,9})([smhdw])")
@@ -25,7 +25,7 @@ class Window:
 
 def parse_window(spec: str | None, now: float | None = None) -> Window:
     """``last:5000``, ``1h``/``30m``/``7d``, ``since:EPOCH_OR_ISO``, or None for everything."""
-    now = time.time() if now is None else now
+    now = clock.now() if now is None else now
     if spec is None or spec == "all":
         return Window()
     spec = spec.strip()

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from fullcycle import clock
 from fullcycle.errors import ModelCheckFailed, NotFound, StoreUnavailable
 from fullcycle.serving.batcher import MicroBatcher, Outcome
 from fullcycle.serving.logbook import Logbook
@@ -86,7 +87,7 @@ def log_rows(
     error: str | None = None,
 ) -> list[dict[str, Any]]:
     """The prediction-log records of one request: one per row (one for a rejected request)."""
-    ts = time.time()
+    ts = clock.now()
     base = {
         "request_id": request_id,
         "ts": ts,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import sqlalchemy as sa
 
+from fullcycle import clock
 from fullcycle.store import events as event_store
 from fullcycle.store.db import Database
 from fullcycle.store.tables import alerts
@@ -16,7 +16,7 @@ def raise_or_touch(
     db: Database, key: str, message: str, data: dict[str, Any], actor: str = "monitor"
 ) -> bool:
     """Open the alert ``key`` (True, with an event) or, if already open, count it again (False)."""
-    now = time.time()
+    now = clock.now()
     with db.write() as conn:
         row = conn.execute(sa.select(alerts).where(alerts.c.key == key)).first()
         if row is not None and row.closed_at is None:
@@ -49,7 +49,7 @@ def close_others(
         for (key,) in rows:
             if key not in still_breached:
                 conn.execute(
-                    alerts.update().where(alerts.c.key == key).values(closed_at=time.time())
+                    alerts.update().where(alerts.c.key == key).values(closed_at=clock.now())
                 )
                 event_store.record(
                     conn,

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
+from fullcycle import clock
 from fullcycle.errors import Conflict, NotFound
 from fullcycle.records import DatasetVersion
 from fullcycle.store import events as event_store
@@ -62,7 +63,7 @@ def _insert_once(
         version = int(last or 0) + 1
         conn.execute(
             datasets.insert().values(
-                name=name, version=version, sha256=sha256, created_at=time.time(), **values
+                name=name, version=version, sha256=sha256, created_at=clock.now(), **values
             )
         )
         event_store.record(

@@ -9,7 +9,6 @@ alias is a name for what serves, never a second truth. ``promote`` (the registry
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from fullcycle import clock
 from fullcycle.errors import Conflict, InvalidInput, NotFound
 from fullcycle.names import check_name
 from fullcycle.store import events
@@ -192,7 +192,7 @@ def _insert(
         canary=canary,
         canary_share=float(share),
         shadow=shadow,
-        created_at=time.time(),
+        created_at=clock.now(),
         actor=actor,
         reason=reason,
     )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import sqlalchemy as sa
 
+from fullcycle import clock
 from fullcycle.errors import NotFound
 from fullcycle.store.db import Database
 from fullcycle.store.tables import evaluations
@@ -20,7 +20,7 @@ def add(
             evaluations.insert().values(
                 run_id=run_id,
                 split=split,
-                created_at=time.time(),
+                created_at=clock.now(),
                 metrics=metrics,
                 report_sha256=report_sha256,
             )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from fullcycle import clock
 from fullcycle.records import Event
 from fullcycle.store.db import Database
 from fullcycle.store.tables import events
@@ -25,7 +25,7 @@ def record(
     """Add an event inside the caller's transaction, so it commits with the change it records."""
     result = conn.execute(
         events.insert().values(
-            ts=time.time(),
+            ts=clock.now(),
             actor=actor,
             kind=kind,
             subject=subject,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
+from fullcycle import clock
 from fullcycle.records import LabelTask
 from fullcycle.store import events as event_store
 from fullcycle.store.db import Database
@@ -40,7 +40,7 @@ def open_request_ids(db: Database, request_ids: Sequence[str]) -> set[str]:
 
 def add_tasks(db: Database, batch: str, rows: list[dict[str, Any]], *, actor: str = "api") -> int:
     """Queue ``rows`` (each: request_id, source, row, prediction, strategy, reason, score)."""
-    now = time.time()
+    now = clock.now()
     with db.write() as conn:
         if rows:
             conn.execute(
@@ -102,7 +102,7 @@ def save_labels(
 
     ``outcomes`` maps a task id to the columns to set (status, label, confidence, reason).
     """
-    now = time.time()
+    now = clock.now()
     with db.write() as conn:
         if new:
             conn.execute(labels.insert(), [{**n, "ts": now} for n in new])

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
+from fullcycle import clock
 from fullcycle.errors import QuotaExceeded
 from fullcycle.store.db import Database
 from fullcycle.store.tables import feedback, log_segments
@@ -60,7 +60,7 @@ def register_segment(
                 t_max=t_max,
                 n_rows=n_rows,
                 sha256=sha256,
-                sealed_at=time.time(),
+                sealed_at=clock.now(),
                 versions=list(versions),
                 id_min=id_min,
                 id_max=id_max,
@@ -119,7 +119,7 @@ def add_feedback(
     """Store labels as ``(request_id, label, matched)``; a later label for an id replaces it
     (last write wins). ``orphan_limit`` = (most orphans kept, their longest age in seconds):
     older orphans are deleted first, and a write that would keep more raises QuotaExceeded."""
-    now = time.time()
+    now = clock.now()
     rows = list(
         {
             rid: {

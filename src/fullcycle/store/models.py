@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError as SAIntegrityError
 
+from fullcycle import clock
 from fullcycle.errors import Conflict, NotFound
 from fullcycle.records import Alias, ModelVersion
 from fullcycle.store import events as event_store
@@ -59,7 +60,7 @@ def insert_version(
                 extra = {"card": card(number)} if card is not None else {}
                 conn.execute(
                     model_versions.insert().values(
-                        **values, **extra, version=number, created_at=time.time()
+                        **values, **extra, version=number, created_at=clock.now()
                     )
                 )
                 event_store.record(
@@ -215,7 +216,7 @@ def set_alias_in(
     A concurrent creation surfaces as SQLAlchemy's IntegrityError: the caller maps it."""
     if not exists_in(conn, name, version):
         raise NotFound(f"model {name}:{version} does not exist", hint="see `fullcycle models`")
-    now = time.time()
+    now = clock.now()
     if expected_revision == 0:
         conn.execute(
             aliases.insert().values(

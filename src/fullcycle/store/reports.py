@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import sqlalchemy as sa
 
+from fullcycle import clock
 from fullcycle.errors import NotFound
 from fullcycle.store import events as event_store
 from fullcycle.store.db import Database
@@ -19,7 +19,7 @@ def save(
     with db.write() as conn:
         res = conn.execute(
             monitor_reports.insert().values(
-                created_at=report.get("created_at", time.time()),
+                created_at=report.get("created_at", clock.now()),
                 model=report["model"],
                 version=report.get("version"),
                 window={

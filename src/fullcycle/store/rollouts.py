@@ -9,13 +9,13 @@ compare-and-set, so a killed controller resumes where it stopped and two never a
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from fullcycle import clock
 from fullcycle.errors import Conflict, InvalidInput, NotFound
 from fullcycle.store.db import Database
 from fullcycle.store.tables import rollouts
@@ -58,7 +58,7 @@ def start(
             f"model {name} already has rollout {busy[0]} in progress",
             hint="let it finish or roll it back first",
         )
-    now = time.time()
+    now = clock.now()
     res = conn.execute(
         rollouts.insert().values(
             name=name,
@@ -84,7 +84,7 @@ def move(
     res = conn.execute(
         rollouts.update()
         .where(rollouts.c.id == rollout.id, rollouts.c.revision == rollout.revision)
-        .values(state=state, revision=rollout.revision + 1, updated_at=time.time(), data=merged)
+        .values(state=state, revision=rollout.revision + 1, updated_at=clock.now(), data=merged)
     )
     if not res.rowcount:
         raise Conflict(f"rollout {rollout.id} was changed by another process; re-read it")
@@ -96,7 +96,7 @@ def update_data(conn: Connection, rollout: Rollout, data: dict[str, Any]) -> Rol
         rollouts.update()
         .where(rollouts.c.id == rollout.id, rollouts.c.revision == rollout.revision)
         .values(
-            revision=rollout.revision + 1, updated_at=time.time(), data={**rollout.data, **data}
+            revision=rollout.revision + 1, updated_at=clock.now(), data={**rollout.data, **data}
         )
     )
     if not res.rowcount:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
 
+from fullcycle import clock
 from fullcycle.errors import AlreadyExists, NotFound
 from fullcycle.records import MetricPoint, RunInfo
 from fullcycle.store.db import Database
@@ -89,7 +89,7 @@ def add_artifact(db: Database, run_id: str, name: str, sha: str, size: int) -> N
         if not existing:
             conn.execute(
                 run_artifacts.insert().values(
-                    run_id=run_id, name=name, sha256=sha, size=size, created_at=time.time()
+                    run_id=run_id, name=name, sha256=sha, size=size, created_at=clock.now()
                 )
             )
 
@@ -187,7 +187,7 @@ def mark_stale_running(db: Database, older_than: float) -> int:
         res = conn.execute(
             runs.update()
             .where(runs.c.status == "running", runs.c.started_at < older_than)
-            .values(status="killed", ended_at=time.time())
+            .values(status="killed", ended_at=clock.now())
         )
         return int(res.rowcount or 0)
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from fullcycle import clock
 from fullcycle.errors import InvalidInput
 from fullcycle.names import check_name
 from fullcycle.store import runs as run_store
@@ -129,7 +130,7 @@ class Run:
             name=self.name,
             parent_id=parent_id,
             status="running",
-            started_at=time.time(),
+            started_at=clock.now(),
             seed=self.seed,
             git_commit=commit,
             git_dirty=dirty,
@@ -161,7 +162,7 @@ class Run:
             if step is None:
                 step = self._steps.get(key, -1) + 1
             self._steps[key] = step
-            self._buffer.append((key, int(step), time.time(), number))
+            self._buffer.append((key, int(step), clock.now(), number))
             due = len(self._buffer) >= self._flush_every or (
                 time.monotonic() - self._last_flush >= self._flush_interval_s
             )
@@ -257,7 +258,7 @@ class Run:
             return
         self.flush()
         self.status = status
-        run_store.update(self._db, self.id, status=status, ended_at=time.time(), error=error)
+        run_store.update(self._db, self.id, status=status, ended_at=clock.now(), error=error)
 
     def __enter__(self) -> Run:
         return self
