@@ -3,6 +3,7 @@ offline model retrained on the previous period, on public datasets that ship in 
 
     python bench/realdata.py                 # all four scenarios, full size
     python bench/realdata.py flights --quick # one scenario, the test suite's size
+    python bench/realdata.py --live          # a real server and the wall clock (slow)
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="the test suite's small sizes")
     parser.add_argument("--keep", type=Path, help="keep the projects in this folder")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="a real server on the wall clock (slow) instead of `fullcycle loop backtest`",
+    )
     args = parser.parse_args()
     size = "quick" if args.quick else "full"
     with tempfile.TemporaryDirectory(prefix="realdata-") as tmp:
@@ -35,7 +41,8 @@ def main() -> None:
         for name in args.scenario:
             scenario = realdata.load(name, size, seed=args.seed)
             print(f"== {name}: {scenario.about}", flush=True)
-            outcome = run(scenario, root, Options(seed=args.seed))
+            mode = "live" if args.live else "backtest"
+            outcome = run(scenario, root, Options(seed=args.seed, mode=mode))
             print(table(outcome), flush=True)
             print(flush=True)
 

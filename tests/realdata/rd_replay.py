@@ -337,8 +337,8 @@ def _json(text: str) -> Any:
     start = min((i for i in (text.find("{"), text.find("[")) if i >= 0), default=-1)
     if start < 0:
         return None
-    try:
-        return json.loads(text[start:])
+    try:  # the JSON document, whatever stderr printed after it
+        return json.JSONDecoder().raw_decode(text[start:])[0]
     except json.JSONDecodeError:
         return None
 
@@ -355,9 +355,113 @@ def _token(text: str) -> str:
     return found[0] if found else ""
 
 
+class Backtest(Replay):
+    """The same scenario through ``fullcycle loop backtest``: the server app and the loop in
+    one process on a simulated clock, so the scope keeps its production guards
+    (``min_interval: 6h``, ``max_per_day: 2``, ``analysis_interval: 5m``) and they mean hours
+    and days of the data's own time. Only the sizes that depend on traffic volume are scaled
+    (labels per retrain, the canary's sample and share)."""
+
+    def setup(self) -> tuple[Any, float | None]:
+        frozen, evaluation = super().setup()
+        _edit_scope(
+            self.folder,
+            {
+                "retraining.guards.min_interval": "6h",  # the template's: a simulated clock
+                "retraining.guards.max_per_day": 2,
+                "rollout.canary_share": self.o.canary_share,
+                "rollout.steps": [self.o.canary_share, 1.0],
+            },
+        )
+        return frozen, evaluation
+
+    def run(self) -> Outcome:
+        start = time.monotonic()
+        s = self.s
+        frozen, evaluation = self.setup()
+        frames = [f.assign(_period=i) for i, (_, f) in enumerate(s.periods)]
+        history = pd.concat(frames, ignore_index=True).sort_values("when", kind="stable")
+        history = history.reset_index(drop=True)
+        file = self.folder / "history.csv"
+        history[[*s.columns(), "when"]].to_csv(file, index=False)
+        steps = len(s.periods) * self.o.steps_per_period
+        predictions = self.folder / "predictions.csv"
+        _, out = self.fc.run(
+            "loop", "backtest", str(file), "--time-column", "when", "--steps", str(steps),
+            "--window", f"last:{self.window}", "--feedback-share", str(self.o.feedback_share),
+            "--seed", str(self.o.seed), "--predictions", str(predictions), "--json",
+            step="loop backtest",
+        )  # fmt: skip
+        result = _json(out) or {"steps": []}
+        answers = pd.read_csv(predictions) if predictions.exists() else pd.DataFrame()
+        rows, onset, served = [], None, 0
+        per_period = np.array_split(np.arange(steps), len(s.periods))
+        for index, (label, frame) in enumerate(s.periods):
+            mine = [result["steps"][k] for k in per_period[index] if k < len(result["steps"])]
+            for step in mine:
+                if self.flagged_at is None and (step["alerts"] or _acts(step["action"])):
+                    self.flagged_at = served + step["requests"]
+                    self.flag_reason = f"{step['action']}: " + "; ".join(step["reasons"])[:200]
+                served += step["requests"]
+            rows.append(self.period_row(label, frame, index, history, answers, frozen, mine))
+            truth, pred = frame[s.target], frozen.predict(frame[s.features])
+            if onset is None and _decayed(s.metric, truth, pred, evaluation):
+                onset = sum(r.requests for r in rows[:-1])
+        for step in result["steps"]:
+            for version, n in (step.get("served_by") or {}).items():
+                key = int(float(version)) if version not in ("None", "") else 0
+                self.versions[key] = self.versions.get(key, 0) + n
+        return Outcome(
+            s.name, s.metric, evaluation, self.window, rows, onset, self.flagged_at,
+            self.flag_reason, self.fc.failures, time.monotonic() - start, self.versions,
+            self.fc.seconds,
+        )  # fmt: skip
+
+    def period_row(
+        self, label: str, frame: pd.DataFrame, index: int, history: pd.DataFrame,
+        answers: pd.DataFrame, frozen: Any, steps: list[dict[str, Any]],
+    ) -> PeriodRow:  # fmt: skip
+        s = self.s
+        where = np.flatnonzero(history["_period"].to_numpy() == index)
+        ok = np.zeros(len(frame), dtype=bool)
+        live = None
+        if len(answers):
+            position = answers["request_id"].str.rsplit("-", n=1).str[-1].astype(int)
+            mine = answers[position.isin(where)]
+            ok = np.isin(where, position[position.isin(where)].to_numpy())
+            live = score(s.metric, mine["truth"].to_numpy(), mine["prediction"].to_numpy())
+        served = history.iloc[where[ok]]
+        X = served[s.features]
+        previous = s.train if index == 0 else s.periods[index - 1][1]
+        return PeriodRow(
+            label,
+            len(frame),
+            sum(int(st["refused"]) for st in steps),
+            live,
+            score(s.metric, served[s.target].to_numpy(), frozen.predict(X)) if len(X) else None,
+            self.reference(frozen, previous, served),
+            sum(int(st["labels"]) for st in steps),
+            sum(int(st["feedback"]) for st in steps),
+            sum(int(st["retrains"]) for st in steps),
+            sum(int(st["promotions"]) for st in steps),
+            sum(int(st["rollbacks"]) for st in steps),
+            sum(int(st["alerts"]) for st in steps),
+            [st["action"] for st in steps],
+        )
+
+
+def _acts(action: str) -> bool:
+    """A loop step that did something about the model (not waiting, not healthy)."""
+    return action not in ("none", "no action", "wait", "error") and not action.startswith("rollout")
+
+
 def run(scenario: Scenario, root: Path, options: Options | None = None) -> Outcome:
-    """Run one scenario in ``root/<name>``; failures are collected, never raised."""
-    return Replay(scenario, root, options or Options()).run()
+    """Run one scenario in ``root/<name>``; failures are collected, never raised.
+    ``options.mode``: ``backtest`` (simulated clock, the suite's) or ``live`` (a real server
+    and wall clock, ``fullcycle monitor`` and ``loop --once`` after each chunk)."""
+    options = options or Options()
+    kind = Backtest if options.mode == "backtest" else Replay
+    return kind(scenario, root, options).run()
 
 
 def table(outcome: Outcome) -> str:

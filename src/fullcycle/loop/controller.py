@@ -15,6 +15,7 @@ from typing import Any
 
 from fullcycle import clock, registry
 from fullcycle.errors import InsufficientData, LeaseHeld, NotFound
+from fullcycle.loop import gate as gate_mod
 from fullcycle.loop import labelled as labelled_mod
 from fullcycle.loop import policy, retrain, rollout, watch
 from fullcycle.loop import recipe as loop_recipe
@@ -218,9 +219,8 @@ class Controller:
                     ],
                     numbers,
                 )
-            base = self.scope.retraining.data.base or _root_dataset(
-                self.project, champion.lineage.get("dataset")
-            )
+            # old plus new: what the champion learned from, plus the labels it has not seen
+            base = self.scope.retraining.data.base or champion.lineage.get("dataset")
             if not base:
                 raise NotFound(
                     f"{champion.ref} has no dataset to start from",
@@ -231,7 +231,7 @@ class Controller:
                 if len(context["labelled"])
                 else 0
             )
-            need = self.scope.gate.min_samples
+            need = gate_mod.rows_to_look(self.scope.gate.test, self.scope.gate.min_samples)
             if held < need:
                 budget = int((need - held) / labelled_mod.HOLDOUT_SHARE) + 1
                 more = policy.Decision(
@@ -427,18 +427,6 @@ class Controller:
             data=_plain(numbers or {}),
         )
         return StepResult(action, reasons, numbers or {})
-
-
-def _root_dataset(project: Any, ref: str | None) -> str | None:
-    """The dataset the loop's merges grew from: every retrain starts again from it and adds
-    all labelled rows in the window, so no labelled row is counted twice."""
-    seen = 0
-    while ref and seen < 100:
-        version = project.dataset(ref)
-        if (version.origin or {}).get("kind") != "merge" or not version.parents:
-            return ref
-        ref, seen = version.parents[0], seen + 1
-    return ref
 
 
 def _alias_revision(db: Any, name: str, alias: str) -> int:

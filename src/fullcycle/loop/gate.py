@@ -25,6 +25,18 @@ from fullcycle.loop import sequential
 MAX_GROWTH = 6.0
 #: the sequential boundary is tightest near this many rows at least (or gate.min_samples)
 TUNED_MIN = 100
+#: an anytime-valid test may look from this many rows on: a large gain is proven early, and a
+#: small one asks for more rows, up to what ``gate.min_samples`` and ``MAX_GROWTH`` allow
+SEQUENTIAL_FIRST_LOOK = 50
+
+
+def rows_to_look(test: str, min_samples: int) -> int:
+    """Held-out rows the gate needs before it decides anything: ``gate.min_samples`` for a
+    fixed-sample test; for the sequential one, which stays valid however often it looks, the
+    first look comes at :data:`SEQUENTIAL_FIRST_LOOK` rows (labels are bought, not free)."""
+    if test == "sequential":
+        return min(min_samples, SEQUENTIAL_FIRST_LOOK)
+    return min_samples
 
 
 def prepare(metric: str, y: Any, *preds: Any) -> tuple[Any, list[Any]]:
@@ -161,6 +173,7 @@ def gate(
     challenger_proba: Any = None,
     labels: Any = None,
     look: int = 1,
+    tuned_for: int | None = None,
 ) -> GateResult:
     """Decide whether ``challenger`` may replace ``champion`` on the labelled rows ``y``.
 
@@ -168,7 +181,8 @@ def gate(
     beating the champion (by the margin, significantly) is enough, because refusing it would
     leave the worse model serving. ``test: sequential`` may answer "undecided" with the rows it
     would need (``numbers["rows_needed"]``); ``look`` counts the times this same pair was gated,
-    so a test that is not anytime-valid spends its alpha across looks."""
+    so a test that is not anytime-valid spends its alpha across looks; ``tuned_for``: the rows
+    the sequential boundary is tightest at (default: ``min_rows``, at least ``TUNED_MIN``)."""
     n = len(y)
     if n < min_rows:
         raise InsufficientData(
@@ -207,7 +221,7 @@ def gate(
         margin,
         alpha,
         seed,
-        (look, max(min_rows, TUNED_MIN)),
+        (look, max(min_rows, TUNED_MIN) if tuned_for is None else tuned_for),
         probas,
         labels,
     )

@@ -28,7 +28,18 @@ class RetrainOutcome:
     variant: str = "full"  # full: base + labelled rows; recent: the recent labelled rows only
 
 
-def training_frame(project: Any, base: str, labelled: Any) -> tuple[Any, Any]:
+def window_start(project: Any, champion: Any = None) -> float:
+    """Labelled rows from this time on are recent: those within ``retraining.data.window``,
+    and always every row labelled since the champion was made (what it has not learned yet;
+    a window shorter than the time the labels took to come in must not throw them away)."""
+    start = clock.now() - project.scope.retraining.data.window
+    made = getattr(champion, "created_at", None)
+    return start if made is None else min(start, float(made))
+
+
+def training_frame(
+    project: Any, base: str, labelled: Any, champion: Any = None
+) -> tuple[Any, Any]:
     """(rows to train on, rows held out for the gate); both carry the target."""
     import pandas as pd
 
@@ -37,9 +48,10 @@ def training_frame(project: Any, base: str, labelled: Any) -> tuple[Any, Any]:
     cols = [*features, scope.target]
     hold = holdout_mask(labelled["request_id"]) if len(labelled) else np.zeros(0, dtype=bool)
     fresh = labelled[~hold]
-    window = scope.retraining.data.window
     if len(fresh) and "ts" in fresh:
-        fresh = fresh[fresh["ts"] >= clock.now() - window]
+        fresh = fresh[fresh["ts"] >= window_start(project, champion)]
+    if len(fresh) and champion is not None:  # rows already in the base, through the champion
+        fresh = fresh[~fresh["request_id"].astype(str).isin(trained_on(project, champion))]
     base_frame = project.load_data(base)[cols]
     fresh = fresh[cols]
     if scope.retraining.data.dedupe:
@@ -67,12 +79,15 @@ def retrain(
     """Train a challenger on ``base`` + labelled rows and, beside it (old data outweighs new
     under concept drift), one on the recent labelled rows alone; gate both on the same held-out
     rows, each with half the alpha (Bonferroni), and keep the best."""
-    frame, _ = training_frame(project, base, labelled)
+    frame, _ = training_frame(project, base, labelled, champion)
     used = labelled[~holdout_mask(labelled["request_id"])] if len(labelled) else labelled
-    ids = [str(r) for r in used["request_id"]]
-    base_name = base.split("@", 1)[0]
+    learned = trained_on(project, champion) if champion is not None else set()
+    ids = [str(r) for r in used["request_id"] if str(r) not in learned]
+    base_name = base.split("@", 1)[0].removesuffix("-recent")
+    # every labelled row the challenger learned from, the champion's included, so the gate
+    # never scores a version on a row it was trained on
     origin = {"kind": "merge", "base": base, "reason": reason, "labelled_rows": len(ids),
-              "request_ids": ids}  # fmt: skip
+              "request_ids": sorted(learned) + ids}  # fmt: skip
     # rows production served: hard violations were refused at the door, soft ones (values
     # beyond the training range, new categories) are what the challenger must learn from
     dataset = project.add_data(
@@ -80,7 +95,7 @@ def retrain(
     )
     policy = project.scope.retraining.model_dump(mode="json")
     seed = loop_seed(dataset.sha256, {"retraining": policy, "recipe": _recipe_json(recipe)})
-    recent = _recent_rows(project, used)
+    recent, recent_ids = _recent_rows(project, used, champion)
     two = len(recent) >= WINDOW_MIN_ROWS and len(recent) < len(frame)
     share = 0.5 if two else 1.0  # two challengers on the same rows share the alpha
     tried = [
@@ -92,7 +107,7 @@ def retrain(
             f"{base_name}-recent",
             parents=(base,),
             actor=actor,
-            origin={**origin, "window": True},
+            origin={**origin, "window": True, "request_ids": recent_ids},
             allow_violations=True,
         )
         how = (recipe, seed, share)
@@ -115,11 +130,14 @@ def _rank(outcome: RetrainOutcome) -> tuple[int, float]:
     return order, value if metric_table.get(metric).greater_is_better else -value
 
 
-def _recent_rows(project: Any, used: Any) -> Any:
+def _recent_rows(project: Any, used: Any, champion: Any = None) -> tuple[Any, list[str]]:
+    """The recent labelled rows alone (the windowed challenger's data) and their ids."""
     scope = project.scope
     cols = [*(f.name for f in scope.contract.features), scope.target]
-    rows = used[used["ts"] >= clock.now() - scope.retraining.data.window] if len(used) else used
-    return rows[cols].reset_index(drop=True) if len(rows) else rows
+    rows = used[used["ts"] >= window_start(project, champion)] if len(used) else used
+    if not len(rows):
+        return rows, []
+    return rows[cols].reset_index(drop=True), [str(r) for r in rows["request_id"]]
 
 
 def _recipe_json(recipe: Any) -> Any:
@@ -205,10 +223,11 @@ def gate(
 
         numeric = pd.to_numeric(holdout[scope.target], errors="coerce")
         holdout = holdout[numeric.notna()].assign(**{scope.target: numeric.dropna()})
-    if len(holdout) < scope.gate.min_samples:
+    need = gate_mod.rows_to_look(scope.gate.test, scope.gate.min_samples)
+    if len(holdout) < need:
         raise InsufficientData(
             f"insufficient data for the gate: {len(holdout)} held-out labelled rows, "
-            f"need {scope.gate.min_samples}",
+            f"need {need}",
             hint="wait for more feedback or labels",
         )
     X, y = holdout[features], holdout[scope.target].to_numpy()
@@ -228,7 +247,8 @@ def gate(
         margin=scope.gate.margin,
         test=scope.gate.test,
         alpha=scope.gate.alpha * alpha_share,
-        min_rows=scope.gate.min_samples,
+        min_rows=need,
+        tuned_for=max(scope.gate.min_samples, gate_mod.TUNED_MIN),
         champion_proba=old_proba,
         challenger_proba=new_proba,
         labels=labels,
