@@ -27,7 +27,6 @@ import asyncio
 import json
 import math
 import tempfile
-import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -203,7 +202,13 @@ class _Driver:
         self.features, self.target, self.metric = features, scope.target, scope.metric.name
         self.champion = champion
         self.frozen = project.load_model(champion.ref).estimator
-        self.prefix = f"bt-{uuid.uuid4().hex[:8]}"
+        # request ids the same for the same project history and file: a backtest repeats
+        started = project.record(
+            "loop.backtest", subject=champion.name, actor="backtest",
+            message=f"backtest of {len(frame)} rows from {champion.ref}",
+            data={"rows": len(frame), "seed": options.seed},
+        )  # fmt: skip
+        self.prefix = f"bt{started}"
         self.shift = 0.0
         self.ids = [f"{self.prefix}-{i:07d}" for i in range(len(frame))]
         self.truth = {rid: _plain(v) for rid, v in zip(self.ids, frame[self.target], strict=True)}
@@ -233,6 +238,7 @@ class _Driver:
                         self.result.steps.append(row)
                         if on_step is not None:
                             on_step(row)
+        self.result.predictions.sort(key=lambda p: p["request_id"])  # the file's time order
         return self.result
 
     def _app(self) -> Any:
