@@ -1,4 +1,5 @@
-"""String (or any) class labels for estimators that only accept 0..k-1 (XGBoost, skorch).
+"""String (or any) class labels for estimators that only accept 0..k-1 (XGBoost, skorch),
+or that answer in a shape of their own (CatBoost: a multiclass ``predict`` is one column).
 
 fullcycle wraps such a classifier in :class:`LabelEncoded` when it builds a recipe, so any
 estimator with the scikit-learn API trains on the scope's classes unchanged and predicts them.
@@ -10,8 +11,8 @@ from typing import Any
 
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 
-#: modules whose classifiers need integer classes 0..k-1
-NEEDS_INTEGER_CLASSES = ("xgboost", "skorch")
+#: modules whose classifiers fullcycle fits on classes 0..k-1 and decodes
+NEEDS_INTEGER_CLASSES = ("xgboost", "skorch", "catboost")
 
 
 def needs_encoding(estimator: Any, task: str) -> bool:
