@@ -24,7 +24,8 @@ def _default_data(classifier: bool) -> tuple[Any, Any]:
 
 
 def check_model(estimator: Any, X: Any = None, y: Any = None) -> Any:
-    """Clone, fit, save in the model's flavour (skops behind the allow-list, or XGBoost's,
+    """Clone, fit as fullcycle fits (its library kept quiet, classes encoded where fullcycle
+    encodes them), save in the model's flavour (skops behind the allow-list, or XGBoost's,
     LightGBM's and CatBoost's own formats), load, and compare predictions.
 
     Returns the loaded model; raises :class:`ModelCheckFailed` naming the step that broke.
@@ -34,6 +35,7 @@ def check_model(estimator: Any, X: Any = None, y: Any = None) -> Any:
     from sklearn.base import clone, is_classifier
 
     from fullcycle.train import flavours, serialization
+    from fullcycle.train.recipe import encode_targets
 
     if X is None or y is None:
         X, y = _default_data(is_classifier(estimator))
@@ -42,6 +44,7 @@ def check_model(estimator: Any, X: Any = None, y: Any = None) -> Any:
     except Exception as exc:
         raise ModelCheckFailed(f"{type(estimator).__name__} cannot be cloned: {exc}") from exc
     model = flavours.for_training(model)  # e.g. CatBoost: no catboost_info/ in the cwd
+    model = encode_targets(model, "classification" if is_classifier(model) else "regression")
     try:
         model.fit(X, y)
         before = model.predict(X)

@@ -94,8 +94,8 @@ def unwrap(step: Any) -> tuple[Any, list[Any] | None]:
         if not hasattr(step, "estimator_"):  # not fitted yet
             return step.estimator, None
         return step.estimator_, plain(step.classes_)
-    classes = getattr(step, "classes_", None)  # an unfitted CatBoost model has None
-    return step, None if classes is None else plain(classes)
+    classes = getattr(step, "classes_", None)  # CatBoost: None unfitted, [] for a regressor
+    return step, None if classes is None or len(classes) == 0 else plain(classes)
 
 
 def plain(values: Any) -> list[Any]:
