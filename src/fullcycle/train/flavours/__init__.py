@@ -14,8 +14,9 @@ opens a pickle: pickle/joblib files are opened only for a version an admin marke
 Adding a flavour: write one module here with a ``FLAVOUR`` object that follows
 :class:`fullcycle.train.flavours._base.Flavour`, and add its module name to :data:`MODULES`
 (before ``sklearn``, the fallback). Optional: ``endings`` (file names in the library's own
-format) with ``wrap(raw, classes)`` to take such a file (``fullcycle models import``), and
-``for_training(model)`` to set what keeps the library quiet before fullcycle fits it.
+format) with ``wrap(raw, classes)`` to take such a file (``fullcycle models import``),
+``for_training(model)`` to set what keeps the library quiet before fullcycle fits it, and
+``encode_classes = True`` when fullcycle should fit its classifiers on classes 0..k-1.
 """
 
 from __future__ import annotations

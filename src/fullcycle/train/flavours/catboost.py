@@ -28,6 +28,7 @@ class CatBoostFlavour:
     name = "catboost"
     extra = "catboost"
     endings = (".cbm",)  # a file in the library's own format (``models import``)
+    encode_classes = True  # a multiclass predict is a column; fitted on codes, decoded exactly
 
     def handles(self, model: Any) -> bool:
         est, _ = _base.unwrap(_base.final_step(model)[1])
