@@ -24,8 +24,9 @@ def _default_data(classifier: bool) -> tuple[Any, Any]:
 
 
 def check_model(estimator: Any, X: Any = None, y: Any = None) -> Any:
-    """Clone, fit, save in the model's flavour (skops behind the allow-list, or XGBoost's and
-    LightGBM's own formats), load, and compare predictions.
+    """Clone, fit as fullcycle fits (its library kept quiet, classes encoded where fullcycle
+    encodes them), save in the model's flavour (skops behind the allow-list, or XGBoost's,
+    LightGBM's and CatBoost's own formats), load, and compare predictions.
 
     Returns the loaded model; raises :class:`ModelCheckFailed` naming the step that broke.
     The estimator passed in is never fitted itself.
@@ -33,7 +34,8 @@ def check_model(estimator: Any, X: Any = None, y: Any = None) -> Any:
     import numpy as np
     from sklearn.base import clone, is_classifier
 
-    from fullcycle.train import serialization
+    from fullcycle.train import flavours, serialization
+    from fullcycle.train.recipe import encode_targets
 
     if X is None or y is None:
         X, y = _default_data(is_classifier(estimator))
@@ -41,6 +43,8 @@ def check_model(estimator: Any, X: Any = None, y: Any = None) -> Any:
         model = clone(estimator)
     except Exception as exc:
         raise ModelCheckFailed(f"{type(estimator).__name__} cannot be cloned: {exc}") from exc
+    model = flavours.for_training(model)  # e.g. CatBoost: no catboost_info/ in the cwd
+    model = encode_targets(model, "classification" if is_classifier(model) else "regression")
     try:
         model.fit(X, y)
         before = model.predict(X)

@@ -1,7 +1,7 @@
-"""XGBoost and LightGBM champions go round the whole loop on real data (scikit-learn's breast
-cancer table): train, register, promote, serve in-process, feedback, monitor, `loop --once` until
-a challenger retrained from the champion's own recipe is rolled out and promoted, in the same
-flavour, and the live accuracy recovers from a concept change."""
+"""XGBoost, LightGBM and CatBoost champions go round the whole loop on real data (scikit-learn's
+breast cancer table): train, register, promote, serve in-process, feedback, monitor, `loop --once`
+until a challenger retrained from the champion's own recipe is rolled out and promoted, in the
+same flavour, and the live accuracy recovers from a concept change."""
 
 from __future__ import annotations
 
@@ -22,6 +22,10 @@ FLAVOURS = {
     "lightgbm": (
         "lightgbm:LGBMClassifier",
         {"n_estimators": 30, "min_child_samples": 5},
+    ),
+    "catboost": (
+        "catboost:CatBoostClassifier",
+        {"iterations": 30, "depth": 4, "thread_count": 1},
     ),
 }
 

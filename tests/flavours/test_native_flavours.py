@@ -1,4 +1,5 @@
-"""XGBoost and LightGBM models go train -> register -> serve -> predict in their own formats."""
+"""XGBoost, LightGBM and CatBoost models go train -> register -> serve -> predict in their own
+formats."""
 
 from __future__ import annotations
 
@@ -18,7 +19,11 @@ from fullcycle.train import serialization
 FLAVOURS = {
     "xgboost": ("xgboost:XGBClassifier", {"n_estimators": 20, "max_depth": 3}),
     "lightgbm": ("lightgbm:LGBMClassifier", {"n_estimators": 20, "min_child_samples": 5}),
+    "catboost": ("catboost:CatBoostClassifier", {"iterations": 20, "depth": 3, "thread_count": 1}),
 }
+#: the model's member in the version's archive, and a file name in the library's own format
+MEMBER = {"xgboost": "model.ubj", "lightgbm": "model.txt", "catboost": "model.cbm"}
+NATIVE_FILE = {"xgboost": "m.ubj", "lightgbm": "m.lgb.txt", "catboost": "m.cbm"}
 
 
 @pytest.mark.anyio
@@ -77,9 +82,7 @@ def test_the_saved_bytes_hold_no_pickle_and_load_to_the_same_predictions(flavour
     model, frame = _fitted(flavour)
     data = serialization.dumps(model)
     names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-    assert sorted(names) == sorted(
-        ["flavour.json", "prep.skops", *(["model.ubj"] if flavour == "xgboost" else ["model.txt"])]
-    )
+    assert sorted(names) == sorted(["flavour.json", "prep.skops", MEMBER[flavour]])
     loaded = serialization.loads(data, fmt=flavour)
     X = frame.drop(columns="label")
     assert list(loaded.predict(X)) == list(model.predict(X))
@@ -113,7 +116,7 @@ def test_a_corrupt_or_truncated_file_is_refused_by_name(flavour: str, damage: st
     pytest.importorskip(flavour)
     model, _ = _fitted(flavour)
     data = serialization.dumps(model)
-    member = "model.ubj" if flavour == "xgboost" else "model.txt"
+    member = MEMBER[flavour]
     inner = zipfile.ZipFile(io.BytesIO(data)).read(member)
     if damage == "truncated-archive":
         bad = data[: len(data) // 2]
@@ -132,10 +135,9 @@ def test_a_native_file_imports_and_a_truncated_one_stores_nothing(
 ) -> None:
     pytest.importorskip(flavour)
     model, frame = _fitted(flavour)
-    member = "model.ubj" if flavour == "xgboost" else "model.txt"
-    raw = zipfile.ZipFile(io.BytesIO(serialization.dumps(model))).read(member)
+    raw = zipfile.ZipFile(io.BytesIO(serialization.dumps(model))).read(MEMBER[flavour])
     proj, _ = kit.project(tmp_path)
-    name = "m.ubj" if flavour == "xgboost" else "m.lgb.txt"
+    name = NATIVE_FILE[flavour]
     bad = tmp_path / f"bad-{name}"
     bad.write_bytes(raw[: len(raw) // 2])
     with pytest.raises(UnsafeArtifact):
@@ -148,7 +150,14 @@ def test_a_native_file_imports_and_a_truncated_one_stores_nothing(
 
 
 @pytest.mark.parametrize(
-    "path", ["xgboost:XGBClassifier", "lightgbm:LGBMClassifier", "xgboost:XGBRegressor"]
+    "path",
+    [
+        "xgboost:XGBClassifier",
+        "lightgbm:LGBMClassifier",
+        "xgboost:XGBRegressor",
+        "catboost:CatBoostClassifier",
+        "catboost:CatBoostRegressor",
+    ],
 )
 def test_check_model_round_trips_native_flavours(path: str) -> None:
     from fullcycle.testing import check_model
@@ -156,5 +165,7 @@ def test_check_model_round_trips_native_flavours(path: str) -> None:
     module, _, cls = path.partition(":")
     lib = pytest.importorskip(module)
     est = getattr(lib, cls)(n_estimators=5)
+    if module == "catboost":
+        est.set_params(thread_count=1)
     loaded = check_model(est)
     assert type(loaded).__name__ != cls  # it went through the flavour, not a pickle

@@ -125,7 +125,9 @@ def trust(
 @models_app.command("import")
 def import_model(
     path: Path = typer.Argument(  # noqa: B008
-        ..., help="A .skops, .onnx, .ubj (XGBoost), .lgb.txt (LightGBM), .joblib or .pkl file."
+        ...,
+        help="A .skops, .onnx, .ubj (XGBoost), .lgb.txt (LightGBM), .cbm (CatBoost), .joblib "
+        "or .pkl file.",
     ),
     project: Path = ProjectOption,
     name: str = typer.Option(None, "--name", help="Model name (default: the project's name)."),

@@ -10,7 +10,7 @@ diagnostics.py   learning curve and the bias/variance verdict
 decisions.py     what errors cost; the threshold policy (decide.py applies a stored one)
 card.py          the model card; report.py the evaluation as JSON and self-contained HTML
 tuning.py        Optuna search, each trial a child run
-flavours/        saving and loading by model kind: skops (exact allow-list), XGBoost, LightGBM, ONNX
+flavours/        saving and loading by model kind: skops, XGBoost, LightGBM, CatBoost, ONNX
 serialization.py the archive of a version; pickles only for versions an admin trusted
 adopt.py         a model fitted elsewhere, evaluated and described like a trained one
 mlflow_import.py runs and registered models from an MLflow tracking store

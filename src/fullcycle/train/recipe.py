@@ -121,8 +121,9 @@ def set_params(estimator: Any, params: dict[str, Any], where: str) -> Any:
     """Apply params one by one so an unknown one is named."""
     valid = estimator.get_params(deep=True)
     for key, value in params.items():
-        if key not in valid:
-            close = sorted(k for k in valid if "__" not in k)[:30]
+        if not _known(estimator, key):
+            close = sorted(k for k in {*valid, *_constructor_params(estimator)} if "__" not in k)
+            close = close[:30]
             raise InvalidInput(
                 f"param {key!r} is not a parameter of {where}",
                 hint=f"known parameters: {', '.join(close)}",
@@ -132,6 +133,30 @@ def set_params(estimator: Any, params: dict[str, Any], where: str) -> Any:
         except (ValueError, TypeError) as exc:
             raise InvalidInput(f"param {key!r}={value!r} was rejected by {where}: {exc}") from None
     return estimator
+
+
+def _known(estimator: Any, key: str) -> bool:
+    """Whether ``key`` (``step__param`` for a step) is a parameter of ``estimator``."""
+    params = estimator.get_params(deep=True)
+    if key in params:
+        return True
+    head, sep, rest = key.partition("__")
+    if sep:
+        inner = params.get(head)
+        return hasattr(inner, "get_params") and _known(inner, rest)
+    return key in _constructor_params(estimator)
+
+
+def _constructor_params(estimator: Any) -> set[str]:
+    """What the constructor takes (CatBoost's ``get_params`` lists only what was set)."""
+    import inspect
+
+    try:
+        signature = inspect.signature(type(estimator).__init__)
+    except (TypeError, ValueError):
+        return set()
+    named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return {n for n, p in signature.parameters.items() if n != "self" and p.kind in named}
 
 
 def _is_pipeline(obj: Any) -> bool:
@@ -164,12 +189,14 @@ def build(
     from sklearn.base import clone
     from sklearn.pipeline import Pipeline
 
+    from fullcycle.train import flavours
     from fullcycle.train.features import accepts_sparse, preprocessor
 
     path = model or spec.estimator_path
     merged = {**(spec.params if model is None or model == spec.estimator else {}), **(params or {})}
     estimator = clone(resolve(path, project_dir))
     set_params(estimator, merged, path)
+    estimator = flavours.for_training(estimator)  # e.g. CatBoost: no catboost_info/, no output
     estimator = encode_targets(estimator, spec.task)
     wrapped = not _is_pipeline(estimator)
     if wrapped:

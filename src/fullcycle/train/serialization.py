@@ -5,7 +5,7 @@ and accepts only skops' defaults plus fullcycle's exact allow-list (``flavours/_
 anything else is refused with the names named. Pickle and joblib files are refused unless the
 caller says an admin marked that version trusted - and in that case only are they opened.
 The artifact store verifies sha256 before these bytes reach here. Other libraries' models
-(XGBoost, LightGBM, ONNX) go through their flavour in ``train/flavours/``.
+(XGBoost, LightGBM, CatBoost, ONNX) go through their flavour in ``train/flavours/``.
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from typing import Any
 from fullcycle.errors import InvalidInput, UnsafeArtifact
 
 PICKLES = ("pickle", "joblib")
-#: file endings of a model in its library's own format (wrapped into an archive on import)
-NATIVE_ENDINGS = {".onnx": "onnx", ".ubj": "xgboost", ".xgb": "xgboost", ".lgb.txt": "lightgbm"}
 VERSIONED = ("scikit-learn", "numpy", "scipy", "skops")
 
 
@@ -128,7 +126,9 @@ def check_versions(recorded: dict[str, str], what: str = "model") -> list[str]:
 
 
 def format_of(filename: str) -> str:
-    """The serialization format a file name implies."""
+    """The serialization format a file name implies (a native file's ending is its flavour's)."""
+    from fullcycle.train import flavours
+
     lower = filename.lower()
     if lower.endswith(".skops"):
         return "skops"
@@ -136,13 +136,14 @@ def format_of(filename: str) -> str:
         return "joblib"
     if lower.endswith((".pkl", ".pickle", ".p")):
         return "pickle"
-    for ending, fmt in NATIVE_ENDINGS.items():
+    native = flavours.endings()
+    for ending, fmt in native.items():
         if lower.endswith(ending):
             return fmt
+    named = ", ".join(f"{e} ({fmt})" for e, fmt in native.items())
     raise InvalidInput(
         f"cannot tell the format of {filename!r}",
-        hint="name it .skops, .onnx, .ubj/.xgb (XGBoost), .lgb.txt (LightGBM), .joblib or .pkl "
-        "or pass --format",
+        hint=f"name it .skops, {named}, .joblib or .pkl, or pass --format",
     )
 
 

@@ -91,8 +91,11 @@ def unwrap(step: Any) -> tuple[Any, list[Any] | None]:
     from fullcycle.train.flavours.encoding import LabelEncoded
 
     if isinstance(step, LabelEncoded):
+        if not hasattr(step, "estimator_"):  # not fitted yet
+            return step.estimator, None
         return step.estimator_, plain(step.classes_)
-    return step, plain(step.classes_) if hasattr(step, "classes_") else None
+    classes = getattr(step, "classes_", None)  # CatBoost: None unfitted, [] for a regressor
+    return step, None if classes is None or len(classes) == 0 else plain(classes)
 
 
 def plain(values: Any) -> list[Any]:

@@ -1,7 +1,9 @@
-"""String (or any) class labels for estimators that only accept 0..k-1 (XGBoost, skorch).
+"""String (or any) class labels for estimators that only accept 0..k-1 (XGBoost, skorch),
+or that answer in a shape of their own (CatBoost: a multiclass ``predict`` is one column).
 
 fullcycle wraps such a classifier in :class:`LabelEncoded` when it builds a recipe, so any
 estimator with the scikit-learn API trains on the scope's classes unchanged and predicts them.
+A flavour asks for it with ``encode_classes = True``; other libraries are named below.
 """
 
 from __future__ import annotations
@@ -10,16 +12,21 @@ from typing import Any
 
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 
-#: modules whose classifiers need integer classes 0..k-1
-NEEDS_INTEGER_CLASSES = ("xgboost", "skorch")
+#: modules without a flavour of their own whose classifiers need classes 0..k-1
+NEEDS_INTEGER_CLASSES = ("skorch",)
 
 
 def needs_encoding(estimator: Any, task: str) -> bool:
     """Whether fullcycle should encode the target for ``estimator`` (a classifier only)."""
     from sklearn.base import is_classifier
 
-    root = type(estimator).__module__.split(".")[0]
-    return task == "classification" and root in NEEDS_INTEGER_CLASSES and is_classifier(estimator)
+    from fullcycle.train import flavours
+
+    if task != "classification" or not is_classifier(estimator):
+        return False
+    if type(estimator).__module__.split(".")[0] in NEEDS_INTEGER_CLASSES:
+        return True
+    return bool(getattr(flavours.for_model(estimator), "encode_classes", False))
 
 
 class LabelEncoded(ClassifierMixin, BaseEstimator):

@@ -14,6 +14,7 @@ PROBE = "import sys, lightgbm; lightgbm.Booster(model_str=sys.stdin.buffer.read(
 class LightGBMFlavour:
     name = "lightgbm"
     extra = "lightgbm"
+    endings = (".lgb.txt",)  # a file in the library's own format (``models import``)
 
     def handles(self, model: Any) -> bool:
         est, _ = _base.unwrap(_base.final_step(model)[1])

@@ -109,6 +109,7 @@ class OnnxModel(BaseEstimator):
 class OnnxFlavour:
     name = "onnx"
     extra = "onnx"
+    endings = (".onnx",)  # a file in the library's own format (``models import``)
 
     def handles(self, model: Any) -> bool:
         return isinstance(model, OnnxModel)

@@ -13,6 +13,8 @@ PROBE = "import sys, xgboost; xgboost.Booster().load_model(bytearray(sys.stdin.b
 class XGBoostFlavour:
     name = "xgboost"
     extra = "xgboost"
+    endings = (".ubj", ".xgb")  # a file in the library's own format (``models import``)
+    encode_classes = True  # its classifiers take classes 0..k-1 only
 
     def handles(self, model: Any) -> bool:
         est, _ = _base.unwrap(_base.final_step(model)[1])
