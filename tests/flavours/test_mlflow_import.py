@@ -103,7 +103,7 @@ def test_a_skops_model_is_registered_and_evaluated(tmp_path: Path, store: str, c
             "mlflow",
             "--tracking-uri",
             store,
-            "--model",
+            "--mlflow-model",
             "models:/wine_skops/1",
             "--data",
             ref,

@@ -10,6 +10,7 @@ from rich.table import Table
 from fullcycle.cli._common import (
     JsonOption,
     ProjectOption,
+    actor,
     console,
     open_project,
     print_json,
@@ -33,7 +34,9 @@ def create(
     from fullcycle import auth
 
     ttl = auth.parse_duration(expires) if expires else None
-    label, token = open_project(project).tokens.create(role, name=name, expires_in_s=ttl)
+    label, token = open_project(project).tokens.create(
+        role, name=name, expires_in_s=ttl, actor=actor()
+    )
     if as_json:
         print_json({"name": label, "role": role, "token": token, "expires_in_s": ttl})
         return
