@@ -224,20 +224,17 @@ def make_served_project(
     frame: Any,
     name: str = "demo",
     *,
-    target: str = "label",
-    metric: str = "accuracy",
-    goal: float = 0.9,
-    estimator: str = "sklearn.linear_model:LogisticRegression",
-    params: Mapping[str, Any] | None = None,
-    sections: Mapping[str, Any] | None = None,
     database_url: str | None = None,
     data_name: str = "rows",
     actor: str = "test",
+    **scope_options: Any,
 ) -> Any:
-    """A project in ``folder`` whose scope is :func:`served_scope` of ``frame``, with ``frame``
-    added as ``data_name@1``, one model trained on it, registered as ``NAME:1`` and promoted
-    to production through the gate (so the deployment serves it). ``database_url`` (e.g. a
-    PostgreSQL test database) replaces the embedded SQLite store; ``actor`` signs the events."""
+    """A project in ``folder`` whose scope is :func:`served_scope` of ``frame`` (``target``,
+    ``metric``, ``goal``, ``estimator``, ``params`` and ``sections`` are passed to it), with
+    ``frame`` added as ``data_name@1``, one model trained on it, registered as ``NAME:1`` and
+    promoted to production through the gate (so the deployment serves it). ``database_url``
+    (e.g. a PostgreSQL test database) replaces the embedded SQLite store; ``actor`` signs the
+    events."""
     from pathlib import Path
 
     import yaml
@@ -245,10 +242,7 @@ def make_served_project(
     from fullcycle.project import Project
     from fullcycle.settings import Settings
 
-    scope = served_scope(
-        name, frame, target=target, metric=metric, goal=goal, estimator=estimator,
-        params=params, sections=sections,
-    )  # fmt: skip
+    scope = served_scope(name, frame, **scope_options)
     root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
     (root / "fullcycle.yaml").write_text(yaml.safe_dump(scope, sort_keys=False), "utf-8")

@@ -6,14 +6,8 @@ from pathlib import Path
 
 import typer
 
-from fullcycle.cli._common import (
-    JsonOption,
-    ProjectOption,
-    console,
-    open_project,
-    print_json,
-    renamed_option,
-)
+from fullcycle.cli._common import JsonOption, ProjectOption, console, open_project, print_json
+from fullcycle.cli._common import renamed_option as renamed
 
 import_app = typer.Typer(help="Bring runs and models in from other tools.")
 
@@ -37,7 +31,7 @@ def mlflow_(
     as_json: bool = JsonOption,
 ) -> None:
     """Import runs (params, metrics with steps, tags, times) and a registered model."""
-    model = renamed_option(
+    model = renamed(
         "--model",
         "--mlflow-model",
         old_model,

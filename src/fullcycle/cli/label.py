@@ -7,14 +7,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from fullcycle.cli._common import (
-    JsonOption,
-    ProjectOption,
-    actor,
-    console,
-    open_project,
-    print_json,
-)
+from fullcycle.cli._common import JsonOption, ProjectOption, console, open_project, print_json
+from fullcycle.cli._common import actor as cli_actor
 
 label_app = typer.Typer(
     help="The labelling queue: pick rows, export, import labels, merge.", no_args_is_help=True
@@ -62,7 +56,7 @@ def queue(
         audit_share=audit_share,
         seed=seed,
         source=version.ref,
-        actor=actor(),
+        actor=cli_actor(),
     )
     if as_json:
         waiting = proj.labels.progress().get("queued", 0)
@@ -121,7 +115,7 @@ def import_(
 ) -> None:
     """Check and store labels; report agreement; re-queue rows the labellers disagree on."""
     report = open_project(project).label_import(
-        path, labeller=labeller, min_agreement=min_agreement, actor=actor()
+        path, labeller=labeller, min_agreement=min_agreement, actor=cli_actor()
     )
     if as_json:
         print_json(report.to_dict())
@@ -148,7 +142,7 @@ def merge(
     as_json: bool = JsonOption,
 ) -> None:
     """A new dataset version: the base plus every labelled row, with lineage to them."""
-    version = open_project(project).label_merge(base, name, batch=batch, actor=actor())
+    version = open_project(project).label_merge(base, name, batch=batch, actor=cli_actor())
     if as_json:
         added = len(version.origin.get("label_tasks", []))
         print_json(version.__dict__ | {"ref": version.ref, "labelled_rows_added": added})

@@ -7,7 +7,8 @@ from typing import Any
 
 import typer
 
-from fullcycle.cli._common import ProjectOption, actor, console, open_project, print_json
+from fullcycle.cli._common import ProjectOption, console, open_project, print_json
+from fullcycle.cli._common import actor as cli_actor
 
 ExecutorOption = typer.Option(
     None,
@@ -87,7 +88,7 @@ def predict_batch(
     proj.record(
         "batch.predict",
         subject=summary["model"],
-        actor=actor(),
+        actor=cli_actor(),
         message=f"scored {version.ref} ({result.rows} rows) into {out.name}",
         data=summary,
     )

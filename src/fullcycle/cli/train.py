@@ -9,14 +9,8 @@ from typing import Any
 
 import typer
 
-from fullcycle.cli._common import (
-    JsonOption,
-    ProjectOption,
-    console,
-    open_project,
-    print_json,
-    renamed_option,
-)
+from fullcycle.cli._common import JsonOption, ProjectOption, console, open_project, print_json
+from fullcycle.cli._common import renamed_option as renamed
 
 #: ``--model`` names a registered model in every other command; here it was the estimator.
 MODEL_IS_A_REFERENCE = "--model names a registered model (NAME, NAME:N, NAME@ALIAS)"
@@ -64,7 +58,7 @@ def train(
     """Fit, evaluate and save a model as a run; prints the run id and the scope metric."""
     from fullcycle.train.recipe import parse_param
 
-    estimator = renamed_option("--model", "--estimator", old_model, estimator, MODEL_IS_A_REFERENCE)
+    estimator = renamed("--model", "--estimator", old_model, estimator, MODEL_IS_A_REFERENCE)
     params = dict(parse_param(p) for p in param)
     proj = open_project(project)
     with _progress("training", quiet=as_json) as say:
