@@ -33,7 +33,6 @@ from pathlib import Path
 
 import numpy as np
 import orjson
-import yaml
 
 NAME = "cancer"
 
@@ -41,35 +40,15 @@ NAME = "cancer"
 def make_project(folder: Path):  # type: ignore[no-untyped-def]
     from sklearn.datasets import load_breast_cancer
 
-    from fullcycle.project import Project
-    from fullcycle.settings import Settings
+    from fullcycle.testing import make_served_project
 
     frame = load_breast_cancer(as_frame=True).frame
     frame.columns = [c.replace(" ", "_") for c in frame.columns]
     frame["target"] = np.where(frame["target"] == 1, "benign", "malignant")
     features = [c for c in frame.columns if c != "target"]
-    scope = {
-        "schema_version": 1,
-        "name": NAME,
-        "task": "classification",
-        "target": "target",
-        "metric": {"name": "accuracy", "goal": 0.9},
-        "features": {
-            "columns": [{"name": f, "kind": "numeric"} for f in features],
-            "target": {"name": "target", "kind": "categorical", "classes": ["benign", "malignant"]},
-        },
-        "training": {
-            "estimator": "sklearn.linear_model:LogisticRegression",
-            "params": {"max_iter": 2000},
-            "split": {"strategy": "stratified", "test_size": 0.25, "seed": 0},
-        },
-    }
-    (folder / "fullcycle.yaml").write_text(yaml.safe_dump(scope, sort_keys=False))
-    project = Project(Settings.from_env({}, project_dir=folder))
-    data = project.add_data(frame, "rows", actor="bench")
-    run = project.train(data=data.ref, learning_curve=False)
-    version = project.register(run.run_id, actor="bench")
-    project.promote(version.ref, actor="bench")
+    project = make_served_project(
+        folder, frame, NAME, target="target", params={"max_iter": 2000}, actor="bench"
+    )
     return project, frame[features]
 
 

@@ -24,41 +24,20 @@ from pathlib import Path
 import numpy as np
 import orjson
 import pandas as pd
-import yaml
 
 from fullcycle.project import Project
 from fullcycle.serving import segments
-from fullcycle.settings import Settings
 from fullcycle.store import logs
+from fullcycle.testing import make_served_project
 
 NAME = "bench"
-SCOPE = {
-    "schema_version": 1,
-    "name": NAME,
-    "task": "classification",
-    "target": "label",
-    "metric": {"name": "accuracy", "goal": 0.6},
-    "features": {
-        "columns": [{"name": f, "kind": "numeric"} for f in ("x0", "x1")],
-        "target": {"name": "label", "kind": "categorical", "classes": ["a", "b"]},
-    },
-    "training": {
-        "estimator": "sklearn.linear_model:LogisticRegression",
-        "split": {"strategy": "stratified", "test_size": 0.25, "seed": 0},
-    },
-}
 
 
 def make_project(folder: Path) -> Project:
-    (folder / "fullcycle.yaml").write_text(yaml.safe_dump(SCOPE, sort_keys=False))
-    project = Project(Settings.from_env({}, project_dir=folder))
     rng = np.random.default_rng(0)
     x = rng.normal(size=(400, 2))
     frame = pd.DataFrame({"x0": x[:, 0], "x1": x[:, 1], "label": np.where(x[:, 0] > 0, "a", "b")})
-    data = project.add_data(frame, "rows", actor="bench")
-    run = project.train(data=data.ref, learning_curve=False)
-    version = project.register(run.run_id, actor="bench")
-    project.promote(version.ref, actor="bench")
+    project: Project = make_served_project(folder, frame, NAME, goal=0.6, actor="bench")
     return project
 
 

@@ -51,6 +51,22 @@ def frame(
     return df
 
 
+def served_frame(n: int = 300, seed: int = 0) -> pd.DataFrame:
+    """A numeric, an integer and a categorical input (BYTES on the OIP wire) and a yes/no label
+    that follows the amount and the city."""
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame(
+        {
+            "amount": rng.normal(size=n),
+            "visits": rng.integers(0, 10, n),
+            "city": rng.choice(["paris", "rome", "oslo"], n),
+        }
+    )
+    signal = df["amount"] + (df["city"] == "paris") + rng.normal(size=n) * 0.7
+    df["label"] = np.where(signal > 0.4, "yes", "no")
+    return df
+
+
 def spec(**kw: Any) -> TrainSpec:
     base: dict[str, Any] = dict(
         name="churn",

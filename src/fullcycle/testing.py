@@ -1,7 +1,9 @@
 """Helpers for tests, users' and fullcycle's own.
 
 ``check_model`` (does my estimator keep fullcycle's model contract?), ``wait_until`` (wait on
-a condition, not a sleep) and ``make_project`` (a project with data and models in one call).
+a condition, not a sleep), ``make_project`` (a project from the template scope, with data and
+models in one call) and ``make_served_project`` (a project whose scope is written out in full
+from a table, with its first model serving).
 """
 
 from __future__ import annotations
@@ -180,4 +182,77 @@ def _add_data(project: Any, task: str, rows: int, data: Any, data_name: str) -> 
     if task == "classification":
         frame["label"] = frame["label"].map({0: "no", 1: "yes"})
     return project.add_data(frame, "rows", infer_contract=True, actor="test")
+
+
+def served_scope(
+    name: str,
+    frame: Any,
+    *,
+    target: str = "label",
+    metric: str = "accuracy",
+    goal: float = 0.9,
+    estimator: str = "sklearn.linear_model:LogisticRegression",
+    params: Mapping[str, Any] | None = None,
+    sections: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A whole ``fullcycle.yaml`` for a classification table, written out (no template, no
+    inferred contract): every column but ``target`` numeric, the target categorical with the
+    table's classes (sorted), a stratified split (a quarter held out, seed 0). ``sections``
+    adds or replaces top-level sections (``monitoring``, ``retraining``, ``gate``, ...)."""
+    features = [str(c) for c in frame.columns if c != target]
+    training: dict[str, Any] = {"estimator": estimator}
+    if params:
+        training["params"] = dict(params)
+    training["split"] = {"strategy": "stratified", "test_size": 0.25, "seed": 0}
+    scope: dict[str, Any] = {
+        "schema_version": 1,
+        "name": name,
+        "task": "classification",
+        "target": target,
+        "metric": {"name": metric, "goal": goal},
+        "features": {
+            "columns": [{"name": f, "kind": "numeric"} for f in features],
+            "target": {
+                "name": target,
+                "kind": "categorical",
+                "classes": sorted(str(c) for c in frame[target].unique()),
+            },
+        },
+        "training": training,
+    }
+    return scope | dict(sections or {})
+
+
+def make_served_project(
+    folder: Any,
+    frame: Any,
+    name: str = "demo",
+    *,
+    database_url: str | None = None,
+    data_name: str = "rows",
+    actor: str = "test",
+    **scope_options: Any,
+) -> Any:
+    """A project in ``folder`` whose scope is :func:`served_scope` of ``frame`` (``target``,
+    ``metric``, ``goal``, ``estimator``, ``params`` and ``sections`` are passed to it), with
+    ``frame`` added as ``data_name@1``, one model trained on it, registered as ``NAME:1`` and
+    promoted to production through the gate (so the deployment serves it). ``database_url``
+    (e.g. a PostgreSQL test database) replaces the embedded SQLite store; ``actor`` signs the
+    events."""
+    from pathlib import Path
+
+    import yaml
+
+    from fullcycle.project import Project
+    from fullcycle.settings import Settings
+
+    scope = served_scope(name, frame, **scope_options)
+    root = Path(folder)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "fullcycle.yaml").write_text(yaml.safe_dump(scope, sort_keys=False), "utf-8")
+    env = {"FULLCYCLE_DATABASE_URL": database_url} if database_url else {}
+    project = Project(Settings.from_env(env, project_dir=root))
+    data = project.add_data(frame, data_name, actor=actor)
+    run = project.train(data=data.ref, learning_curve=False)
+    project.promote(project.register(run.run_id, actor=actor).ref, actor=actor)
     return project

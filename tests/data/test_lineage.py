@@ -9,28 +9,35 @@ import pandas as pd
 import pytest
 
 from fullcycle.contract import Contract
-from fullcycle.data.lineage import describe, filter_rows, lineage_tree, sample_rows
+from fullcycle.data.lineage import describe, lineage_tree
 from fullcycle.data.versions import add_data, load
-from fullcycle.errors import InvalidInput, NotFound
+from fullcycle.errors import NotFound
 
 
-def test_tree_follows_filter_and_sample_back_to_the_file(
+def test_tree_follows_the_parents_back_to_the_file(
     store: Any, contract: Contract, good_csv: Path
 ) -> None:
     root = add_data(store.db, store.artifacts, good_csv, "customers", contract=contract)
     frame = load(store.db, store.artifacts, root.ref)
-    young = filter_rows(
+    young = add_data(
         store.db,
         store.artifacts,
-        root.ref,
-        (frame["age"] < 60).to_numpy(),
-        name="young",
-        description="age < 60",
+        frame[frame["age"] < 60].reset_index(drop=True),
+        "young",
         contract=contract,
+        parents=[root.ref],
+        origin={"kind": "frame", "type": "DataFrame", "kept": 3},
     )
-    picked = sample_rows(store.db, store.artifacts, young.ref, 2, name="picked", seed=1)
+    picked = add_data(
+        store.db,
+        store.artifacts,
+        load(store.db, store.artifacts, young.ref).iloc[:2],
+        "picked",
+        contract=contract,
+        parents=[young.ref],
+    )
     tree = lineage_tree(store.db, picked.ref)
-    assert tree["ref"] == "picked@1" and tree["origin"] == {"kind": "sample", "n": 2, "seed": 1}
+    assert tree["ref"] == "picked@1" and tree["origin"] == {"kind": "frame", "type": "DataFrame"}
     (middle,) = tree["parents"]
     assert middle["ref"] == "young@1" and middle["origin"]["kept"] == 3
     (bottom,) = middle["parents"]
@@ -38,21 +45,6 @@ def test_tree_follows_filter_and_sample_back_to_the_file(
     assert bottom["origin"]["file"] == "customers.csv"
     assert describe(bottom["origin"]).startswith("file customers.csv (csv, sha256 ")
     assert len(load(store.db, store.artifacts, picked.ref)) == 2
-
-
-def test_sample_is_deterministic(store: Any, good_csv: Path) -> None:
-    root = add_data(store.db, store.artifacts, good_csv, "c")
-    a = sample_rows(store.db, store.artifacts, root.ref, 2, name="s1", seed=9)
-    b = sample_rows(store.db, store.artifacts, root.ref, 2, name="s2", seed=9)
-    assert a.sha256 == b.sha256
-
-
-def test_bad_mask_and_sample_size_are_refused(store: Any, good_csv: Path) -> None:
-    root = add_data(store.db, store.artifacts, good_csv, "c")
-    with pytest.raises(InvalidInput, match="mask has"):
-        filter_rows(store.db, store.artifacts, root.ref, [True], name="f", description="x")
-    with pytest.raises(InvalidInput, match="n=10"):
-        sample_rows(store.db, store.artifacts, root.ref, 10, name="s")
 
 
 def test_unknown_version_is_not_found(store: Any) -> None:

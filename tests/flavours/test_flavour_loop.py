@@ -32,29 +32,15 @@ FLAVOURS = {
 
 def scope(estimator: str, params: dict[str, object]) -> dict[str, object]:
     return {
+        **loopkit.FAST_LOOP,
         "metric": {
             "name": "accuracy",
             "goal": 0.9,
             "baseline": {"value": 0.63, "label": "majority"},
         },
         "training": {"estimator": estimator, "params": params},
-        "retraining": {
-            "triggers": ["drift", "performance"],
-            "min_new_labels": 150,
-            "guards": {"min_interval": "1s", "max_per_day": 20, "lease_seconds": 600},
-        },
-        "gate": {"min_samples": 40, "test": "sequential", "margin": 0.0},
-        "rollout": {
-            "shadow": False,
-            "canary_share": 0.5,
-            "steps": [0.5, 1.0],
-            "min_requests": 40,
-            "max_p95_ms": 5000,
-            # the concept change flips half the rows: a good challenger disagrees on about half
-            "max_disagreement": 0.7,
-        },
-        "monitoring": {"min_rows": 50},
-        "constraints": {"p95_latency_ms": 5000},
+        # the concept change flips half the rows: a good challenger disagrees on about half
+        "rollout": {**loopkit.FAST_LOOP["rollout"], "max_disagreement": 0.7},
     }
 
 

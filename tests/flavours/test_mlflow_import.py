@@ -103,7 +103,7 @@ def test_a_skops_model_is_registered_and_evaluated(tmp_path: Path, store: str, c
             "mlflow",
             "--tracking-uri",
             store,
-            "--model",
+            "--mlflow-model",
             "models:/wine_skops/1",
             "--data",
             ref,
@@ -118,6 +118,21 @@ def test_a_skops_model_is_registered_and_evaluated(tmp_path: Path, store: str, c
     version = registry.resolve(proj.db, "wine_skops:1")
     assert version.format == "skops"
     assert version.metrics["metric"]["value"] > 0.8
+
+
+def test_the_old_model_spelling_still_imports_with_a_deprecation_note(  # type: ignore[no-untyped-def]
+    tmp_path: Path, store: str, capsys
+) -> None:
+    proj, _ = kit.project(tmp_path)
+    argv = ["import", "mlflow", "--tracking-uri", store, "-C", str(proj.settings.project_dir)]
+    code = main([*argv, "--model", "models:/wine_skops/1", "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert json.loads(out)["models"] == ["wine_skops:1"]
+    assert "--model is deprecated here, use --mlflow-model" in err
+    code = main([*argv, "--model", "models:/wine_skops/1", "--mlflow-model", "models:/x/1"])
+    assert code == 4 and "give only --mlflow-model" in capsys.readouterr().err
+    assert [v.ref for v in proj.models("wine_skops")] == ["wine_skops:1"]
 
 
 @pytest.mark.slow

@@ -14,6 +14,26 @@ from fullcycle.serving.server import ServeOptions, build_app
 from fullcycle.serving.source import RegistrySource
 from fullcycle.testing import make_project as make_project_
 
+#: The loop's sections for a test that takes it to a promotion in a few steps: retrain on drift
+#: or a drop once 150 labels are in, gate on 40 held-out rows, no shadow, a two-step canary.
+FAST_LOOP: dict[str, Any] = {
+    "retraining": {
+        "triggers": ["drift", "performance"],
+        "min_new_labels": 150,
+        "guards": {"min_interval": "1s", "max_per_day": 20, "lease_seconds": 600},
+    },
+    "gate": {"min_samples": 40, "test": "sequential", "margin": 0.0},
+    "rollout": {
+        "shadow": False,
+        "canary_share": 0.5,
+        "steps": [0.5, 1.0],
+        "min_requests": 40,
+        "max_p95_ms": 5000,
+    },
+    "monitoring": {"min_rows": 50},
+    "constraints": {"p95_latency_ms": 5000},
+}
+
 
 def make_project(folder: Path, name: str, task: str, target: str, patch: dict[str, Any]) -> Project:
     project: Project = make_project_(folder, name=name, task=task, target=target, scope=patch)

@@ -16,23 +16,9 @@ import pytest  # noqa: E402
 from sklearn.datasets import load_diabetes  # noqa: E402
 
 SCOPE = {
+    **loopkit.FAST_LOOP,
     "metric": {"name": "r2", "goal": 0.3, "baseline": {"value": 0.2, "label": "mean"}},
     "training": {"estimator": "sklearn.linear_model:Ridge", "params": {"alpha": 0.01}},
-    "retraining": {
-        "triggers": ["drift", "performance"],
-        "min_new_labels": 150,
-        "guards": {"min_interval": "1s", "max_per_day": 20, "lease_seconds": 600},
-    },
-    "gate": {"min_samples": 40, "test": "sequential", "margin": 0.0},
-    "rollout": {
-        "shadow": False,
-        "canary_share": 0.5,
-        "steps": [0.5, 1.0],
-        "min_requests": 40,
-        "max_p95_ms": 5000,
-    },  # fmt: skip
-    "monitoring": {"min_rows": 50},
-    "constraints": {"p95_latency_ms": 5000},
 }
 
 

@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import orjson
 import pytest
-import yaml
 
 from fullcycle.monitoring.incremental import SUMMARIES, Step
 from fullcycle.monitoring.service import MonitorDeps, run_monitor
@@ -26,34 +25,16 @@ NAME = "cancer"
 def world(tmp_path_factory):
     from sklearn.datasets import load_breast_cancer
 
-    from fullcycle.project import Project
-    from fullcycle.settings import Settings
+    from fullcycle.testing import make_served_project
 
     folder = tmp_path_factory.mktemp("inc")
     frame = load_breast_cancer(as_frame=True).frame
     frame.columns = [c.replace(" ", "_") for c in frame.columns]
     frame["target"] = np.where(frame["target"] == 1, "benign", "malignant")
     feats = [c for c in frame.columns if c != "target"]
-    scope = {
-        "schema_version": 1,
-        "name": NAME,
-        "task": "classification",
-        "target": "target",
-        "metric": {"name": "accuracy", "goal": 0.9},
-        "features": {
-            "columns": [{"name": f, "kind": "numeric"} for f in feats],
-            "target": {"name": "target", "kind": "categorical", "classes": ["benign", "malignant"]},
-        },
-        "training": {
-            "estimator": "sklearn.linear_model:LogisticRegression",
-            "params": {"max_iter": 2000},
-            "split": {"strategy": "stratified", "test_size": 0.25, "seed": 0},
-        },
-    }
-    (folder / "fullcycle.yaml").write_text(yaml.safe_dump(scope, sort_keys=False))
-    project = Project(Settings.from_env({}, project_dir=folder))
-    run = project.train(data=project.add_data(frame, "rows", actor="t").ref, learning_curve=False)
-    project.promote(project.register(run.run_id, actor="t").ref, actor="t")
+    project = make_served_project(
+        folder, frame, NAME, target="target", params={"max_iter": 2000}, actor="t"
+    )
     model = project.production_version()
     start = time.time() - 7200
     rows = _write(project, frame[feats], model, start)

@@ -20,7 +20,7 @@ from fullcycle.monitoring.monitor import drift_policy
 from fullcycle.project import Project
 from fullcycle.scope import Monitoring, Thresholds
 from fullcycle.serving import segments
-from fullcycle.settings import Settings
+from fullcycle.testing import make_served_project
 
 NAME = "cancer"
 
@@ -32,28 +32,15 @@ def project_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     frame.columns = [c.replace(" ", "_") for c in frame.columns]
     frame["target"] = np.where(frame["target"] == 1, "benign", "malignant")
     features = [c for c in frame.columns if c != "target"][:8]
-    scope = {
-        "schema_version": 1,
-        "name": NAME,
-        "task": "classification",
-        "target": "target",
-        "metric": {"name": "accuracy", "goal": 0.8},
-        "features": {
-            "columns": [{"name": f, "kind": "numeric"} for f in features],
-            "target": {"name": "target", "kind": "categorical", "classes": ["benign", "malignant"]},
-        },
-        "training": {
-            "estimator": "sklearn.linear_model:LogisticRegression",
-            "params": {"max_iter": 2000},
-            "split": {"strategy": "stratified", "test_size": 0.25, "seed": 0},
-        },
-        "monitoring": {"window": "1h", "interval": "7m", "min_rows": 50},
-    }
-    (folder / "fullcycle.yaml").write_text(yaml.safe_dump(scope, sort_keys=False))
-    project = Project(Settings.from_env({}, project_dir=folder))
-    data = project.add_data(frame[[*features, "target"]], "rows", actor="test")
-    run = project.train(data=data.ref, learning_curve=False)
-    project.promote(project.register(run.run_id, actor="test").ref, actor="test")
+    project = make_served_project(
+        folder,
+        frame[[*features, "target"]],
+        NAME,
+        target="target",
+        goal=0.8,
+        params={"max_iter": 2000},
+        sections={"monitoring": {"window": "1h", "interval": "7m", "min_rows": 50}},
+    )
     write_log(project, frame[features].to_dict("records"))
     return folder
 

@@ -10,12 +10,11 @@ import sys
 from pathlib import Path
 
 import httpx
-import numpy as np
-import pandas as pd
 import pytest
 from seckit import Running, bearer
 from test_server import free_port
 
+import trainkit
 from fullcycle import registry
 from fullcycle.project import Project
 from fullcycle.serving.app import create_app
@@ -32,21 +31,10 @@ ROW = {"amount": 0.3, "visits": 2, "city": "paris"}
 
 def small_project(folder: Path) -> Project:
     """Two registered versions of ``churn``; version 1 in production."""
-    rng = np.random.default_rng(0)
-    n = 300
-    frame = pd.DataFrame(
-        {
-            "amount": rng.normal(size=n),
-            "visits": rng.integers(0, 10, n),
-            "city": rng.choice(["paris", "rome", "oslo"], n),
-        }
-    )
-    signal_ = frame["amount"] + (frame["city"] == "paris") + rng.normal(size=n) * 0.7
-    frame["label"] = np.where(signal_ > 0.4, "yes", "no")
     project: Project = make_project(
         folder,
         name="churn",
-        data=frame,
+        data=trainkit.served_frame(),
         data_name="customers",
         train=[{"max_iter": 60}, {"max_iter": 120}],
     )

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pytest
 from test_server import free_port
 
+import trainkit
 from fullcycle.project import Project
 from fullcycle.serving.app import create_app
 from fullcycle.serving.guard import Access
@@ -45,19 +45,8 @@ def iris_project(folder: Path) -> Project:
 
 def mixed_project(folder: Path) -> Project:
     """Numeric, integer and categorical inputs (BYTES on the wire)."""
-    rng = np.random.default_rng(0)
-    n = 300
-    frame = pd.DataFrame(
-        {
-            "amount": rng.normal(size=n),
-            "visits": rng.integers(0, 10, n),
-            "city": rng.choice(["paris", "rome", "oslo"], n),
-        }
-    )
-    signal_ = frame["amount"] + (frame["city"] == "paris") + rng.normal(size=n) * 0.7
-    frame["label"] = np.where(signal_ > 0.4, "yes", "no")
     project: Project = make_project(
-        folder, name="churn", data=frame, data_name="customers", train=[None]
+        folder, name="churn", data=trainkit.served_frame(), data_name="customers", train=[None]
     )
     deployments.set(project.db, "churn", production=1, actor="test")
     return project

@@ -10,32 +10,18 @@ from typing import Any
 import httpx
 import numpy as np
 import pandas as pd
-import yaml
 
 from fullcycle.project import Project
 from fullcycle.serving.server import ServeOptions, build_app
 from fullcycle.serving.source import RegistrySource
-from fullcycle.settings import Settings
 from fullcycle.store import deployments
+from fullcycle.testing import make_served_project
 
 NAME = "shift"
 FEATURES = ("x0", "x1")
 
-SCOPE: dict[str, Any] = {
-    "schema_version": 1,
-    "name": NAME,
-    "task": "classification",
-    "target": "label",
-    "metric": {"name": "accuracy", "goal": 0.6},
-    "features": {
-        "columns": [{"name": f, "kind": "numeric"} for f in FEATURES],
-        "target": {"name": "label", "kind": "categorical", "classes": ["a", "b"]},
-    },
-    "training": {
-        "estimator": "sklearn.linear_model:LogisticRegression",
-        "params": {"max_iter": 200},
-        "split": {"strategy": "stratified", "test_size": 0.25, "seed": 0},
-    },
+#: The loop's sections of the scope (the rest is written from the data by make_served_project).
+SECTIONS: dict[str, Any] = {
     "retraining": {
         "triggers": ["new_labels"],
         "min_new_labels": 150,
@@ -64,14 +50,16 @@ def world(period: int, n: int, seed: int) -> pd.DataFrame:
 
 
 def make_project(folder: Path, db_url: str) -> Project:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "fullcycle.yaml").write_text(yaml.safe_dump(SCOPE, sort_keys=False))
-    settings = Settings.from_env({"FULLCYCLE_DATABASE_URL": db_url}, project_dir=folder)
-    project = Project(settings)
-    data = project.add_data(world(0, 300, seed=1), "rows", actor="test")
-    result = project.train(data=data.ref, learning_curve=False)
-    version = project.register(result.run_id, actor="test")
-    project.promote(version.ref, actor="test")
+    project: Project = make_served_project(
+        folder,
+        world(0, 300, seed=1),
+        NAME,
+        goal=0.6,
+        params={"max_iter": 200},
+        sections=SECTIONS,
+        database_url=db_url,
+    )
+    version = project.production_version()
     deployments.set(project.db, NAME, production=version.version, actor="test", reason="launch")
     return project
 

@@ -88,7 +88,7 @@ def test_bad_input_gives_clear_errors_and_exit_codes(
 ) -> None:
     p = str(project_dir)
     code, _, err = run(
-        capsys, "train", "--model", "nope.nothing:Model", "--data", "churn@1", "-C", p
+        capsys, "train", "--estimator", "nope.nothing:Model", "--data", "churn@1", "-C", p
     )
     assert code == 3 and "nope.nothing" in err
     code, _, err = run(capsys, "train", "--param", "max_iter", "--data", "churn@1", "-C", p)

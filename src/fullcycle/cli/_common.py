@@ -16,6 +16,27 @@ ProjectOption = typer.Option(
 JsonOption = typer.Option(False, "--json", help="Print the result as JSON.")
 
 
+def actor() -> str:
+    """Who a CLI command acts as in the audit log: ``cli:$USER`` (the dashboard writes
+    ``ui:TOKEN``, the server ``server:REPLICA``, the loop ``loop``)."""
+    import os
+
+    return f"cli:{os.environ.get('USER') or '?'}"
+
+
+def renamed_option(old: str, new: str, old_value: Any, new_value: Any, why: str) -> Any:
+    """The value of ``new``, or of the deprecated spelling ``old`` with a note on stderr;
+    both at once is an error naming the two."""
+    if old_value is None:
+        return new_value
+    if new_value is not None:
+        from fullcycle.errors import InvalidInput
+
+        raise InvalidInput(f"{old} is the old spelling of {new}; give only {new}")
+    typer.echo(f"warning: {old} is deprecated here, use {new} ({why})", err=True)
+    return old_value
+
+
 def console() -> Console:
     """A console that does not fold tables to 80 columns when printing to a pipe or file."""
     import sys

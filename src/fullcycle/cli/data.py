@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from fullcycle.cli._common import ProjectOption, console, open_project, print_json, when
+from fullcycle.cli._common import actor as cli_actor
 
 data_app = typer.Typer(help="Versioned datasets: add, list, show, lineage.", no_args_is_help=True)
 
@@ -39,7 +40,7 @@ def add(
         allow_violations=allow_violations,
         infer_contract=infer_contract,
         require_target=not unlabelled,
-        actor="cli",
+        actor=cli_actor(),
     )
     if as_json:
         print_json(version.__dict__ | {"ref": version.ref})

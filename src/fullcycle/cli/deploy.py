@@ -6,21 +6,17 @@ Every change goes through ``project.deployments``, which moves the deployment ro
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from fullcycle.cli._common import JsonOption, ProjectOption, console, open_project, print_json
+from fullcycle.cli._common import actor as cli_actor
 
 deploy_app = typer.Typer(
     help="Route traffic: production, canary with a share, shadow.", no_args_is_help=True
 )
-
-
-def _actor() -> str:
-    return f"cli:{os.environ.get('USER', '?')}"
 
 
 def _changed(deps: Any, state: Any, as_json: bool) -> None:
@@ -53,7 +49,7 @@ def production(
 ) -> None:
     """Serve NAME:N to all traffic (clears canary and shadow; the production alias follows)."""
     deps = open_project(project).deployments
-    _changed(deps, deps.production(ref, reason=reason, actor=_actor()), as_json)
+    _changed(deps, deps.production(ref, reason=reason, actor=cli_actor()), as_json)
 
 
 @deploy_app.command("canary")
@@ -66,7 +62,7 @@ def canary(
 ) -> None:
     """Send a share of traffic (by request-id hash) to NAME:N."""
     deps = open_project(project).deployments
-    _changed(deps, deps.canary(ref, share, reason=reason, actor=_actor()), as_json)
+    _changed(deps, deps.canary(ref, share, reason=reason, actor=cli_actor()), as_json)
 
 
 @deploy_app.command("shadow")
@@ -78,7 +74,7 @@ def shadow(
 ) -> None:
     """Run NAME:N on every request, log its predictions, never return them."""
     deps = open_project(project).deployments
-    _changed(deps, deps.shadow(ref, reason=reason, actor=_actor()), as_json)
+    _changed(deps, deps.shadow(ref, reason=reason, actor=cli_actor()), as_json)
 
 
 @deploy_app.command("promote")
@@ -90,7 +86,7 @@ def promote(
 ) -> None:
     """Make the canary the production version."""
     deps = open_project(project).deployments
-    _changed(deps, deps.promote_canary(name, reason=reason, actor=_actor()), as_json)
+    _changed(deps, deps.promote_canary(name, reason=reason, actor=cli_actor()), as_json)
 
 
 @deploy_app.command("status")
@@ -124,7 +120,7 @@ def rollback(
 ) -> None:
     """Restore the deployment before the current one, in one step."""
     deps = open_project(project).deployments
-    _changed(deps, deps.rollback(name, actor=_actor(), reason=reason), as_json)
+    _changed(deps, deps.rollback(name, actor=cli_actor(), reason=reason), as_json)
 
 
 def register(app: typer.Typer) -> None:

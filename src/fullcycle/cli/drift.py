@@ -24,15 +24,6 @@ READERS = {
 }
 #: ``fullcycle drift --fail-on-drift`` exits with this code when the verdict is drift.
 DRIFT_EXIT_CODE = 11
-#: The table's columns: the statistics' names, as in reports and fullcycle.yaml's thresholds.
-TABLE_STATS = {
-    "psi": "psi",
-    "ks": "ks",
-    "wasserstein": "wasserstein",
-    "jensenshannon": "jensenshannon",
-    "unseen_share": "unseen_share",
-    "oov_increase": "oov_increase",
-}
 
 
 def register(app: typer.Typer) -> None:
@@ -134,10 +125,12 @@ def _print_table(report: DriftReport) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    stats = [s for s in TABLE_STATS if any(s in f.stats for f in report.features)]
+    from fullcycle.monitoring.features import STATISTICS
+
+    # the columns are the statistics' own names, as in reports and fullcycle.yaml's thresholds
+    stats = [s for s in STATISTICS if any(s in f.stats for f in report.features)]
     table = Table(title=f"Drift: {report.n_current} rows vs {report.n_reference} reference rows")
-    heads = [TABLE_STATS[s] for s in stats]
-    for col in ("#", "feature", "kind", *heads, "missing_change", "p", "p adj", "score", "verdict"):
+    for col in ("#", "feature", "kind", *stats, "missing_change", "p", "p adj", "score", "verdict"):
         left = col in ("feature", "kind", "verdict")
         table.add_column(col, justify="left" if left else "right")
     for rank, f in enumerate(report.features, 1):

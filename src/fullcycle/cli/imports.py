@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from fullcycle.cli._common import JsonOption, ProjectOption, console, open_project, print_json
+from fullcycle.cli._common import renamed_option as renamed
 
 import_app = typer.Typer(help="Bring runs and models in from other tools.")
 
@@ -15,7 +16,12 @@ import_app = typer.Typer(help="Bring runs and models in from other tools.")
 def mlflow_(
     tracking_uri: str = typer.Option(..., "--tracking-uri", help="http(s)://... or sqlite:///..."),
     experiment: str = typer.Option(None, "--experiment", help="Only this experiment's runs."),
-    model: str = typer.Option(None, "--model", help="models:/NAME/VERSION to register."),
+    mlflow_model: str = typer.Option(
+        None, "--mlflow-model", help="MLflow's models:/NAME/VERSION to register."
+    ),
+    old_model: str = typer.Option(
+        None, "--model", hidden=True, help="Deprecated spelling of --mlflow-model."
+    ),
     name: str = typer.Option(None, "--name", help="fullcycle model name (default: MLflow's)."),
     data: str = typer.Option(None, "--data", help="NAME@N to evaluate the model on."),
     trust_pickle: bool = typer.Option(
@@ -25,6 +31,13 @@ def mlflow_(
     as_json: bool = JsonOption,
 ) -> None:
     """Import runs (params, metrics with steps, tags, times) and a registered model."""
+    model = renamed(
+        "--model",
+        "--mlflow-model",
+        old_model,
+        mlflow_model,
+        "--model names a fullcycle model (NAME, NAME:N, NAME@ALIAS); --name names the import",
+    )
     report = open_project(project).import_mlflow(
         tracking_uri,
         experiment=experiment,

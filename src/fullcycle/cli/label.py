@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from fullcycle.cli._common import JsonOption, ProjectOption, console, open_project, print_json
+from fullcycle.cli._common import actor as cli_actor
 
 label_app = typer.Typer(
     help="The labelling queue: pick rows, export, import labels, merge.", no_args_is_help=True
@@ -25,7 +26,9 @@ def queue(
     source: str = typer.Option(
         ..., "--from", help="A dataset version NAME@N with prediction and proba_<class> columns."
     ),
-    model: str = typer.Option(None, "--model", help="Score --from with this model NAME:N."),
+    model: str = typer.Option(
+        None, "--model", help="Score --from with this model (NAME, NAME:N or NAME@ALIAS)."
+    ),
     audit_share: float = typer.Option(0.1, min=0.0, max=1.0, help="Share drawn at random."),
     seed: int = typer.Option(0, min=0),
     project: Path = ProjectOption,
@@ -35,6 +38,9 @@ def queue(
     from fullcycle.errors import ConfigError
 
     if model is not None:
+        from fullcycle.names import parse_ref
+
+        parse_ref(model, "model", "--model")  # a misspelt reference is named first
         raise ConfigError(
             "--model: scoring a dataset with a registered model is not available yet",
             hint="give --from a dataset version that already has prediction and proba_ columns",
@@ -50,7 +56,7 @@ def queue(
         audit_share=audit_share,
         seed=seed,
         source=version.ref,
-        actor="cli",
+        actor=cli_actor(),
     )
     if as_json:
         waiting = proj.labels.progress().get("queued", 0)
@@ -109,7 +115,7 @@ def import_(
 ) -> None:
     """Check and store labels; report agreement; re-queue rows the labellers disagree on."""
     report = open_project(project).label_import(
-        path, labeller=labeller, min_agreement=min_agreement, actor="cli"
+        path, labeller=labeller, min_agreement=min_agreement, actor=cli_actor()
     )
     if as_json:
         print_json(report.to_dict())
@@ -136,7 +142,7 @@ def merge(
     as_json: bool = JsonOption,
 ) -> None:
     """A new dataset version: the base plus every labelled row, with lineage to them."""
-    version = open_project(project).label_merge(base, name, batch=batch, actor="cli")
+    version = open_project(project).label_merge(base, name, batch=batch, actor=cli_actor())
     if as_json:
         added = len(version.origin.get("label_tasks", []))
         print_json(version.__dict__ | {"ref": version.ref, "labelled_rows_added": added})

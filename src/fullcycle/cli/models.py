@@ -16,6 +16,7 @@ from fullcycle.cli._common import (
     version_json,
     when,
 )
+from fullcycle.cli._common import actor as cli_actor
 
 models_app = typer.Typer(help="List and inspect registered models.", invoke_without_command=True)
 
@@ -28,7 +29,9 @@ def register_run(
     as_json: bool = JsonOption,
 ) -> None:
     """Register a finished run's model as the next version NAME:N."""
-    v = open_project(project).register(run_id, name=name, description=description)
+    v = open_project(project).register(
+        run_id, name=name, description=description, actor=cli_actor()
+    )
     if as_json:
         return print_json(version_json(v))
     metric = v.metrics.get("metric") or {}
@@ -48,7 +51,7 @@ def promote(
     """Point an alias at a version if it passes the gate (the scope goal, the current holder).
     ``--alias production`` moves what serves (the deployment) with it."""
     proj = open_project(project)
-    done = proj.promote(ref, alias, force=force, reason=reason)
+    done = proj.promote(ref, alias, force=force, reason=reason, actor=cli_actor())
     said = proj.deployments.notify_server() if alias == "production" else None
     if said:
         typer.echo(f"server {said}", err=True)
@@ -116,7 +119,7 @@ def trust(
     as_json: bool = JsonOption,
 ) -> None:
     """Admin: allow a pickle/joblib version to be opened (recorded in the audit log)."""
-    v = open_project(project).trust_model(ref, reason=reason, actor="admin-cli")
+    v = open_project(project).trust_model(ref, reason=reason, actor=cli_actor())
     if as_json:
         return print_json(version_json(v))
     console().print(f"{v.ref} is marked trusted")
@@ -141,7 +144,9 @@ def import_model(
     as_json: bool = JsonOption,
 ) -> None:
     """Register a model file made elsewhere (pickles stay closed until trusted)."""
-    v = open_project(project).import_model(path, name=name, data=data, recipe=recipe, fmt=fmt)
+    v = open_project(project).import_model(
+        path, name=name, data=data, recipe=recipe, fmt=fmt, actor=cli_actor()
+    )
     if as_json:
         return print_json(version_json(v))
     metric = v.metrics.get("metric") or {}
@@ -161,7 +166,7 @@ def compile_model(
     as_json: bool = JsonOption,
 ) -> None:
     """Compile a version to ONNX; registered only if it answers like the original."""
-    v = open_project(project).compile_model(ref, to=to, tolerance=tolerance)
+    v = open_project(project).compile_model(ref, to=to, tolerance=tolerance, actor=cli_actor())
     if as_json:
         return print_json(version_json(v))
     console().print(f"compiled {ref} to {to} as [bold]{v.ref}[/] ({v.description})")

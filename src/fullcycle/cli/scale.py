@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from fullcycle.cli._common import ProjectOption, console, open_project, print_json
+from fullcycle.cli._common import actor as cli_actor
 
 ExecutorOption = typer.Option(
     None,
@@ -17,10 +18,14 @@ ExecutorOption = typer.Option(
 
 
 def _model_ref(proj: Any, given: str | None) -> str:
-    """``NAME:N`` and ``NAME@ALIAS`` as given; a bare word is an alias of the project's model
-    when one by that name exists, else a model name (its latest version)."""
+    """``NAME:N`` and ``NAME@ALIAS`` as given (read by ``names.parse_ref``, so ``NAME@3`` is
+    refused with the spelling meant); a bare word is an alias of the project's model when one by
+    that name exists, else a model name (its latest version)."""
+    from fullcycle.names import parse_ref
+
     word = given or "production"
-    if ":" in word or "@" in word:
+    ref = parse_ref(word, "model", "--model")
+    if ref.version is not None or ref.alias is not None:
         return word
     if any(a.alias == word for a in proj.aliases(proj.name)):
         return f"{proj.name}@{word}"
@@ -83,6 +88,7 @@ def predict_batch(
     proj.record(
         "batch.predict",
         subject=summary["model"],
+        actor=cli_actor(),
         message=f"scored {version.ref} ({result.rows} rows) into {out.name}",
         data=summary,
     )

@@ -34,7 +34,10 @@ def register(app: typer.Typer) -> None:
             None, help="fast (fsync every ~200 ms) or strict (answer after fsync)."
         ),
         model: str = typer.Option(
-            None, envvar="FULLCYCLE_MODEL", help="Model name whose deployment is served."
+            None,
+            envvar="FULLCYCLE_MODEL",
+            help="Model NAME whose deployment is served (default: the project's); the "
+            "deployment picks the versions (fullcycle deploy production NAME:N).",
         ),
         source: str = typer.Option(
             DEFAULT_SOURCE, envvar="FULLCYCLE_SERVE_SOURCE", help="module:function -> ModelSource."
@@ -78,6 +81,8 @@ def register(app: typer.Typer) -> None:
         from fullcycle.settings import Settings
 
         check_bind(host, auth=not no_auth, allow_insecure=allow_insecure)
+        if model:
+            model = served_name(model)
         try:
             project = Project.open(project_dir)
         except NotFound:
@@ -118,6 +123,27 @@ def register(app: typer.Typer) -> None:
             )
         typer.echo(f"serving {model} on http://{host}:{port} ({workers} worker(s))", err=True)
         run(options, host=host, port=port, workers=workers, settings=settings)
+
+
+def served_name(model: str) -> str:
+    """``--model`` is a model reference as everywhere; the server follows a model's deployment,
+    so only a bare NAME fits (a version or an alias is refused with the command meant)."""
+    from fullcycle.errors import InvalidInput
+    from fullcycle.names import parse_ref
+
+    ref = parse_ref(model, "model", "--model")
+    if ref.version is not None:
+        raise InvalidInput(
+            f"--model {model}: serve follows the deployment of a model NAME",
+            hint=f"to serve version {ref.version}: fullcycle deploy production {model}, "
+            f"then fullcycle serve --model {ref.name}",
+        )
+    if ref.alias is not None:
+        raise InvalidInput(
+            f"--model {model}: serve follows the deployment of a model NAME, not an alias",
+            hint=f"fullcycle serve --model {ref.name} serves what its deployment routes",
+        )
+    return ref.name
 
 
 def show_bootstrap_token(token: str, state_dir: Path) -> None:

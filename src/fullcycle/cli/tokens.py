@@ -15,6 +15,7 @@ from fullcycle.cli._common import (
     print_json,
     when,
 )
+from fullcycle.cli._common import actor as cli_actor
 
 token_app = typer.Typer(
     help="API tokens with roles: read < predict < write < admin.", no_args_is_help=True
@@ -33,7 +34,9 @@ def create(
     from fullcycle import auth
 
     ttl = auth.parse_duration(expires) if expires else None
-    label, token = open_project(project).tokens.create(role, name=name, expires_in_s=ttl)
+    label, token = open_project(project).tokens.create(
+        role, name=name, expires_in_s=ttl, actor=cli_actor()
+    )
     if as_json:
         print_json({"name": label, "role": role, "token": token, "expires_in_s": ttl})
         return

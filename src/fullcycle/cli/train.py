@@ -10,6 +10,10 @@ from typing import Any
 import typer
 
 from fullcycle.cli._common import JsonOption, ProjectOption, console, open_project, print_json
+from fullcycle.cli._common import renamed_option as renamed
+
+#: ``--model`` names a registered model in every other command; here it was the estimator.
+MODEL_IS_A_REFERENCE = "--model names a registered model (NAME, NAME:N, NAME@ALIAS)"
 
 
 @contextmanager
@@ -38,7 +42,14 @@ def _fmt(value: Any) -> str:
 def train(
     project: Path = ProjectOption,
     data: str = typer.Option(None, "--data", help="Dataset NAME@N (default: training.data)."),
-    model: str = typer.Option(None, "--model", help="module:Class or file.py:function."),
+    estimator: str = typer.Option(
+        None,
+        "--estimator",
+        help="module:Class or file.py:function (default: training.estimator).",
+    ),
+    old_model: str = typer.Option(
+        None, "--model", hidden=True, help="Deprecated spelling of --estimator."
+    ),
     param: list[str] = typer.Option([], "--param", help="KEY=VALUE, repeatable."),  # noqa: B008
     seed: int = typer.Option(None, help="Seed (default: random, recorded on the run)."),
     learning_curve: bool = typer.Option(True, help="Fit a few subsamples for the curve."),
@@ -47,12 +58,13 @@ def train(
     """Fit, evaluate and save a model as a run; prints the run id and the scope metric."""
     from fullcycle.train.recipe import parse_param
 
+    estimator = renamed("--model", "--estimator", old_model, estimator, MODEL_IS_A_REFERENCE)
     params = dict(parse_param(p) for p in param)
     proj = open_project(project)
     with _progress("training", quiet=as_json) as say:
         result = proj.train(
             data,
-            model=model,
+            model=estimator,
             params=params or None,
             seed=seed,
             learning_curve="auto" if learning_curve else False,

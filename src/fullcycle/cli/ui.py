@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from fullcycle.cli._common import ProjectOption, console, open_project
+from fullcycle.cli._common import actor as cli_actor
 from fullcycle.errors import ConfigError
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
@@ -65,6 +66,7 @@ def ui(
             proj.record(
                 "token.create",
                 subject="bootstrap-admin",
+                actor=cli_actor(),
                 message="first start: bootstrap admin token",
             )
             out.print("first start: an admin token, shown once (sign in with it):")

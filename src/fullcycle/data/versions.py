@@ -20,7 +20,7 @@ import pyarrow as pa
 from fullcycle.data.profile import profile_table, schema_of
 from fullcycle.data.reading import conform, read_frame, read_path
 from fullcycle.errors import InvalidInput
-from fullcycle.names import check_name, split_ref
+from fullcycle.names import check_name, parse_ref
 from fullcycle.records import DatasetVersion
 from fullcycle.store import datasets as dataset_store
 from fullcycle.store.artifacts import ArtifactStore
@@ -254,7 +254,7 @@ def canonical_bytes(table: pa.Table) -> memoryview:
 
 def resolve(db: Database, ref: str) -> DatasetVersion:
     """``NAME@N``, or ``NAME`` for its latest version."""
-    name, version = split_ref(ref, "@", "dataset")
+    name, version, _ = parse_ref(ref, "dataset")
     return dataset_store.get(db, name, version)
 
 

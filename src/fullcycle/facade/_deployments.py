@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from fullcycle.errors import InvalidName, NotFound
-from fullcycle.names import split_ref
+from fullcycle.names import parse_ref
 from fullcycle.store import deployments as store
 
 if TYPE_CHECKING:
@@ -14,9 +14,10 @@ if TYPE_CHECKING:
 
 
 def _ref(ref: str) -> tuple[str, int]:
-    name, version = split_ref(ref, ":", "model")
+    name, version, alias = parse_ref(ref, "model")
     if version is None:
-        raise InvalidName(f"{ref!r} needs a version", hint="write NAME:N, e.g. churn:3")
+        shown = "the version an alias points at moves" if alias else "a version is needed"
+        raise InvalidName(f"{ref!r}: {shown}; deploy NAME:N", hint="write NAME:N, e.g. churn:3")
     return name, version
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from fullcycle.errors import Conflict, GateRefused, InvalidInput
-from fullcycle.names import check_name
+from fullcycle.names import check_alias
 from fullcycle.records import Alias, ModelVersion
 from fullcycle.registry._versions import resolve
 from fullcycle.store import deployments
@@ -44,7 +44,7 @@ def set_alias(
 ) -> int:
     """Compare-and-set; returns the new revision or raises Conflict. ``production`` moves the
     deployment too (what serves), in the same transaction."""
-    check_name(alias, "alias")
+    check_alias(alias)
     if alias == deployments.PRODUCTION:
         return deployments.promote(
             db,
@@ -158,7 +158,7 @@ def promote(
     rescore: Callable[[ModelVersion, ModelVersion], tuple[float, float]] | None = None,
 ) -> Promotion:
     """Point ``alias`` at the version if it passes the gate (or ``force`` with a reason)."""
-    check_name(alias, "alias")
+    check_alias(alias)
     if force and not (reason and reason.strip()):
         raise InvalidInput("--force needs --reason TEXT, which is kept in the audit log")
     version = resolve(db, ref)

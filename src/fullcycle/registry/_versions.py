@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fullcycle import names
 from fullcycle.errors import IntegrityError, InvalidInput, NotFound
 from fullcycle.names import check_name
 from fullcycle.records import Alias, ModelVersion
@@ -33,20 +34,8 @@ class LoadedModel:
 
 def parse_ref(ref: str) -> tuple[str, int | None, str | None]:
     """``name:3`` -> (name, 3, None); ``name@production`` -> (name, None, "production");
-    ``name`` -> (name, None, None) meaning the latest version."""
-    if "@" in ref:
-        name, _, alias = ref.partition("@")
-        return check_name(name, "model name"), None, check_name(alias, "alias")
-    name, _, number = ref.partition(":")
-    check_name(name, "model name")
-    if not number:
-        return name, None, None
-    if not number.isdigit() or len(number) > 9 or int(number) < 1:
-        raise InvalidInput(
-            f"model reference {ref!r}: the version after ':' must be a positive integer",
-            hint="e.g. churn:3 or churn@production",
-        )
-    return name, int(number), None
+    ``name`` -> (name, None, None) meaning the latest version (see ``names.parse_ref``)."""
+    return names.parse_ref(ref, "model")
 
 
 def resolve(db: Database, ref: str) -> ModelVersion:

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
-from fullcycle.names import split_ref
+from fullcycle.names import parse_ref
 from fullcycle.scope._base import (
     Duration,
     OpenShare,
@@ -231,7 +231,7 @@ class RetrainData(Section):
     @classmethod
     def _dataset_ref(cls, value: str | None) -> str | None:
         if value is not None:
-            split_ref(value, "@", "retraining.data.base")
+            parse_ref(value, "dataset", "retraining.data.base")
         return value
 
 
@@ -256,7 +256,13 @@ class Retraining(Section):
 
 
 class Gate(Section):
-    """What a challenger must prove before it is promoted."""
+    """What a challenger must prove before it is promoted.
+
+    ``margin`` is in the metric's units (cost per 1,000 decisions with ``compare_on: cost``)
+    and is read by two gates (docs/glossary.md, "margin"): the loop's gate asks a challenger to
+    beat the champion by at least ``margin``; ``fullcycle promote`` refuses a version only when
+    it falls short of the alias's current holder by more than ``margin`` (with cost: by more
+    than ``margin`` as a fraction of the holder's cost)."""
 
     margin: float = Field(default=0.0, ge=0)
     test: Literal["sequential", "paired_bootstrap", "mcnemar"] = "sequential"

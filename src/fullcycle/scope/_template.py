@@ -137,7 +137,8 @@ retraining:
     recent_weight: 1.0          # weight of recent rows against the base
 
 gate:                           # what a challenger must prove to be promoted
-  margin: 0.0                   # must beat production by at least this much
+  margin: 0.0                   # loop: beat the champion by at least this much; promote:
+                                # fall short of the alias's holder by at most this
   test: {test}              # sequential (stops as soon as the evidence is enough)
                                 # | paired_bootstrap | mcnemar
   alpha: 0.05

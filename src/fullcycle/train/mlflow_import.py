@@ -140,7 +140,7 @@ def fetch_model(mc: Any, uri: str, *, trust_pickle: bool) -> tuple[bytes, str, s
 
     mlflow = require("mlflow", "mlflow", "importing from MLflow")
     if not uri.startswith("models:/"):
-        raise InvalidInput(f"--model {uri!r} is not models:/NAME/VERSION")
+        raise InvalidInput(f"--mlflow-model {uri!r} is not models:/NAME/VERSION")
     with tempfile.TemporaryDirectory() as tmp:
         try:
             where = Path(
