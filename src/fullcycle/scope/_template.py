@@ -143,7 +143,7 @@ gate:                           # what a challenger must prove to be promoted
                                 # | paired_bootstrap | mcnemar
   alpha: 0.05
   compare_on: metric            # metric | cost (needs decisions:)
-  min_samples: 200
+  min_samples: 200               # held-out rows (sequential: may decide from 50)
 
 rollout:
   shadow: true                  # first answer nothing, only log the challenger's predictions
