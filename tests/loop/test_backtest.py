@@ -24,27 +24,16 @@ from fullcycle import clock  # noqa: E402
 from fullcycle.cli import main  # noqa: E402
 
 DAY = 86400.0
+FAST = loopkit.FAST_LOOP
 SCOPE = {
+    **FAST,
     "metric": {"name": "r2", "goal": 0.3, "baseline": {"value": 0.2, "label": "mean"}},
     "training": {"estimator": "sklearn.linear_model:Ridge", "params": {"alpha": 0.01}},
-    "retraining": {
-        "triggers": ["drift", "performance"],
-        "min_new_labels": 100,
-        # production guards, in replayed time: one retrain a day at most, 6 h apart
-        "guards": {"min_interval": "6h", "max_per_day": 1, "lease_seconds": 600},
-    },
-    "gate": {"min_samples": 40, "test": "sequential", "margin": 0.0},
-    "rollout": {
-        "shadow": False,
-        "canary_share": 0.5,
-        "steps": [0.5, 1.0],
-        "min_requests": 30,
-        "analysis_interval": "1h",
-        "max_p95_ms": 5000,
-    },  # fmt: skip
-    "monitoring": {"min_rows": 50},
-    "constraints": {"p95_latency_ms": 5000},
-}
+    # production guards, in replayed time: one retrain a day at most, 6 h apart
+    "retraining": {**FAST["retraining"], "min_new_labels": 100,
+                   "guards": {"min_interval": "6h", "max_per_day": 1, "lease_seconds": 600}},
+    "rollout": {**FAST["rollout"], "min_requests": 30, "analysis_interval": "1h"},
+}  # fmt: skip
 
 
 ROWS = 600
