@@ -136,7 +136,7 @@ class Replay:
         from fullcycle.project import Project
 
         project = Project.open(self.folder)
-        return registry.load(project.db, project.artifacts, f"{self.s.name}:1").estimator
+        return registry.load(project._db, project._artifacts, f"{self.s.name}:1").estimator
 
     # -- the replay ----------------------------------------------------------------------------
     def run(self) -> Outcome:
