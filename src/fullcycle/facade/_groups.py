@@ -325,7 +325,7 @@ class Monitor(_Group):
         from fullcycle.monitoring.window import Window
 
         name = model or self._project.name
-        return read_window(self._deps(), Window(since=since), model=name, version=None)  # type: ignore[no-any-return]
+        return read_window(self._deps(), Window(since=since), model=name, version=None)
 
     def latest(self, model: str | None = None) -> dict[str, Any] | None:
         """The newest saved report of model ``model`` (default: the project's), or None."""

@@ -436,4 +436,5 @@ def _root_dataset(project: LoopProject, ref: str | None) -> str | None:
 def _plain(data: dict[str, Any]) -> dict[str, Any]:
     import json
 
-    return json.loads(json.dumps(data, default=str))
+    plain: dict[str, Any] = json.loads(json.dumps(data, default=str))
+    return plain
