@@ -143,7 +143,7 @@ def principal(request: Request, project: Project, auth_required: bool) -> auth.P
     if not auth_required:
         return auth.LOCAL
     token, _ = bearer_or_cookie(request)
-    return project.tokens.authenticate(token)  # type: ignore[no-any-return]
+    return project.tokens.authenticate(token)
 
 
 def needs_csrf(request: Request, auth_required: bool) -> bool:
