@@ -165,8 +165,8 @@ def wait_until(condition: Any, timeout_s: float, what: str) -> None:
 
 
 def loop_steps(project: Project) -> int:
-    return len(events.listing(project.db, kind="loop.", limit=10_000)) + len(
-        events.listing(project.db, kind="watch.error", limit=10_000)
+    return len(events.listing(project._db, kind="loop.", limit=10_000)) + len(
+        events.listing(project._db, kind="watch.error", limit=10_000)
     )
 
 
@@ -192,8 +192,8 @@ def _run(folder: Path, seconds: float, log_dir: Path, tmpfs: bool) -> dict[str, 
         FULLCYCLE_PROJECT_DIR=str(folder / "p"),
     )
     project = make_project(folder / "p")
-    token = auth.create_token(project.db, name="chaos-client", role="write")
-    auth.create_token(project.db, name="chaos-admin", role="admin")
+    token = auth.create_token(project._db, name="chaos-client", role="write")
+    auth.create_token(project._db, name="chaos-admin", role="admin")
     figures: dict[str, Any] = {"durability": os.environ["FULLCYCLE_DURABILITY"]}
     server = Server(folder / "p", log=folder / "server.log")
     loop_out = open(folder / "loop.out", "ab")  # noqa: SIM115
@@ -269,16 +269,16 @@ def _figures(
 ) -> dict[str, Any]:
     from fullcycle.serving.segments import read_log
 
-    logged = set(read_log(project.db).request_id)
+    logged = set(read_log(project._db).request_id)
     acked = set(load.acked)
     figures["acknowledged"] = len(acked)
     figures["lost_with_the_corrupted_file"] = len(acked & lost_with_file)
     figures["lost"] = len(acked - logged - lost_with_file)
-    opened = [e.subject for e in events.listing(project.db, kind="alert.open", limit=1000)]
+    opened = [e.subject for e in events.listing(project._db, kind="alert.open", limit=1000)]
     figures["alerts"] = sorted({s.split(":")[0] for s in opened})
-    figures["watch_errors"] = len(events.listing(project.db, kind="watch.error", limit=1000))
+    figures["watch_errors"] = len(events.listing(project._db, kind="watch.error", limit=1000))
     figures["quarantined"] = [
-        e.subject == corrupted for e in events.listing(project.db, kind="log.quarantined")
+        e.subject == corrupted for e in events.listing(project._db, kind="log.quarantined")
     ]
     return figures
 

@@ -88,7 +88,7 @@ def write_log(  # type: ignore[no-untyped-def]
                 }
                 fh.write(orjson.dumps(line) + b"\n")
         if seal:
-            segments.seal(project.db, root, path, replica="r0", model=NAME)
+            segments.seal(project._db, root, path, replica="r0", model=NAME)
 
 
 def median_time(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
@@ -147,7 +147,7 @@ def incremental_case(project, rows_frame, args):  # type: ignore[no-untyped-def]
     """(window, full re-read s, incremental s, sealed segments read) after ``--more`` arrive."""
     from fullcycle.monitoring.service import MonitorDeps, run_monitor
 
-    deps = MonitorDeps(project.db, project.artifacts, Path(project.settings.resolved_log_url()))
+    deps = MonitorDeps(project._db, project._artifacts, Path(project.settings.resolved_log_url()))
     mv = project.production_version()
     out = []
     for window in ("2h", f"last:{args.rows - args.rows // args.segments // 2}"):

@@ -87,7 +87,7 @@ def write_log(
                         for rid, m, (a, b) in zip(ids, ms.tolist(), x, strict=True)
                     )
                 )
-            segments.seal(project.db, root, path, replica=f"r{rep}", model=NAME)
+            segments.seal(project._db, root, path, replica=f"r{rep}", model=NAME)
             if rep == 0 and seg in (0, n_segments // 2, n_segments - 1):
                 picked.append(ids[per_segment // 3])
         print(f"  sealed {(seg + 1) * replicas * per_segment:,} rows", flush=True)
@@ -97,7 +97,7 @@ def write_log(
 def full_scan(project: Project, rid: str) -> int:
     import duckdb
 
-    paths = [s.path for s in logs.segments(project.db)]
+    paths = [s.path for s in logs.segments(project._db)]
     con = duckdb.connect()
     try:
         found = con.execute(
@@ -134,7 +134,7 @@ def main() -> None:
     project = make_project(folder)
     t0 = time.perf_counter()
     picked = write_log(project, args.rows, args.replicas, args.per_segment, args.random_ids)
-    all_segments = logs.segments(project.db)
+    all_segments = logs.segments(project._db)
     total = sum(s.n_rows for s in all_segments)
     size = sum(os.path.getsize(s.path) for s in all_segments)
     print(
@@ -142,7 +142,7 @@ def main() -> None:
         f"({size / 2**20:.0f} MiB), written in {time.perf_counter() - t0:.0f} s"
     )
     for where, rid in zip(("start", "middle", "end"), picked, strict=False):
-        opened = len(logs.segments(project.db, request_id=rid))
+        opened = len(logs.segments(project._db, request_id=rid))
         trace = project.trace(rid)
         assert trace["prediction"]["version"] == 1 and trace["model"]["artifact"] == "verified"
         t_trace = timed(lambda rid=rid: project.trace(rid))

@@ -48,7 +48,7 @@ def run_fullcycle(folder: Path, steps: int) -> dict[str, float]:
     from fullcycle.settings import Settings
 
     project = Project(Settings.from_env({}, project_dir=folder))
-    project.db  # noqa: B018 - open (and migrate) outside the timed part, as MLflow's is
+    project._db  # noqa: B018 - open (and migrate) outside the timed part, as MLflow's is
     t0 = time.perf_counter()
     with project.start_run("bench") as run:
         for i in range(N_PARAMS):

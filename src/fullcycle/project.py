@@ -32,11 +32,17 @@ if TYPE_CHECKING:
         Deployments,
         Labels,
         Loop,
+        Models,
+        Monitor,
+        Runs,
+        Tokens,
     )
+    from fullcycle.loop.controller import StepResult
     from fullcycle.records import Alias, DatasetVersion, ModelVersion
     from fullcycle.registry import LoadedModel, Promotion
     from fullcycle.scope import Scope
     from fullcycle.store.gc import GcResult
+    from fullcycle.store.tokens import TokenRecord
     from fullcycle.train.spec import TrainSpec
     from fullcycle.train.tracking import Run
     from fullcycle.train.trainer import TrainDeps, TrainResult
@@ -99,20 +105,20 @@ class Project:
             fh.write(text)
         env = os.environ if environ is None else environ
         project = cls(Settings.from_env(env, project_dir=folder))
-        project.db  # noqa: B018 - create and migrate the store now
+        project._db  # noqa: B018 - create and migrate the store now
         project.record("project.init", subject=name, message=f"created project {name}")
         return project
 
     # -- parts ---------------------------------------------------------------------------------
     @cached_property
-    def db(self) -> Database:
+    def _db(self) -> Database:
         """The metadata store (SQLite beside fullcycle.yaml, or FULLCYCLE_DATABASE_URL)."""
         return Database.open(
             self.settings.resolved_database_url(), busy_timeout_s=self.settings.busy_timeout_s
         )
 
     @cached_property
-    def artifacts(self) -> ArtifactStore:
+    def _artifacts(self) -> ArtifactStore:
         """The content-addressed artifact store (a local folder or any fsspec URL)."""
         return ArtifactStore(self.settings.resolved_artifact_url())
 
@@ -157,10 +163,43 @@ class Project:
 
     @cached_property
     def loop(self) -> Loop:
-        """The loop: ``step``, ``submit``, ``rollouts``."""
+        """The loop: ``step``, ``submit``, ``rollouts``, ``active`` (and the controller's own
+        rollout rows and leases)."""
         from fullcycle.facade import Loop
 
         return Loop(self)
+
+    @cached_property
+    def runs(self) -> Runs:
+        """Training runs: ``project.runs()`` lists them, newest first (``status``: running,
+        finished, failed); also ``get``, ``metric_history``."""
+        from fullcycle.facade import Runs
+
+        return Runs(self)
+
+    @cached_property
+    def models(self) -> Models:
+        """Registered versions: ``project.models(name)`` lists them with their aliases; also
+        ``show``, ``register``, ``promote``, ``import_file``, ``trust``, ``load``, ``aliases``."""
+        from fullcycle.facade import Models
+
+        return Models(self)
+
+    @cached_property
+    def monitor(self) -> Monitor:
+        """Monitoring: ``project.monitor(window)`` makes a report for a window of production
+        (see ``monitoring/service.py``); also ``reports``, ``alerts``, ``html``, ``log``."""
+        from fullcycle.facade import Monitor
+
+        return Monitor(self)
+
+    @cached_property
+    def tokens(self) -> Tokens:
+        """API tokens: ``project.tokens()`` lists them (never the tokens, only their hashes are
+        kept); also ``create``, ``revoke``, ``authenticate``, ``bootstrap_admin``."""
+        from fullcycle.facade import Tokens
+
+        return Tokens(self)
 
     @cached_property
     def dashboard(self) -> Dashboard:
@@ -171,8 +210,8 @@ class Project:
 
     def close(self) -> None:
         """Release the store's connections (``with Project.open() as p:`` does it for you)."""
-        if "db" in self.__dict__:
-            self.db.dispose()
+        if "_db" in self.__dict__:
+            self._db.dispose()
 
     def __enter__(self) -> Project:
         return self
@@ -197,8 +236,8 @@ class Project:
         from fullcycle.train.tracking import Run
 
         return Run(
-            self.db,
-            self.artifacts,
+            self._db,
+            self._artifacts,
             name=name,
             project_dir=self.settings.project_dir,
             params=params,
@@ -210,24 +249,20 @@ class Project:
             flush_interval_s=flush_interval_s,
         )
 
-    def runs(self, *, limit: int = 50, status: str | None = None) -> list[RunInfo]:
-        """Training runs, newest first (``status``: running, finished, failed)."""
-        return run_store.listing(self.db, limit=limit, status=status)
-
     def runs_frame(self, filter: str | None = None, *, limit: int = 1000) -> pd.DataFrame:
         """Runs as a DataFrame (params typed, latest metrics, tags), filtered with the run
         filter language, e.g. ``"metrics.f1 > 0.9 and params.seed = 3"`` (``train/run_filter``)."""
         from fullcycle.train.run_filter import runs_frame
 
-        return runs_frame(self.db, filter, limit=limit)
+        return runs_frame(self._db, filter, limit=limit)
 
     def run(self, run_id: str) -> RunInfo:
         """One run by id, unique prefix or ``latest``."""
-        return run_store.get(self.db, run_id)
+        return run_store.get(self._db, run_id)
 
     def metric_history(self, run_id: str, key: str) -> list[MetricPoint]:
         """The logged steps of one metric of a run."""
-        return run_store.metric_history(self.db, run_id, key)
+        return run_store.metric_history(self._db, run_id, key)
 
     # -- training and the registry ------------------------------------------------------------
     def train_spec(self) -> TrainSpec:
@@ -244,8 +279,8 @@ class Project:
         from fullcycle.monitoring.reference import training_reference
 
         return TrainDeps(
-            self.db,
-            self.artifacts,
+            self._db,
+            self._artifacts,
             self.settings.project_dir,
             load_data=self.load_data,
             splitter=lambda frame, spec, seed: split(frame, spec, seed, target=target),
@@ -289,7 +324,7 @@ class Project:
         """The evaluation a run stored (JSON-able); render it with ``train.report``."""
         from fullcycle.train.trainer import stored_evaluation
 
-        return stored_evaluation(self.db, self.artifacts, run_id)
+        return stored_evaluation(self._db, self._artifacts, run_id)
 
     def tune(
         self,
@@ -331,8 +366,8 @@ class Project:
         from fullcycle import registry
 
         return registry.register(
-            self.db,
-            self.artifacts,
+            self._db,
+            self._artifacts,
             run_id,
             name=name or self.name,
             actor=actor,
@@ -368,7 +403,7 @@ class Project:
 
         if data is None:
             return registry.import_file(
-                self.db, self.artifacts, Path(path), name=name or self.name, fmt=fmt, actor=actor,
+                self._db, self._artifacts, Path(path), name=name or self.name, fmt=fmt, actor=actor,
                 max_model_mb=self.scope.constraints.max_model_mb,
             )  # fmt: skip
         model = read_model(path, fmt, self.load_data(data), self.train_spec())
@@ -396,7 +431,7 @@ class Project:
 
         mc = M.client(uri)
         fetched = M.fetch_model(mc, model, trust_pickle=trust_pickle) if model else None
-        report = M.import_runs(self.db, self.artifacts, self.settings.project_dir, mc, experiment)
+        report = M.import_runs(self._db, self._artifacts, self.settings.project_dir, mc, experiment)
         if fetched is not None and model is not None:
             raw, fmt, ending = fetched
             with tempfile.TemporaryDirectory() as tmp:
@@ -417,9 +452,9 @@ class Project:
         from fullcycle import registry
         from fullcycle.train.flavours.compile import compile_loaded
 
-        loaded = registry.load(self.db, self.artifacts, ref)
+        loaded = registry.load(self._db, self._artifacts, ref)
         sha = loaded.info.reference_sha256
-        rows = json.loads(self.artifacts.get_bytes(sha)).get("rows", []) if sha else []
+        rows = json.loads(self._artifacts.get_bytes(sha)).get("rows", []) if sha else []
         compiled, data, report = compile_loaded(loaded, rows, to=to, tolerance=tolerance)
         lineage = loaded.info.lineage or {}
         tags = {"compiled_from": loaded.info.ref}
@@ -446,7 +481,7 @@ class Project:
 
         spec = self.train_spec()
         return registry.promote(
-            self.db,
+            self._db,
             ref,
             alias,
             metric=spec.metric,
@@ -463,7 +498,7 @@ class Project:
         from fullcycle.train.trainer import score_on_test
 
         data = mine.lineage.get("data") or {}
-        models = [registry.load(self.db, self.artifacts, v.ref).estimator for v in (mine, theirs)]
+        models = [registry.load(self._db, self._artifacts, v.ref).estimator for v in (mine, theirs)]
         a, b = score_on_test(
             self._train_deps(), self.train_spec(), data["ref"], data["split"], models
         )
@@ -471,35 +506,29 @@ class Project:
             raise ValueError("the metric could not be computed on the candidate's test rows")
         return a, b
 
-    def models(self, name: str | None = None) -> list[ModelVersion]:
-        """Registered versions (of one model or all), with their aliases."""
-        from fullcycle import registry
-
-        return registry.models(self.db, name)
-
     def aliases(self, name: str | None = None) -> list[Alias]:
         """Aliases and the versions they point at."""
         from fullcycle import registry
 
-        return registry.aliases(self.db, name)
+        return registry.aliases(self._db, name)
 
     def load_model(self, ref: str) -> LoadedModel:
         """``name:N``, ``name@alias`` or ``name`` (latest); sha256 verified."""
         from fullcycle import registry
 
-        return registry.load(self.db, self.artifacts, ref)
+        return registry.load(self._db, self._artifacts, ref)
 
     def trust_model(self, ref: str, *, reason: str, actor: str = "cli") -> ModelVersion:
         """Admin: allow a pickle/joblib version to be opened (audited)."""
         from fullcycle import registry
 
-        return registry.trust(self.db, ref, reason=reason, actor=actor)
+        return registry.trust(self._db, ref, reason=reason, actor=actor)
 
     def gc(self, *, grace_s: float = 3600.0, dry_run: bool = False) -> GcResult:
         """Remove artifacts that nothing refers to, older than ``grace_s``."""
         from fullcycle import registry
 
-        return registry.gc(self.db, self.artifacts, grace_s=grace_s, dry_run=dry_run)
+        return registry.gc(self._db, self._artifacts, grace_s=grace_s, dry_run=dry_run)
 
     # -- data ----------------------------------------------------------------------------------
     def contract(self) -> Contract | None:
@@ -537,8 +566,8 @@ class Project:
         if infer_contract:
             self.infer_contract(frame_or_path)
         return add_data(
-            self.db,
-            self.artifacts,
+            self._db,
+            self._artifacts,
             frame_or_path,
             name,
             contract=self.contract(),
@@ -553,25 +582,25 @@ class Project:
         """The dataset version ``NAME@N`` (or ``NAME``: the newest)."""
         from fullcycle.data.versions import resolve
 
-        return resolve(self.db, ref)
+        return resolve(self._db, ref)
 
     def datasets(self, name: str | None = None) -> list[DatasetVersion]:
         """Dataset versions, of one name or all."""
         from fullcycle.data.versions import listing
 
-        return listing(self.db, name)
+        return listing(self._db, name)
 
     def load_data(self, ref: str) -> pd.DataFrame:
         """The rows of a dataset version as a DataFrame, sha256 verified."""
         from fullcycle.data.versions import load
 
-        return load(self.db, self.artifacts, ref)
+        return load(self._db, self._artifacts, ref)
 
     def lineage(self, ref: str) -> dict[str, Any]:
         """The tree of versions a dataset version was made from."""
         from fullcycle.data.lineage import lineage_tree
 
-        return lineage_tree(self.db, ref)
+        return lineage_tree(self._db, ref)
 
     def split(self, frame: pd.DataFrame, spec: Any = None, seed: int | None = None) -> Split:
         """Split rows as ``spec`` says (default: the scope's training.split)."""
@@ -597,7 +626,7 @@ class Project:
         from fullcycle.data.labeling import queue
 
         return queue(
-            self.db,
+            self._db,
             candidates,
             budget=budget,
             strategy=strategy,
@@ -616,7 +645,7 @@ class Project:
 
         if batch is not None:
             check_name(batch, "label batch")
-        return export(label_store.tasks(self.db, batch=batch, status="queued"), path, fmt)
+        return export(label_store.tasks(self._db, batch=batch, status="queued"), path, fmt)
 
     def label_import(
         self,
@@ -632,7 +661,7 @@ class Project:
         contract = self.contract()
         classes = contract.target.classes if contract and contract.target else None
         return import_labels(
-            self.db,
+            self._db,
             path,
             classes=classes,
             labeller=labeller,
@@ -649,8 +678,9 @@ class Project:
 
         if batch is not None:
             check_name(batch, "label batch")
+        contract = self.contract()
         return merge(
-            self.db, self.artifacts, base, name, contract=self.contract(), batch=batch, actor=actor
+            self._db, self._artifacts, base, name, contract=contract, batch=batch, actor=actor
         )
 
     def label_studio_config(self) -> str:
@@ -672,7 +702,7 @@ class Project:
         data: dict[str, Any] | None = None,
     ) -> int:
         """Add an event to the audit log; returns its id."""
-        with self.db.write() as conn:
+        with self._db.write() as conn:
             return event_store.record(
                 conn, kind, actor=actor, subject=subject, message=message, data=data
             )
@@ -686,14 +716,14 @@ class Project:
         limit: int = 100,
     ) -> list[Event]:
         """The audit log, newest first (filter by kind prefix, subject, time)."""
-        return event_store.listing(self.db, kind=kind, subject=subject, since=since, limit=limit)
+        return event_store.listing(self._db, kind=kind, subject=subject, since=since, limit=limit)
 
     # -- deployment and monitoring -------------------------------------------------------------
     def deployment(self, name: str | None = None) -> Any:
         """The current deployment row (production, canary and share, shadow), or None."""
         from fullcycle.store import deployments
 
-        return deployments.current(self.db, name or self.scope.name)
+        return deployments.current(self._db, name or self.scope.name)
 
     def production_version(self, name: str | None = None) -> ModelVersion:
         """The version serving production: the deployment's, else the ``production`` alias."""
@@ -702,47 +732,29 @@ class Project:
         name = name or self.scope.name
         state = self.deployment(name)
         if state is not None and state.production is not None:
-            return registry.resolve(self.db, f"{name}:{state.production}")
-        return registry.resolve(self.db, f"{name}@production")
-
-    def monitor(
-        self,
-        window: str | None = None,
-        *,
-        version: str | None = None,
-        save: bool = True,
-        html: bool = False,
-        actor: str = "monitor",
-    ) -> dict[str, Any]:
-        """A monitor report for a window of production (see ``monitoring/service.py``); the
-        window defaults to the scope's ``monitoring.window`` (``"all"``: the whole log)."""
-        from fullcycle import registry
-        from fullcycle.monitoring.service import MonitorDeps, run_monitor
-
-        mv = registry.resolve(self.db, version) if version else self.production_version()
-        deps = MonitorDeps(self.db, self.artifacts, Path(self.settings.resolved_log_url()))
-        return run_monitor(deps, self.scope, mv, window=window, save=save, html=html, actor=actor)
+            return registry.resolve(self._db, f"{name}:{state.production}")
+        return registry.resolve(self._db, f"{name}@production")
 
     def monitor_reports(self, limit: int = 50) -> list[dict[str, Any]]:
         """Saved monitor reports, newest first."""
         from fullcycle.store import reports
 
-        return reports.listing(self.db, limit=limit)
+        return reports.listing(self._db, limit=limit)
 
     def open_alerts(self) -> list[dict[str, Any]]:
         """Alerts not yet closed."""
         from fullcycle.store import alerts
 
-        return alerts.open_alerts(self.db)
+        return alerts.open_alerts(self._db)
 
     # -- the loop ------------------------------------------------------------------------------
-    def loop_step(self, *, holder: str | None = None) -> Any:
+    def loop_step(self, *, holder: str | None = None) -> StepResult:
         """Take at most one step of the loop (``fullcycle loop --once``); returns what it did."""
         from fullcycle.loop.controller import Controller
 
         return Controller(self, holder=holder).step()
 
-    def loop_submit(self, ref: str, *, skip_gate: bool = False, reason: str = "") -> Any:
+    def loop_submit(self, ref: str, *, skip_gate: bool = False, reason: str = "") -> StepResult:
         """Put a registered version through the gate and into a rollout."""
         from fullcycle.loop.controller import Controller
 
@@ -754,21 +766,15 @@ class Project:
         (see ``fullcycle/trace.py``); a link that cannot be followed is named in ``missing``."""
         from fullcycle.trace import TraceDeps, trace
 
-        deps = TraceDeps(self.db, self.artifacts, Path(self.settings.resolved_log_url()))
+        deps = TraceDeps(self._db, self._artifacts, Path(self.settings.resolved_log_url()))
         return trace(deps, request_id)
 
     # -- tokens --------------------------------------------------------------------------------
-    def tokens(self) -> list[Any]:
-        """API tokens (never the tokens themselves, only their hashes are kept)."""
-        from fullcycle.store import tokens as token_store
-
-        return token_store.listing(self.db)
-
-    def revoke_token(self, name: str) -> Any:
+    def revoke_token(self, name: str) -> TokenRecord:
         """Revoke a token at once (audited)."""
         from fullcycle.store import tokens as token_store
 
-        record = token_store.revoke(self.db, name)
+        record = token_store.revoke(self._db, name)
         self.record("token.revoke", subject=record.name, message=f"revoked token {record.name}")
         return record
 
@@ -787,24 +793,7 @@ class Project:
             "baseline": scope.metric.baseline,
             "users": list(scope.users),
             "project_dir": str(self.settings.project_dir),
-            "database": self.db.url if self.settings.database_url else "embedded SQLite",
+            "database": self._db.url if self.settings.database_url else "embedded SQLite",
             "artifacts": self.settings.resolved_artifact_url(),
-            "counts": counts.all_counts(self.db),
+            "counts": counts.all_counts(self._db),
         }
-
-
-def _install_groups() -> None:
-    """``runs``, ``models``, ``tokens`` and ``monitor`` are both the flat methods above (call
-    them as before) and groups with the CLI's verbs (``project.models.show(ref)``)."""
-    from fullcycle.facade import grouped
-
-    for attr, group in (
-        ("runs", "Runs"),
-        ("models", "Models"),
-        ("tokens", "Tokens"),
-        ("monitor", "Monitor"),
-    ):
-        setattr(Project, attr, grouped(getattr(Project, attr), group))
-
-
-_install_groups()

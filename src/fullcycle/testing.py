@@ -9,9 +9,12 @@ from a table, with its first model serving).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fullcycle.errors import ModelCheckFailed
+
+if TYPE_CHECKING:
+    from fullcycle.project import Project
 
 
 def _default_data(classifier: bool) -> tuple[Any, Any]:
@@ -162,7 +165,7 @@ def make_project(
     return project
 
 
-def _patch_scope(project: Any, patch: Mapping[str, Any]) -> None:
+def _patch_scope(project: Project, patch: Mapping[str, Any]) -> None:
     import yaml
 
     path = project.settings.scope_path
@@ -171,7 +174,7 @@ def _patch_scope(project: Any, patch: Mapping[str, Any]) -> None:
     project.reload_scope()
 
 
-def _add_data(project: Any, task: str, rows: int, data: Any, data_name: str) -> Any:
+def _add_data(project: Project, task: str, rows: int, data: Any, data_name: str) -> Any:
     if data is not None:
         return project.add_data(data, data_name, infer_contract=True, actor="test")
     if not rows:

@@ -23,7 +23,7 @@ async def test_monitor_and_the_loop_survive_bad_stored_labels(tmp_path, serve) -
     truth = frame["label"].iloc[100:140].tolist()
     legacy = [[1, 2], {"a": 1}, float("nan"), "1.0", "0", 1.0, 7]  # as main used to store them
     labels = [*legacy, *truth[len(legacy) :]]
-    logs.add_feedback(project.db, [(r, y, True) for r, y in zip(ids, labels, strict=True)])
+    logs.add_feedback(project._db, [(r, y, True) for r, y in zip(ids, labels, strict=True)])
     report = project.monitor()
     perf = report["performance"]
     assert perf["rows"] == 37  # the list, the object and NaN are left out; "1.0" is the class 1
@@ -31,5 +31,5 @@ async def test_monitor_and_the_loop_survive_bad_stored_labels(tmp_path, serve) -
     rows = context["labelled"]
     assert len(rows) == 36 and set(rows["label"]) <= {0, 1}  # and 7, a new class, waits
     assert rows.attrs["skipped"] == 3
-    keys = {a["key"] for a in alerts.open_alerts(project.db)}
+    keys = {a["key"] for a in alerts.open_alerts(project._db)}
     assert {"new_class:doors:7", "bad_labels:doors"} <= keys

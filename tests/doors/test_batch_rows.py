@@ -28,7 +28,7 @@ async def test_feedback_addresses_each_row_of_a_batch(cancer_project, serve) -> 
     assert fed.status_code == 200 and fed.json()["stored"] == 32
     assert old_style.status_code == 200
     log = Controller(cancer_project).log()
-    feedback = {r["request_id"]: r["label"] for r in logs.feedback_rows(cancer_project.db)}
+    feedback = {r["request_id"]: r["label"] for r in logs.feedback_rows(cancer_project._db)}
     rows = labelled_mod.labelled_rows(
         log,
         feedback,

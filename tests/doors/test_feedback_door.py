@@ -29,7 +29,7 @@ async def test_one_class_however_it_is_spelled(cancer_project, serve) -> None:
         )
     assert res.status_code == 200, res.text
     assert res.json()["stored"] == 4 and "new_classes" not in res.json()
-    stored = {r["request_id"]: r["label"] for r in logs.feedback_rows(cancer_project.db)}
+    stored = {r["request_id"]: r["label"] for r in logs.feedback_rows(cancer_project._db)}
     assert [stored[r] for r in ids] == [1, 1, 1, 1]
     assert all(type(stored[r]) is int for r in ids)
 
@@ -51,7 +51,7 @@ async def test_bad_labels_are_refused_naming_the_field(
 ) -> None:
     async with serve(cancer_project) as client:
         (rid,) = await predict(client, breast_cancer(), 1)
-        before = len(logs.feedback_rows(cancer_project.db))
+        before = len(logs.feedback_rows(cancer_project._db))
         res = await client.post(
             "/feedback",
             content=body.replace(b"RID", rid.encode()),
@@ -59,7 +59,7 @@ async def test_bad_labels_are_refused_naming_the_field(
         )
     assert res.status_code == 422, res.text
     assert problem in res.json()["error"]
-    assert len(logs.feedback_rows(cancer_project.db)) == before  # nothing stored
+    assert len(logs.feedback_rows(cancer_project._db)) == before  # nothing stored
 
 
 async def test_a_regression_label_is_a_number(diabetes_project, serve) -> None:
@@ -69,7 +69,7 @@ async def test_a_regression_label_is_a_number(diabetes_project, serve) -> None:
         number = await client.post("/feedback", json={"request_id": ids[1], "label": "5.829"})
     assert text.status_code == 422 and "is not a number" in text.json()["error"]
     assert number.status_code == 200
-    stored = {r["request_id"]: r["label"] for r in logs.feedback_rows(diabetes_project.db)}
+    stored = {r["request_id"]: r["label"] for r in logs.feedback_rows(diabetes_project._db)}
     assert stored[ids[1]] == pytest.approx(5.829) and ids[0] not in stored
 
 

@@ -84,6 +84,6 @@ async def test_the_server_answers_429_beyond_the_configured_quota(tmp_path, db_u
     assert over.status_code == 429 and "the limit is 2" in over.json()["error"]
     assert known.status_code == 200 and known.json()["orphans"] == []
     assert nul.status_code == 422 and "request_id" in nul.json()["error"]
-    with project.db.read() as conn:
+    with project._db.read() as conn:
         count = conn.execute(sa.select(sa.func.count()).select_from(feedback)).scalar()
     assert count == 3

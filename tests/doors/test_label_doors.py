@@ -49,7 +49,7 @@ def test_data_add_reads_classes_written_as_floats(cancer_project, tmp_path) -> N
 
 
 def test_label_import_csv_spellings_are_one_class(cancer_project, tmp_path) -> None:
-    db = cancer_project.db
+    db = cancer_project._db
     batch = queue(db, candidates(breast_cancer(), 100, 4, True), budget=4, strategy="uncertainty")
     out = tmp_path / "tasks.csv"
     cancer_project.label_export(out, "csv", batch=batch)
@@ -60,7 +60,7 @@ def test_label_import_csv_spellings_are_one_class(cancer_project, tmp_path) -> N
 
 
 def test_regression_labels_from_csv_retrain(diabetes_project, tmp_path) -> None:
-    db = diabetes_project.db
+    db = diabetes_project._db
     data = diabetes()
     batch = queue(db, candidates(data, 0, 40, False), budget=40, strategy="random")
     out = tmp_path / "tasks.csv"
@@ -83,7 +83,8 @@ def test_regression_labels_from_csv_retrain(diabetes_project, tmp_path) -> None:
 
 
 def test_new_classes_and_bad_labels_are_left_out_with_an_alert(cancer_project) -> None:
-    db = cancer_project.db
+    db = cancer_project._db
+    alerting = cancer_project.monitor
     frame = breast_cancer()
     batch = queue(db, candidates(frame, 200, 10, True), budget=10, strategy="uncertainty")
     tasks = label_store.tasks(db, batch=batch)
@@ -102,14 +103,14 @@ def test_new_classes_and_bad_labels_are_left_out_with_an_alert(cancer_project) -
     )
     assert len(rows) == 7 and set(rows["label"]) == {0, 1}
     assert rows.attrs["skipped"] == 2
-    messages = labelled_mod.report_exclusions(db, "doors", rows)
+    messages = labelled_mod.report_exclusions(alerting, "doors", rows)
     assert messages[0].startswith("a new class appeared: 7 (12.5% of labelled rows, 1 row(s))")
     assert "fullcycle.yaml" in messages[0]
     opened = {a["key"] for a in alerts.open_alerts(db)}
     assert {"new_class:doors:7", "bad_labels:doors"} <= opened
     said = [e.message for e in events.listing(db, kind="alert.open", limit=20)]
     assert any("a new class appeared: 7" in m for m in said)
-    assert labelled_mod.report_exclusions(db, "doors", rows) == messages  # touched, no crash
+    assert labelled_mod.report_exclusions(alerting, "doors", rows) == messages  # touched, no crash
     # the class is taken in (the target now lists it): the rows are used, the alerts close
     spec = labelled_mod.target_spec(None, [0, 1, 7], kind="categorical")
     taken = labelled_mod.labelled_rows(
@@ -121,6 +122,6 @@ def test_new_classes_and_bad_labels_are_left_out_with_an_alert(cancer_project) -
         spec=spec,
     )
     assert 7 in set(taken["label"]) and len(taken) == 8
-    labelled_mod.report_exclusions(db, "doors", taken)
+    labelled_mod.report_exclusions(alerting, "doors", taken)
     still = {a["key"] for a in alerts.open_alerts(db)}
     assert "new_class:doors:7" not in still and "bad_labels:doors" in still

@@ -79,7 +79,7 @@ def test_label_export_csv_escapes_and_import_undoes_it(tmp_path: Path) -> None:
     assert report.new_classes == {"=b": 6}
     from fullcycle.store import labels as label_store
 
-    assert {who for _, who in label_store.existing_labels(project.db, report.tasks_labelled)} == {
+    assert {who for _, who in label_store.existing_labels(project._db, report.tasks_labelled)} == {
         "@ann"
     }
 

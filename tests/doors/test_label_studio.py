@@ -25,7 +25,7 @@ def studio_export(project, tmp_path: Path, start: int) -> tuple[list[dict], list
     candidates["request_id"] = [f"ls-{start + i}" for i in range(6)]
     candidates["prediction"] = 1
     candidates["proba_0"], candidates["proba_1"] = 0.4, 0.6
-    batch = queue(project.db, candidates, budget=6, strategy="margin")
+    batch = queue(project._db, candidates, budget=6, strategy="margin")
     path = tmp_path / "tasks.json"
     project.label_export(path, "labelstudio", batch=batch)
     config = project.label_studio_config()
@@ -72,12 +72,12 @@ def test_every_label_studio_export_imports_back(cancer_project, tmp_path, fmt) -
         path = full
     report = cancer_project.label_import(path)
     assert report.imported == 6 and sorted(report.tasks_labelled) == sorted(ids)
-    done = {t.id: t for t in label_store.tasks(cancer_project.db, ids=ids)}
+    done = {t.id: t for t in label_store.tasks(cancer_project._db, ids=ids)}
     truth = breast_cancer()["label"]
     for i in ids:  # ints, as the target's classes are
         assert done[i].label == truth.iloc[int(done[i].request_id.split("-")[1])]
     assert all(type(done[i].label) is int for i in ids)
-    labellers = label_store.existing_labels(cancer_project.db, ids)
+    labellers = label_store.existing_labels(cancer_project._db, ids)
     assert {who for _, who in labellers} == {"user-7"}  # one annotator, however exported
 
 
@@ -115,7 +115,7 @@ def test_integer_columns_are_exported_as_integers(cancer_project, tmp_path) -> N
     candidates["x0"] = candidates["x0"].round().astype("float64")  # an integer column ...
     candidates.loc[2, "x0"] = None  # ... that a missing value made float
     candidates["request_id"] = [f"int-{i}" for i in range(6)]
-    batch = queue(cancer_project.db, candidates, budget=6, strategy="random")
+    batch = queue(cancer_project._db, candidates, budget=6, strategy="random")
     path = tmp_path / "tasks.json"
     cancer_project.label_export(path, "labelstudio", batch=batch)
     items = [t["data"]["item"] for t in json.loads(path.read_text("utf-8"))]

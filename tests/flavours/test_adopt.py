@@ -68,7 +68,7 @@ def test_models_import_with_data_infers_the_contract_when_the_scope_has_none(
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "wine:1" in out
-    version = registry.resolve(proj.db, "wine:1")
+    version = registry.resolve(proj._db, "wine:1")
     names = [c["name"] for c in version.signature["contract"]["columns"]]
     assert names == [c for c in kit.wine().columns if c != "label"]
     assert version.metrics["metric"]["value"] > 0.8
@@ -84,7 +84,7 @@ def test_a_native_lightgbm_file_imports_with_the_dataset_classes(tmp_path: Path)
     path.write_text(clf.booster_.model_to_string())
     version = proj.import_model(path, data=ref)
     assert version.format == "lightgbm"
-    loaded = registry.load(proj.db, proj.artifacts, version.ref).estimator
+    loaded = registry.load(proj._db, proj._artifacts, version.ref).estimator
     X = frame.drop(columns="label")
     assert list(loaded.predict(X)) == list(clf.predict(X))
 
@@ -104,7 +104,7 @@ def test_a_dataset_without_the_model_columns_is_refused_and_nothing_is_stored(
     )
     assert code != 0
     assert "alcohol" in capsys.readouterr().err
-    assert registry.models(proj.db) == []
+    assert registry.models(proj._db) == []
 
 
 def test_register_takes_a_run_whose_script_logged_a_model_without_data(
@@ -116,13 +116,13 @@ def test_register_takes_a_run_whose_script_logged_a_model_without_data(
         run.log_model(model)
     code = main(["register", run.id, "-C", str(proj.settings.project_dir)])
     assert code == 0, capsys.readouterr().err
-    version = registry.resolve(proj.db, "wine:1")
+    version = registry.resolve(proj._db, "wine:1")
     assert version.metrics == {}
-    loaded = registry.load(proj.db, proj.artifacts, "wine:1").estimator
+    loaded = registry.load(proj._db, proj._artifacts, "wine:1").estimator
     X = kit.wine().drop(columns="label")
     assert list(loaded.predict(X)) == list(model.predict(X))
     names = zipfile.ZipFile(
-        io.BytesIO(proj.artifacts.get_bytes(version.artifact_sha256))
+        io.BytesIO(proj._artifacts.get_bytes(version.artifact_sha256))
     ).namelist()
     assert "schema.json" in names  # a skops file
 

@@ -66,12 +66,12 @@ async def test_fullcycle_train_with_catboost_in_the_scope_serves_the_scope_class
     code, said = cli(capsys, "register", "latest", "-C", folder)
     assert code == 0 and "registered wine:1" in said, said
 
-    version = registry.resolve(proj.db, "wine:1")
+    version = registry.resolve(proj._db, "wine:1")
     assert version.format == "catboost"
     assert version.lineage["library_versions"]["catboost"] == catboost.__version__
     assert f"flavour: catboost (saved with catboost {catboost.__version__}" in str(version.card)
     frame = kit.wine()
-    loaded = registry.load(proj.db, proj.artifacts, version.ref).estimator
+    loaded = registry.load(proj._db, proj._artifacts, version.ref).estimator
     offline = loaded.predict(frame.drop(columns="label"))
     assert {type(v) for v in offline.tolist()} == {str}
     assert set(offline) == set(frame["label"])
@@ -114,10 +114,10 @@ def test_a_poisson_catboost_regressor_trains_registers_and_predicts_on_the_targe
     assert code == 0, said
     code, said = cli(capsys, "register", "latest", "-C", folder)
     assert code == 0, said
-    version = registry.resolve(proj.db, "diabetes:1")
+    version = registry.resolve(proj._db, "diabetes:1")
     assert version.format == "catboost"
 
-    loaded = registry.load(proj.db, proj.artifacts, version.ref).estimator
+    loaded = registry.load(proj._db, proj._artifacts, version.ref).estimator
     predicted = loaded.predict(frame.drop(columns="progression"))
     truth = frame["progression"].to_numpy()
     # a Poisson model's raw values are logarithms (about 5 here); served values are counts
@@ -214,7 +214,7 @@ def test_a_native_cbm_imports_with_its_own_class_order(tmp_path: Path) -> None:
     proj, ref = kit.project(tmp_path)
     version = proj.import_model(path, data=ref)
     assert version.format == "catboost"
-    loaded = registry.load(proj.db, proj.artifacts, version.ref).estimator
+    loaded = registry.load(proj._db, proj._artifacts, version.ref).estimator
     X = frame.drop(columns="label")
     assert loaded.classes_.tolist() == order
     assert loaded.predict(X).tolist() == clf.predict(X).reshape(-1).tolist()
@@ -233,4 +233,4 @@ def test_a_native_cbm_with_other_classes_than_the_dataset_is_refused_and_nothing
     proj, ref = kit.project(tmp_path)
     with pytest.raises(InvalidInput, match="answers 2 classes, the dataset has 3"):
         proj.import_model(path, data=ref)
-    assert registry.models(proj.db) == []
+    assert registry.models(proj._db) == []

@@ -33,15 +33,15 @@ async def test_a_compiled_version_answers_like_the_original_and_is_served(
         ["models", "compile", original.ref, "--to", "onnx", "-C", str(proj.settings.project_dir)]
     )
     assert code == 0, capsys.readouterr().err
-    compiled = registry.resolve(proj.db, "wine:2")
+    compiled = registry.resolve(proj._db, "wine:2")
     assert compiled.format == "onnx"
     assert compiled.metrics["metric"]["value"] == pytest.approx(
         original.metrics["metric"]["value"], abs=0.02
     )
     assert "compiled to onnx" in compiled.description
     X = kit.wine().drop(columns="label")
-    before = registry.load(proj.db, proj.artifacts, original.ref).estimator
-    after = registry.load(proj.db, proj.artifacts, compiled.ref).estimator
+    before = registry.load(proj._db, proj._artifacts, original.ref).estimator
+    after = registry.load(proj._db, proj._artifacts, compiled.ref).estimator
     # float32 thresholds: a row lying on a split point may fall the other way, rarely
     assert (before.predict(X) == after.predict(X)).mean() > 0.99
     close = np.abs(before.predict_proba(X) - after.predict_proba(X)).max(axis=1) < 1e-4
@@ -56,7 +56,7 @@ def test_a_compiled_model_outside_the_tolerance_is_not_registered(trained) -> No
     proj, original = trained
     with pytest.raises(ModelCheckFailed, match="differs from the original"):
         proj.compile_model(original.ref, tolerance=0.0)
-    assert [v.version for v in registry.models(proj.db)] == [1]
+    assert [v.version for v in registry.models(proj._db)] == [1]
 
 
 def test_a_model_with_custom_steps_is_refused_by_name(tmp_path: Path) -> None:
@@ -69,7 +69,7 @@ def test_a_model_with_custom_steps_is_refused_by_name(tmp_path: Path) -> None:
     version = proj.register()
     with pytest.raises(InvalidInput, match="cannot be compiled to ONNX"):
         proj.compile_model(version.ref)
-    assert len(registry.models(proj.db)) == 1
+    assert len(registry.models(proj._db)) == 1
 
 
 def _onnx_file(tmp_path: Path, names: list[str]) -> Path:
@@ -96,7 +96,7 @@ def test_an_onnx_model_whose_inputs_are_not_the_contract_is_refused(tmp_path: Pa
     path = _onnx_file(tmp_path, ["alcohol", "not_a_column"])
     with pytest.raises(Exception, match="not_a_column"):
         proj.import_model(path, data=ref)
-    assert registry.models(proj.db) == []
+    assert registry.models(proj._db) == []
 
 
 def test_an_onnx_model_on_contract_columns_imports_and_predicts(tmp_path: Path) -> None:

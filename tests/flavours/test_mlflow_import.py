@@ -115,7 +115,7 @@ def test_a_skops_model_is_registered_and_evaluated(tmp_path: Path, store: str, c
     out, err = capsys.readouterr()
     assert code == 0, err
     assert json.loads(out)["models"] == ["wine_skops:1"]  # stdout is the JSON alone
-    version = registry.resolve(proj.db, "wine_skops:1")
+    version = registry.resolve(proj._db, "wine_skops:1")
     assert version.format == "skops"
     assert version.metrics["metric"]["value"] > 0.8
 
@@ -140,10 +140,10 @@ def test_a_pickled_model_needs_trust_and_then_loads_in_a_child(tmp_path: Path, s
     proj, ref = kit.project(tmp_path)
     with pytest.raises(UnsafeArtifact, match="pickled"):
         proj.import_mlflow(store, model="models:/wine_pickle/1", data=ref)
-    assert registry.models(proj.db) == [] and proj.runs_frame().empty  # nothing half-imported
+    assert registry.models(proj._db) == [] and proj.runs_frame().empty  # nothing half-imported
     report = proj.import_mlflow(store, model="models:/wine_pickle/1", data=ref, trust_pickle=True)
     assert report.models == ["wine_pickle:1"]
-    loaded = registry.load(proj.db, proj.artifacts, "wine_pickle:1").estimator
+    loaded = registry.load(proj._db, proj._artifacts, "wine_pickle:1").estimator
     X = kit.wine().drop(columns="label")
     assert set(np.unique(loaded.predict(X))) <= set(kit.wine()["label"])
 
@@ -173,7 +173,7 @@ def test_xgboost_and_lightgbm_models_come_in_their_native_formats(
     proj, ref = kit.project(tmp_path)
     for name, fmt in (("wine_lgb", "lightgbm"), ("wine_xgb", "xgboost")):
         report = proj.import_mlflow(store, model=f"models:/{name}/1", data=ref)
-        version = registry.resolve(proj.db, report.models[0])
+        version = registry.resolve(proj._db, report.models[0])
         assert version.format == fmt
         assert version.metrics["metric"]["value"] > 0.8
 
@@ -199,4 +199,4 @@ def test_an_unknown_flavour_is_named_and_nothing_is_imported(tmp_path: Path, sto
     proj, _ = kit.project(tmp_path)
     with pytest.raises(InvalidInput, match="python_function"):
         proj.import_mlflow(store, model="models:/echo/1")
-    assert registry.models(proj.db) == [] and proj.runs_frame().empty
+    assert registry.models(proj._db) == [] and proj.runs_frame().empty

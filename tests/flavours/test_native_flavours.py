@@ -39,7 +39,7 @@ async def test_a_flavour_trains_on_string_classes_registers_and_serves(
     assert version.format == flavour
     assert flavour in proj_card(proj, version.ref)
     assert version.lineage["library_versions"]
-    loaded = registry.load(proj.db, proj.artifacts, version.ref).estimator
+    loaded = registry.load(proj._db, proj._artifacts, version.ref).estimator
     frame = kit.wine()
     classes = set(frame["label"])
     offline = loaded.predict(frame.drop(columns="label"))
@@ -53,7 +53,7 @@ async def test_a_flavour_trains_on_string_classes_registers_and_serves(
 
 
 def proj_card(proj, ref: str) -> str:  # type: ignore[no-untyped-def]
-    return str(registry.resolve(proj.db, ref).card)
+    return str(registry.resolve(proj._db, ref).card)
 
 
 def _fitted(flavour: str):  # type: ignore[no-untyped-def]
@@ -141,11 +141,11 @@ def test_a_native_file_imports_and_a_truncated_one_stores_nothing(
     bad = tmp_path / f"bad-{name}"
     bad.write_bytes(raw[: len(raw) // 2])
     with pytest.raises(UnsafeArtifact):
-        registry.import_file(proj.db, proj.artifacts, bad, name="native")
-    assert registry.models(proj.db) == []
+        registry.import_file(proj._db, proj._artifacts, bad, name="native")
+    assert registry.models(proj._db) == []
     good = tmp_path / name
     good.write_bytes(raw)
-    version = registry.import_file(proj.db, proj.artifacts, good, name="native")
+    version = registry.import_file(proj._db, proj._artifacts, good, name="native")
     assert version.format == flavour
 
 

@@ -87,7 +87,7 @@ def _retrain_and_die(folder: str) -> None:
 
     project.train = train_then_die  # type: ignore[method-assign]
     controller = Controller(project, holder="doomed")
-    leases.acquire(project.db, "loop:voice", "doomed", 10)
+    leases.acquire(project._db, "loop:voice", "doomed", 10)
     _, context = controller.observe()
     decision = Decision("retrain", ["forced by the test"], {}, ["forced by the test"])
     step = controller._retrain(decision, context, {})
@@ -101,7 +101,7 @@ def test_a_controller_killed_mid_retrain_leaves_nothing_partial_and_the_next_one
     folder = tmp_path / "p"
     project = make_project(folder, lease_seconds=10)
     with Server(folder) as url:
-        token = auth.create_token(project.db, name="traffic", role="write")
+        token = auth.create_token(project._db, name="traffic", role="write")
         replay(url, token, 3, 1000)
         project.monitor("last:5000")
         frame = voice.generate(3, 1000, seed=3)
@@ -121,14 +121,14 @@ def test_a_controller_killed_mid_retrain_leaves_nothing_partial_and_the_next_one
         assert project.production_version().version == 1
         held = ("loop:voice", "retrain:voice")  # the dead holder's leases expire (after 10 s)
         wait_until(
-            lambda: not any(leases.holder(project.db, name) for name in held),
+            lambda: not any(leases.holder(project._db, name) for name in held),
             timeout=60,
             interval=0.5,
             what="the dead holder's leases to expire",
         )
         resumed = project.loop_step(holder="next")
         assert resumed.action != "wait", resumed
-        assert leases.holder(project.db, "retrain:voice") is None
+        assert leases.holder(project._db, "retrain:voice") is None
         assert project.production_version().status == "ready"
 
 
@@ -137,7 +137,7 @@ def test_a_second_controller_waits_while_the_first_holds_the_lease(tmp_path: Pat
     folder.mkdir()
     (folder / "fullcycle.yaml").write_text(SCOPE.read_text())
     project = Project.open(folder)
-    leases.acquire(project.db, "loop:voice", "first", 600)
+    leases.acquire(project._db, "loop:voice", "first", 600)
     step = project.loop_step(holder="second")
     assert step.action == "wait" and "held by first" in step.reasons[0]
     assert [e.kind for e in project.events(kind="loop.")] == ["loop.wait"]

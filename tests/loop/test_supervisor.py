@@ -12,7 +12,6 @@ from fullcycle.cli import main
 from fullcycle.loop.supervisor import describe, supervised
 from fullcycle.project import Project
 from fullcycle.store import alerts, events
-from fullcycle.store.db import Database
 
 
 class StoreError(Exception):
@@ -27,7 +26,8 @@ class StopWatch(BaseException):
 
 
 def test_failed_steps_are_recorded_and_the_watch_goes_on(tmp_path: Path) -> None:
-    db = Database.open(f"sqlite:///{tmp_path / 'store.db'}")
+    project = Project.init(tmp_path / "voice", "voice")
+    db = project._db
     outcomes = [StoreError(), ValueError("label [1, 2] is not a class"), None, None]
     said: list[str] = []
 
@@ -38,7 +38,7 @@ def test_failed_steps_are_recorded_and_the_watch_goes_on(tmp_path: Path) -> None
 
     failed = supervised(
         step,
-        db=db,
+        project=project,
         name="loop",
         watch=True,
         pause_s=0,
@@ -56,13 +56,13 @@ def test_failed_steps_are_recorded_and_the_watch_goes_on(tmp_path: Path) -> None
 
 
 def test_without_watch_the_error_reaches_the_caller(tmp_path: Path) -> None:
-    db = Database.open(f"sqlite:///{tmp_path / 'store.db'}")
+    project = Project.init(tmp_path / "voice", "voice")
 
     def step() -> None:
         raise ValueError("bad")
 
     with pytest.raises(ValueError):
-        supervised(step, db=db, name="monitor", watch=False, pause_s=0, say=print)
+        supervised(step, project=project, name="monitor", watch=False, pause_s=0, say=print)
 
 
 def test_describe_never_shows_sql_parameters() -> None:
@@ -94,7 +94,7 @@ def test_monitor_watch_survives_steps_that_fail(tmp_path: Path, capsys) -> None:
     assert out.count("monitor step failed") == 3 and "Traceback" not in out
     project = Project.open(folder)
     assert len(project.events(kind="watch.error")) == 3
-    assert [a["key"] for a in alerts.open_alerts(project.db)] == ["watch.monitor"]
+    assert [a["key"] for a in alerts.open_alerts(project._db)] == ["watch.monitor"]
 
 
 def test_loop_watch_survives_a_step_that_crashes(tmp_path: Path, monkeypatch, capsys) -> None:

@@ -78,12 +78,12 @@ def _write(project, features, model, start):  # type: ignore[no-untyped-def]
                     fh.write(orjson.dumps(line) + b"\n")
                     written.append(line)
         if seg < 5:
-            segments.seal(project.db, root, path, replica="r0", model=NAME)
+            segments.seal(project._db, root, path, replica="r0", model=NAME)
     return written
 
 
 def _deps(project):  # type: ignore[no-untyped-def]
-    return MonitorDeps(project.db, project.artifacts, Path(project.settings.resolved_log_url()))
+    return MonitorDeps(project._db, project._artifacts, Path(project.settings.resolved_log_url()))
 
 
 def _same(a, b, path=""):  # type: ignore[no-untyped-def]
@@ -124,7 +124,7 @@ def test_incremental_report_equals_the_full_re_read(world):
         labels[log_store.row_key(line["request_id"], line["row"])] = line["output"]
     batch = next(r for r in rows if r["row"] == 2)
     labels[log_store.row_key(batch["request_id"], 1)] = "malignant"
-    log_store.add_feedback(project.db, [(k, v, True) for k, v in labels.items()])
+    log_store.add_feedback(project._db, [(k, v, True) for k, v in labels.items()])
     for window in ("all", "last:1000", "last:1600", f"since:{start + 700.5}", "3h"):
         full, inc = _both(project, model, window)
         assert full["rows"] > 0 and full["performance"]["rows"] > 0, window
@@ -141,13 +141,13 @@ def test_live_metric_joins_every_row_of_a_batch(world):
     assert [r["row"] for r in batch] == [0, 1, 2]
     deps = _deps(project)
     window = f"since:{batch[0]['ts'] - 0.5}"
-    known = {r["request_id"] for r in log_store.feedback_rows(project.db)}
+    known = {r["request_id"] for r in log_store.feedback_rows(project._db)}
     keys = [log_store.row_key(r["request_id"], r["row"]) for r in batch]
     new = [k for k in keys if k not in known]
     assert len(new) >= 2
     before = run_monitor(deps, project.scope, model, window=window, save=False)
     labels = [(k, r["output"], True) for k, r in zip(keys, batch, strict=True)]
-    log_store.add_feedback(project.db, labels)
+    log_store.add_feedback(project._db, labels)
     after = run_monitor(deps, project.scope, model, window=window, save=False)
     full = run_monitor(deps, project.scope, model, window=window, save=False, incremental=False)
     # every row of the batch counts, each with its own label (row 0 alone did before)

@@ -70,7 +70,7 @@ def write_log(project: Project, records: list[dict]) -> None:
             for i in range(n)
         ]
         path.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in lines))
-        segments.seal(project.db, root, path, replica="r0", model=NAME)
+        segments.seal(project._db, root, path, replica="r0", model=NAME)
 
 
 def monitor_json(folder: Path, capsys: pytest.CaptureFixture, *args: str) -> dict:

@@ -132,11 +132,9 @@ class Replay:
 
     def frozen_model(self) -> Any:
         """The first model, loaded offline (read only) to be scored beside the loop."""
-        from fullcycle import registry
         from fullcycle.project import Project
 
-        project = Project.open(self.folder)
-        return registry.load(project.db, project.artifacts, f"{self.s.name}:1").estimator
+        return Project.open(self.folder).load_model(f"{self.s.name}:1").estimator
 
     # -- the replay ----------------------------------------------------------------------------
     def run(self) -> Outcome:

@@ -202,17 +202,3 @@ def test_gc_removes_only_unreferenced_artifacts(deps: TrainDeps) -> None:
     assert result.removed == [orphan]
     assert not deps.artifacts.exists(orphan) and deps.artifacts.exists(v.artifact_sha256)
     registry.load(deps.db, deps.artifacts, "churn:1")
-
-
-def test_the_reference_hook_stores_its_snapshot_with_the_version(deps: TrainDeps) -> None:
-    _run(deps)
-    seen = []
-
-    def reference(info, meta):  # type: ignore[no-untyped-def]
-        seen.append((info.dataset, meta["task"]))
-        return deps.artifacts.put_bytes(b"reference snapshot of " + info.dataset.encode())
-
-    v = registry.register(deps.db, deps.artifacts, "latest", name="churn", reference=reference)
-    assert seen == [("d@1", "classification")]
-    assert deps.artifacts.get_bytes(v.reference_sha256) == b"reference snapshot of d@1"
-    assert registry.gc(deps.db, deps.artifacts, grace_s=0).removed == []

@@ -29,8 +29,8 @@ def scored_project(tmp_path: Path) -> tuple[Project, pd.DataFrame, object]:
     data = kit.labelled(5_000, seed=11)
     model = kit.classifier(data)
     (tmp_path / "m.skops").write_bytes(dumps(model))
-    registry.import_file(proj.db, proj.artifacts, tmp_path / "m.skops", name="churn")
-    registry.set_alias(proj.db, "churn", "production", 1, 0, actor="test")
+    registry.import_file(proj._db, proj._artifacts, tmp_path / "m.skops", name="churn")
+    registry.set_alias(proj._db, "churn", "production", 1, 0, actor="test")
     proj.add_data(data, "scoring", require_target=False)
     return proj, data, model
 

@@ -39,17 +39,17 @@ def small_project(folder: Path) -> Project:
         train=[{"max_iter": 60}, {"max_iter": 120}],
     )
     project.promote("churn:1", "production", force=True, reason="test")
-    deployments.set(project.db, "churn", production=1, actor="test")
+    deployments.set(project._db, "churn", production=1, actor="test")
     return project
 
 
 async def test_a_corrupt_version_is_refused_marked_and_alerted_while_serving_goes_on(tmp_path):
     project = small_project(tmp_path / "p")
     settings = project.settings
-    logbook = Logbook(project.db, settings.resolved_log_url(), model="churn")
-    runtime = Runtime(RegistrySource(settings, "churn"), logbook, db=project.db, poll_s=0.05)
+    logbook = Logbook(project._db, settings.resolved_log_url(), model="churn")
+    runtime = Runtime(RegistrySource(settings, "churn"), logbook, db=project._db, poll_s=0.05)
     app = create_app(runtime, access=Access(), gc_freeze=False)
-    sha = registry.resolve(project.db, "churn:2").artifact_sha256
+    sha = registry.resolve(project._db, "churn:2").artifact_sha256
     [path] = [p for p in (tmp_path / "p").rglob(sha) if p.is_file()]
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
@@ -57,14 +57,14 @@ async def test_a_corrupt_version_is_refused_marked_and_alerted_while_serving_goe
     path.write_bytes(bytes(data))
     async with Running(app) as client:
         assert (await client.post("/predict", json={"records": [ROW]})).status_code == 200
-        deployments.set(project.db, "churn", production=2, actor="test")
+        deployments.set(project._db, "churn", production=2, actor="test")
         swap = await client.post("/admin/reload")
         after = [await client.post("/predict", json={"records": [ROW]}) for _ in range(5)]
     assert swap.status_code == 409 and "corrupt" in swap.json()["error"]
     assert {r.status_code for r in after} == {200}
     assert {r.headers["x-model-version"] for r in after} == {"1"}
-    assert registry.resolve(project.db, "churn:2").status == "corrupt"
-    assert [a["key"] for a in alerts.open_alerts(project.db)] == ["model.corrupt:churn:2"]
+    assert registry.resolve(project._db, "churn:2").status == "corrupt"
+    assert [a["key"] for a in alerts.open_alerts(project._db)] == ["model.corrupt:churn:2"]
 
 
 def start(folder: Path, port: int, *extra: str) -> subprocess.Popen[str]:

@@ -39,7 +39,7 @@ def iris_project(folder: Path) -> Project:
     project: Project = make_project(
         folder, name="iris", data=frame, data_name="flowers", train=train
     )
-    deployments.set(project.db, "iris", production=1, canary=2, canary_share=0.0, actor="test")
+    deployments.set(project._db, "iris", production=1, canary=2, canary_share=0.0, actor="test")
     return project
 
 
@@ -48,7 +48,7 @@ def mixed_project(folder: Path) -> Project:
     project: Project = make_project(
         folder, name="churn", data=trainkit.served_frame(), data_name="customers", train=[None]
     )
-    deployments.set(project.db, "churn", production=1, actor="test")
+    deployments.set(project._db, "churn", production=1, actor="test")
     return project
 
 
@@ -56,8 +56,8 @@ def serve(project: Project, name: str) -> Iterator[str]:
     import uvicorn
 
     settings = project.settings
-    logbook = Logbook(project.db, settings.resolved_log_url(), model=name)
-    runtime = Runtime(RegistrySource(settings, name), logbook, db=project.db, poll_s=0.05)
+    logbook = Logbook(project._db, settings.resolved_log_url(), model=name)
+    runtime = Runtime(RegistrySource(settings, name), logbook, db=project._db, poll_s=0.05)
     app = create_app(runtime, access=Access(allowed_hosts=("127.0.0.1",)), gc_freeze=False)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))

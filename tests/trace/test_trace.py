@@ -101,7 +101,7 @@ def _delete_version(project, name: str, version: int) -> None:  # type: ignore[n
 
     from fullcycle.store.tables import aliases, model_versions
 
-    with project.db.write() as conn:
+    with project._db.write() as conn:
         conn.execute(aliases.delete().where(aliases.c.name == name))
         conn.execute(
             sa.delete(model_versions).where(

@@ -60,7 +60,7 @@ def make_project(folder: Path, db_url: str) -> Project:
         database_url=db_url,
     )
     version = project.production_version()
-    deployments.set(project.db, NAME, production=version.version, actor="test", reason="launch")
+    deployments.set(project._db, NAME, production=version.version, actor="test", reason="launch")
     return project
 
 
@@ -112,7 +112,7 @@ def get_trace(project: Project, request_id: str) -> httpx.Response:
     from fullcycle import auth
 
     names = {t.name for t in project.tokens()}
-    token = auth.create_token(project.db, name=f"reader-{len(names)}", role="read")
+    token = auth.create_token(project._db, name=f"reader-{len(names)}", role="read")
 
     async def go() -> httpx.Response:
         async with app.router.lifespan_context(app):

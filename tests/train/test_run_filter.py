@@ -96,7 +96,7 @@ def test_log_figure_stores_a_plotly_figure(bare_project: Project) -> None:
             run.log_figure(object(), "bad")
     info = bare_project.run(run.id)
     assert info.artifacts["loss.plotly.json"] == sha
-    stored = json.loads(bare_project.artifacts.get_bytes(sha))
+    stored = json.loads(bare_project._artifacts.get_bytes(sha))
     assert stored["data"][0]["y"] == [3, 1, 2]
 
 

@@ -182,7 +182,7 @@ def test_models_import_refuses_the_file_and_stores_nothing(
     err = capsys.readouterr().err
     assert code != 0
     assert "allow-list" in err
-    assert registry.models(proj.db) == []
+    assert registry.models(proj._db) == []
     assert not _happened(case, sign)
 
 
@@ -193,8 +193,8 @@ def test_register_refuses_a_run_whose_model_was_swapped(tmp_path: Path) -> None:
         run.log_bytes(data, "model.skops")
         run.log_bytes(b"{}", "model.json")
     with pytest.raises(UnsafeArtifact, match="sklearn.utils._testing.check_output"):
-        registry.register(proj.db, proj.artifacts, run.id, name="evil")
-    assert registry.models(proj.db) == []
+        registry.register(proj._db, proj._artifacts, run.id, name="evil")
+    assert registry.models(proj._db) == []
 
 
 def _function_names() -> list[tuple[str, str]]:

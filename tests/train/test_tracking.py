@@ -24,7 +24,7 @@ def test_a_run_records_params_metrics_artifacts_and_environment(
     assert info.params == {"lr": 0.1, "depth": 3}  # params keep their types
     assert info.latest_metrics == {"loss": pytest.approx(1 / 25), "accuracy": 0.9}
     assert info.artifacts == {"weights.bin": sha}
-    assert bare_project.artifacts.get_bytes(sha) == weights.read_bytes()
+    assert bare_project._artifacts.get_bytes(sha) == weights.read_bytes()
     assert info.environment["python"].count(".") == 2
     assert "numpy" in info.environment["packages"]
     assert info.ended_at is not None and info.ended_at >= info.started_at

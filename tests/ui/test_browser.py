@@ -72,7 +72,7 @@ def test_an_empty_project_loads_every_page_cleanly(bare_project: Project, browse
 def test_sign_in_with_a_token_then_browse(bare_project: Project, browser: Any) -> None:
     from fullcycle import auth
 
-    token = auth.create_token(bare_project.db, name="ana", role="read")
+    token = auth.create_token(bare_project._db, name="ana", role="read")
     with serving(dashboard(bare_project, auth_required=True)) as url:
         page, console = open_page(browser)
         page.goto(f"{url}/ui/runs")
@@ -98,7 +98,7 @@ def test_a_label_typed_on_the_keyboard_lands_in_the_store_and_u_undoes_it(
         assert [c.split()[-1] for c in classes] == ["no", "yes"]
         page.keyboard.press("1")
         page.wait_for_url("**/labelling?after=*")
-        assert labels.tasks(project.db, ids=[task])[0].label == "no"
+        assert labels.tasks(project._db, ids=[task])[0].label == "no"
         second = int(page.get_attribute("#task", "data-task") or 0)
         assert second != task
         page.keyboard.press("s")  # skip the next one
@@ -107,7 +107,7 @@ def test_a_label_typed_on_the_keyboard_lands_in_the_store_and_u_undoes_it(
         page.goto(f"{url}/ui/labelling?last={task}")
         page.keyboard.press("u")
         page.wait_for_url(f"**/labelling?task={task}")
-        assert labels.tasks(project.db, ids=[task])[0].status == "queued"
+        assert labels.tasks(project._db, ids=[task])[0].status == "queued"
         assert console.errors == []
 
 

@@ -23,7 +23,7 @@ def production(project: Project) -> int:
 def queued(project: Project) -> list[int]:
     from fullcycle.store import labels
 
-    return [t.id for t in labels.tasks(project.db, status="queued")]
+    return [t.id for t in labels.tasks(project._db, status="queued")]
 
 
 def test_every_page_renders_the_full_cycle(
@@ -108,9 +108,9 @@ def test_a_label_given_in_the_page_lands_in_the_queue_and_undo_takes_it_back(
     assert f'data-task="{task}"' in page and "The model suggests" in page
     res = client.post("/labelling/label", data={"csrf": token, "task_id": str(task), "label": "no"})
     assert res.status_code == 303
-    stored = labels.tasks(project.db, ids=[task])[0]
+    stored = labels.tasks(project._db, ids=[task])[0]
     assert stored.status == "labelled" and stored.label == "no"
-    assert labels.existing_labels(project.db, [task]) == {(task, "local"): "no"}
+    assert labels.existing_labels(project._db, [task]) == {(task, "local"): "no"}
     assert "Undo the label of task" in client.get(res.headers["location"]).text
     bad = client.post(
         "/labelling/label",
@@ -119,8 +119,8 @@ def test_a_label_given_in_the_page_lands_in_the_queue_and_undo_takes_it_back(
     assert bad.status_code == 400 and "&lt;script&gt;" in bad.text
     res = client.post("/labelling/undo", data={"csrf": token, "task_id": str(task)})
     assert res.status_code == 303
-    assert labels.tasks(project.db, ids=[task])[0].status == "queued"
-    assert labels.existing_labels(project.db, [task]) == {}
+    assert labels.tasks(project._db, ids=[task])[0].status == "queued"
+    assert labels.existing_labels(project._db, [task]) == {}
 
 
 def test_the_deployment_rolls_back_one_step_from_its_page(
@@ -130,12 +130,12 @@ def test_the_deployment_rolls_back_one_step_from_its_page(
 
     client = client_for(project)
     token = csrf_of(client)
-    assert deployments.current(project.db, "churn").production == 2
+    assert deployments.current(project._db, "churn").production == 2
     assert "Roll back the deployment" in client.get("/deployment").text
     res = client.post(
         "/deployment/rollback", data={"csrf": token, "name": "churn", "reason": "errors"}
     )
     assert res.status_code == 303
-    now = deployments.current(project.db, "churn")
+    now = deployments.current(project._db, "churn")
     assert now.canary == 2 and now.production == 1 and now.actor == "ui:local"
     assert project.models.show("churn@production").version == 1  # the alias follows

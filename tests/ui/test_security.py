@@ -170,7 +170,7 @@ def test_a_read_token_sees_pages_but_cannot_promote_label_or_undo(
     bare_project: Project, client_for: Callable[..., UIClient]
 ) -> None:
     populate(bare_project)
-    token = auth.create_token(bare_project.db, name="viewer", role="read")
+    token = auth.create_token(bare_project._db, name="viewer", role="read")
     client = client_for(bare_project, auth_required=True)
     bearer = {"authorization": f"Bearer {token}"}
     for path in PAGES:
@@ -200,7 +200,7 @@ def test_a_read_token_sees_pages_but_cannot_promote_label_or_undo(
 def test_signing_in_with_a_pasted_token_sets_an_httponly_cookie(
     bare_project: Project, client_for: Callable[..., UIClient]
 ) -> None:
-    token = auth.create_token(bare_project.db, name="ana", role="write")
+    token = auth.create_token(bare_project._db, name="ana", role="write")
     client = client_for(bare_project, auth_required=True)
     csrf = csrf_of(client)
     bad = client.post("/login", data={"csrf": csrf, "token": "fc_" + "x" * 43})
@@ -220,7 +220,7 @@ def test_signing_in_with_a_pasted_token_sets_an_httponly_cookie(
 def test_login_never_redirects_off_the_dashboard(
     bare_project: Project, client_for: Callable[..., UIClient]
 ) -> None:
-    token = auth.create_token(bare_project.db, name="ana", role="read")
+    token = auth.create_token(bare_project._db, name="ana", role="read")
     client = client_for(bare_project, auth_required=True)
     csrf = csrf_of(client)
     res = client.post("/login", data={"csrf": csrf, "token": token, "next": "//evil.example/x"})

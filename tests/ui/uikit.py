@@ -130,16 +130,16 @@ def add_monitoring(project: Project) -> None:
                 },
             }
         )
-    with project.db.write() as conn:
+    with project._db.write() as conn:
         conn.execute(monitor_reports.insert(), rows)
-    alert_store.raise_or_touch(project.db, f"drift:{HOSTILE}", "drift in a feature", {})
-    alert_store.raise_or_touch(project.db, f"drift:{HOSTILE}", "drift in a feature", {})
+    alert_store.raise_or_touch(project._db, f"drift:{HOSTILE}", "drift in a feature", {})
+    alert_store.raise_or_touch(project._db, f"drift:{HOSTILE}", "drift in a feature", {})
 
 
 def add_rollout(project: Project) -> None:
     from fullcycle.store import rollouts
 
-    with project.db.write() as conn:
+    with project._db.write() as conn:
         rollout = rollouts.start(conn, "churn", 1, 2, {"criteria": {"max_error_rate": 0.01}})
         rollouts.move(
             conn,
@@ -156,7 +156,7 @@ def add_rollout(project: Project) -> None:
 
 def populate(project: Project) -> dict[str, Any]:
     """Everything the stages that have landed can make, plus the audit trail."""
-    project.db  # noqa: B018 - create the store
+    project._db  # noqa: B018 - create the store
     run_ids = add_runs(project)
     project.record("loop.decide", subject=HOSTILE, message="retrain: drift in amount")
     project.record("loop.retrain", subject="churn", message=HOSTILE)
@@ -214,9 +214,9 @@ def full_project(folder: Path) -> Project:
     if stages_landed("fullcycle.store.deployments"):
         from fullcycle.store import deployments
 
-        deployments.set(project.db, "churn", production=1, actor="test", reason="first deploy")
+        deployments.set(project._db, "churn", production=1, actor="test", reason="first deploy")
         deployments.set(
-            project.db,
+            project._db,
             "churn",
             production=1,
             canary=2,
@@ -225,7 +225,7 @@ def full_project(folder: Path) -> Project:
             reason="canary for churn:2",
         )
         # the canary passed: what serves (the deployment) and the production alias agree on 2
-        deployments.set(project.db, "churn", production=2, actor="loop", reason="canary passed")
+        deployments.set(project._db, "churn", production=2, actor="loop", reason="canary passed")
     populate(project)
     return project
 
@@ -235,7 +235,7 @@ def _queued(project: Project) -> list[dict[str, Any]]:
 
     out = []
     after = 0
-    while (task := dashboard.next_task(project.db, after=after)) and task["id"] > after:
+    while (task := dashboard.next_task(project._db, after=after)) and task["id"] > after:
         out.append(task)
         after = task["id"]
     return out

@@ -72,7 +72,7 @@ def loop(
 
     supervised(
         step,
-        db=proj.db,
+        project=proj,
         name="loop",
         watch=watch,
         pause_s=pause,

@@ -129,7 +129,7 @@ def monitor(
 
     supervised(
         step,
-        db=proj.db,
+        project=proj,
         name="monitor",
         watch=watch,
         pause_s=pause,

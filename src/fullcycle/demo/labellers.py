@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from fullcycle.project import Project
 
 
 def _draw(seed: int, task_id: int) -> np.random.Generator:
@@ -50,7 +53,7 @@ def _fill(
 
 
 def answer_queue(
-    project: Any, truth: dict[str, str], folder: Path, *, round_: int
+    project: Project, truth: dict[str, str], folder: Path, *, round_: int
 ) -> dict[str, Any]:
     """Alice labels every queued row, Bob a quarter of them (sometimes disagreeing); rows
     where they disagree go back to the queue, and Carol breaks the tie."""

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+
+if TYPE_CHECKING:
+    from fullcycle.project import Project
 
 
 def _json(data: Any) -> str:
@@ -14,7 +17,7 @@ def _json(data: Any) -> str:
     return json.dumps(data, default=str).replace("<", "\\u003c").replace(">", "\\u003e")
 
 
-def render(project: Any, results: list[Any], evaluation: float) -> str:
+def render(project: Project, results: list[Any], evaluation: float) -> str:
     from plotly.offline import get_plotlyjs
 
     goal = project.scope.metric.goal

@@ -87,12 +87,11 @@ def demo_admin(folder: Path) -> None:
     it is never shown (the demo acts with its own write token)."""
     import uuid
 
-    from fullcycle import auth
     from fullcycle.project import Project
 
     project = Project.open(folder)
     name = f"{DEMO_PREFIX}admin-{uuid.uuid4().hex[:8]}"
-    auth.create_token(project.db, name=name, role="admin", expires_in_s=DEMO_TOKEN_TTL_S)
+    project.tokens.create("admin", name=name, expires_in_s=DEMO_TOKEN_TTL_S, actor="demo")
 
 
 def revoke_demo_tokens(folder: Path) -> None:

@@ -33,11 +33,11 @@ class Deployments:
 
     def current(self, name: str | None = None) -> DeploymentState | None:
         """The newest deployment of model ``name`` (default: the project's), or None."""
-        return store.current(self._project.db, self._name(name))
+        return store.current(self._project._db, self._name(name))
 
     def history(self, name: str | None = None, limit: int = 50) -> list[DeploymentState]:
         """Revisions of the deployment, newest first."""
-        return store.history(self._project.db, self._name(name), limit=limit)
+        return store.history(self._project._db, self._name(name), limit=limit)
 
     def production(self, ref: str, *, reason: str = "", actor: str = "cli") -> DeploymentState:
         """Serve ``NAME:N`` to all traffic (clears canary and shadow)."""
@@ -78,7 +78,32 @@ class Deployments:
         self, name: str | None = None, *, reason: str = "", actor: str = "cli"
     ) -> DeploymentState:
         """Restore the deployment before the current one, as a new revision (alias included)."""
-        return store.rollback(self._project.db, self._name(name), actor=actor, reason=reason)
+        return store.rollback(self._project._db, self._name(name), actor=actor, reason=reason)
+
+    def route(
+        self,
+        name: str | None = None,
+        *,
+        production: int | None,
+        canary: int | None = None,
+        canary_share: float = 0.0,
+        shadow: int | None = None,
+        reason: str = "",
+        actor: str = "cli",
+    ) -> DeploymentState:
+        """Set the whole deployment (production, canary and its share, shadow) as one new
+        revision, whatever the current one is (the loop's rollout steps, repeatable after a
+        crash); the ``production`` alias follows."""
+        return store.set(
+            self._project._db,
+            self._name(name),
+            production=production,
+            canary=canary,
+            canary_share=canary_share,
+            shadow=shadow,
+            actor=actor,
+            reason=reason,
+        )
 
     def notify_server(self, timeout_s: float = 5.0) -> str | None:
         """Ask the server at ``FULLCYCLE_SERVER_URL`` to re-read the deployment now
@@ -117,8 +142,8 @@ class Deployments:
 
         for key in ("production", "canary", "shadow"):
             if changes.get(key) is not None:
-                registry.resolve(self._project.db, f"{name}:{changes[key]}")  # NotFound if not
-        now = store.current(self._project.db, name)
+                registry.resolve(self._project._db, f"{name}:{changes[key]}")  # NotFound if not
+        now = store.current(self._project._db, name)
         if now is None and changes.get("production") is None:
             raise NotFound(
                 f"model {name!r} has no production deployment yet",
@@ -132,7 +157,7 @@ class Deployments:
             **changes,
         }
         return store.set(
-            self._project.db,
+            self._project._db,
             name,
             actor=actor,
             reason=reason,

@@ -1,5 +1,6 @@
 """The facade's other groups: each method names the CLI verb it serves and delegates to the
-flat :class:`~fullcycle.Project` method or the stage behind it."""
+flat :class:`~fullcycle.Project` method or the stage behind it. ``runs``, ``models``, ``tokens``
+and ``monitor`` are also callable, as the flat methods they were (``project.models()`` lists)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import builtins
 import json
 import os
 import tempfile
-from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,46 +17,26 @@ if TYPE_CHECKING:
 
     from fullcycle.auth import Principal
     from fullcycle.data.labeling import ImportReport
+    from fullcycle.loop.controller import StepResult
+    from fullcycle.monitoring.service import MonitorDeps
     from fullcycle.project import Project
-    from fullcycle.records import Alias, DatasetVersion, MetricPoint, ModelVersion, RunInfo
+    from fullcycle.records import (
+        Alias,
+        DatasetVersion,
+        LabelTask,
+        MetricPoint,
+        ModelVersion,
+        RunInfo,
+    )
     from fullcycle.registry import LoadedModel, Promotion
+    from fullcycle.store.events import Note
+    from fullcycle.store.rollouts import Rollout
     from fullcycle.store.tokens import TokenRecord
 
 
 class _Group:
-    def __init__(self, project: Project, call: Callable[..., Any] | None = None) -> None:
+    def __init__(self, project: Project) -> None:
         self._project = project
-        self._call = call
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        """The flat method this group stands for (``project.models()`` lists, as before)."""
-        if self._call is None:
-            raise TypeError(f"{type(self).__name__} is not callable")
-        return self._call(*args, **kwargs)
-
-
-class Grouped:
-    """A descriptor: ``project.NAME`` is a group whose call is the original method ``NAME``."""
-
-    def __init__(self, method: Callable[..., Any], group: type[_Group]) -> None:
-        self._method = method
-        self._group = group
-        self._key = f"_group_{method.__name__}"
-        self.__doc__ = f"{method.__doc__ or ''}\n\nAlso a group: {group.__doc__}"
-
-    def __get__(self, project: Project | None, owner: type | None = None) -> Any:
-        if project is None:
-            return self
-        found = project.__dict__.get(self._key)
-        if found is None:
-            found = self._group(project, self._method.__get__(project, owner))
-            project.__dict__[self._key] = found
-        return found
-
-
-def grouped(method: Callable[..., Any], group: str) -> Grouped:
-    """Turn ``Project.method`` into a callable group named ``group`` (see ``Grouped``)."""
-    return Grouped(method, globals()[group])
 
 
 class Data(_Group):
@@ -84,11 +64,17 @@ class Data(_Group):
 
     def local_copy(self, ref: str) -> AbstractContextManager[Path]:
         """A local file holding the version's Parquet bytes (for engines that read paths)."""
-        return self._project.artifacts.local_copy(self.get(ref).sha256)  # type: ignore[no-any-return]
+        return self._project._artifacts.local_copy(self.get(ref).sha256)
 
 
 class Runs(_Group):
     """``fullcycle runs``: training runs and their metrics."""
+
+    def __call__(self, *, limit: int = 50, status: str | None = None) -> builtins.list[RunInfo]:
+        """Training runs, newest first (``status``: running, finished, failed)."""
+        from fullcycle.store import runs
+
+        return runs.listing(self._project._db, limit=limit, status=status)
 
     def list(self, *, limit: int = 50, status: str | None = None) -> builtins.list[RunInfo]:
         """Runs, newest first."""
@@ -106,6 +92,12 @@ class Runs(_Group):
 class Models(_Group):
     """``fullcycle register``, ``promote``, ``models``: versions ``NAME:N`` and aliases."""
 
+    def __call__(self, name: str | None = None) -> builtins.list[ModelVersion]:
+        """Registered versions (of one model or all), with their aliases."""
+        from fullcycle import registry
+
+        return registry.models(self._project._db, name)
+
     def list(self, name: str | None = None) -> builtins.list[ModelVersion]:
         """Registered versions with their aliases."""
         return self(name)
@@ -114,7 +106,7 @@ class Models(_Group):
         """One version by ``NAME:N``, ``NAME@ALIAS`` or ``NAME`` (its card is ``.card``)."""
         from fullcycle import registry
 
-        return registry.resolve(self._project.db, ref)
+        return registry.resolve(self._project._db, ref)
 
     def register(self, run_id: str = "latest", **options: Any) -> ModelVersion:
         """A finished run's model as the next version (see ``Project.register``)."""
@@ -142,6 +134,20 @@ class Models(_Group):
     def aliases(self, name: str | None = None) -> builtins.list[Alias]:
         """Aliases and the versions they point at."""
         return self._project.aliases(name)
+
+    def set_alias(
+        self, name: str, alias: str, version: int, *, actor: str = "cli", reason: str = ""
+    ) -> int:
+        """Point ``alias`` of model ``name`` at ``version`` without the promotion gate (the
+        loop's ``challenger``), compare-and-set on the revision it reads; returns the new
+        revision. ``production`` moves the deployment too."""
+        from fullcycle import registry
+
+        db = self._project._db
+        held = {a.alias: a.revision for a in registry.aliases(db, name)}
+        return registry.set_alias(
+            db, name, alias, version, held.get(alias, 0), actor=actor, reason=reason
+        )
 
 
 class Labels(_Group):
@@ -188,33 +194,53 @@ class Labels(_Group):
             path.write_text(json.dumps({"task_id": task_id, "label": label}) + "\n", "utf-8")
             return self._project.label_import(path, labeller=labeller, actor=actor)
 
+    def tasks(
+        self, *, batch: str | None = None, status: str | None = None
+    ) -> builtins.list[LabelTask]:
+        """Label tasks (of one batch, in one status, or all), oldest first."""
+        from fullcycle.store import labels
+
+        return labels.tasks(self._project._db, batch=batch, status=status)
+
+    def feedback(self, *, since: float | None = None) -> builtins.list[dict[str, Any]]:
+        """Labels that came back through ``/feedback`` (request id, label, ...), oldest first."""
+        from fullcycle.store import logs
+
+        return logs.feedback_rows(self._project._db, since=since)
+
     def withdraw(self, task_id: int, labeller: str, *, actor: str = "api") -> None:
         """Take back a labeller's label of one task (audited)."""
         from fullcycle.store import dashboard
 
-        dashboard.withdraw_label(self._project.db, task_id, labeller, actor=actor)
+        dashboard.withdraw_label(self._project._db, task_id, labeller, actor=actor)
 
     def progress(self) -> dict[str, int]:
         """Tasks by status."""
         from fullcycle.store import dashboard
 
-        return dashboard.label_progress(self._project.db)
+        return dashboard.label_progress(self._project._db)
 
     def task(self, task_id: int) -> dict[str, Any] | None:
         """One task, or None."""
         from fullcycle.store import dashboard
 
-        return dashboard.task(self._project.db, task_id)
+        return dashboard.task(self._project._db, task_id)
 
     def next_task(self, *, after: int = 0) -> dict[str, Any] | None:
         """The next queued task after ``after``, or None."""
         from fullcycle.store import dashboard
 
-        return dashboard.next_task(self._project.db, after=after)
+        return dashboard.next_task(self._project._db, after=after)
 
 
 class Tokens(_Group):
     """``fullcycle token``: API tokens with roles (read < predict < write < admin)."""
+
+    def __call__(self) -> builtins.list[TokenRecord]:
+        """API tokens (never the tokens themselves, only their hashes are kept)."""
+        from fullcycle.store import tokens
+
+        return tokens.listing(self._project._db)
 
     def create(
         self, role: str, *, name: str | None = None, expires_in_s: float | None = None,
@@ -225,7 +251,7 @@ class Tokens(_Group):
 
         label = name or f"{role}-{len(self.list()) + 1}"
         token = auth.create_token(
-            self._project.db, name=label, role=role, expires_in_s=expires_in_s
+            self._project._db, name=label, role=role, expires_in_s=expires_in_s
         )
         self._project.record(
             "token.create", subject=label, actor=actor, message=f"token {label} with role {role}"
@@ -244,17 +270,37 @@ class Tokens(_Group):
         """Who holds ``token`` (raises AuthError when it is unknown, expired or revoked)."""
         from fullcycle import auth
 
-        return auth.authenticate(self._project.db, token)
+        return auth.authenticate(self._project._db, token)
 
     def bootstrap_admin(self) -> str | None:
         """A first admin token when none exists (shown once), else None."""
         from fullcycle import auth
 
-        return auth.bootstrap_admin(self._project.db)
+        return auth.bootstrap_admin(self._project._db)
 
 
 class Monitor(_Group):
     """``fullcycle monitor``: windows of production against the reference."""
+
+    def __call__(
+        self,
+        window: str | None = None,
+        *,
+        version: str | None = None,
+        save: bool = True,
+        html: bool = False,
+        actor: str = "monitor",
+    ) -> dict[str, Any]:
+        """A monitor report for a window of production (see ``monitoring/service.py``); the
+        window defaults to the scope's ``monitoring.window`` (``"all"``: the whole log)."""
+        from fullcycle import registry
+        from fullcycle.monitoring.service import run_monitor
+
+        project = self._project
+        mv = registry.resolve(project._db, version) if version else project.production_version()
+        return run_monitor(
+            self._deps(), project.scope, mv, window=window, save=save, html=html, actor=actor
+        )
 
     def run(self, window: str | None = "last:5000", **options: Any) -> dict[str, Any]:
         """One monitor report (the same as calling ``project.monitor(...)``)."""
@@ -270,31 +316,110 @@ class Monitor(_Group):
 
     def html(self, report: dict[str, Any]) -> bytes:
         """The HTML page a report saved (``html=True``)."""
-        return self._project.artifacts.get_bytes(report["html_sha256"])
+        return self._project._artifacts.get_bytes(report["html_sha256"])
+
+    def log(self, since: float | None = None, *, model: str | None = None) -> pd.DataFrame:
+        """The prediction log of model ``model`` (default: the project's) since ``since``:
+        sealed segments and the rows still being written, newest last."""
+        from fullcycle.monitoring.service import read_window
+        from fullcycle.monitoring.window import Window
+
+        name = model or self._project.name
+        return read_window(self._deps(), Window(since=since), model=name, version=None)
+
+    def latest(self, model: str | None = None) -> dict[str, Any] | None:
+        """The newest saved report of model ``model`` (default: the project's), or None."""
+        from fullcycle.store import reports
+
+        return reports.latest(self._project._db, model or self._project.name)
+
+    def raise_alert(
+        self, key: str, message: str, data: dict[str, Any], *, actor: str = "monitor"
+    ) -> bool:
+        """Open the alert ``key`` (True, with an event), or count it again if it is open."""
+        from fullcycle.store import alerts
+
+        return alerts.raise_or_touch(self._project._db, key, message, data, actor=actor)
+
+    def close_alerts(
+        self, prefix: str, *, keep: set[str] | None = None, actor: str = "monitor"
+    ) -> builtins.list[str]:
+        """Close the open alerts under ``prefix`` but those in ``keep``; returns their keys."""
+        from fullcycle.store import alerts
+
+        return alerts.close_others(self._project._db, keep or set(), prefix, actor=actor)
+
+    def _deps(self) -> MonitorDeps:
+        from fullcycle.monitoring.service import MonitorDeps
+
+        project = self._project
+        log_dir = Path(project.settings.resolved_log_url())
+        return MonitorDeps(project._db, project._artifacts, log_dir)
 
 
 class Loop(_Group):
     """``fullcycle loop``: the controller's steps and its rollouts."""
 
-    def step(self, *, holder: str | None = None) -> Any:
+    def step(self, *, holder: str | None = None) -> StepResult:
         """At most one step of the loop; returns what it did."""
         return self._project.loop_step(holder=holder)
 
-    def submit(self, ref: str, **options: Any) -> Any:
+    def submit(self, ref: str, **options: Any) -> StepResult:
         """Put a registered version through the gate and into a rollout."""
         return self._project.loop_submit(ref, **options)
 
-    def active(self, name: str | None = None) -> Any:
+    def active(self, name: str | None = None) -> Rollout | None:
         """The rollout in flight for model ``name`` (default: the project's), or None."""
         from fullcycle.store import rollouts
 
-        return rollouts.active(self._project.db, name or self._project.name)
+        return rollouts.active(self._project._db, name or self._project.name)
 
-    def rollouts(self, limit: int = 10) -> builtins.list[Any]:
+    def rollouts(self, limit: int = 10) -> builtins.list[Rollout]:
         """Rollouts, newest first."""
         from fullcycle.store import rollouts
 
-        return rollouts.listing(self._project.db, limit=limit)
+        return rollouts.listing(self._project._db, limit=limit)
+
+    # the controller's own state: its rollout rows and its leases (see ``loop/controller.py``)
+    def start_rollout(self, champion: int | None, challenger: int, data: dict[str, Any]) -> Rollout:
+        """Open a rollout of the project's model in ``gated`` (one active per model)."""
+        from fullcycle.store import rollouts
+
+        project = self._project
+        return rollouts.open_rollout(project._db, project.name, champion, challenger, data)
+
+    def update_rollout(
+        self,
+        rollout_id: int,
+        data: dict[str, Any],
+        *,
+        state: str | None = None,
+        note: Note | None = None,
+    ) -> Rollout:
+        """Re-read the rollout and, in one transaction, move it to ``state`` (compare-and-set)
+        or, with no state or the one it is in, merge ``data`` into it; ``note`` (an event) is
+        recorded in the same transaction."""
+        from fullcycle.store import rollouts
+
+        return rollouts.advance(self._project._db, rollout_id, data, state=state, note=note)
+
+    def acquire_lease(self, name: str, holder: str, ttl_s: float) -> int:
+        """Take or renew the lease ``name`` for ``holder`` (LeaseHeld if another holds it)."""
+        from fullcycle.store import leases
+
+        return leases.acquire(self._project._db, name, holder, ttl_s)
+
+    def release_lease(self, name: str, holder: str) -> bool:
+        """Give the lease up; False if ``holder`` no longer held it."""
+        from fullcycle.store import leases
+
+        return leases.release(self._project._db, name, holder)
+
+    def lease_holder(self, name: str) -> str | None:
+        """Who holds the lease ``name`` now, or None."""
+        from fullcycle.store import leases
+
+        return leases.holder(self._project._db, name)
 
 
 class Dashboard(_Group):
@@ -304,16 +429,16 @@ class Dashboard(_Group):
         """Monitor reports with their summaries, newest first."""
         from fullcycle.store import dashboard
 
-        return dashboard.monitor_reports_of(self._project.db, limit=limit)
+        return dashboard.monitor_reports_of(self._project._db, limit=limit)
 
     def deployment_history(self, limit: int = 20) -> builtins.list[dict[str, Any]]:
         """Deployment revisions of every model, newest first."""
         from fullcycle.store import dashboard
 
-        return dashboard.deployment_history(self._project.db, limit=limit)
+        return dashboard.deployment_history(self._project._db, limit=limit)
 
     def counts(self) -> dict[str, int]:
         """How many of each noun the store holds."""
         from fullcycle.store import counts
 
-        return counts.all_counts(self._project.db)
+        return counts.all_counts(self._project._db)

@@ -10,4 +10,5 @@ retrain.py       base data plus labelled rows -> a dataset version -> full and r
 rollout.py       gated -> shadow -> canary -> promoted | rolled back, by compare-and-set
 watch.py         after promotion: the ``rollback:`` limits against the replaced version
 supervisor.py    ``loop --watch`` and ``monitor --watch`` survive any one failing step
+_project.py      what the loop calls on the project (Protocols); it never holds the store
 """

@@ -10,22 +10,21 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fullcycle import clock, registry
+from fullcycle import clock
 from fullcycle.errors import InsufficientData, LeaseHeld, NotFound
 from fullcycle.loop import gate as gate_mod
 from fullcycle.loop import labelled as labelled_mod
 from fullcycle.loop import policy, retrain, rollout, watch
 from fullcycle.loop import recipe as loop_recipe
-from fullcycle.monitoring.service import MonitorDeps, read_window
-from fullcycle.monitoring.window import Window
-from fullcycle.store import events as event_store
-from fullcycle.store import labels as label_store
-from fullcycle.store import leases, rollouts
-from fullcycle.store import logs as log_store
-from fullcycle.store import reports as report_store
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from fullcycle.loop._project import LoopProject
+    from fullcycle.records import ModelVersion
+    from fullcycle.store.rollouts import Rollout
 
 ACTOR = "loop"
 DAY = 86400.0
@@ -45,7 +44,7 @@ def holder_id() -> str:
 class Controller:
     """Drives one project's loop; ``step()`` is ``fullcycle loop --once``."""
 
-    def __init__(self, project: Any, *, holder: str | None = None) -> None:
+    def __init__(self, project: LoopProject, *, holder: str | None = None) -> None:
         self.project = project
         self.scope = project.scope
         self.name = self.scope.name
@@ -55,16 +54,16 @@ class Controller:
     def step(self) -> StepResult:
         ttl = float(self.scope.retraining.guards.lease_seconds)
         try:
-            leases.acquire(self.project.db, f"loop:{self.name}", self.holder, ttl)
+            self.project.loop.acquire_lease(f"loop:{self.name}", self.holder, ttl)
         except LeaseHeld as exc:
             return self._record("wait", [str(exc)])
         try:
             return self._step()
         finally:
-            leases.release(self.project.db, f"loop:{self.name}", self.holder)
+            self.project.loop.release_lease(f"loop:{self.name}", self.holder)
 
     def _step(self) -> StepResult:
-        active = rollouts.active(self.project.db, self.name)
+        active = self.project.loop.active(self.name)
         if active is not None:
             return self._rollout_step(active)
         watched = watch.check(self.project, self.log, actor=ACTOR)
@@ -83,34 +82,30 @@ class Controller:
         return self._record(decision.action, decision.reasons, numbers)
 
     # -- observing -----------------------------------------------------------------------------
-    def log(self, since: float | None = None) -> Any:
-        deps = MonitorDeps(
-            self.project.db, self.project.artifacts, Path(self.project.settings.resolved_log_url())
-        )
-        return read_window(deps, Window(since=since), model=self.name, version=None)
+    def log(self, since: float | None = None) -> pd.DataFrame:
+        return self.project.monitor.log(since, model=self.name)
 
     def observe(self) -> tuple[policy.Observations, dict[str, Any]]:
-        db = self.project.db
         now = clock.now()
         champion = self.project.production_version()
-        report = report_store.latest(db, self.name)
+        report = self.project.monitor.latest(self.name)
         summary = (report or {}).get("summary") or {}
         perf = summary.get("performance") or {}
         log = self.log()
-        feedback = {r["request_id"]: r["label"] for r in log_store.feedback_rows(db)}
+        feedback = {r["request_id"]: r["label"] for r in self.project.labels.feedback()}
         features = [f.name for f in self.scope.contract.features]
         rows = labelled_mod.labelled_rows(
             log,
             feedback,
-            label_store.tasks(db),
+            self.project.labels.tasks(),
             features=features,
             target=self.scope.target,
             spec=labelled_mod.spec_for(self.scope.contract, champion),
         )
-        labelled_mod.report_exclusions(db, self.name, rows)
+        labelled_mod.report_exclusions(self.project.monitor, self.name, rows)
         retrains = [
             e
-            for e in event_store.listing(db, kind="loop.retrain", limit=50)
+            for e in self.project.events(kind="loop.retrain", limit=50)
             if e.subject.startswith(self.name)
         ]
         # labels count as new once: after the champion was made and after the last attempt
@@ -134,10 +129,10 @@ class Controller:
             greater_is_better=self.scope.metric.greater_is_better,
             report_rows=int(summary.get("rows") or 0),
             new_labels=len(fresh),
-            open_label_tasks=len(label_store.tasks(db, status="queued")),
+            open_label_tasks=len(self.project.labels.tasks(status="queued")),
             last_retrain_at=retrains[0].ts if retrains else None,
             retrains_last_day=sum(1 for e in retrains if e.ts > now - DAY),
-            retrain_running=leases.holder(db, f"retrain:{self.name}") is not None,
+            retrain_running=self.project.loop.lease_holder(f"retrain:{self.name}") is not None,
             live_cost=cost.get("cost_per_1000")
             if (cost.get("rows") or 0) >= int(cost.get("min_rows") or 30)
             else None,
@@ -149,7 +144,7 @@ class Controller:
     def _refusals(self, since: float) -> int:
         """Gate refusals since ``since`` with no challenger passing after them."""
         count = 0
-        for e in event_store.listing(self.project.db, kind="loop.", subject=self.name, limit=200):
+        for e in self.project.events(kind="loop.", subject=self.name, limit=200):
             if e.ts <= since or e.kind == "loop.rollout_started":
                 break
             count += e.kind == "loop.gate_refused"
@@ -159,7 +154,7 @@ class Controller:
         """The challenger the sequential gate could not decide yet, if the loop's last decision
         about a challenger left one pending."""
         kinds = ("loop.gate_pending", "loop.gate_refused", "loop.rollout_started", "loop.retrain")
-        for e in event_store.listing(self.project.db, kind="loop.", subject=self.name, limit=200):
+        for e in self.project.events(kind="loop.", subject=self.name, limit=200):
             if e.kind in kinds:
                 return dict(e.data) if e.kind == "loop.gate_pending" else None
         return None
@@ -187,7 +182,7 @@ class Controller:
             )
         except InsufficientData as exc:
             return self._record("wait_labels", [*decision.reasons, str(exc)], numbers)
-        queued = len(label_store.tasks(self.project.db, batch=batch))
+        queued = len(self.project.labels.tasks(batch=batch))
         return self._record(
             "queue_labels",
             [*decision.reasons, f"queued {queued} rows in batch {batch}"],
@@ -197,11 +192,10 @@ class Controller:
     def _retrain(
         self, decision: policy.Decision, context: dict[str, Any], numbers: dict[str, Any]
     ) -> StepResult:
-        db = self.project.db
         lease = f"retrain:{self.name}"
         try:
-            leases.acquire(
-                db, lease, self.holder, float(self.scope.retraining.guards.lease_seconds)
+            self.project.loop.acquire_lease(
+                lease, self.holder, float(self.scope.retraining.guards.lease_seconds)
             )
         except LeaseHeld as exc:
             return self._record("wait", [str(exc)], numbers)
@@ -281,18 +275,15 @@ class Controller:
                 return self._record("gate_refused", out.gate.reasons, result)
             return self._start(champion, out.challenger, out.gate, result)
         finally:
-            leases.release(db, lease, self.holder)
+            self.project.loop.release_lease(lease, self.holder)
 
     def _start(
-        self, champion: Any, challenger: int, verdict: Any, result: dict[str, Any]
+        self, champion: ModelVersion, challenger: int, verdict: Any, result: dict[str, Any]
     ) -> StepResult:
-        db = self.project.db
-        registry.set_alias(
-            db,
+        self.project.models.set_alias(
             self.name,
             "challenger",
             challenger,
-            _alias_revision(db, self.name, "challenger"),
             actor=ACTOR,
             reason=f"passed the gate on {verdict.numbers.get('rows')} held-out rows",
         )
@@ -308,13 +299,14 @@ class Controller:
         return self._record("rollout_started", said, result)
 
     def _pending_more(
-        self, challenger: int, look: int, verdict: Any, context: dict[str, Any], result: dict
-    ) -> StepResult:
+        self, challenger: int, look: int, verdict: Any, context: dict[str, Any],
+        result: dict[str, Any],
+    ) -> StepResult:  # fmt: skip
         """The gate is undecided: keep the challenger and ask for the rows the evidence needs
         (never more than the sequential test's growth limit allows), then look again."""
         n = int(verdict.numbers.get("rows") or 0)
         need = int(verdict.numbers.get("rows_needed") or 2 * n)
-        queued = len(label_store.tasks(self.project.db, status="queued"))
+        queued = len(self.project.labels.tasks(status="queued"))
         budget = max(0, need - n - queued)
         data = {**result, "challenger": challenger, "look": look, "rows_needed": need,
                 "gate": verdict.numbers, "champion": context["champion"].version}  # fmt: skip
@@ -332,7 +324,7 @@ class Controller:
                 [f"production is now {champion.ref}: the pending challenger is dropped"],
                 {"challenger": pending.get("challenger")},
             )
-        challenger = registry.resolve(self.project.db, f"{self.name}:{pending['challenger']}")
+        challenger = self.project.models.show(f"{self.name}:{pending['challenger']}")
         holdout = retrain.gate_rows(self.project, context["labelled"], champion, challenger)
         look = int(pending.get("look") or 1) + 1
         if len(holdout) <= int((pending.get("gate") or {}).get("rows") or 0):
@@ -363,7 +355,7 @@ class Controller:
             return self._record("gate_refused", verdict.reasons, result)
         return self._start(champion, challenger.version, verdict, result)
 
-    def _rollout_step(self, active: Any) -> StepResult:
+    def _rollout_step(self, active: Rollout) -> StepResult:
         if active.state == "gated":
             rollout.advance_from_gated(self.project, active)
             return self._record("rollout_resumed", [f"rollout {active.id} routed after a restart"])
@@ -384,7 +376,7 @@ class Controller:
         """Put a registered version through the gate (or, with ``skip_gate``, straight into
         a rollout, as an engineer pushing it by hand would) and start its rollout."""
         champion = self.project.production_version()
-        challenger = registry.resolve(self.project.db, challenger_ref)
+        challenger = self.project.models.show(challenger_ref)
         if not skip_gate:
             obs, context = self.observe()
             hold: Any = (
@@ -429,12 +421,8 @@ class Controller:
         return StepResult(action, reasons, numbers or {})
 
 
-def _alias_revision(db: Any, name: str, alias: str) -> int:
-    held = {a.alias: a for a in registry.aliases(db, name)}
-    return held[alias].revision if alias in held else 0
-
-
 def _plain(data: dict[str, Any]) -> dict[str, Any]:
     import json
 
-    return json.loads(json.dumps(data, default=str))
+    plain: dict[str, Any] = json.loads(json.dumps(data, default=str))
+    return plain

@@ -8,12 +8,15 @@ out for the gate (so the gate never scores a model on rows it learned from).
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from fullcycle.contract import TargetSpec, normalise_labels, target_spec
 from fullcycle.store.logs import row_key, split_key
+
+if TYPE_CHECKING:
+    from fullcycle.loop._project import Alerts
 
 HOLDOUT_SHARE = 0.3
 
@@ -131,12 +134,11 @@ def _normalised(rows: Any, target: str, spec: TargetSpec) -> Any:
     return out
 
 
-def report_exclusions(db: Any, model: str, rows: Any, *, actor: str = "loop") -> list[str]:
-    """Record an event and an alert for rows :func:`labelled_rows` left out: a class never seen
-    in training ("a new class appeared: X (share)") and labels that fit no kind. Returns the
-    messages; an alert already open is only touched, so a waiting class is not re-announced."""
-    from fullcycle.store import alerts
-
+def report_exclusions(alerts: Alerts, model: str, rows: Any, *, actor: str = "loop") -> list[str]:
+    """Record an event and an alert (``project.monitor``'s) for rows :func:`labelled_rows` left
+    out: a class never seen in training ("a new class appeared: X (share)") and labels that fit
+    no kind. Returns the messages; an alert already open is only touched, so a waiting class is
+    not re-announced."""
     messages = []
     for cls, (n, share) in sorted((rows.attrs.get("new_classes") or {}).items()):
         text = (
@@ -145,18 +147,18 @@ def report_exclusions(db: Any, model: str, rows: Any, *, actor: str = "loop") ->
             "and retrain"
         )
         data = {"class": cls, "rows": n, "share": round(share, 6)}
-        alerts.raise_or_touch(db, f"new_class:{model}:{cls}"[:200], text, data, actor=actor)
+        alerts.raise_alert(f"new_class:{model}:{cls}"[:200], text, data, actor=actor)
         messages.append(text)
     skipped = int(rows.attrs.get("skipped") or 0)
     if skipped:
         text = f"{skipped} label(s) fit no class or kind of the target and were skipped"
         data = {"skipped": skipped, "examples": rows.attrs.get("skip_reasons") or []}
-        alerts.raise_or_touch(db, f"bad_labels:{model}"[:200], text, data, actor=actor)
+        alerts.raise_alert(f"bad_labels:{model}"[:200], text, data, actor=actor)
         messages.append(text)
     # a class taken in (added to the target's classes) or bad labels gone: the alert closes
     still = {f"new_class:{model}:{c}"[:200] for c in rows.attrs.get("new_classes") or {}}
-    alerts.close_others(db, still, prefix=f"new_class:{model}:", actor=actor)
-    alerts.close_others(db, {f"bad_labels:{model}"} if skipped else set(), f"bad_labels:{model}")
+    alerts.close_alerts(f"new_class:{model}:", keep=still, actor=actor)
+    alerts.close_alerts(f"bad_labels:{model}", keep={f"bad_labels:{model}"} if skipped else set())
     return messages
 
 

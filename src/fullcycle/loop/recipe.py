@@ -14,7 +14,11 @@ import ast
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fullcycle.loop._project import LoopProject
+    from fullcycle.records import ModelVersion
 
 
 @dataclass(frozen=True)
@@ -32,7 +36,7 @@ def _value(text: str) -> Any:
         return text
 
 
-def champion_recipe(project: Any, champion: Any) -> LoopRecipe | None:
+def champion_recipe(project: LoopProject, champion: ModelVersion) -> LoopRecipe | None:
     """The recipe a challenger to ``champion`` is trained with; None when there is none."""
     scope_path = project.settings.scope_path
     changed_at = scope_path.stat().st_mtime if scope_path.exists() else 0.0

@@ -4,16 +4,21 @@ a registered challenger, and the gate on held-out recent rows, all on record."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from fullcycle import clock, registry
+from fullcycle import clock
 from fullcycle.errors import InsufficientData
 from fullcycle.loop import gate as gate_mod
 from fullcycle.loop.labelled import holdout_mask, recent
 from fullcycle.loop.recipe import loop_seed
 from fullcycle.train import decide
+
+if TYPE_CHECKING:
+    from fullcycle.loop._project import LoopProject
+    from fullcycle.loop.recipe import LoopRecipe
+    from fullcycle.records import DatasetVersion, ModelVersion
 
 
 @dataclass
@@ -28,7 +33,7 @@ class RetrainOutcome:
     variant: str = "full"  # full: base + labelled rows; recent: the recent labelled rows only
 
 
-def window_start(project: Any, champion: Any = None) -> float:
+def window_start(project: LoopProject, champion: Any = None) -> float:
     """Labelled rows from this time on are recent: those within ``retraining.data.window``,
     and always every row labelled since the champion was made (what it has not learned yet;
     a window shorter than the time the labels took to come in must not throw them away)."""
@@ -38,7 +43,7 @@ def window_start(project: Any, champion: Any = None) -> float:
 
 
 def training_frame(
-    project: Any, base: str, labelled: Any, champion: Any = None
+    project: LoopProject, base: str, labelled: Any, champion: Any = None
 ) -> tuple[Any, Any]:
     """(rows to train on, rows held out for the gate); both carry the target."""
     import pandas as pd
@@ -67,14 +72,14 @@ WINDOW_MIN_ROWS = 100
 
 
 def retrain(
-    project: Any,
+    project: LoopProject,
     *,
     base: str,
     labelled: Any,
-    champion: Any,
+    champion: ModelVersion,
     reason: str,
     actor: str = "loop",
-    recipe: Any = None,
+    recipe: LoopRecipe | None = None,
 ) -> RetrainOutcome:
     """Train a challenger on ``base`` + labelled rows and, beside it (old data outweighs new
     under concept drift), one on the recent labelled rows alone; gate both on the same held-out
@@ -130,7 +135,7 @@ def _rank(outcome: RetrainOutcome) -> tuple[int, float]:
     return order, value if metric_table.get(metric).greater_is_better else -value
 
 
-def _recent_rows(project: Any, used: Any, champion: Any = None) -> tuple[Any, list[str]]:
+def _recent_rows(project: LoopProject, used: Any, champion: Any = None) -> tuple[Any, list[str]]:
     """The recent labelled rows alone (the windowed challenger's data) and their ids."""
     scope = project.scope
     cols = [*(f.name for f in scope.contract.features), scope.target]
@@ -140,13 +145,14 @@ def _recent_rows(project: Any, used: Any, champion: Any = None) -> tuple[Any, li
     return rows[cols].reset_index(drop=True), [str(r) for r in rows["request_id"]]
 
 
-def _recipe_json(recipe: Any) -> Any:
+def _recipe_json(recipe: LoopRecipe | None) -> dict[str, Any] | None:
     return None if recipe is None else {"estimator": recipe.estimator, "params": recipe.params}
 
 
 def _attempt(
-    project: Any, dataset: Any, variant: str, how: tuple[Any, int, float], champion: Any,
-    labelled: Any, reason: str, actor: str,
+    project: LoopProject, dataset: DatasetVersion, variant: str,
+    how: tuple[LoopRecipe | None, int, float], champion: ModelVersion, labelled: Any,
+    reason: str, actor: str,
 ) -> RetrainOutcome:  # fmt: skip
     """One challenger: trained with the recipe and seed, registered, gated with its share of
     the alpha, on record."""
@@ -181,7 +187,7 @@ def _attempt(
     )
 
 
-def trained_on(project: Any, version: Any) -> set[str]:
+def trained_on(project: LoopProject, version: ModelVersion | None) -> set[str]:
     """Request ids of the labelled production rows a version learned from (its dataset's)."""
     ref = (getattr(version, "lineage", None) or {}).get("dataset")
     if not ref:
@@ -190,7 +196,9 @@ def trained_on(project: Any, version: Any) -> set[str]:
     return {str(r) for r in origin.get("request_ids") or []}
 
 
-def gate_rows(project: Any, labelled: Any, champion: Any, challenger: Any) -> Any:
+def gate_rows(
+    project: LoopProject, labelled: Any, champion: ModelVersion | None, challenger: ModelVersion
+) -> Any:
     """Every recent labelled row neither version learned from: the hash-held-out rows, and
     rows labelled after the challenger's data was fixed (so a pending gate grows with each
     label, not with 30% of them)."""
@@ -205,9 +213,9 @@ def gate_rows(project: Any, labelled: Any, champion: Any, challenger: Any) -> An
 
 
 def gate(
-    project: Any,
-    champion: Any,
-    challenger: Any,
+    project: LoopProject,
+    champion: ModelVersion | None,
+    challenger: ModelVersion,
     holdout: Any,
     *,
     look: int = 1,
@@ -226,8 +234,7 @@ def gate(
     need = gate_mod.rows_to_look(scope.gate.test, scope.gate.min_samples)
     if len(holdout) < need:
         raise InsufficientData(
-            f"insufficient data for the gate: {len(holdout)} held-out labelled rows, "
-            f"need {need}",
+            f"insufficient data for the gate: {len(holdout)} held-out labelled rows, need {need}",
             hint="wait for more feedback or labels",
         )
     X, y = holdout[features], holdout[scope.target].to_numpy()
@@ -256,11 +263,13 @@ def gate(
     )
 
 
-def scored(project: Any, version: Any, X: Any) -> tuple[Any, Any, list[Any] | None]:
+def scored(
+    project: LoopProject, version: ModelVersion, X: Any
+) -> tuple[Any, Any, list[Any] | None]:
     """A version's predictions on ``X``: (labels or values, probabilities, its classes)."""
     from fullcycle.train.metrics import predictions
 
-    loaded = registry.load(project.db, project.artifacts, version.ref)
+    loaded = project.load_model(version.ref)
     pred, proba = predictions(loaded.estimator, X)
     classes = getattr(loaded.estimator, "classes_", None)
     return pred, proba, None if classes is None else list(classes)
@@ -281,16 +290,18 @@ def align_proba(proba: Any, have: list[Any] | None, labels: list[Any] | None) ->
     return out
 
 
-def _cost_gate(project: Any, champion: Any, challenger: Any, X: Any, y: Any) -> gate_mod.GateResult:
+def _cost_gate(
+    project: LoopProject, champion: ModelVersion | None, challenger: ModelVersion, X: Any, y: Any
+) -> gate_mod.GateResult:
     """Both versions' decisions on the same rows, priced with the challenger's (the current
     scope's) costs; each version decides with its own threshold policy."""
     scope = project.scope
-    new = registry.load(project.db, project.artifacts, challenger.ref)
+    new = project.load_model(challenger.ref)
     record = decide.costing_record(new.decision, challenger.ref)
     new_costs = decide.row_costs(record, y, decide.decisions_for(new.estimator, new.decision, X))
     old_costs = None
     if champion is not None:
-        old = registry.load(project.db, project.artifacts, champion.ref)
+        old = project.load_model(champion.ref)
         old_costs = decide.row_costs(
             record, y, decide.decisions_for(old.estimator, old.decision, X)
         )

@@ -7,34 +7,38 @@ moving an alias that already points at the version, changes nothing.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from fullcycle import clock, registry
+from fullcycle import clock
 from fullcycle.contract import normalise_mapping
 from fullcycle.loop import gate
 from fullcycle.loop.labelled import spec_for
 from fullcycle.loop.policy import CanaryStats, CanaryVerdict, canary_verdict
-from fullcycle.store import deployments, rollouts
-from fullcycle.store import events as event_store
-from fullcycle.store import logs as log_store
+from fullcycle.store.events import Note
 from fullcycle.train import decide
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from fullcycle.loop._project import LoopProject
+    from fullcycle.registry import LoadedModel
+    from fullcycle.store.rollouts import Rollout
 
 ACTOR = "loop"
 
 
-def begin(project: Any, champion: int | None, challenger: int, data: dict[str, Any]) -> Any:
+def begin(
+    project: LoopProject, champion: int | None, challenger: int, data: dict[str, Any]
+) -> Rollout:
     """Open a rollout for ``challenger`` and route it (shadow first if the policy says so)."""
-    name = project.scope.name
-    with project.db.write() as conn:
-        rollout = rollouts.start(
-            conn, name, champion, challenger, {**data, "started_at": clock.now()}
-        )
+    started = {**data, "started_at": clock.now()}
+    rollout = project.loop.start_rollout(champion, challenger, started)
     return advance_from_gated(project, rollout)
 
 
-def advance_from_gated(project: Any, rollout: Any) -> Any:
+def advance_from_gated(project: LoopProject, rollout: Rollout) -> Rollout:
     policy = project.scope.rollout
     if policy.shadow:
         _route(project, rollout, shadow=rollout.challenger, share=0.0, why="shadow")
@@ -43,24 +47,20 @@ def advance_from_gated(project: Any, rollout: Any) -> Any:
         share = policy.canary_share
         _route(project, rollout, canary=rollout.challenger, share=share, why="canary")
         state = "canary"
-    with project.db.write() as conn:
-        current = rollouts.get_in(conn, rollout.id)
-        return rollouts.move(
-            conn, current, state, {"share": share, "phase_started_at": clock.now()}
-        )
+    data = {"share": share, "phase_started_at": clock.now()}
+    return project.loop.update_rollout(rollout.id, data, state=state)
 
 
 def _route(
-    project: Any,
-    rollout: Any,
+    project: LoopProject,
+    rollout: Rollout,
     *,
     canary: int | None = None,
     shadow: int | None = None,
     share: float,
     why: str,
 ) -> None:
-    deployments.set(
-        project.db,
+    project.deployments.route(
         rollout.name,
         production=rollout.champion,
         canary=canary,
@@ -72,7 +72,7 @@ def _route(
     )
 
 
-def stats(project: Any, rollout: Any, log: Any, *, route: str) -> CanaryStats:
+def stats(project: LoopProject, rollout: Any, log: pd.DataFrame, *, route: str) -> CanaryStats:
     """What the challenger did on live traffic since this phase began, and what the champion
     would have answered on the same rows (scored now, offline, from the logged inputs)."""
     since = float(rollout.data.get("phase_started_at", rollout.data.get("started_at", 0.0)))
@@ -95,15 +95,11 @@ def stats(project: Any, rollout: Any, log: Any, *, route: str) -> CanaryStats:
 
         features = [f.name for f in project.scope.contract.features]
         frame = _frame([orjson.loads(v) for v in ok["inputs"]], features)
-        champion = registry.load(
-            project.db, project.artifacts, f"{rollout.name}:{rollout.champion}"
-        )
+        champion = project.load_model(f"{rollout.name}:{rollout.champion}")
         theirs_all = np.asarray(champion.estimator.predict(frame))
         mine_all = np.asarray([orjson.loads(v) for v in ok["output"]])
         disagreement = _disagreement(project.scope.metric.name, theirs_all, mine_all)
-        feedback = {
-            r["request_id"]: r["label"] for r in log_store.feedback_rows(project.db, since=since)
-        }
+        feedback = {r["request_id"]: r["label"] for r in project.labels.feedback(since=since)}
         feedback = normalise_mapping(feedback, spec_for(project.scope.contract, champion))
         have = np.asarray([rid in feedback for rid in ok["request_id"]])
         labelled = int(have.sum())
@@ -145,13 +141,18 @@ def _p95_of(log: Any, version: int | None, since: float) -> float | None:
 
 
 def _live_costs(
-    project: Any, rollout: Any, champion: Any, rows: Any, frame: Any, truth: list[str]
+    project: LoopProject,
+    rollout: Any,
+    champion: LoadedModel,
+    rows: Any,
+    frame: Any,
+    truth: list[str],
 ) -> tuple[float | None, float | None, bool | None]:
     """Cost per 1,000 of what the challenger decided on labelled rows (from its logged
     probabilities) and of what the champion would have decided, priced alike."""
     import orjson
 
-    version = registry.resolve(project.db, f"{rollout.name}:{rollout.challenger}")
+    version = project.models.show(f"{rollout.name}:{rollout.challenger}")
     record = decide.costing_record(version.decision, version.ref)
     probs = [None if v is None else orjson.loads(v) for v in rows["proba"]]
     if decide.classifies(version.decision) and all(p is not None for p in probs):
@@ -180,7 +181,12 @@ def _disagreement(metric: str, theirs: Any, mine: Any) -> float | None:
 
 
 def _live_metrics(
-    project: Any, champion: Any, rows: Any, frame: Any, truth: list[Any], theirs: Any
+    project: LoopProject,
+    champion: LoadedModel,
+    rows: Any,
+    frame: Any,
+    truth: list[Any],
+    theirs: Any,
 ) -> tuple[float | None, float | None, bool | None]:
     """The scope metric of the challenger's logged answers and of the champion's answers on the
     same labelled rows, and whether a paired bootstrap puts the challenger below (95%)."""
@@ -218,7 +224,7 @@ def _frame(records: list[dict[str, Any]], features: list[str]) -> Any:
     return pd.DataFrame.from_records(records, columns=features)
 
 
-def analyse(project: Any, rollout: Any, log: Any) -> CanaryVerdict:
+def analyse(project: LoopProject, rollout: Rollout, log: pd.DataFrame) -> CanaryVerdict:
     """Decide the rollout's next step from live traffic, and carry it out."""
     policy = project.scope.rollout
     route = "shadow" if rollout.state == "shadow" else "canary"
@@ -231,36 +237,33 @@ def analyse(project: Any, rollout: Any, log: Any) -> CanaryVerdict:
         project.scope.metric.greater_is_better and observed.compared_on != "cost",
     )
     limits = _with_latency(policy, project.scope)
-    with project.db.write() as conn:
-        fresh = rollouts.get_in(conn, rollout.id)
-        rollouts.update_data(
-            conn,
-            fresh,
-            {
-                "observed": _jsonable(
-                    {
-                        "error_rate": observed.errors / observed.requests
-                        if observed.requests
-                        else None,
-                        "p95_ms": observed.p95_ms,
-                        "disagreement": observed.disagreement,
-                        "challenger_metric": observed.challenger_metric,
-                        "champion_metric": observed.champion_metric,
-                        "compared_on": observed.compared_on,
-                        "labelled": observed.labelled,
-                    }
-                ),
-                "criteria": {
-                    "error_rate": limits.max_error_rate,
-                    "p95_ms": limits.max_p95_ms,
-                    "disagreement": limits.max_disagreement,
-                },
-                "samples": observed.requests,
-                "analysed_at": clock.now(),
-                "min_samples": limits.min_requests,
-                "last_verdict": verdict.action,
+    project.loop.update_rollout(
+        rollout.id,
+        {
+            "observed": _jsonable(
+                {
+                    "error_rate": observed.errors / observed.requests
+                    if observed.requests
+                    else None,
+                    "p95_ms": observed.p95_ms,
+                    "disagreement": observed.disagreement,
+                    "challenger_metric": observed.challenger_metric,
+                    "champion_metric": observed.champion_metric,
+                    "compared_on": observed.compared_on,
+                    "labelled": observed.labelled,
+                }
+            ),
+            "criteria": {
+                "error_rate": limits.max_error_rate,
+                "p95_ms": limits.max_p95_ms,
+                "disagreement": limits.max_disagreement,
             },
-        )
+            "samples": observed.requests,
+            "analysed_at": clock.now(),
+            "min_samples": limits.min_requests,
+            "last_verdict": verdict.action,
+        },
+    )
     if rollout.state == "shadow" and verdict.action in ("step", "promote"):
         verdict = CanaryVerdict(
             "step",
@@ -279,7 +282,7 @@ def _with_latency(policy: Any, scope: Any) -> Any:
     return policy.model_copy(update={"max_p95_ms": scope.constraints.p95_latency_ms})
 
 
-def _extend(project: Any, rollout: Any, verdict: CanaryVerdict) -> None:
+def _extend(project: LoopProject, rollout: Rollout, verdict: CanaryVerdict) -> None:
     project.record(
         "loop.rollout.extend",
         subject=f"{rollout.name}:{rollout.challenger}",
@@ -289,73 +292,71 @@ def _extend(project: Any, rollout: Any, verdict: CanaryVerdict) -> None:
     )
 
 
-def _step(project: Any, rollout: Any, verdict: CanaryVerdict) -> None:
+def _step(project: LoopProject, rollout: Rollout, verdict: CanaryVerdict) -> None:
+    """The canary's next share (from shadow: the canary starts), with its event, in one
+    transaction."""
     share = float(verdict.numbers["next_share"])
     _route(project, rollout, canary=rollout.challenger, share=share, why="canary")
-    with project.db.write() as conn:
-        current = rollouts.get_in(conn, rollout.id)
-        if current.state == "shadow":
-            rollouts.move(
-                conn, current, "canary", {"share": share, "phase_started_at": clock.now()}
-            )
-        else:
-            rollouts.update_data(conn, current, {"share": share, "phase_started_at": clock.now()})
-        event_store.record(
-            conn,
-            "loop.rollout.step",
-            actor=ACTOR,
-            subject=f"{rollout.name}:{rollout.challenger}",
-            message="; ".join(verdict.reasons),
-            data=_jsonable(verdict.numbers),
-        )
+    note = Note(
+        "loop.rollout.step",
+        actor=ACTOR,
+        subject=f"{rollout.name}:{rollout.challenger}",
+        message="; ".join(verdict.reasons),
+        data=_jsonable(verdict.numbers),
+    )
+    data = {"share": share, "phase_started_at": clock.now()}
+    project.loop.update_rollout(rollout.id, data, state="canary", note=note)
 
 
-def promote(project: Any, rollout: Any, verdict: CanaryVerdict) -> None:
+def promote(project: LoopProject, rollout: Rollout, verdict: CanaryVerdict) -> None:
     """The deployment and the ``production`` alias move to the challenger in one transaction
     (``_finish``); the champion stays for rollback."""
     _finish(project, rollout, verdict, production=rollout.challenger, state="promoted")
 
 
-def restore(project: Any, name: str, version: int, *, reason: str, actor: str = ACTOR) -> None:
+def restore(
+    project: LoopProject, name: str, version: int, *, reason: str, actor: str = ACTOR
+) -> None:
     """Production goes back to ``version``: the deployment and the ``production`` alias, in one
     transaction (the post-promotion watch's rollback)."""
-    deployments.set(project.db, name, production=version, actor=actor, reason=reason)
+    project.deployments.route(name, production=version, actor=actor, reason=reason)
 
 
-def rollback(project: Any, rollout: Any, verdict: CanaryVerdict) -> None:
+def rollback(project: LoopProject, rollout: Rollout, verdict: CanaryVerdict) -> None:
     _finish(project, rollout, verdict, production=rollout.champion, state="rolled_back")
 
 
 def _finish(
-    project: Any, rollout: Any, verdict: CanaryVerdict, *, production: int | None, state: str
+    project: LoopProject,
+    rollout: Rollout,
+    verdict: CanaryVerdict,
+    *,
+    production: int | None,
+    state: str,
 ) -> None:
     """Route all traffic to ``production``, close the rollout, and say why in one event."""
     what = f"{rollout.name}:{rollout.challenger}"
     done = "promoted" if state == "promoted" else "rolled back"
-    deployments.set(
-        project.db,
+    project.deployments.route(
         rollout.name,
         production=production,
         actor=ACTOR,
         reason=f"rollout {rollout.id}: {done} {what}",
     )
-    with project.db.write() as conn:
-        fresh = rollouts.get_in(conn, rollout.id)
-        rollouts.move(conn, fresh, state, {"verdict": verdict.reasons})
-        event_store.record(
-            conn,
-            "loop.promote" if state == "promoted" else "loop.rollback",
-            actor=ACTOR,
-            subject=what,
-            message="; ".join(verdict.reasons) + _spent(rollout.data.get("labels_spent")),
-            data=_jsonable(
-                {
-                    **verdict.numbers,
-                    "labels_spent": rollout.data.get("labels_spent"),
-                    "champion": rollout.champion,
-                }
-            ),
-        )
+    note = Note(
+        "loop.promote" if state == "promoted" else "loop.rollback",
+        actor=ACTOR,
+        subject=what,
+        message="; ".join(verdict.reasons) + _spent(rollout.data.get("labels_spent")),
+        data=_jsonable(
+            {
+                **verdict.numbers,
+                "labels_spent": rollout.data.get("labels_spent"),
+                "champion": rollout.champion,
+            }
+        ),
+    )
+    project.loop.update_rollout(rollout.id, {"verdict": verdict.reasons}, state=state, note=note)
 
 
 def _spent(labels: Any) -> str:

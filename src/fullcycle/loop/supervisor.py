@@ -14,9 +14,10 @@ import contextlib
 import time
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fullcycle.store.db import Database
+if TYPE_CHECKING:
+    from fullcycle.loop._project import Journal
 
 __all__ = ["describe", "supervised"]
 
@@ -24,7 +25,7 @@ __all__ = ["describe", "supervised"]
 def supervised(
     step: Callable[[], Any],
     *,
-    db: Database,
+    project: Journal,
     name: str,
     watch: bool,
     pause_s: float,
@@ -33,7 +34,8 @@ def supervised(
     sleep: Callable[[float], Any] | None = None,
 ) -> int:
     """Run ``step`` once, or with ``watch`` every ``pause_s`` seconds (``count`` times, 0:
-    forever), surviving its errors. Returns how many steps failed."""
+    forever), surviving its errors, each recorded in ``project``'s audit log and alerts.
+    Returns how many steps failed."""
     if not watch:
         step()
         return 0
@@ -47,11 +49,11 @@ def supervised(
             failing = True
             with contextlib.suppress(Exception):
                 say(f"{name} step failed: {describe(exc)}; the next step runs in {pause_s:g} s")
-            _record_failure(db, name, exc)
+            _record_failure(project, name, exc)
         else:
             if failing:
                 failing = False
-                _record_recovery(db, name)
+                _record_recovery(project, name)
         done += 1
         if count and done >= count:
             return failed
@@ -73,21 +75,16 @@ def _where(exc: BaseException) -> str:
     return f"{last.filename.rsplit('/', 1)[-1]}:{last.lineno} in {last.name}"
 
 
-def _record_failure(db: Database, name: str, exc: BaseException) -> None:
-    from fullcycle.store import alerts, events
-
+def _record_failure(project: Journal, name: str, exc: BaseException) -> None:
     message = f"{name} step failed: {describe(exc)}"
     data = {"error": type(exc).__name__, "where": _where(exc)}
     with contextlib.suppress(Exception):  # the store may be what failed; the watch goes on
-        with db.write() as conn:
-            events.record(
-                conn, "watch.error", actor=f"{name}-watch", subject=name, message=message, data=data
-            )
-        alerts.raise_or_touch(db, f"watch.{name}", message, data, actor=f"{name}-watch")
+        project.record(
+            "watch.error", actor=f"{name}-watch", subject=name, message=message, data=data
+        )
+        project.monitor.raise_alert(f"watch.{name}", message, data, actor=f"{name}-watch")
 
 
-def _record_recovery(db: Database, name: str) -> None:
-    from fullcycle.store import alerts
-
+def _record_recovery(project: Journal, name: str) -> None:
     with contextlib.suppress(Exception):
-        alerts.close_others(db, set(), prefix=f"watch.{name}", actor=f"{name}-watch")
+        project.monitor.close_alerts(f"watch.{name}", actor=f"{name}-watch")

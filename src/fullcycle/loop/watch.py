@@ -15,12 +15,18 @@ says what to do), with the reasons. Judging (:func:`breaches`) is kept apart fro
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from fullcycle import clock, metric_table
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from fullcycle.loop._project import LoopProject
 
 MIN_LABELLED = 30
 #: above the limit is a reason to go back only when this much slower than the replaced version
@@ -77,7 +83,7 @@ def breaches(live: Live, limits: Any, metric: str) -> list[str]:
     return bad
 
 
-def observe(project: Any, log: Any, name: str, version: int, previous: int | None,
+def observe(project: LoopProject, log: Any, name: str, version: int, previous: int | None,
             since: float) -> Live:  # fmt: skip
     """What ``version`` did on production traffic since ``since``, paired with what the
     ``previous`` version answers on the same rows; ``log`` starts one watch before ``since``."""
@@ -114,7 +120,9 @@ def _p95_before(log: Any, previous: int | None, since: float) -> float | None:
     return float(np.percentile(rows["latency_ms"].to_numpy(dtype=float), 95))
 
 
-def check(project: Any, read_log: Any, *, actor: str = "loop") -> dict[str, Any] | None:
+def check(
+    project: LoopProject, read_log: Callable[[float], pd.DataFrame], *, actor: str = "loop"
+) -> dict[str, Any] | None:
     """Watch the latest promotion if it is within ``rollback.watch``; roll back on a breach.
     ``read_log(since)`` reads the prediction log (only called while watching). Returns what it
     did (None when nothing is being watched)."""

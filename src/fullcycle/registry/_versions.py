@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,14 +69,10 @@ def register(
     name: str,
     actor: str = "cli",
     description: str = "",
-    reference: Callable[[Any, dict[str, Any]], str | None] | None = None,
     max_model_mb: float | None = None,
 ) -> ModelVersion:
-    """Make the next version of ``name`` from a finished run's saved model.
-
-    ``reference(run_info, model_meta)`` may build the monitoring reference snapshot and return
-    its artifact sha256 (stored as ``reference_sha256``); it runs before the one transaction, so
-    a crash leaves at most an orphan artifact for ``gc``."""
+    """Make the next version of ``name`` from a finished run's saved model (its monitoring
+    reference snapshot, saved with the run, becomes the version's ``reference_sha256``)."""
     from fullcycle.train import serialization
     from fullcycle.train.card import model_card
     from fullcycle.train.trainer import MODEL_FILE, REFERENCE_FILE, run_meta, stored_evaluation
@@ -127,9 +122,7 @@ def register(
         },
         "decision": meta.get("decision") or {},
         "description": description,
-        "reference_sha256": (
-            reference(info, meta) if reference is not None else info.artifacts.get(REFERENCE_FILE)
-        ),
+        "reference_sha256": info.artifacts.get(REFERENCE_FILE),
     }
     number = store.insert_version(
         db,

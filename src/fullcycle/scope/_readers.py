@@ -133,7 +133,7 @@ SETTINGS_READERS: dict[str, tuple[str, ...]] = {
     "token": ("fullcycle.facade._deployments:Deployments.notify_server",),
     "server_url": ("fullcycle.facade._deployments:Deployments.notify_server",),
     "durability": ("fullcycle.serving.server:build_app",),
-    "busy_timeout_s": ("fullcycle.project:Project.db",),
+    "busy_timeout_s": ("fullcycle.project:Project._db",),
     "feedback_orphans": ("fullcycle.serving.feedback:FeedbackLimits.from_settings",),
     "feedback_orphan_days": ("fullcycle.serving.feedback:FeedbackLimits.from_settings",),
 }

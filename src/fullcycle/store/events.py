@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,6 +12,25 @@ from fullcycle import clock
 from fullcycle.records import Event
 from fullcycle.store.db import Database
 from fullcycle.store.tables import events
+
+
+@dataclass(frozen=True)
+class Note:
+    """An event to record in the transaction of the change it tells about."""
+
+    kind: str
+    actor: str
+    subject: str = ""
+    message: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def record_note(conn: Connection, note: Note) -> int:
+    """Record ``note`` inside the caller's transaction; returns the event's id."""
+    return record(
+        conn, note.kind, actor=note.actor, subject=note.subject, message=note.message,
+        data=note.data,
+    )  # fmt: skip
 
 
 def record(

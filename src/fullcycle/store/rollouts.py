@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from fullcycle import clock
 from fullcycle.errors import Conflict, InvalidInput, NotFound
 from fullcycle.store.db import Database
+from fullcycle.store.events import Note, record_note
 from fullcycle.store.tables import rollouts
 
 ACTIVE = ("gated", "shadow", "canary")
@@ -72,6 +73,35 @@ def start(
         )
     )
     return get_in(conn, int(res.inserted_primary_key[0]))  # type: ignore[index]
+
+
+def open_rollout(
+    db: Database, name: str, champion: int | None, challenger: int, data: dict[str, Any]
+) -> Rollout:
+    """Open a rollout in ``gated`` in its own transaction (see :func:`start`)."""
+    with db.write() as conn:
+        return start(conn, name, champion, challenger, data)
+
+
+def advance(
+    db: Database,
+    rollout_id: int,
+    data: dict[str, Any],
+    *,
+    state: str | None = None,
+    note: Note | None = None,
+) -> Rollout:
+    """In one transaction: re-read the rollout, move it to ``state`` (or, with no state or the
+    one it is in, merge ``data`` into it), and record ``note``."""
+    with db.write() as conn:
+        current = get_in(conn, rollout_id)
+        if state is None or state == current.state:
+            moved = update_data(conn, current, data)
+        else:
+            moved = move(conn, current, state, data)
+        if note is not None:
+            record_note(conn, note)
+        return moved
 
 
 def move(

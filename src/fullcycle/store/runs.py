@@ -181,17 +181,6 @@ def count(db: Database) -> int:
         return int(conn.execute(sa.select(sa.func.count()).select_from(runs)).scalar_one())
 
 
-def mark_stale_running(db: Database, older_than: float) -> int:
-    """Runs left 'running' by a process that died are marked 'killed'."""
-    with db.write() as conn:
-        res = conn.execute(
-            runs.update()
-            .where(runs.c.status == "running", runs.c.started_at < older_than)
-            .values(status="killed", ended_at=clock.now())
-        )
-        return int(res.rowcount or 0)
-
-
 def set_tags(db: Database, run_id: str, tags: Mapping[str, Any]) -> None:
     """Merge ``tags`` into the run's tags (a tag, unlike a param, may change)."""
     with db.write() as conn:

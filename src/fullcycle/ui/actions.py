@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote
 
 from starlette.concurrency import run_in_threadpool
@@ -22,6 +22,9 @@ from fullcycle.errors import (
 )
 from fullcycle.ui import security
 from fullcycle.ui.pages import FLASH_COOKIE, NAV, error_page, render
+
+if TYPE_CHECKING:
+    from fullcycle.project import Project
 
 MAX_FORM_BYTES = 64 * 1024
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -75,7 +78,7 @@ def action(role: str, do: Callable[[Any, auth.Principal, dict[str, str]], tuple[
     return endpoint
 
 
-def _require(project: Any, who: auth.Principal, role: str, path: str) -> None:
+def _require(project: Project, who: auth.Principal, role: str, path: str) -> None:
     """Refuse a token without ``role``, and keep the refusal in the audit log."""
     try:
         auth.require(who, role)
@@ -120,7 +123,7 @@ def _reason(form: dict[str, str]) -> str:
     return reason
 
 
-def _promote(project: Any, who: auth.Principal, form: dict[str, str]) -> tuple[str, str]:
+def _promote(project: Project, who: auth.Principal, form: dict[str, str]) -> tuple[str, str]:
     name = _field(form, "name", "model name")
     version = _field(form, "version", "version", re.compile(r"\d{1,9}"))
     alias = _field(form, "alias", "alias")
@@ -131,7 +134,7 @@ def _promote(project: Any, who: auth.Principal, form: dict[str, str]) -> tuple[s
     return f"models?v={name}:{version}", f"{alias} now points at {name}:{done.version}"
 
 
-def _rollback(project: Any, who: auth.Principal, form: dict[str, str]) -> tuple[str, str]:
+def _rollback(project: Project, who: auth.Principal, form: dict[str, str]) -> tuple[str, str]:
     from fullcycle.ui.sources_ops import rollback_targets
 
     name = _field(form, "name", "model name")
@@ -151,7 +154,7 @@ def _rollback(project: Any, who: auth.Principal, form: dict[str, str]) -> tuple[
 
 
 def _deployment_rollback(
-    project: Any, who: auth.Principal, form: dict[str, str]
+    project: Project, who: auth.Principal, form: dict[str, str]
 ) -> tuple[str, str]:
     name = _field(form, "name", "model name")
     state = project.deployments.rollback(
@@ -161,7 +164,7 @@ def _deployment_rollback(
     return "deployment", f"{name} rolled back: production v{state.production}{canary}"
 
 
-def _label(project: Any, who: auth.Principal, form: dict[str, str]) -> tuple[str, str]:
+def _label(project: Project, who: auth.Principal, form: dict[str, str]) -> tuple[str, str]:
     task_id = int(_field(form, "task_id", "task", re.compile(r"\d{1,12}")))
     label = form.get("label", "")
     if not label or len(label) > 256:
@@ -173,7 +176,7 @@ def _label(project: Any, who: auth.Principal, form: dict[str, str]) -> tuple[str
     return f"labelling?after={task_id}&last={task_id}", f"task {task_id} labelled {label}"
 
 
-def _undo(project: Any, who: auth.Principal, form: dict[str, str]) -> tuple[str, str]:
+def _undo(project: Project, who: auth.Principal, form: dict[str, str]) -> tuple[str, str]:
     task_id = int(_field(form, "task_id", "task", re.compile(r"\d{1,12}")))
     project.labels.withdraw(task_id, who.name, actor=f"ui:{who.name}")
     return f"labelling?task={task_id}", f"label of task {task_id} taken back"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -22,6 +22,9 @@ from fullcycle.ui import actions, pages
 from fullcycle.ui.render import environment
 from fullcycle.ui.security import GuardMiddleware
 
+if TYPE_CHECKING:
+    from fullcycle.project import Project
+
 STATIC = Path(__file__).parent / "static"
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -30,7 +33,7 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 class UIState:
     """What every request of one dashboard shares."""
 
-    project: Any
+    project: Project
     auth_required: bool
     env: Any
 
@@ -75,7 +78,7 @@ def routes() -> list[BaseRoute]:
 
 
 def create_ui(
-    project: Any, *, auth_required: bool, allowed_hosts: Iterable[str] = LOCAL_HOSTS
+    project: Project, *, auth_required: bool, allowed_hosts: Iterable[str] = LOCAL_HOSTS
 ) -> Any:
     """The dashboard for ``project``; mount it under ``/ui`` (or serve it with
     :func:`standalone`). With ``auth_required=False`` every request acts as the local admin,
@@ -85,7 +88,7 @@ def create_ui(
     return GuardMiddleware(app, allowed_hosts)
 
 
-def standalone(project: Any, *, auth_required: bool, allowed_hosts: Iterable[str]) -> Any:
+def standalone(project: Project, *, auth_required: bool, allowed_hosts: Iterable[str]) -> Any:
     """The dashboard at ``/ui`` with ``/`` redirecting to it, as ``fullcycle ui`` serves it."""
     hosts = tuple(allowed_hosts)
 

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import html
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fullcycle.project import Project
 
 COLORS = ("#2563eb", "#f97316", "#16a34a", "#9333ea", "#dc2626", "#0891b2")
 MAX_CURVE_POINTS = 2000
@@ -324,7 +327,7 @@ def _lineage_label(text: str) -> str:
 
 
 # -- runs -------------------------------------------------------------------------------------
-def run_curves(project: Any, runs: list[Any], keys: list[str]) -> list[dict[str, Any]]:
+def run_curves(project: Project, runs: list[Any], keys: list[str]) -> list[dict[str, Any]]:
     """One figure per metric key with a line per run, for keys logged at more than one step."""
     out = []
     for key in keys[:6]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from starlette.concurrency import run_in_threadpool
@@ -16,6 +16,9 @@ from fullcycle import auth
 from fullcycle.errors import AuthError, BadRequest, FullcycleError, InvalidInput, NotFound
 from fullcycle.serving.statuses import status_of
 from fullcycle.ui import security, sources, sources_ops
+
+if TYPE_CHECKING:
+    from fullcycle.project import Project
 
 NAV = (
     ("", "Overview"),
@@ -137,14 +140,14 @@ def _ref(value: str | None) -> str | None:
     return value
 
 
-def _runs(project: Any, request: Request) -> dict[str, Any]:
+def _runs(project: Project, request: Request) -> dict[str, Any]:
     q = request.query_params
     sort = q.get("sort", "started")[:256]
     chosen = [c for c in q.getlist("compare") if _RUN_RE.fullmatch(c)][:6]
     return sources.runs_page(project, sort, q.get("order", "desc") != "asc", chosen)
 
 
-def _events(project: Any, request: Request) -> dict[str, Any]:
+def _events(project: Project, request: Request) -> dict[str, Any]:
     kind = request.query_params.get("kind", "")
     if not _KIND_RE.fullmatch(kind):
         raise BadRequest(
@@ -155,7 +158,7 @@ def _events(project: Any, request: Request) -> dict[str, Any]:
     return sources.events_page(project, kind, limit)
 
 
-def _trace(project: Any, request: Request) -> dict[str, Any]:
+def _trace(project: Project, request: Request) -> dict[str, Any]:
     """The trace of ``?id=``; an unknown or malformed id is shown on the page, with the form."""
     rid = request.query_params.get("id", "").strip()[:200]
     if not rid:

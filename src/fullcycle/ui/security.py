@@ -13,7 +13,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
@@ -23,6 +23,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from fullcycle import auth
 from fullcycle.errors import Forbidden
 from fullcycle.hosts import single_host
+
+if TYPE_CHECKING:
+    from fullcycle.project import Project
 
 CSRF_COOKIE = "fc_csrf"
 TOKEN_COOKIE = "fc_token"
@@ -135,12 +138,12 @@ def bearer_or_cookie(request: Request) -> tuple[str | None, bool]:
     return request.cookies.get(TOKEN_COOKIE), False
 
 
-def principal(request: Request, project: Any, auth_required: bool) -> auth.Principal:
+def principal(request: Request, project: Project, auth_required: bool) -> auth.Principal:
     """Who the request acts as; Unauthorized when auth is on and no valid token came."""
     if not auth_required:
         return auth.LOCAL
     token, _ = bearer_or_cookie(request)
-    return project.tokens.authenticate(token)  # type: ignore[no-any-return]
+    return project.tokens.authenticate(token)
 
 
 def needs_csrf(request: Request, auth_required: bool) -> bool:

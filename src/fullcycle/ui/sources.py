@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fullcycle.errors import FullcycleError
 from fullcycle.ui import charts
+
+if TYPE_CHECKING:
+    from fullcycle.project import Project
 
 
 @dataclass(frozen=True)
@@ -22,7 +25,7 @@ class Pending:
     command: str
 
 
-def facade(project: Any, method: str) -> Any:
+def facade(project: Project, method: str) -> Any:
     """The facade method, or None when its stage is not installed yet."""
     return getattr(project, method, None)
 
@@ -34,7 +37,7 @@ def module(name: str) -> Any:
         return None
 
 
-def scope_info(project: Any) -> dict[str, Any]:
+def scope_info(project: Project) -> dict[str, Any]:
     """The scope as plain values, or ``{"error": ...}`` when it cannot be read."""
     if not project.settings.scope_path.is_file():
         return {"error": "this project has no fullcycle.yaml", "command": "fullcycle init NAME"}
@@ -78,7 +81,7 @@ def _plain(section: Any) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v not in ({}, [], "")}
 
 
-def overview(project: Any) -> dict[str, Any]:
+def overview(project: Project) -> dict[str, Any]:
     scope = scope_info(project)
     reports = list(reversed(project.dashboard.monitor_reports(limit=60)))
     metric = scope.get("metric")
@@ -105,7 +108,7 @@ def _latest_metric(reports: list[dict[str, Any]], metric: str) -> float | None:
     return None
 
 
-def data_page(project: Any, ref: str | None) -> dict[str, Any]:
+def data_page(project: Project, ref: str | None) -> dict[str, Any]:
     listing = facade(project, "datasets")
     if listing is None:
         return {"pending": Pending("the data stage", "fullcycle data add FILE --name NAME")}
@@ -149,7 +152,7 @@ def _contract_rows(contract: Any) -> list[dict[str, Any]]:
 SORT_KEYS = ("started", "name", "status", "duration")
 
 
-def runs_page(project: Any, sort: str, desc: bool, chosen: list[str]) -> dict[str, Any]:
+def runs_page(project: Project, sort: str, desc: bool, chosen: list[str]) -> dict[str, Any]:
     runs = project.runs(limit=500)
     metric_keys = sorted({k for r in runs for k in r.latest_metrics})
     key = sort if sort in SORT_KEYS or sort in metric_keys else "started"
@@ -190,7 +193,7 @@ def _compare(runs: list[Any]) -> dict[str, Any] | None:
     }
 
 
-def events_page(project: Any, kind: str | None, limit: int) -> dict[str, Any]:
+def events_page(project: Project, kind: str | None, limit: int) -> dict[str, Any]:
     items = project.events(kind=kind or None, limit=limit)
     kinds = sorted({e.kind.split(".")[0] for e in project.events(limit=1000)})
     return {"events": items, "kind": kind or "", "kinds": kinds, "limit": limit}

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fullcycle.errors import FullcycleError
 from fullcycle.ui import charts
 from fullcycle.ui.sources import Pending, facade, module, scope_info
 
+if TYPE_CHECKING:
+    from fullcycle.project import Project
 
-def models_page(project: Any, ref: str | None) -> dict[str, Any]:
+
+def models_page(project: Project, ref: str | None) -> dict[str, Any]:
     listing = facade(project, "models")
     if listing is None:
         return {"pending": Pending("the model registry", "fullcycle train && fullcycle register")}
@@ -31,7 +34,7 @@ def models_page(project: Any, ref: str | None) -> dict[str, Any]:
     }
 
 
-def _evaluation(project: Any, version: Any) -> dict[str, Any] | None:
+def _evaluation(project: Project, version: Any) -> dict[str, Any] | None:
     evaluate = facade(project, "evaluate")
     if evaluate is None or not version.run_id:
         return None
@@ -66,7 +69,7 @@ def _escape_categories(fig: dict[str, Any]) -> None:
                 trace[axis] = [charts.esc(v) for v in values]
 
 
-def rollback_targets(project: Any, name: str) -> dict[str, int]:
+def rollback_targets(project: Project, name: str) -> dict[str, int]:
     """{alias: the version it pointed at before its last move}, from the audit log."""
     out: dict[str, int] = {}
     for event in project.events(kind="model.promote", limit=200):
@@ -81,7 +84,7 @@ def rollback_targets(project: Any, name: str) -> dict[str, int]:
     return {alias: v for alias, v in out.items() if v}
 
 
-def deployment_page(project: Any) -> dict[str, Any]:
+def deployment_page(project: Project) -> dict[str, Any]:
     history = project.dashboard.deployment_history(limit=20)
     rolls = project.loop.rollouts(limit=10)
     if not history and not rolls:
@@ -137,7 +140,7 @@ def _canary(rollout: Any) -> dict[str, Any]:
     }
 
 
-def monitoring_page(project: Any, report_id: int | None) -> dict[str, Any]:
+def monitoring_page(project: Project, report_id: int | None) -> dict[str, Any]:
     reports = list(reversed(project.dashboard.monitor_reports(limit=60)))
     if not reports:
         return {"pending": Pending("no monitoring report yet", "fullcycle monitor")}
@@ -154,7 +157,7 @@ def monitoring_page(project: Any, report_id: int | None) -> dict[str, Any]:
     }
 
 
-def labelling_page(project: Any, task_id: int | None, after: int) -> dict[str, Any]:
+def labelling_page(project: Project, task_id: int | None, after: int) -> dict[str, Any]:
     if module("fullcycle.data.labeling") is None:
         return {"pending": Pending("the labelling queue", "fullcycle label queue ...")}
     progress = project.labels.progress()
@@ -178,7 +181,7 @@ def labelling_page(project: Any, task_id: int | None, after: int) -> dict[str, A
     return page
 
 
-def _classes(project: Any, task: dict[str, Any] | None) -> list[str]:
+def _classes(project: Project, task: dict[str, Any] | None) -> list[str]:
     contract = facade(project, "contract")
     try:
         found = contract() if contract else None
