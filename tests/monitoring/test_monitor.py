@@ -141,3 +141,22 @@ def test_the_report_can_carry_a_self_contained_html_page(reference) -> None:  # 
     page = out["html"]
     assert page.lstrip().lower().startswith("<!doctype html") and "query" in page
     assert "<script>x</script>" not in page and '<script src="http' not in page
+
+
+def _report(value: float, low: float, high: float, evaluation: float = 0.9) -> dict:
+    performance = {"metric": "accuracy", "value": value, "low": low, "high": high, "rows": 40,
+                   "goal": 0.8, "evaluation": evaluation, "greater_is_better": True}  # fmt: skip
+    return {"model": "m", "verdict": "no_drift", "drifted_features": [],
+            "performance": performance, "health": {"requests": 0}}  # fmt: skip
+
+
+def test_a_live_metric_below_the_goal_by_chance_is_no_alarm_but_a_clear_drop_is() -> None:
+    from fullcycle.monitoring.monitor import alerts_for
+
+    # point estimate under the goal, interval reaching over it: noise, as the loop judges it
+    assert alerts_for(_report(0.78, 0.70, 0.86, evaluation=0.82), metric_drop=0.05) == []
+    (alert,) = alerts_for(_report(0.60, 0.50, 0.70), metric_drop=0.05)
+    assert alert["key"] == "m:performance" and "below the goal 0.8000" in alert["message"]
+    # above the goal, but the whole interval well under the evaluation: a drop
+    (drop,) = alerts_for(_report(0.82, 0.815, 0.83, evaluation=0.95), metric_drop=0.05)
+    assert "dropped" in drop["message"]
