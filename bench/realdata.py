@@ -24,7 +24,7 @@ from fullcycle.examples import realdata  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "scenario", nargs="*", default=list(realdata.LOADERS), choices=[*realdata.LOADERS, []]
+        "scenario", nargs="*", choices=list(realdata.LOADERS), help="default: all four"
     )
     parser.add_argument("--quick", action="store_true", help="the test suite's small sizes")
     parser.add_argument("--keep", type=Path, help="keep the projects in this folder")
@@ -38,7 +38,7 @@ def main() -> None:
     size = "quick" if args.quick else "full"
     with tempfile.TemporaryDirectory(prefix="realdata-") as tmp:
         root = args.keep or Path(tmp)
-        for name in args.scenario:
+        for name in args.scenario or list(realdata.LOADERS):
             scenario = realdata.load(name, size, seed=args.seed)
             print(f"== {name}: {scenario.about}", flush=True)
             mode = "live" if args.live else "backtest"
