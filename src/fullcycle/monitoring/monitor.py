@@ -265,6 +265,10 @@ def _top_request_ids(drift_report: Any, ok: Any) -> list[str]:
     return list(seen)
 
 
+#: labelled rows below which the live metric raises no alert (the loop ignores it too)
+MIN_LABELLED = 30
+
+
 def alerts_for(report: Mapping[str, Any], *, metric_drop: float) -> list[dict[str, Any]]:
     """Each breached rule as {key, message}; the key stays the same while the rule holds."""
     out = []
@@ -278,6 +282,8 @@ def alerts_for(report: Mapping[str, Any], *, metric_drop: float) -> list[dict[st
     # labelled rows below the goal by chance are no alarm
     best = perf.get("high") if gib else perf.get("low")
     edge = value if best is None else best
+    if (perf.get("rows") or 0) < MIN_LABELLED:  # a bootstrap on a dozen rows can be a point
+        value = None
     if value is not None and goal is not None and (edge < goal if gib else edge > goal):
         out.append(
             {
