@@ -30,12 +30,15 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from fullcycle import clock, metric_table
 from fullcycle.errors import InsufficientData, InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from fullcycle.project import Project
 
 #: requests in flight at once (the server's micro-batcher sees real batches)
 CONCURRENCY = 8
@@ -159,7 +162,7 @@ def _plain(value: Any) -> Any:
 
 
 def run(
-    project: Any,
+    project: Project,
     frame: Any,
     options: BacktestOptions,
     *,
@@ -194,7 +197,7 @@ def run(
 
 class _Driver:
     def __init__(
-        self, project: Any, frame: Any, times: Any, features: list[str], options: Any,
+        self, project: Project, frame: Any, times: Any, features: list[str], options: Any,
         champion: Any,
     ) -> None:  # fmt: skip
         scope = project.scope
