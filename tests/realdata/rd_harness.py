@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 FC = str(Path(sys.executable).parent / "fullcycle")
-CALL_TIMEOUT_S = 600  # a loaded shared machine; no command may take longer
+CALL_TIMEOUT_S = 1800  # a loaded shared machine (a whole backtest is one command)
 
 
 @dataclass
@@ -142,14 +142,19 @@ class Driver:
     def run(self, *args: str, step: str = "", cwd: Path | None = None) -> tuple[int, str]:
         cmd = [FC, *args]
         began = time.monotonic()
-        proc = subprocess.run(
-            cmd,
-            cwd=cwd or self.folder,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=CALL_TIMEOUT_S,
-        )
+        try:
+            proc = subprocess.run(
+                cmd,
+                cwd=cwd or self.folder,
+                env=self.env,
+                capture_output=True,
+                text=True,
+                timeout=CALL_TIMEOUT_S,
+            )
+        except subprocess.TimeoutExpired:
+            line = f"did not finish in {CALL_TIMEOUT_S} s"
+            self.failures.append(Failure(step or args[0], "fullcycle " + " ".join(args), -1, line))
+            return -1, ""
         out = proc.stdout + proc.stderr
         key = step or args[0]
         self.seconds[key] = self.seconds.get(key, 0.0) + time.monotonic() - began
