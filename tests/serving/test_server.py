@@ -187,11 +187,32 @@ def test_swap_to_a_raising_version_is_refused_on_a_real_server(project, store):
         server.stop()
 
 
+def logging_replicas(project: Path, store: Database) -> set[str]:
+    """The server processes that have written prediction records: each names its open
+    segments ``<replica>-<stamp>-<seq>-<random>.jsonl`` and registers its sealed ones."""
+    named = set()
+    for path in (project / ".fullcycle" / "logs" / "active").glob("*.jsonl"):
+        try:
+            if path.stat().st_size:
+                named.add(path.name.rsplit("-", 3)[0])
+        except FileNotFoundError:  # sealed meanwhile: registered below
+            pass
+    return named | {s.replica for s in logs.segments(store)}
+
+
 @pytest.mark.slow
 def test_sigterm_finishes_in_flight_requests_and_loses_no_log_record(project, store):
     server = Server(project).start(workers=2)
     with Load(server.url, keepalive=False) as load:  # new connections reach both workers
-        load.answered(40)  # requests are in flight on both workers when SIGTERM lands
+        # the ready probe reached one worker: the other may still be starting, or losing the
+        # race to accept; SIGTERM lands only once both have served and logged
+        wait_until(
+            lambda: len(logging_replicas(project, store)) == 2,
+            timeout=60,
+            interval=0.1,
+            what="both workers to have served and logged requests",
+        )
+        load.answered(40)  # and both keep serving: requests are in flight when SIGTERM lands
         code = server.stop(signal.SIGTERM)
     assert code == 0
     assert list((project / ".fullcycle" / "logs" / "active").glob("*.jsonl")) == []  # sealed

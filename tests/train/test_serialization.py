@@ -91,3 +91,22 @@ def test_a_library_version_mismatch_is_warned_about() -> None:
     with pytest.warns(serialization.VersionMismatchWarning, match="scikit-learn 0.1.0"):
         diffs = serialization.check_versions(recorded)
     assert len(diffs) == 1
+
+
+def test_a_text_vectorizer_is_saved_with_plain_int_vocabulary_and_predicts_the_same() -> None:
+    import io
+    import zipfile
+
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = [f"play song {i} by artist {i % 7}" for i in range(60)] + ["weather today"] * 10
+    labels = ["music"] * 60 + ["weather"] * 10
+    model = make_pipeline(TfidfVectorizer(max_features=50), LogisticRegression()).fit(texts, labels)
+    assert any(isinstance(v, np.integer) for v in model[0].vocabulary_.values())  # sklearn's
+    data = serialization.dumps(model)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:  # not one file per vocabulary entry
+        assert len(archive.namelist()) < len(model[0].vocabulary_)
+    loaded = serialization.loads(data)
+    assert all(type(v) is int for v in loaded[0].vocabulary_.values())
+    assert loaded[0].vocabulary_ == model[0].vocabulary_
+    assert list(loaded.predict(texts)) == list(model.predict(texts))

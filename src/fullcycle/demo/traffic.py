@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,37 +22,6 @@ def _auth(token: str | None) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"} if token else {}
 
 
-async def _replay(
-    url: str, rows: list[dict[str, Any]], ids: list[str], concurrency: int, token: str | None
-) -> list[Answer]:
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    answers: list[Answer | None] = [None] * len(rows)
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    for i in range(len(rows)):
-        queue.put_nowait(i)
-    async with httpx.AsyncClient(
-        base_url=url, limits=limits, timeout=30, headers=_auth(token)
-    ) as client:
-
-        async def worker() -> None:
-            while not queue.empty():
-                i = queue.get_nowait()
-                record = {k: rows[i][k] for k in FEATURES}
-                resp = await client.post(
-                    "/predict", json={"records": [record]}, headers={"X-Request-ID": ids[i]}
-                )
-                body = resp.json() if resp.status_code == 200 else {}
-                answers[i] = Answer(
-                    ids[i],
-                    resp.status_code,
-                    (body.get("predictions") or [None])[0],
-                    body.get("version"),
-                )
-
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return [a for a in answers if a is not None]
-
-
 def replay(
     url: str,
     rows: list[dict[str, Any]],
@@ -61,8 +29,46 @@ def replay(
     concurrency: int = 16,
     token: str | None = None,
 ) -> list[Answer]:
-    """Send each row as one /predict request (with ``token`` as the Bearer token)."""
-    return asyncio.run(_replay(url, rows, ids, concurrency, token))
+    """Send each row as one /predict request (with ``token`` as the Bearer token), from
+    ``concurrency`` clients at once, each on a keep-alive connection of its own.
+
+    The clients are the standard library's: httpx's async client spent about 4 ms of CPU per
+    request here (more than the server), which the demo paid on the same two cores."""
+    import http.client
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+    from urllib.parse import urlsplit
+
+    import orjson
+
+    where = urlsplit(url)
+    headers = {"Content-Type": "application/json", **_auth(token)}
+    local = threading.local()
+    opened: list[http.client.HTTPConnection] = []
+
+    def send(i: int) -> Answer:
+        conn = getattr(local, "conn", None)
+        if conn is None:
+            conn = local.conn = http.client.HTTPConnection(
+                where.hostname or "127.0.0.1", where.port, timeout=30
+            )
+            opened.append(conn)
+        record = {k: rows[i][k] for k in FEATURES}
+        body = orjson.dumps({"records": [record]}, option=orjson.OPT_SERIALIZE_NUMPY)
+        conn.request("POST", "/predict", body, {**headers, "X-Request-ID": ids[i]})
+        resp = conn.getresponse()
+        data = resp.read()
+        answer = orjson.loads(data) if resp.status == 200 else {}
+        return Answer(
+            ids[i], resp.status, (answer.get("predictions") or [None])[0], answer.get("version")
+        )
+
+    try:
+        with ThreadPoolExecutor(max(1, concurrency), thread_name_prefix="demo-client") as pool:
+            return list(pool.map(send, range(len(rows))))
+    finally:
+        for conn in opened:
+            conn.close()
 
 
 def send_feedback(

@@ -69,7 +69,7 @@ def check_file(data: bytes, what: str) -> list[str]:
 
 def check_structure(model: Any, what: str) -> None:
     """Refuse tree nodes whose indices point outside their arrays (they would crash predict)."""
-    for obj in _walk(model):
+    for obj in walk(model):
         kind = type(obj).__name__
         if kind == "TreePredictor" and not _predictor_ok(obj):
             raise UnsafeArtifact(f"{what}: a HistGradientBoosting tree has out-of-range nodes")
@@ -79,7 +79,8 @@ def check_structure(model: Any, what: str) -> None:
             raise UnsafeArtifact(f"{what}: a decision tree has out-of-range nodes")
 
 
-def _walk(root: Any, limit: int = 200_000) -> Any:
+def walk(root: Any, limit: int = 200_000) -> Any:
+    """The objects a fitted model is made of (scikit-learn's and fullcycle's, their containers)."""
     seen: set[int] = set()
     stack = [root]
     while stack and len(seen) < limit:
