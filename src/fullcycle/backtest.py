@@ -226,6 +226,7 @@ class _Driver:
     ) -> BacktestResult:
         import httpx
 
+        self.steps = steps
         app = self._app()
         with clock.simulated(float(self.times[0])) as sim:
             self.sim = sim
@@ -330,8 +331,9 @@ class _Driver:
             return "error", [f"{type(exc).__name__}: {exc}"], f"{type(exc).__name__}: {exc}"
 
     def _rows_per_step(self) -> int:
-        steps = self.o.steps or 10
-        return max(1, math.ceil(len(self.frame) / steps))
+        """The default monitor window: the rows of the largest step (``--steps`` or
+        ``--every`` alike)."""
+        return max(1, max((len(idx) for idx in self.steps), default=1))
 
     def _label(self) -> int:
         """The oracle labeller: every queued task whose row is in the file gets its truth."""

@@ -78,7 +78,7 @@ def test_a_backtest_replays_history_and_the_loop_recovers_under_its_production_g
     project, file = project_and_file
     predictions = tmp_path / "answers.csv"
     code, out = backtest(
-        project, capsys, str(file), "--time-column", "when", "--every", "5d", "--window", "last:60",
+        project, capsys, str(file), "--time-column", "when", "--every", "5d",  # window: a step
         "--feedback-share", "1", "--feedback-delay", "1d", "--predictions", str(predictions),
         "--json",
     )  # fmt: skip
