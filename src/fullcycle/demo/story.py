@@ -274,12 +274,15 @@ class Demo:
         period: int,
         result: PeriodResult,
         rng: np.random.Generator,
-        most: int = 4,
+        most: int = 8,
     ) -> None:
-        """A rollout still in flight when the last period ends gets a few more steps of the same
-        world to reach its decision (these requests are not in the period's table)."""
+        """The last period's world goes on while the loop's answer to the decay is still under
+        way: a rollout in flight, or (the decay seen) no version of the loop's in production
+        yet, e.g. after a canary rolled a challenger back and the loop is retraining. Each step
+        is 300 more requests and one loop step, at most ``most``; these requests are not in the
+        period's table."""
         for extra in range(1, most + 1):
-            if project.loop.active("voice") is None:
+            if not self._under_way(project):
                 return
             more = voice.generate(period, 300, seed=self.o.seed + 100 * period + extra)
             ids = [f"p{period}-settle{extra}-{i:04d}" for i in range(len(more))]
@@ -294,6 +297,13 @@ class Demo:
             ]
             traffic.send_feedback(url, fb, token=self.token)
             self.after_chunk(project, result)
+
+    def _under_way(self, project: Project) -> bool:
+        """A rollout is in flight, or the loop has seen the decay and not yet put a version of
+        its own in production (the first model still serves)."""
+        if project.loop.active("voice") is not None:
+            return True
+        return self.detected_after is not None and project.production_version().version == 1
 
     # -- the planted bad challenger -----------------------------------------------------------
     def _time_to_plant(self, project: Project, period: int) -> bool:
