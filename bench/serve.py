@@ -413,6 +413,12 @@ def load(
             load_wrk(port, path, f, min(3.0, seconds), conc)
         return load_wrk(port, path, f, seconds, conc)
     if warm:
+        print(
+            "warning: wrk is not installed (apt-get install wrk); the Python client that loads "
+            "the servers instead takes about as much CPU as they do on this machine, so the "
+            "figures measure the client more than the servers",
+            file=sys.stderr,
+        )
         asyncio.run(_load_httpx(port, path, bodies, min(3.0, seconds), conc))
     return asyncio.run(_load_httpx(port, path, bodies, seconds, conc))
 
