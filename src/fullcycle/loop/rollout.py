@@ -230,13 +230,13 @@ def analyse(project: LoopProject, rollout: Rollout, log: pd.DataFrame) -> Canary
     route = "shadow" if rollout.state == "shadow" else "canary"
     observed = stats(project, rollout, log, route=route)
     share = float(rollout.data.get("share", 0.0))
+    limits = _with_latency(policy, project.scope, rollout)
     verdict = canary_verdict(
         observed,
-        _with_latency(policy, project.scope),
+        limits,
         share,
         project.scope.metric.greater_is_better and observed.compared_on != "cost",
     )
-    limits = _with_latency(policy, project.scope)
     project.loop.update_rollout(
         rollout.id,
         {
@@ -276,10 +276,29 @@ def analyse(project: LoopProject, rollout: Rollout, log: pd.DataFrame) -> Canary
     return verdict
 
 
-def _with_latency(policy: Any, scope: Any) -> Any:
-    if policy.max_p95_ms is not None:
-        return policy
-    return policy.model_copy(update={"max_p95_ms": scope.constraints.p95_latency_ms})
+#: live disagreement may exceed what the gate saw on held-out rows by this much (traffic goes on
+#: drifting after the gate's rows were drawn, and the canary's sample is small)
+DISAGREEMENT_SLACK = 0.1
+
+
+def disagreement_limit(policy: Any, rollout: Any) -> float:
+    """``rollout.max_disagreement``, or more for a challenger the gate proved better while it
+    answered differently on a larger share of the held-out rows: a model that fixes a decayed
+    one must disagree with it, and the gate has already seen on labelled rows that it does so
+    for the better. A submitted challenger (no gate numbers) keeps the policy's limit."""
+    seen = ((getattr(rollout, "data", None) or {}).get("gate") or {}).get("disagreement")
+    if seen is None:
+        return float(policy.max_disagreement)
+    return max(float(policy.max_disagreement), min(1.0, float(seen) + DISAGREEMENT_SLACK))
+
+
+def _with_latency(policy: Any, scope: Any, rollout: Any = None) -> Any:
+    update: dict[str, Any] = {}
+    if policy.max_p95_ms is None:
+        update["max_p95_ms"] = scope.constraints.p95_latency_ms
+    if rollout is not None:
+        update["max_disagreement"] = disagreement_limit(policy, rollout)
+    return policy.model_copy(update=update) if update else policy
 
 
 def _extend(project: LoopProject, rollout: Rollout, verdict: CanaryVerdict) -> None:
