@@ -340,16 +340,16 @@ def _json(text: str) -> Any:
 
 
 def _goal(text: str, metric: str) -> float | None:
-    """The goal a careful user sets from the evaluation: the level its 95% interval shows the
-    model reaches (the worse edge; a point estimate on a few hundred test rows is optimistic
-    about half the time, and a goal above the model's true level is an alarm that never
-    ends), or, without an interval, what shipped within 5%."""
+    """The goal a careful user sets from the evaluation: within 5% of the level its 95%
+    interval shows the model reaches (the worse edge: a point estimate on a few hundred test
+    rows is optimistic about half the time, and a goal above the model's true level is an
+    alarm on every unlucky window), or of what shipped when there is no interval."""
     data = (_json(text) or {}).get("metric") or {}
     better = GREATER_IS_BETTER.get(metric, True)
     ci = data.get("ci") if isinstance(data, dict) else None
-    if ci and len(ci) == 2 and None not in ci:
-        return float(ci[0] if better else ci[1])
     value = _metric_value(text)
+    if ci and len(ci) == 2 and None not in ci:
+        value = float(ci[0] if better else ci[1])
     if value is None:
         return None
     drop = 0.05 * (abs(value) if metric != "r2" else 1.0)
