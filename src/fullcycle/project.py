@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from fullcycle.errors import AlreadyExists, NotFound
 from fullcycle.names import check_name
-from fullcycle.records import Event, MetricPoint, RunInfo
+from fullcycle.records import Evaluation, Event, MetricPoint, RunInfo, Status, Trace
 from fullcycle.settings import SCOPE_FILE, Settings
 from fullcycle.store import events as event_store
 from fullcycle.store import runs as run_store
@@ -320,11 +320,12 @@ class Project:
         newest = max(found, key=lambda d: (d.created_at, d.id))
         return f"{newest.name}@{newest.version}"
 
-    def evaluate(self, run_id: str = "latest") -> dict[str, Any]:
-        """The evaluation a run stored (JSON-able); render it with ``train.report``."""
+    def evaluation(self, run_id: str = "latest") -> Evaluation:
+        """The evaluation a run stored when it trained (read back, not recomputed); render
+        ``.to_dict()`` with ``train.report``."""
         from fullcycle.train.trainer import stored_evaluation
 
-        return stored_evaluation(self._db, self._artifacts, run_id)
+        return Evaluation.from_dict(stored_evaluation(self._db, self._artifacts, run_id))
 
     def tune(
         self,
@@ -761,7 +762,7 @@ class Project:
         return Controller(self).submit(ref, skip_gate=skip_gate, reason=reason)
 
     # -- tracing -------------------------------------------------------------------------------
-    def trace(self, request_id: str) -> dict[str, Any]:
+    def trace(self, request_id: str) -> Trace:
         """One logged prediction traced back to the model, run, data, gate and events behind it
         (see ``fullcycle/trace.py``); a link that cannot be followed is named in ``missing``."""
         from fullcycle.trace import TraceDeps, trace
@@ -779,21 +780,21 @@ class Project:
         return record
 
     # -- at a glance ---------------------------------------------------------------------------
-    def status(self) -> dict[str, Any]:
+    def status(self) -> Status:
         """The project at a glance: scope, store and counts (what ``fullcycle status`` shows)."""
         from fullcycle.store import counts
 
         scope = self.scope
-        return {
-            "name": scope.name,
-            "task": scope.task,
-            "target": scope.target,
-            "metric": scope.metric.name,
-            "goal": scope.metric.goal,
-            "baseline": scope.metric.baseline,
-            "users": list(scope.users),
-            "project_dir": str(self.settings.project_dir),
-            "database": self._db.url if self.settings.database_url else "embedded SQLite",
-            "artifacts": self.settings.resolved_artifact_url(),
-            "counts": counts.all_counts(self._db),
-        }
+        return Status(
+            name=scope.name,
+            task=scope.task,
+            target=scope.target,
+            metric=scope.metric.name,
+            goal=scope.metric.goal,
+            baseline=scope.metric.baseline,
+            users=tuple(scope.users),
+            project_dir=str(self.settings.project_dir),
+            database=self._db.url if self.settings.database_url else "embedded SQLite",
+            artifacts=self.settings.resolved_artifact_url(),
+            counts=counts.all_counts(self._db),
+        )

@@ -243,15 +243,15 @@ class Demo:
 
     def after_chunk(self, project: Project, result: PeriodResult) -> None:
         report = project.monitor("last:1200", actor="demo")
-        result.verdicts.append(report["verdict"])
-        result.drifted = sorted(set(result.drifted) | set(report["drifted_features"]))
-        result.live_metric = report["performance"].get("value")
-        cost = report.get("cost") or {}
+        result.verdicts.append(report.verdict)
+        result.drifted = sorted(set(result.drifted) | set(report.drifted_features))
+        result.live_metric = report.performance.get("value")
+        cost = report.cost or {}
         result.live_cost = cost.get("cost_per_1000")
         result.abstain_share = cost.get("abstain_share")
-        if report["alerts"] and self.detected_after is None:
+        if report.alerts and self.detected_after is None:
             self.detected_after = self.served
-            self.detection = "; ".join(a["message"] for a in report["alerts"])
+            self.detection = "; ".join(a["message"] for a in report.alerts)
             self.say(f"monitor   decay detected after {self.served} requests: {self.detection}")
         step = project.loop_step(holder="demo-loop")
         result.actions.append(step.action)

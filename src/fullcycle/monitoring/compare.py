@@ -24,7 +24,7 @@ import numpy as np
 from fullcycle.errors import ConfigError, InvalidInput
 from fullcycle.monitoring import drift, features
 from fullcycle.monitoring.reference import NUMBER_KINDS, Reference, Summary
-from fullcycle.monitoring.report import DriftReport, FeatureDrift
+from fullcycle.monitoring.report import DriftReport, DriftVerdict, FeatureDrift
 from fullcycle.monitoring.sketch import ColumnSketch, WindowSketch, sketch_column
 
 if TYPE_CHECKING:
@@ -138,10 +138,11 @@ def report_from_sketch(
     ]
     _weigh(results, reference)
     results.sort(key=lambda f: (not f.drifted, not f.decided, -f.score * f.weight))
-    verdict = _dataset_verdict(results, sketch.n_rows, pol)
+    outcome, verdict = _dataset_verdict(results, sketch.n_rows, pol)
     return DriftReport(
         verdict=verdict,
-        drifted=verdict.startswith("drift"),
+        drifted=outcome is DriftVerdict.DRIFT,
+        outcome=outcome,
         n_reference=reference.n_rows,
         n_current=sketch.n_rows,
         features=results,
@@ -285,17 +286,20 @@ def _drift_score(results: list[FeatureDrift]) -> float:
     return sum(f.weight for f in decided if f.drifted) / total
 
 
-def _dataset_verdict(results: list[FeatureDrift], n: int, pol: dict[str, Any]) -> str:
+def _dataset_verdict(
+    results: list[FeatureDrift], n: int, pol: dict[str, Any]
+) -> tuple[DriftVerdict, str]:
+    """The window's verdict and the sentence that says why."""
     need = int(pol["min_rows"])
     if n < need:
-        return f"insufficient data: {n} rows, need {need}"
+        return DriftVerdict.INSUFFICIENT_DATA, f"insufficient data: {n} rows, need {need}"
     decided = [f for f in results if f.decided]
     drifted = [f for f in results if f.drifted]
     if not decided:
-        return "insufficient data: no feature has enough values"
+        return DriftVerdict.INSUFFICIENT_DATA, "insufficient data: no feature has enough values"
     if drifted and len(drifted) / len(decided) > pol["dataset_drift_share"]:
-        return f"drift: {len(drifted)} of {len(decided)} features"
-    return "no drift"
+        return DriftVerdict.DRIFT, f"drift: {len(drifted)} of {len(decided)} features"
+    return DriftVerdict.NO_DRIFT, "no drift"
 
 
 def _attach_rows(

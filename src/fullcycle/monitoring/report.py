@@ -7,6 +7,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 #: Statistics shown as columns, in order, when present.
@@ -19,6 +20,15 @@ STAT_ORDER = (
     "oov_increase",
     "missing_change",
 )
+
+
+class DriftVerdict(StrEnum):
+    """A window's drift verdict, as the monitor report stores it (``verdict``); the sentence
+    beside it (``verdict_text``) says why. A ``str``, so stored JSON compares as before."""
+
+    DRIFT = "drift"
+    NO_DRIFT = "no_drift"
+    INSUFFICIENT_DATA = "insufficient_data"
 
 
 @dataclass
@@ -61,6 +71,8 @@ class DriftReport:
     policy: dict[str, Any]
     #: importance-weighted share of drifted features among the decided ones, in [0, 1]
     drift_score: float = 0.0
+    #: the verdict as a value (``verdict`` is the sentence); not part of ``to_dict()``
+    outcome: DriftVerdict = DriftVerdict.INSUFFICIENT_DATA
 
     @property
     def drifted_features(self) -> list[str]:

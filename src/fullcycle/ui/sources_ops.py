@@ -35,14 +35,12 @@ def models_page(project: Project, ref: str | None) -> dict[str, Any]:
 
 
 def _evaluation(project: Project, version: Any) -> dict[str, Any] | None:
-    evaluate = facade(project, "evaluate")
-    if evaluate is None or not version.run_id:
+    if not version.run_id:
         return None
     try:
-        ev = evaluate(version.run_id)
+        return project.evaluation(version.run_id).to_dict()
     except (FullcycleError, ValueError, KeyError, OSError):
         return None
-    return ev if isinstance(ev, dict) else None
 
 
 def _eval_charts(ev: dict[str, Any] | None, goal: float | None) -> list[dict[str, Any]]:
