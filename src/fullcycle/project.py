@@ -454,16 +454,16 @@ class Project:
         from fullcycle.train.flavours.compile import compile_loaded
 
         loaded = registry.load(self._db, self._artifacts, ref)
-        sha = loaded.info.reference_sha256
+        sha = loaded.record.reference_sha256
         rows = json.loads(self._artifacts.get_bytes(sha)).get("rows", []) if sha else []
         compiled, data, report = compile_loaded(loaded, rows, to=to, tolerance=tolerance)
-        lineage = loaded.info.lineage or {}
-        tags = {"compiled_from": loaded.info.ref}
+        lineage = loaded.record.lineage or {}
+        tags = {"compiled_from": loaded.record.ref}
         with self.start_run("compile", dataset=data, tags=tags) as run:
             run.log_metrics({f"compile.{k}": v for k, v in report.items()})
             recipe = lineage.get("recipe", lineage.get("estimator"))
             self.log_model(compiled, run=run, data=data, recipe=recipe)
-        note = f"{loaded.info.ref} compiled to {to}; checked on {report['rows']} reference rows"
+        note = f"{loaded.record.ref} compiled to {to}; checked on {report['rows']} reference rows"
         return self.register(run.id, name=loaded.name, description=note, actor=actor)
 
     def promote(

@@ -12,6 +12,7 @@ gc             artifacts nothing points at are removed
 from fullcycle.registry._promotion import Promotion, promote, set_alias
 from fullcycle.registry._versions import (
     LoadedModel,
+    Validate,
     aliases,
     gc,
     import_file,
@@ -26,6 +27,7 @@ from fullcycle.registry._versions import (
 __all__ = [
     "LoadedModel",
     "Promotion",
+    "Validate",
     "aliases",
     "gc",
     "import_file",
