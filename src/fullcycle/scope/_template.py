@@ -137,8 +137,9 @@ retraining:
     recent_weight: 1.0          # weight of recent rows against the base
 
 gate:                           # what a challenger must prove to be promoted
-  margin: 0.0                   # loop: beat the champion by at least this much; promote:
-                                # fall short of the alias's holder by at most this
+  margin: 0.0                   # the loop: a challenger beats the champion by at least this
+  tolerance: 0.0                # fullcycle promote: fall short of the alias's holder by at
+                                # most this (both in the metric's units; cost per 1,000)
   test: {test}              # sequential (stops as soon as the evidence is enough)
                                 # | paired_bootstrap | mcnemar
   alpha: 0.05
