@@ -4,8 +4,7 @@ import json
 
 import fullcycle as fc
 from fullcycle.loop.gate import GateVerdict
-from fullcycle.monitoring.report import DriftVerdict
-from fullcycle.records import Evaluation, MonitorReport, Status, Trace
+from fullcycle.records import DriftVerdict, Evaluation, MonitorReport, Status, Trace
 
 STORED_EVALUATION = {
     "schema": 1,
@@ -52,6 +51,7 @@ def test_a_monitor_report_keeps_its_stored_keys_and_leaves_out_what_it_did_not_f
     unsaved = _report(sealed_read=3)
     report = MonitorReport.from_dict(unsaved)
     assert report.to_dict() == unsaved  # no id, html_sha256 or top_rows added
+    assert report.verdict is DriftVerdict.NO_DRIFT  # a stored string reads back as the enum
     assert not report.drifted and report.extra == {"sealed_read": 3}
     saved = _report(id=7, html_sha256=None, top_rows=["r-1"], verdict="drift")
     report = MonitorReport.from_dict(saved)

@@ -62,6 +62,7 @@ from fullcycle.errors import (
 from fullcycle.records import (
     Alias,
     DatasetVersion,
+    DriftVerdict,
     Evaluation,
     Event,
     LabelTask,
@@ -80,7 +81,6 @@ _LAZY = {
     "Project": ("fullcycle.project", "Project"),
     # verdicts: str enums, so stored JSON and comparisons with plain strings keep working
     "CanaryAction": ("fullcycle.loop.policy", "CanaryAction"),
-    "DriftVerdict": ("fullcycle.monitoring.report", "DriftVerdict"),
     "GateVerdict": ("fullcycle.loop.gate", "GateVerdict"),
 }
 

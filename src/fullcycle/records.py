@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 
@@ -126,6 +127,15 @@ class Alias:
     updated_at: float
 
 
+class DriftVerdict(StrEnum):
+    """A window's drift verdict, as the monitor report stores it (``verdict``); the sentence
+    beside it (``verdict_text``) says why. A ``str``, so stored JSON compares as before."""
+
+    DRIFT = "drift"
+    NO_DRIFT = "no_drift"
+    INSUFFICIENT_DATA = "insufficient_data"
+
+
 # -- reports: typed at the top level, their nested parts stay JSON-able dicts -------------------
 def _fields_of(record: Any) -> dict[str, Any]:
     return {name: getattr(record, name) for name in record.__dataclass_fields__}
@@ -201,9 +211,8 @@ class Evaluation:
 @dataclass(frozen=True)
 class MonitorReport:
     """A window of production against the reference (``fullcycle monitor``): drift, live
-    performance, cost, service health and the alerts they raised. ``verdict`` is a
-    :class:`fullcycle.monitoring.verdicts.DriftVerdict` value (``drift``, ``no_drift``,
-    ``insufficient_data``); ``to_dict()`` is the JSON the store keeps and ``--json`` prints."""
+    performance, cost, service health and the alerts they raised; ``to_dict()`` is the JSON the
+    store keeps and ``--json`` prints."""
 
     created_at: float
     model: str
@@ -211,7 +220,7 @@ class MonitorReport:
     window: str
     rows: int
     min_rows: int
-    verdict: str
+    verdict: DriftVerdict
     verdict_text: str
     drifted_features: list[str]
     drift_score: float
@@ -233,7 +242,7 @@ class MonitorReport:
     def from_dict(cls, data: dict[str, Any]) -> MonitorReport:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__ and k != "extra"}
         extra = {k: v for k, v in data.items() if k not in known}
-        return cls(**known, extra=extra)
+        return cls(**{**known, "verdict": DriftVerdict(known["verdict"])}, extra=extra)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON-able data, in the shape stored reports have: ``top_rows`` only
@@ -248,7 +257,7 @@ class MonitorReport:
 
     @property
     def drifted(self) -> bool:
-        return self.verdict == "drift"
+        return self.verdict is DriftVerdict.DRIFT
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,9 @@ import numpy as np
 from fullcycle.errors import ConfigError, InvalidInput
 from fullcycle.monitoring import drift, features
 from fullcycle.monitoring.reference import NUMBER_KINDS, Reference, Summary
-from fullcycle.monitoring.report import DriftReport, DriftVerdict, FeatureDrift
+from fullcycle.monitoring.report import DriftReport, FeatureDrift
 from fullcycle.monitoring.sketch import ColumnSketch, WindowSketch, sketch_column
+from fullcycle.records import DriftVerdict
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -26,8 +26,8 @@ from fullcycle.monitoring.parts import (
     summarize,
 )
 from fullcycle.monitoring.reference import Reference
-from fullcycle.monitoring.report import DriftVerdict
 from fullcycle.monitoring.window import decode_json_column
+from fullcycle.records import DriftVerdict
 
 SERVED = ("production", "canary")
 

@@ -7,8 +7,9 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
+
+from fullcycle.records import DriftVerdict
 
 #: Statistics shown as columns, in order, when present.
 STAT_ORDER = (
@@ -20,15 +21,6 @@ STAT_ORDER = (
     "oov_increase",
     "missing_change",
 )
-
-
-class DriftVerdict(StrEnum):
-    """A window's drift verdict, as the monitor report stores it (``verdict``); the sentence
-    beside it (``verdict_text``) says why. A ``str``, so stored JSON compares as before."""
-
-    DRIFT = "drift"
-    NO_DRIFT = "no_drift"
-    INSUFFICIENT_DATA = "insufficient_data"
 
 
 @dataclass
