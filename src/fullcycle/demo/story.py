@@ -23,6 +23,7 @@ from fullcycle.demo import labellers, traffic
 from fullcycle.demo.server import DEMO_TOKEN_TTL_S, Server
 from fullcycle.examples import voice
 from fullcycle.project import Project
+from fullcycle.records import DriftVerdict
 
 if TYPE_CHECKING:
     from fullcycle.facade._groups import Tokens
@@ -36,7 +37,7 @@ class PeriodResult:
     loop_metric: float
     frozen_metric: float
     served_by: dict[int, int]
-    verdicts: list[str] = field(default_factory=list)
+    verdicts: list[DriftVerdict] = field(default_factory=list)
     drifted: list[str] = field(default_factory=list)
     live_metric: float | None = None
     live_cost: float | None = None  # expected cost per 1,000 decisions on labelled requests

@@ -242,6 +242,10 @@ def _floor_key(statistic: str, ref: Summary) -> str:
     return statistic
 
 
+#: a feature's verdict when its share of missing values is what moved (its rows are the missing)
+MISSING_VALUES_DRIFT = "drift (missing values)"
+
+
 def _verdict(
     ref: Summary,
     obs: features.Observation,
@@ -257,7 +261,7 @@ def _verdict(
     significant = q < float(pol["alpha"])
     missing_drift = ratios.get("missing_change", 0.0) > 1.0
     if significant and missing_drift and obs.pvalues["missing"] == min(obs.pvalues.values()):
-        return True, True, "drift (missing values)"
+        return True, True, MISSING_VALUES_DRIFT
     if ref.valid < need:
         return False, False, f"insufficient data: the reference has {ref.valid} values, need {need}"
     if obs.valid < need:
@@ -314,7 +318,7 @@ def _attach_rows(
     limit, eps = int(pol["top_rows"]), float(pol["eps"])
     for f in [f for f in results if f.drifted][: int(pol["top_features"])]:
         ref, s = reference.features[f.name], series[f.name].reset_index(drop=True)
-        if f.verdict == "drift (missing values)":
+        if f.verdict == MISSING_VALUES_DRIFT:
             pos = np.flatnonzero(~np.isfinite(_as_float(s, ref)))[:limit]
         elif ref.kind in NUMBER_KINDS:
             pos = features.numeric_rows(ref, s, limit, eps)
