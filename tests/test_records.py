@@ -29,6 +29,9 @@ def test_an_evaluation_reads_back_into_the_same_json_it_was_stored_as() -> None:
     assert ev.value == 0.9 and ev.classes == ["a", "b"] and ev.decisions is None
     assert ev.extra == {"written_by_a_newer_version": True}
     assert ev.to_dict() == STORED_EVALUATION
+    trained = {**STORED_EVALUATION, "data": {"ref": "rows@1", "split": {"strategy": "random"}}}
+    assert Evaluation.from_dict(trained).data == trained["data"]
+    assert Evaluation.from_dict(trained).to_dict() == trained
 
 
 def test_an_old_evaluation_with_only_scalars_reads_back_with_what_it_has() -> None:

@@ -184,6 +184,8 @@ class Evaluation:
     diagnosis: dict[str, Any] | None = None
     errors: Any = None
     decisions: dict[str, Any] | None = None
+    #: the dataset version and split it was evaluated on (set by training, not by evaluate())
+    data: dict[str, Any] | None = None
     #: keys a newer or older writer stored that this record does not name (kept, not dropped)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -200,6 +202,8 @@ class Evaluation:
         """The stored JSON shape (what ``fullcycle evaluate --json`` prints)."""
         out = _fields_of(self)
         del out["extra"]
+        if self.data is None:
+            del out["data"]
         return {**out, **self.extra}
 
     @property
