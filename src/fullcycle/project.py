@@ -139,6 +139,35 @@ class Project:
         self.__dict__.pop("scope", None)
         return self.scope
 
+    def add_target_class(
+        self, value: Any, *, known: list[Any] | None = None, actor: str = "api", why: str = ""
+    ) -> bool:
+        """Add ``value`` to the target's classes in ``fullcycle.yaml`` (the ``features:``
+        section rewritten atomically, the rest of the file kept), on record. A target that lists
+        no classes takes ``known`` (the production model's) as its list first. False when there
+        is no categorical target, no list to extend, or the class is on it already."""
+        from fullcycle import metric_table
+        from fullcycle.contract import Contract
+        from fullcycle.scope import write_features
+
+        contract = self.scope.contract
+        target = contract.target
+        if target is None or target.kind != "categorical":
+            return False
+        classes = list(target.classes if target.classes is not None else known or [])
+        key = metric_table.class_key(value)
+        if not classes or any(metric_table.class_key(c) == key for c in classes):
+            return False
+        data = contract.to_dict()
+        data["target"]["classes"] = [*classes, value]
+        write_features(self.settings.scope_path, Contract.from_dict(data))
+        self.reload_scope()
+        message = f"added class {value!r} to the target {target.name!r}"
+        message += f": {why}" if why else ""
+        self.record("scope.target_class", subject=target.name, actor=actor, message=message,
+                    data={"class": value, "classes": [*classes, value]})  # fmt: skip
+        return True
+
     # -- groups shaped like the CLI's (see ``fullcycle/facade``) -------------------------------
     @cached_property
     def data(self) -> Data:

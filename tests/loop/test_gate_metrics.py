@@ -61,6 +61,9 @@ def test_probability_metrics_are_gated_on_themselves(
         "brier": lambda: float(np.mean(((proba - np.eye(proba.shape[1])[y]) ** 2).sum(axis=1))),
     }[metric]()
     assert numbers["challenger"] == pytest.approx(expected, rel=1e-9)
+    weak_pred = project.load_model(weak.ref).estimator.predict(X)
+    strong_pred = project.load_model(strong.ref).estimator.predict(X)
+    assert numbers["disagreement"] == pytest.approx(np.mean(weak_pred != strong_pred))
     assert verdict.passed, verdict.reasons  # the better-fitted model wins on its own metric
     backwards = retrain.gate(project, strong, weak, holdout)
     assert not backwards.passed

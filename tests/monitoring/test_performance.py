@@ -72,3 +72,31 @@ def test_every_metric_of_the_table_is_live_with_its_interval() -> None:
         live = live_metric(name, truth, np.where(proba[:, 1] > 0.5, "b", "a"),
                                        proba=proba, classes=classes)  # fmt: skip
         assert live["low"] <= live["value"] <= live["high"], name
+
+
+def test_a_model_that_holds_its_level_raises_no_alarm_over_many_looks_and_a_real_drop_does() -> (
+    None
+):
+    """The monitor looks again at every interval: judged on the alarm edge (99%), a model that
+    holds its level exactly at the goal stays quiet over 200 looks at 70 labelled rows each
+    (imbalanced binary, F1 macro), where the shown 95% interval alone cries wolf now and then;
+    a real drop still alarms."""
+    from fullcycle.monitoring.performance import ALARM_CONFIDENCE
+
+    assert ALARM_CONFIDENCE > 0.95
+
+    def look(seed: int, right: float) -> dict:
+        rng = np.random.default_rng(seed)
+        y = (rng.random(70) < 0.2).astype(int)
+        p = np.where(rng.random(70) < right, y, 1 - y)
+        return live_metric("f1_macro", y, p, n_boot=300, seed=seed)
+
+    looks = [look(s, 0.85) for s in range(200)]
+    goal = float(np.mean([out["value"] for out in looks]))  # the model's own level
+    for out in looks:
+        assert out["alarm_low"] <= out["low"] <= out["value"] <= out["high"] <= out["alarm_high"]
+    alarms = sum(out["alarm_high"] < goal for out in looks)
+    shown = sum(out["high"] < goal for out in looks)
+    assert alarms <= 1 and shown >= 2  # (at 95% it would: 2.5% of looks by construction)
+    dropped = [look(s, 0.55) for s in range(10)]
+    assert all(out["alarm_high"] < 0.95 * goal for out in dropped)

@@ -93,6 +93,8 @@ class Replay:
                 "retraining.guards.max_per_day": 1000,
                 "retraining.min_new_labels": self.o.labels_per_retrain,
                 "rollout.min_requests": self.o.canary_requests,
+                # the scripted user lets the loop take in a class the labels name (a new device)
+                "retraining.new_classes": "learn",
             },
         )
         if s.estimator:
@@ -115,13 +117,9 @@ class Replay:
         )
         _, out = fc.run("evaluate", "latest", "--json", step="evaluate")
         evaluation = _metric_value(out)
-        if evaluation is not None:  # the goal: what shipped, within the scope's metric_drop
-            drop = 0.05 * (abs(evaluation) if s.metric != "r2" else 1.0)
-            better = GREATER_IS_BETTER.get(s.metric, True)
-            _edit_scope(
-                self.folder,
-                {"metric.goal": round(evaluation - drop if better else evaluation + drop, 4)},
-            )
+        goal = _goal(out, s.metric)
+        if goal is not None:
+            _edit_scope(self.folder, {"metric.goal": round(goal, 4)})
         fc.run("register", "latest", step="register")
         fc.run("promote", f"{s.name}:1", step="promote")
         _, out = fc.run("token", "create", "--role", "write", "--name", "realdata", step="token")
@@ -339,6 +337,23 @@ def _json(text: str) -> Any:
         return json.JSONDecoder().raw_decode(text[start:])[0]
     except json.JSONDecodeError:
         return None
+
+
+def _goal(text: str, metric: str) -> float | None:
+    """The goal a careful user sets from the evaluation: the level its 95% interval shows the
+    model reaches (the worse edge; a point estimate on a few hundred test rows is optimistic
+    about half the time, and a goal above the model's true level is an alarm that never
+    ends), or, without an interval, what shipped within 5%."""
+    data = (_json(text) or {}).get("metric") or {}
+    better = GREATER_IS_BETTER.get(metric, True)
+    ci = data.get("ci") if isinstance(data, dict) else None
+    if ci and len(ci) == 2 and None not in ci:
+        return float(ci[0] if better else ci[1])
+    value = _metric_value(text)
+    if value is None:
+        return None
+    drop = 0.05 * (abs(value) if metric != "r2" else 1.0)
+    return value - drop if better else value + drop
 
 
 def _metric_value(text: str) -> float | None:

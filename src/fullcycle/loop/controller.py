@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 ACTOR = "loop"
 DAY = 86400.0
+#: labelled rows that must name a new class before ``retraining.new_classes: learn`` adds it
+NEW_CLASS_MIN_ROWS = 20
 
 
 @dataclass
@@ -85,6 +87,38 @@ class Controller:
     def log(self, since: float | None = None) -> pd.DataFrame:
         return self.project.monitor.log(since, model=self.name)
 
+    def _labelled(self, log: pd.DataFrame, champion: ModelVersion) -> pd.DataFrame:
+        feedback = {r["request_id"]: r["label"] for r in self.project.labels.feedback()}
+        return labelled_mod.labelled_rows(
+            log,
+            feedback,
+            self.project.labels.tasks(),
+            features=[f.name for f in self.scope.contract.features],
+            target=self.scope.target,
+            spec=labelled_mod.spec_for(self.scope.contract, champion),
+        )
+
+    def _take_in_classes(self, rows: pd.DataFrame, champion: ModelVersion) -> bool:
+        """With ``retraining.new_classes: learn``, add each new class that at least
+        :data:`NEW_CLASS_MIN_ROWS` labelled rows name to the target's classes (then the rows
+        count, and the next retrain learns it); with ``ask`` the alert waits for you."""
+        if self.scope.retraining.new_classes != "learn":
+            return False
+        target = self.scope.contract.target
+        known = list(getattr(champion, "classes", None) or [])
+        have = (target.classes if target is not None else None) or known
+        numeric = bool(have) and all(isinstance(c, int) and not isinstance(c, bool) for c in have)
+        added = False
+        for cls, (n, share) in sorted((rows.attrs.get("new_classes") or {}).items()):
+            if n < NEW_CLASS_MIN_ROWS:
+                continue
+            value: Any = int(cls) if numeric and str(cls).lstrip("-").isdigit() else cls
+            why = f"{n} labelled rows ({share:.1%}) name it; retraining.new_classes: learn"
+            added |= self.project.add_target_class(value, known=known, actor=ACTOR, why=why)
+        if added:
+            self.scope = self.project.reload_scope()
+        return added
+
     def observe(self) -> tuple[policy.Observations, dict[str, Any]]:
         now = clock.now()
         champion = self.project.production_version()
@@ -92,16 +126,9 @@ class Controller:
         summary = (report or {}).get("summary") or {}
         perf = summary.get("performance") or {}
         log = self.log()
-        feedback = {r["request_id"]: r["label"] for r in self.project.labels.feedback()}
-        features = [f.name for f in self.scope.contract.features]
-        rows = labelled_mod.labelled_rows(
-            log,
-            feedback,
-            self.project.labels.tasks(),
-            features=features,
-            target=self.scope.target,
-            spec=labelled_mod.spec_for(self.scope.contract, champion),
-        )
+        rows = self._labelled(log, champion)
+        if self._take_in_classes(rows, champion):
+            rows = self._labelled(log, champion)
         labelled_mod.report_exclusions(self.project.monitor, self.name, rows)
         retrains = [
             e
@@ -120,8 +147,8 @@ class Controller:
             drifted_features=tuple(summary.get("drifted_features") or ()),
             live_metric=perf.get("value") if (perf.get("rows") or 0) >= 30 else None,
             live_rows=int(perf.get("rows") or 0),
-            live_low=perf.get("low"),
-            live_high=perf.get("high"),
+            live_low=perf.get("alarm_low", perf.get("low")),
+            live_high=perf.get("alarm_high", perf.get("high")),
             refusals_in_a_row=self._refusals(champion.created_at),
             estimate=perf.get("estimate"),
             evaluation_metric=((champion.metrics or {}).get("metric") or {}).get("value"),

@@ -144,7 +144,7 @@ def report_exclusions(alerts: Alerts, model: str, rows: Any, *, actor: str = "lo
         text = (
             f"a new class appeared: {cls} ({share:.1%} of labelled rows, {n} row(s)); they are "
             "left out of retraining until you add it to the target's classes in fullcycle.yaml "
-            "and retrain"
+            "and retrain (or set retraining.new_classes: learn)"
         )
         data = {"class": cls, "rows": n, "share": round(share, 6)}
         alerts.raise_alert(f"new_class:{model}:{cls}"[:200], text, data, actor=actor)

@@ -45,7 +45,7 @@ class Observations:
     rollout_active: bool = False
     live_cost: float | None = None
     cost_limit: float | None = None
-    live_low: float | None = None  # the live metric's interval (bootstrap, 95%)
+    live_low: float | None = None  # the live metric's alarm interval (bootstrap, 99%)
     live_high: float | None = None
     refusals_in_a_row: int = 0  # gate refusals since the champion went live, none passed since
 
@@ -123,7 +123,7 @@ def _performance_triggers(obs: Observations, thresholds: Any) -> list[str]:
         if obs.goal is not None and _worse(edge, obs.goal, gib) > 0:
             fired.append(
                 f"live metric {obs.live_metric:.4f} below the goal {obs.goal:.4f} "
-                f"({obs.live_rows} labelled rows; 95% interval clear of the goal)"
+                f"({obs.live_rows} labelled rows; 99% interval clear of the goal)"
             )
         elif (
             obs.evaluation_metric is not None

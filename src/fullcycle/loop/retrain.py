@@ -245,7 +245,7 @@ def gate(
     if champion is not None:
         old_pred, proba, theirs = scored(project, champion, X)
         old_proba = align_proba(proba, theirs, labels)
-    return gate_mod.gate(
+    result = gate_mod.gate(
         y,
         old_pred,
         new_pred,
@@ -261,6 +261,14 @@ def gate(
         labels=labels,
         look=look,
     )
+    if old_pred is not None and scope.task != "regression":
+        # how often the two answer differently where the challenger was proven better: the
+        # canary expects about as much on live traffic (see rollout.disagreement_limit)
+        from fullcycle import metric_table
+
+        differ = metric_table.class_keys(old_pred) != metric_table.class_keys(new_pred)
+        result.numbers["disagreement"] = float(np.mean(differ))
+    return result
 
 
 def scored(

@@ -7,6 +7,7 @@ moving an alias that already points at the version, changes nothing.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -230,13 +231,13 @@ def analyse(project: LoopProject, rollout: Rollout, log: pd.DataFrame) -> Canary
     route = "shadow" if rollout.state == "shadow" else "canary"
     observed = stats(project, rollout, log, route=route)
     share = float(rollout.data.get("share", 0.0))
+    limits = _with_latency(policy, project.scope, rollout, observed.requests)
     verdict = canary_verdict(
         observed,
-        _with_latency(policy, project.scope),
+        limits,
         share,
         project.scope.metric.greater_is_better and observed.compared_on != "cost",
     )
-    limits = _with_latency(policy, project.scope)
     project.loop.update_rollout(
         rollout.id,
         {
@@ -276,10 +277,35 @@ def analyse(project: LoopProject, rollout: Rollout, log: pd.DataFrame) -> Canary
     return verdict
 
 
-def _with_latency(policy: Any, scope: Any) -> Any:
-    if policy.max_p95_ms is not None:
-        return policy
-    return policy.model_copy(update={"max_p95_ms": scope.constraints.p95_latency_ms})
+#: live disagreement may exceed what the gate saw on held-out rows by this much, beyond the
+#: canary sample's noise (traffic goes on drifting after the gate's rows were drawn)
+DISAGREEMENT_SLACK = 0.1
+#: the canary sample's noise, in binomial standard errors (99%, one-sided)
+DISAGREEMENT_Z = 2.33
+
+
+def disagreement_limit(policy: Any, rollout: Any, requests: int = 0) -> float:
+    """``rollout.max_disagreement``, or more for a challenger the gate proved better while it
+    answered differently on a larger share of the held-out rows: a model that fixes a decayed
+    one must disagree with it, and the gate has already seen on labelled rows that it does so
+    for the better. The share seen there may be exceeded by :data:`DISAGREEMENT_SLACK` plus the
+    noise of a canary of ``requests`` rows. A submitted challenger (no gate numbers) keeps the
+    policy's limit."""
+    seen = ((getattr(rollout, "data", None) or {}).get("gate") or {}).get("disagreement")
+    if seen is None:
+        return float(policy.max_disagreement)
+    p = float(seen)
+    noise = DISAGREEMENT_Z * math.sqrt(p * (1 - p) / max(requests, 1))
+    return max(float(policy.max_disagreement), min(1.0, p + DISAGREEMENT_SLACK + noise))
+
+
+def _with_latency(policy: Any, scope: Any, rollout: Any = None, requests: int = 0) -> Any:
+    update: dict[str, Any] = {}
+    if policy.max_p95_ms is None:
+        update["max_p95_ms"] = scope.constraints.p95_latency_ms
+    if rollout is not None:
+        update["max_disagreement"] = disagreement_limit(policy, rollout, requests)
+    return policy.model_copy(update=update) if update else policy
 
 
 def _extend(project: LoopProject, rollout: Rollout, verdict: CanaryVerdict) -> None:

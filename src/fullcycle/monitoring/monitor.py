@@ -275,9 +275,10 @@ def alerts_for(report: Mapping[str, Any], *, metric_drop: float) -> list[dict[st
         out.append({"key": f"{model}:drift", "message": f"drift in {names}"})
     perf = report["performance"]
     value, goal, gib = perf.get("value"), perf.get("goal"), perf.get("greater_is_better", True)
-    # judged on the interval's better edge, as the loop's performance trigger is: a few
-    # labelled rows below the goal by chance are no alarm
-    best = perf.get("high") if gib else perf.get("low")
+    # judged on the alarm interval's better edge, as the loop's performance trigger is: a few
+    # labelled rows below the goal by chance are no alarm (see performance.ALARM_CONFIDENCE)
+    side = "high" if gib else "low"
+    best = perf.get(f"alarm_{side}", perf.get(side))
     edge = value if best is None else best
     if (perf.get("rows") or 0) < MIN_LABELLED:  # a bootstrap on a dozen rows can be a point
         value = None
@@ -286,7 +287,8 @@ def alerts_for(report: Mapping[str, Any], *, metric_drop: float) -> list[dict[st
             {
                 "key": f"{model}:performance",
                 "message": f"live {perf['metric']} {value:.4f} on {perf['rows']} labelled rows "
-                f"is below the goal {goal:.4f} (95% interval clear of it)",
+                f"is below the goal {goal:.4f} "
+                f"({performance.ALARM_CONFIDENCE:.0%} interval clear of it)",
             }
         )
     elif value is not None and perf.get("evaluation") is not None:

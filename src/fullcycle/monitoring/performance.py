@@ -20,6 +20,12 @@ from fullcycle import metric_table
 
 ESTIMATE_ASSUMPTION = "label-free estimate: assumes no concept drift (calibrated probabilities)"
 
+#: the interval alarms and retrain triggers are judged on (``alarm_low``/``alarm_high``): the
+#: monitor looks again at every interval, so a 95% interval checked 20 times over a model's
+#: life would call a model that holds its level "below the goal" about half the time; the
+#: 95% interval (``low``/``high``) is what is shown
+ALARM_CONFIDENCE = 0.99
+
 
 def prepare(metric: str, y_true: Sequence[Any], y_pred: Sequence[Any]) -> tuple[Any, Any]:
     """Labels and predictions in one comparable form: floats for a regression metric (rows
@@ -52,7 +58,8 @@ def live_metric(
     """The metric on labelled rows with a percentile bootstrap interval; ``proba`` (rows x
     ``classes``) is needed for probability metrics (roc_auc, log_loss, brier)."""
     n = len(y_true)
-    empty = {"metric": metric, "value": None, "low": None, "high": None, "rows": n}
+    empty = {"metric": metric, "value": None, "low": None, "high": None, "rows": n,
+             "alarm_low": None, "alarm_high": None}  # fmt: skip
     if n == 0:
         return empty
     yt, yp = prepare(metric, y_true, y_pred)
@@ -73,9 +80,11 @@ def live_metric(
     draws = metric_table.resampled(metric, yt, yp, p, labels, rng.integers(0, n, (n_boot, n)))
     draws = np.asarray(draws, dtype=float)
     draws = draws[np.isfinite(draws)]
-    tail = (1 - confidence) / 2
-    low, high = np.quantile(draws, [tail, 1 - tail]) if len(draws) else (value, value)
-    return {"metric": metric, "value": value, "rows": n, "low": float(low), "high": float(high)}
+    tail, wide = (1 - confidence) / 2, (1 - ALARM_CONFIDENCE) / 2
+    edges = [tail, 1 - tail, wide, 1 - wide]
+    low, high, alarm_low, alarm_high = np.quantile(draws, edges) if len(draws) else [value] * 4
+    return {"metric": metric, "value": value, "rows": n, "low": float(low), "high": float(high),
+            "alarm_low": float(alarm_low), "alarm_high": float(alarm_high)}  # fmt: skip
 
 
 def m_slow(metric: str) -> bool:

@@ -243,6 +243,10 @@ class Retraining(Section):
     min_new_labels: int = Field(default=500, ge=1)
     guards: Guards = Field(default_factory=Guards)
     data: RetrainData = Field(default_factory=RetrainData)
+    #: a class the labels name that the target never had: ``ask`` raises an alert and leaves
+    #: its rows out until you add it to the target's classes; ``learn`` lets the loop add it
+    #: once enough labelled rows name it (an event and a rewritten ``features:`` section)
+    new_classes: Literal["ask", "learn"] = "ask"
 
     @model_validator(mode="after")
     def _triggers_fit(self) -> Retraining:

@@ -85,6 +85,7 @@ SCOPE_READERS: dict[str, tuple[str, ...]] = {
     "retraining.data.window": (f"{_LOOP}.retrain:training_frame",),
     "retraining.data.dedupe": (f"{_LOOP}.retrain:training_frame",),
     "retraining.data.recent_weight": (f"{_LOOP}.retrain:training_frame",),
+    "retraining.new_classes": (f"{_LOOP}.controller:Controller._take_in_classes",),
     "gate.margin": (f"{_LOOP}.retrain:gate",),
     "gate.tolerance": (
         "fullcycle.train.spec:TrainSpec.from_scope",

@@ -135,6 +135,8 @@ retraining:
     window: 30d                 # recent labelled production rows to add
     dedupe: true
     recent_weight: 1.0          # weight of recent rows against the base
+  new_classes: ask              # a class the target never had: ask (alert, wait for you)
+                                # | learn (added once 20 labelled rows name it)
 
 gate:                           # what a challenger must prove to be promoted
   margin: 0.0                   # the loop: a challenger beats the champion by at least this

@@ -1,0 +1,43 @@
+"""The canary's disagreement limit: the policy's, or what the gate saw on held-out rows plus a
+slack, for a challenger proven better while answering differently (a fix for a decayed model
+must disagree with it)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from fullcycle.loop.policy import CanaryStats, canary_verdict
+from fullcycle.loop.rollout import DISAGREEMENT_SLACK, _with_latency, disagreement_limit
+from fullcycle.scope import Rollout
+
+
+def _rollout(data: dict) -> SimpleNamespace:
+    return SimpleNamespace(data=data)
+
+
+def test_the_limit_follows_what_the_gate_saw_and_never_falls_below_the_policy() -> None:
+    policy = Rollout(max_disagreement=0.2)
+    assert disagreement_limit(policy, _rollout({})) == 0.2  # submitted: no gate numbers
+    assert disagreement_limit(policy, _rollout({"gate": {"disagreement": 0.05}}), 600) == 0.2
+    seen = disagreement_limit(policy, _rollout({"gate": {"disagreement": 0.35}}), 10_000)
+    assert seen == pytest.approx(0.35 + DISAGREEMENT_SLACK, abs=0.02)
+    # a small canary is noisier: more room, shrinking as its sample grows
+    small = disagreement_limit(policy, _rollout({"gate": {"disagreement": 0.35}}), 60)
+    assert small > disagreement_limit(policy, _rollout({"gate": {"disagreement": 0.35}}), 600)
+    assert small > seen
+    assert disagreement_limit(policy, _rollout({"gate": {"disagreement": 0.97}})) == 1.0
+
+
+def test_a_proven_fix_is_not_rolled_back_for_disagreeing_but_a_wild_one_is() -> None:
+    policy = Rollout(max_disagreement=0.2, min_requests=50)
+    scope = SimpleNamespace(constraints=SimpleNamespace(p95_latency_ms=None))
+    proven = _with_latency(policy, scope, _rollout({"gate": {"disagreement": 0.3}}), 60)
+    live = CanaryStats(requests=60, errors=0, p95_ms=5.0, disagreement=0.33)
+    assert canary_verdict(live, proven, 0.5).action in ("step", "promote")
+    wild = CanaryStats(requests=60, errors=0, p95_ms=5.0, disagreement=0.6)
+    (why,) = canary_verdict(wild, proven, 0.5).reasons
+    assert canary_verdict(wild, proven, 0.5).action == "rollback" and "60.0%" in why
+    unproven = _with_latency(policy, scope, _rollout({}), 60)
+    assert canary_verdict(live, unproven, 0.5).action == "rollback"
