@@ -41,8 +41,10 @@ if TYPE_CHECKING:
     from fullcycle.records import Alias, DatasetVersion, ModelVersion
     from fullcycle.registry import LoadedModel, Promotion
     from fullcycle.scope import Scope
+    from fullcycle.store.deployments import DeploymentState
     from fullcycle.store.gc import GcResult
     from fullcycle.store.tokens import TokenRecord
+    from fullcycle.train.mlflow_import import ImportReport as MlflowImport
     from fullcycle.train.spec import TrainSpec
     from fullcycle.train.tracking import Run
     from fullcycle.train.trainer import TrainDeps, TrainResult
@@ -451,9 +453,9 @@ class Project:
         name: str | None = None,
         data: str | None = None,
         trust_pickle: bool = False,
-    ) -> Any:
+    ) -> MlflowImport:
         """Runs (and ``model``, ``models:/NAME/VERSION``) from an MLflow store; see
-        ``train/mlflow_import.py``. Returns an ImportReport."""
+        ``train/mlflow_import.py``."""
         import tempfile
         from pathlib import Path
 
@@ -749,7 +751,7 @@ class Project:
         return event_store.listing(self._db, kind=kind, subject=subject, since=since, limit=limit)
 
     # -- deployment and monitoring -------------------------------------------------------------
-    def deployment(self, name: str | None = None) -> Any:
+    def deployment(self, name: str | None = None) -> DeploymentState | None:
         """The current deployment row (production, canary and share, shadow), or None."""
         from fullcycle.store import deployments
 
