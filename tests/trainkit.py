@@ -76,7 +76,7 @@ def spec(**kw: Any) -> TrainSpec:
         features=tuple(FeatureSpec(n, k) for n, k in FEATURES),
         estimator=FAST,
         params={"max_iter": 300},
-        gate=GateSpec(margin=0.01),
+        gate=GateSpec(tolerance=0.01),
         split={"strategy": "stratified", "test_size": 0.25},
     )
     base.update(kw)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from fullcycle.errors import AlreadyExists, NotFound
 from fullcycle.names import check_name
-from fullcycle.records import Event, MetricPoint, RunInfo
+from fullcycle.records import Evaluation, Event, MetricPoint, RunInfo, Status, Trace
 from fullcycle.settings import SCOPE_FILE, Settings
 from fullcycle.store import events as event_store
 from fullcycle.store import runs as run_store
@@ -41,8 +41,10 @@ if TYPE_CHECKING:
     from fullcycle.records import Alias, DatasetVersion, ModelVersion
     from fullcycle.registry import LoadedModel, Promotion
     from fullcycle.scope import Scope
+    from fullcycle.store.deployments import DeploymentState
     from fullcycle.store.gc import GcResult
     from fullcycle.store.tokens import TokenRecord
+    from fullcycle.train.mlflow_import import ImportReport as MlflowImport
     from fullcycle.train.spec import TrainSpec
     from fullcycle.train.tracking import Run
     from fullcycle.train.trainer import TrainDeps, TrainResult
@@ -349,11 +351,12 @@ class Project:
         newest = max(found, key=lambda d: (d.created_at, d.id))
         return f"{newest.name}@{newest.version}"
 
-    def evaluate(self, run_id: str = "latest") -> dict[str, Any]:
-        """The evaluation a run stored (JSON-able); render it with ``train.report``."""
+    def evaluation(self, run_id: str = "latest") -> Evaluation:
+        """The evaluation a run stored when it trained (read back, not recomputed); render
+        ``.to_dict()`` with ``train.report``."""
         from fullcycle.train.trainer import stored_evaluation
 
-        return stored_evaluation(self._db, self._artifacts, run_id)
+        return Evaluation.from_dict(stored_evaluation(self._db, self._artifacts, run_id))
 
     def tune(
         self,
@@ -450,9 +453,9 @@ class Project:
         name: str | None = None,
         data: str | None = None,
         trust_pickle: bool = False,
-    ) -> Any:
+    ) -> MlflowImport:
         """Runs (and ``model``, ``models:/NAME/VERSION``) from an MLflow store; see
-        ``train/mlflow_import.py``. Returns an ImportReport."""
+        ``train/mlflow_import.py``."""
         import tempfile
         from pathlib import Path
 
@@ -482,16 +485,16 @@ class Project:
         from fullcycle.train.flavours.compile import compile_loaded
 
         loaded = registry.load(self._db, self._artifacts, ref)
-        sha = loaded.info.reference_sha256
+        sha = loaded.record.reference_sha256
         rows = json.loads(self._artifacts.get_bytes(sha)).get("rows", []) if sha else []
         compiled, data, report = compile_loaded(loaded, rows, to=to, tolerance=tolerance)
-        lineage = loaded.info.lineage or {}
-        tags = {"compiled_from": loaded.info.ref}
+        lineage = loaded.record.lineage or {}
+        tags = {"compiled_from": loaded.record.ref}
         with self.start_run("compile", dataset=data, tags=tags) as run:
             run.log_metrics({f"compile.{k}": v for k, v in report.items()})
             recipe = lineage.get("recipe", lineage.get("estimator"))
             self.log_model(compiled, run=run, data=data, recipe=recipe)
-        note = f"{loaded.info.ref} compiled to {to}; checked on {report['rows']} reference rows"
+        note = f"{loaded.record.ref} compiled to {to}; checked on {report['rows']} reference rows"
         return self.register(run.id, name=loaded.name, description=note, actor=actor)
 
     def promote(
@@ -748,7 +751,7 @@ class Project:
         return event_store.listing(self._db, kind=kind, subject=subject, since=since, limit=limit)
 
     # -- deployment and monitoring -------------------------------------------------------------
-    def deployment(self, name: str | None = None) -> Any:
+    def deployment(self, name: str | None = None) -> DeploymentState | None:
         """The current deployment row (production, canary and share, shadow), or None."""
         from fullcycle.store import deployments
 
@@ -790,7 +793,7 @@ class Project:
         return Controller(self).submit(ref, skip_gate=skip_gate, reason=reason)
 
     # -- tracing -------------------------------------------------------------------------------
-    def trace(self, request_id: str) -> dict[str, Any]:
+    def trace(self, request_id: str) -> Trace:
         """One logged prediction traced back to the model, run, data, gate and events behind it
         (see ``fullcycle/trace.py``); a link that cannot be followed is named in ``missing``."""
         from fullcycle.trace import TraceDeps, trace
@@ -808,21 +811,21 @@ class Project:
         return record
 
     # -- at a glance ---------------------------------------------------------------------------
-    def status(self) -> dict[str, Any]:
+    def status(self) -> Status:
         """The project at a glance: scope, store and counts (what ``fullcycle status`` shows)."""
         from fullcycle.store import counts
 
         scope = self.scope
-        return {
-            "name": scope.name,
-            "task": scope.task,
-            "target": scope.target,
-            "metric": scope.metric.name,
-            "goal": scope.metric.goal,
-            "baseline": scope.metric.baseline,
-            "users": list(scope.users),
-            "project_dir": str(self.settings.project_dir),
-            "database": self._db.url if self.settings.database_url else "embedded SQLite",
-            "artifacts": self.settings.resolved_artifact_url(),
-            "counts": counts.all_counts(self._db),
-        }
+        return Status(
+            name=scope.name,
+            task=scope.task,
+            target=scope.target,
+            metric=scope.metric.name,
+            goal=scope.metric.goal,
+            baseline=scope.metric.baseline,
+            users=tuple(scope.users),
+            project_dir=str(self.settings.project_dir),
+            database=self._db.url if self.settings.database_url else "embedded SQLite",
+            artifacts=self.settings.resolved_artifact_url(),
+            counts=counts.all_counts(self._db),
+        )

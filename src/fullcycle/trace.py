@@ -9,7 +9,8 @@
     evaluation, gate, promotion                   <- the version's metrics, events, rollouts
     events around it                              <- the audit log
 
-The answer is one JSON-able dict. A link that cannot be followed (a deleted version, a corrupt
+The answer is a :class:`~fullcycle.records.Trace` (``to_dict()``: the JSON the CLI and
+``GET /trace/{id}`` give). A link that cannot be followed (a deleted version, a corrupt
 artifact, a run or dataset that is gone) is named in ``missing`` and the trace goes on with what
 it can still reach; only an unknown or malformed request id is an error.
 """
@@ -29,7 +30,7 @@ import orjson
 from fullcycle import registry
 from fullcycle.data.lineage import lineage_tree
 from fullcycle.errors import FullcycleError, IntegrityError, InvalidInput, NotFound
-from fullcycle.records import Event
+from fullcycle.records import Event, Trace
 from fullcycle.serving import segments
 from fullcycle.serving.runtime import canary_bucket
 from fullcycle.settings import Settings
@@ -56,7 +57,7 @@ def tracer(settings: Settings) -> Callable[[str], dict[str, Any]]:
         ArtifactStore(settings.resolved_artifact_url()),
         Path(settings.resolved_log_url()),
     )
-    return lambda request_id: trace(deps, request_id)
+    return lambda request_id: trace(deps, request_id).to_dict()
 
 
 def check_request_id(request_id: Any) -> str:
@@ -193,7 +194,7 @@ class _Chain:
         self.out["missing"].append({"link": link, "message": message})
 
 
-def trace(deps: TraceDeps, request_id: Any) -> dict[str, Any]:
+def trace(deps: TraceDeps, request_id: Any) -> Trace:
     """The whole chain behind one logged prediction (see the module docstring)."""
     rid = check_request_id(request_id)
     rows = find_rows(deps, rid)
@@ -213,7 +214,7 @@ def trace(deps: TraceDeps, request_id: Any) -> dict[str, Any]:
     else:
         _follow_version(deps, chain, name, version)
     out["complete"] = not out["missing"]
-    return out
+    return Trace(**out)
 
 
 def _routing(deps: TraceDeps, name: str, answer: dict[str, Any], rid: str) -> dict[str, Any]:

@@ -128,7 +128,7 @@ async def test_a_costly_default_threshold_is_lowered_served_and_costed_live(
     record = version.decision
     assert record["rule"] == "threshold" and record["positive"] == "fraud"
     assert 0 < record["threshold"] < 0.5  # a missed fraud costs 20 false alarms
-    summary = project.evaluate(version.run_id or "latest")["decisions"]
+    summary = project.evaluation(version.run_id or "latest").decisions
     assert summary["expected_cost_per_1000"] < summary["cost_at_0_5_per_1000"]
 
     live = transactions(600, seed=7)  # new rows: held out from training entirely
@@ -146,7 +146,7 @@ async def test_a_costly_default_threshold_is_lowered_served_and_costed_live(
     assert sum(d != p for d, p in zip(decided, sum(argmax, []), strict=True)) > 0
 
     report = project.monitor("last:5000")
-    cost = report["cost"]
+    cost = report.cost
     assert cost["rows"] == len(bodies)  # one label per request: each request's first row
     by_row = {"fraud": {"ok": MISSED, "fraud": 0.0}, "ok": {"fraud": FALSE_ALARM, "ok": 0.0}}
     firsts = _request_first_rows(bodies)
@@ -156,11 +156,11 @@ async def test_a_costly_default_threshold_is_lowered_served_and_costed_live(
     assert cost["low"] <= cost["cost_per_1000"] <= cost["high"]
     assert cost["cost_per_1000"] < at_half * 1000  # the chosen threshold is cheaper live too
     assert cost["abstain_share"] == 0.0 and cost["above_limit"] is False
-    assert not any(a["key"] == "fraud:cost" for a in report["alerts"])
+    assert not any(a["key"] == "fraud:cost" for a in report.alerts)
 
     write_scope(project, max_cost_per_1000=max(1.0, cost["cost_per_1000"] / 2))
     report = project.monitor("last:5000")
-    (alert,) = [a for a in report["alerts"] if a["key"] == "fraud:cost"]
+    (alert,) = [a for a in report.alerts if a["key"] == "fraud:cost"]
     assert "above the limit" in alert["message"]
     assert any(a["key"] == "fraud:cost" for a in project.open_alerts())
     obs, _ = Controller(project).observe()

@@ -25,7 +25,7 @@ async def test_monitor_and_the_loop_survive_bad_stored_labels(tmp_path, serve) -
     labels = [*legacy, *truth[len(legacy) :]]
     logs.add_feedback(project._db, [(r, y, True) for r, y in zip(ids, labels, strict=True)])
     report = project.monitor()
-    perf = report["performance"]
+    perf = report.performance
     assert perf["rows"] == 37  # the list, the object and NaN are left out; "1.0" is the class 1
     obs, context = Controller(project).observe()
     rows = context["labelled"]

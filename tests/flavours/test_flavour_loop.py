@@ -87,7 +87,7 @@ async def test_a_flavour_champion_is_retrained_in_its_own_flavour_and_promoted(
     served = await loopkit.serve(
         project, live[features].to_dict("records"), list(live["diagnosis"])
     )
-    before = project.monitor("last:100000")["performance"]
+    before = project.monitor("last:100000").performance
     assert before["metric"] == "accuracy" and before["rows"] == len(served) > 300
     assert before["value"] < 0.8
 
@@ -119,6 +119,6 @@ async def test_a_flavour_champion_is_retrained_in_its_own_flavour_and_promoted(
     answered = await loopkit.serve(
         project, unseen[features].to_dict("records"), list(unseen["diagnosis"])
     )
-    after = project.monitor(f"since:{since}", version=now.ref)["performance"]
+    after = project.monitor(f"since:{since}", version=now.ref).performance
     assert after["rows"] == len(answered) == len(unseen)
     assert after["value"] > before["value"] + 0.2, (before, after)

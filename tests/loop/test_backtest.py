@@ -120,7 +120,7 @@ def test_a_backtest_names_a_time_column_that_is_missing_or_not_a_time(
     code, out = backtest(project, capsys, str(file), "-t", "when", "--steps", "3", "--every", "1d")
     assert code != 0 and "--steps or --every" in out
     # nothing was replayed: no prediction was logged by the refused runs
-    assert project.status()["counts"]["log_segments"] == 0  # type: ignore[attr-defined]
+    assert project.status().counts["log_segments"] == 0
 
 
 def test_a_backtest_needs_the_truth_column(

@@ -53,8 +53,8 @@ def replay(url: str, token: str, period: int, n: int, feedback_share: float = 0.
 def test_without_traffic_the_loop_says_insufficient_data_and_does_nothing(tmp_path: Path) -> None:
     project = make_project(tmp_path / "p")
     report = project.monitor("last:5000")
-    assert report["verdict"] == "insufficient_data"
-    assert report["verdict_text"] == "insufficient data: 0 rows, need 200"
+    assert report.verdict == "insufficient_data"
+    assert report.verdict_text == "insufficient data: 0 rows, need 200"
     step = project.loop_step()
     assert step.action == "none" and "insufficient data" in step.reasons[0]
     assert len(project.models()) == 1

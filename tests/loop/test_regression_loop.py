@@ -50,7 +50,7 @@ async def test_a_regression_project_recovers_through_the_loop_on_r2(tmp_path: Pa
     features = [c for c in live.columns if c != "target"]
     served = await loopkit.serve(project, live[features].to_dict("records"), list(live["target"]))
     report = project.monitor("last:100000")
-    perf = report["performance"]
+    perf = report.performance
     assert perf["metric"] == "r2" and perf["rows"] == len(served) > 300
     assert perf["low"] <= perf["value"] <= perf["high"] and perf["value"] < 0.3
 

@@ -108,8 +108,10 @@ def _same(a, b, path=""):  # type: ignore[no-untyped-def]
 
 def _both(project, model, window):  # type: ignore[no-untyped-def]
     deps = _deps(project)
-    full = run_monitor(deps, project.scope, model, window=window, save=False, incremental=False)
-    inc = run_monitor(deps, project.scope, model, window=window, save=False)
+    full = run_monitor(
+        deps, project.scope, model, window=window, save=False, incremental=False
+    ).to_dict()
+    inc = run_monitor(deps, project.scope, model, window=window, save=False).to_dict()
     assert "sealed_read" in inc
     inc.pop("sealed_read")
     for report in (full, inc):
@@ -151,8 +153,8 @@ def test_live_metric_joins_every_row_of_a_batch(world):
     after = run_monitor(deps, project.scope, model, window=window, save=False)
     full = run_monitor(deps, project.scope, model, window=window, save=False, incremental=False)
     # every row of the batch counts, each with its own label (row 0 alone did before)
-    assert after["performance"]["rows"] - before["performance"]["rows"] == len(new)
-    assert full["performance"]["rows"] == after["performance"]["rows"]
+    assert after.performance["rows"] - before.performance["rows"] == len(new)
+    assert full.performance["rows"] == after.performance["rows"]
 
 
 def test_sealed_segments_are_read_once_per_reference(world):

@@ -84,7 +84,7 @@ def test_the_default_window_is_the_scopes(project_dir, capsys):
     assert report["window"] == "3600s" and report["rows"] == 250  # only the last hour
     assert monitor_json(project_dir, capsys, "--window", "all")["rows"] == 550
     assert monitor_json(project_dir, capsys, "--window", "last:100")["rows"] == 100
-    assert Project.open(project_dir).monitor()["rows"] == 250
+    assert Project.open(project_dir).monitor().rows == 250
 
 
 def test_the_default_cadence_is_the_scopes_interval(project_dir, monkeypatch, capsys):

@@ -35,7 +35,7 @@ while True:
         print("ready", flush=True)  # one whole round done: imports paid, now kill at random
     v = registry.register(db, artifacts, run_id, name="churn")
     try:
-        registry.promote(db, v.ref, metric=metric, gate=GateSpec(margin=1.0))
+        registry.promote(db, v.ref, metric=metric, gate=GateSpec(tolerance=1.0))
     except Conflict:
         pass
     path = os.path.join(folder, f"imported-{os.getpid()}-{i}.skops")

@@ -93,7 +93,7 @@ def test_users_are_on_the_model_card_and_in_the_status(
 ) -> None:
     _edit(folder, users=["support team", "checkout"])
     with Project.open(folder) as p:
-        assert p.status()["users"] == ["support team", "checkout"]
+        assert p.status().users == ("support team", "checkout")
         run = p.train("churn@1", seed=1, learning_curve=False)
         version = p.register(run.run_id)
         assert "- users: support team, checkout" in version.card

@@ -24,7 +24,7 @@ from fullcycle.train.spec import GateSpec, MetricSpec
 from fullcycle.train.trainer import TrainDeps, train
 
 METRIC = MetricSpec("f1_macro", goal=0.6)
-LOOSE = GateSpec(margin=1.0)
+LOOSE = GateSpec(tolerance=1.0)
 
 
 @pytest.fixture
@@ -134,7 +134,7 @@ from fullcycle.store.db import Database
 from fullcycle.train.spec import GateSpec, MetricSpec
 
 db = Database.open(sys.argv[1])
-metric, gate = MetricSpec("f1_macro", goal=0.1), GateSpec(margin=1.0)
+metric, gate = MetricSpec("f1_macro", goal=0.1), GateSpec(tolerance=1.0)
 i = 0
 while True:
     i += 1

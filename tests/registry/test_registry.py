@@ -12,10 +12,10 @@ import trainkit as kit
 from fullcycle import registry
 from fullcycle.errors import Conflict, GateRefused, IntegrityError, InvalidInput, UnsafeArtifact
 from fullcycle.store import events as event_store
-from fullcycle.train.spec import GateSpec, MetricSpec
+from fullcycle.train.spec import GateSpec, MetricSpec, TrainSpec
 from fullcycle.train.trainer import TrainDeps, train
 
-GATE = GateSpec(margin=0.01)
+GATE = GateSpec(tolerance=0.01)
 
 
 class Bomb:
@@ -111,11 +111,34 @@ def test_a_version_worse_than_the_holder_is_refused(deps: TrainDeps) -> None:
     assert registry.resolve(deps.db, "churn@production").version == 1
 
 
+def test_promote_allows_a_shortfall_of_gate_tolerance_and_ignores_the_loops_margin(
+    deps: TrainDeps,
+) -> None:
+    spec = TrainSpec.from_scope(
+        {"name": "churn", "task": "classification", "target": "label",
+         "metric": {"name": "f1_macro"}, "gate": {"margin": 0.5, "tolerance": 0.25}}
+    )  # fmt: skip
+    assert spec.gate == GateSpec(tolerance=0.25)  # the loop's margin is not promote's
+    _run(deps)
+    registry.register(deps.db, deps.artifacts, "latest", name="churn")
+    registry.promote(deps.db, "churn:1", metric=METRIC, gate=GATE)
+    _run(deps, "noise@1")
+    worse = registry.register(deps.db, deps.artifacts, "latest", name="churn")
+    loose = MetricSpec("f1_macro", goal=0.1)
+    holder = registry.resolve(deps.db, "churn:1").metrics["metric"]["value"]
+    shortfall = holder - worse.metrics["metric"]["value"]
+    assert shortfall > 0
+    with pytest.raises(GateRefused, match="gate.tolerance"):
+        registry.promote(deps.db, worse.ref, metric=loose, gate=GateSpec(tolerance=shortfall / 2))
+    registry.promote(deps.db, worse.ref, metric=loose, gate=GateSpec(tolerance=shortfall * 1.01))
+    assert registry.resolve(deps.db, "churn@production").version == worse.version
+
+
 def test_two_concurrent_promotions_one_wins_the_other_conflicts(deps: TrainDeps) -> None:
     for ref in ("d@1", "d@2", "d@3"):
         _run(deps, ref)
         registry.register(deps.db, deps.artifacts, "latest", name="churn")
-    registry.promote(deps.db, "churn:1", metric=METRIC, gate=GateSpec(margin=1.0))
+    registry.promote(deps.db, "churn:1", metric=METRIC, gate=GateSpec(tolerance=1.0))
     both_read = threading.Barrier(2)
 
     def rescore(mine, theirs):  # type: ignore[no-untyped-def]
@@ -125,7 +148,7 @@ def test_two_concurrent_promotions_one_wins_the_other_conflicts(deps: TrainDeps)
     def attempt(ref: str) -> str:
         try:
             registry.promote(
-                deps.db, ref, metric=METRIC, gate=GateSpec(margin=1.0), rescore=rescore
+                deps.db, ref, metric=METRIC, gate=GateSpec(tolerance=1.0), rescore=rescore
             )
             return "won"
         except Conflict:

@@ -199,6 +199,7 @@ def test_retraining_base_dataset_reference_is_accepted():
         ({"alpha": 0}, "gate.alpha"),
         ({"alpha": 0.9}, "must be at most 0.5"),
         ({"margin": -0.1}, "gate.margin"),
+        ({"tolerance": -0.1}, "gate.tolerance"),
         ({"compare_on": "cost"}, "cost needs decisions.costs"),
         ({"test": "t-test"}, "gate.test"),
     ],

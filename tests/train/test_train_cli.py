@@ -11,6 +11,7 @@ import yaml
 import trainkit as kit
 from fullcycle.cli import main
 from fullcycle.project import Project
+from fullcycle.train.trainer import stored_evaluation
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -66,6 +67,9 @@ def test_init_to_a_promoted_model_with_a_report(
     code, out, _ = run(capsys, "evaluate", "latest", "--json", "-C", p)
     ev = json.loads(out)
     assert ev["decisions"]["expected_cost_per_1000"] <= ev["decisions"]["cost_at_0_5_per_1000"]
+    with Project.open(project_dir) as project:  # --json prints the evaluation as it was stored
+        assert ev == stored_evaluation(project._db, project._artifacts, run_id)
+        assert project.evaluation(run_id).value == ev["metric"]["value"]
 
     code, out, _ = run(capsys, "register", "latest", "-C", p)
     assert code == 0 and "registered churn:1" in out

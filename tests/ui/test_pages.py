@@ -139,3 +139,12 @@ def test_overview_shows_the_scope_and_the_live_metric_against_the_goal(
     text = client.get("/").text
     assert 'data-figure="fig-live"' in text
     assert '<p class="big bad">0.745' in text  # below the goal of the scope template
+
+
+def test_overview_says_lower_is_better_for_a_metric_that_falls_as_it_improves(
+    tmp_path: Path, client_for: Callable[..., UIClient]
+) -> None:
+    project = Project.init(tmp_path / "prices", "prices", task="regression", target="price")
+    assert not project.scope.metric.greater_is_better
+    text = client_for(project).get("/").text
+    assert f"{project.scope.metric.name} (lower is better)" in text

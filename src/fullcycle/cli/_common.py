@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from fullcycle.project import Project
 
 ProjectOption = typer.Option(
     None, "--project", "-C", help="Project folder (default: the nearest one with fullcycle.yaml)."
@@ -45,7 +48,7 @@ def console() -> Console:
     return Console(highlight=False, soft_wrap=True, width=width)
 
 
-def open_project(path: Path | None) -> Any:
+def open_project(path: Path | None) -> Project:
     """The one way every command finds its project: ``-C DIR``, else FULLCYCLE_PROJECT_DIR, else
     the nearest folder at or above the current one holding fullcycle.yaml (never a new store)."""
     from fullcycle.project import Project

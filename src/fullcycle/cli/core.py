@@ -35,21 +35,21 @@ def status(project: Path = ProjectOption, as_json: bool = typer.Option(False, "-
     """The project at a glance: scope, store and counts."""
     info = open_project(project).status()
     if as_json:
-        print_json(info)
+        print_json(info.to_dict())
         return
     out = console()
-    out.print(f"[bold]{info['name']}[/]  ({info['task']}, target [bold]{info['target']}[/])")
-    baseline = info["baseline"]
+    out.print(f"[bold]{info.name}[/]  ({info.task}, target [bold]{info.target}[/])")
+    baseline = info.baseline
     out.print(
-        f"metric {info['metric']}: goal {info['goal']}"
+        f"metric {info.metric}: goal {info.goal}"
         + (f", baseline {baseline}" if baseline is not None else "")
     )
-    out.print(f"users     {', '.join(info.get('users') or []) or '-'}")
-    out.print(f"folder    {info['project_dir']}")
-    out.print(f"database  {info['database']}")
-    out.print(f"artifacts {info['artifacts']}")
+    out.print(f"users     {', '.join(info.users) or '-'}")
+    out.print(f"folder    {info.project_dir}")
+    out.print(f"database  {info.database}")
+    out.print(f"artifacts {info.artifacts}")
     table = Table("noun", "count", box=None)
-    for noun, n in info["counts"].items():
+    for noun, n in info.counts.items():
         table.add_row(noun, str(n))
     out.print(table)
 

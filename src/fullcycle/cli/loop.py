@@ -17,7 +17,9 @@ loop_app = typer.Typer(
 )
 
 
-def step_json(action: str, reasons: list[str], numbers: dict[str, Any] | None = None) -> dict:
+def step_json(
+    action: str, reasons: list[str], numbers: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """What one step did, as ``--json`` prints it."""
     return {"action": action, "reasons": list(reasons), "numbers": dict(numbers or {})}
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
@@ -17,6 +17,9 @@ from fullcycle.cli._common import (
     when,
 )
 
+if TYPE_CHECKING:
+    from fullcycle.records import MonitorReport
+
 monitor_app = typer.Typer(
     help="Drift, decay and service health from the prediction log.", invoke_without_command=True
 )
@@ -26,12 +29,12 @@ def _fmt(value: Any, digits: int = 4) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
-def show_report(report: dict[str, Any]) -> None:
+def show_report(report: MonitorReport) -> None:
     out = console()
-    perf, hl = report["performance"], report["health"]
+    perf, hl = report.performance, report.health
     out.print(
-        f"[bold]{report['model']}:{report['version']}[/]  window {report['window']}, "
-        f"{report['rows']} rows  ->  [bold]{report['verdict_text']}[/]"
+        f"[bold]{report.model}:{report.version}[/]  window {report.window}, "
+        f"{report.rows} rows  ->  [bold]{report.verdict_text}[/]"
     )
     if perf.get("value") is not None:
         out.print(
@@ -44,7 +47,7 @@ def show_report(report: dict[str, Any]) -> None:
             f"estimated {perf['metric']} from confidence: {_fmt(perf['estimate'])} "
             "(an estimate, no labels needed; assumes no concept drift)"
         )
-    cost = report.get("cost") or {}
+    cost = report.cost or {}
     if cost.get("cost_per_1000") is not None:
         limit = f" (limit {cost['limit']:g})" if cost.get("limit") is not None else ""
         out.print(
@@ -59,7 +62,7 @@ def show_report(report: dict[str, Any]) -> None:
         f"p99 {_fmt(hl['p99'], 1)} ms; error rate {hl['error_rate']:.3%} "
         f"({hl['rejected']} refused, {hl['errors']} failed); {hl['requests']} requests"
     )
-    soft = report.get("contract") or {}
+    soft = report.contract or {}
     if soft.get("flagged"):
         feats = ", ".join(
             f"{n}: {p['problem']} {p['share']:.1%}" for n, p in list(soft["features"].items())[:5]
@@ -68,7 +71,7 @@ def show_report(report: dict[str, Any]) -> None:
             f"served with a contract flag: {soft['flagged']} of {soft['rows']} rows "
             f"({soft['flagged_share']:.1%}): {feats}"
         )
-    drift = report.get("drift") or {}
+    drift = report.drift or {}
     table = Table("feature", "kind", "verdict", "score", "top statistics")
     for f in (drift.get("features") or [])[:12]:
         stats = ", ".join(f"{k}={v:.3g}" for k, v in list((f.get("stats") or {}).items())[:3])
@@ -82,10 +85,10 @@ def show_report(report: dict[str, Any]) -> None:
     if drift:
         out.print(table)
         out.print(
-            f"drift score {report.get('drift_score', 0.0):.2f} "
+            f"drift score {report.drift_score:.2f} "
             "(share of the model's feature importance that drifted)"
         )
-    for alert in report.get("alerts", []):
+    for alert in report.alerts:
         out.print(f"[red]alert[/] {alert['key']}: {alert['message']}")
 
 
@@ -122,8 +125,8 @@ def monitor(
 
     def step() -> None:
         report = proj.monitor(window, version=version, html=html is not None)
-        print_json(report) if as_json else show_report(report)
-        if html is not None and report.get("html_sha256"):
+        print_json(report.to_dict()) if as_json else show_report(report)
+        if html is not None and report.html_sha256:
             html.write_bytes(proj.monitor.html(report))
             console().print(f"wrote {html}")
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from fullcycle.cli._common import ProjectOption, console, open_project, print_json
 from fullcycle.cli._common import actor as cli_actor
+
+if TYPE_CHECKING:
+    from fullcycle.project import Project
 
 ExecutorOption = typer.Option(
     None,
@@ -17,7 +20,7 @@ ExecutorOption = typer.Option(
 )
 
 
-def _model_ref(proj: Any, given: str | None) -> str:
+def _model_ref(proj: Project, given: str | None) -> str:
     """``NAME:N`` and ``NAME@ALIAS`` as given (read by ``names.parse_ref``, so ``NAME@3`` is
     refused with the spelling meant); a bare word is an alias of the project's model when one by
     that name exists, else a model name (its latest version)."""
@@ -74,9 +77,10 @@ def predict_batch(
         close = getattr(chosen, "close", None)
         if close is not None:
             close()
-    summary = {
+    model_ref = f"{loaded.name}:{loaded.version}"
+    summary: dict[str, Any] = {
         "dataset": version.ref,
-        "model": f"{loaded.name}:{loaded.version}",
+        "model": model_ref,
         "out": str(result.out_path),
         "rows": result.rows,
         "partitions": result.partitions,
@@ -87,7 +91,7 @@ def predict_batch(
     }
     proj.record(
         "batch.predict",
-        subject=summary["model"],
+        subject=model_ref,
         actor=cli_actor(),
         message=f"scored {version.ref} ({result.rows} rows) into {out.name}",
         data=summary,

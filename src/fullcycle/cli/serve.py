@@ -10,14 +10,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
 
 import typer
 
 from fullcycle.cli._common import ProjectOption
-
-if TYPE_CHECKING:
-    from fullcycle.facade._groups import Tokens
 
 DEFAULT_SOURCE = "fullcycle.serving.source:project_source"
 TRACER = "fullcycle.trace:tracer"
@@ -113,7 +109,7 @@ def register(app: typer.Typer) -> None:
             log_format=log_format.lower(),
         )
         if options.auth:
-            tokens = cast("Tokens", (project or Project(settings)).tokens)  # the group
+            tokens = (project or Project(settings)).tokens
             first = tokens.bootstrap_admin()
             if first is not None:
                 show_bootstrap_token(first, settings.state_dir)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from fullcycle.cli._common import ProjectOption, console, open_project, print_json, when
+
+if TYPE_CHECKING:
+    from fullcycle.records import Trace
 
 IDS_SHOWN = 5
 
@@ -34,10 +37,10 @@ def _lineage(node: dict[str, Any] | None) -> str:
     return " <- ".join(parts)
 
 
-def lines(t: dict[str, Any]) -> list[str]:
+def lines(t: Trace) -> list[str]:
     """The human form: the chain in order, one screen."""
-    p = t["prediction"]
-    out = [f"[bold]request {t['request_id']}[/]  {when(p['ts'])}"]
+    p = t.prediction
+    out = [f"[bold]request {t.request_id}[/]  {when(p['ts'])}"]
     version = f"{p['model']}:{p['version']}" if p["version"] is not None else p["model"]
     out.append(
         f"prediction  {version} via {p['route']}, status {p['status']}, {p['latency_ms']} ms, "
@@ -46,28 +49,28 @@ def lines(t: dict[str, Any]) -> list[str]:
     for r in p["rows"][:3]:
         shown = r["error"] if r["error"] else f"-> {_short(r['output'], 40)}"
         out.append(f"  row {r['row']}: {_short(r['inputs'], 70)} {shown}")
-    for o in t["other_answers"]:
+    for o in t.other_answers:
         first = o["rows"][0] if o["rows"] else {}
         out.append(
             f"  also       {o['model']}:{o['version']} ({o['route']}) -> "
             f"{_short(first.get('output'), 40)}, {o['latency_ms']} ms"
         )
-    routing = t.get("routing") or {}
+    routing = t.routing or {}
     out.append(f"routing     revision {routing.get('revision')}: {routing.get('why')}")
-    fb = t.get("feedback")
+    fb = t.feedback
     out.append(
         f"feedback    label {fb['label']!r} ({fb['source']}, {when(fb['ts'])})"
         if fb
         else "feedback    none yet"
     )
-    m = t.get("model")
+    m = t.model
     if m:
         aliases = f", aliases {', '.join(m['aliases'])}" if m["aliases"] else ""
         out.append(
             f"model       {m['ref']} ({m['status']}, artifact {m['artifact']} "
             f"{m['artifact_sha256'][:12]}{aliases})"
         )
-    run = t.get("run")
+    run = t.run
     if run:
         dirty = " (dirty)" if run["git_dirty"] else ""
         env = run["environment"] or {}
@@ -77,7 +80,7 @@ def lines(t: dict[str, Any]) -> list[str]:
         )
         if run["params"]:
             out.append(f"  params    {_short(run['params'], 100)}")
-    data = t.get("data")
+    data = t.data
     if data:
         out.append(
             f"data        {data['ref']} ({data['n_rows']} rows): {_lineage(data['lineage'])}"
@@ -92,7 +95,7 @@ def lines(t: dict[str, Any]) -> list[str]:
                 f"  labelled  {rows['rows']} production rows -> {rows['dataset']} "
                 f"(requests {ids}{more})"
             )
-    ev = t.get("evaluation")
+    ev = t.evaluation
     if ev and ev.get("metric"):
         m, on = ev["metric"], ev.get("data") or {}
         split = on.get("split") or {}
@@ -103,21 +106,21 @@ def lines(t: dict[str, Any]) -> list[str]:
             f"on the {split.get('strategy', '?')} test split of {on.get('ref')};"
             f" verdict {ev.get('verdict')}"
         )
-    gate = t.get("gate")
+    gate = t.gate
     if gate:
         nums = gate["data"].get("numbers") or {}
         keys = ("rows", "challenger", "champion", "p_value")
         shown = ", ".join(f"{k} {_num(nums[k])}" for k in keys if k in nums)
         out.append(f"gate        {gate['message']} ({shown})")
-    for e in t.get("promotion") or []:
+    for e in t.promotion or []:
         what = f"{e['kind']} {e['subject']}"
         out.append(f"promotion   {when(e['ts'])} {what}: {_short(e['message'])}")
-    for r in t.get("rollouts") or []:
+    for r in t.rollouts or []:
         out.append(f"rollout     {r['id']}: {r['state']} (champion v{r['champion']})")
-    out.append(f"events      {len(t.get('events') or [])} about this version:")
-    for e in (t.get("events") or [])[-8:]:
+    out.append(f"events      {len(t.events or [])} about this version:")
+    for e in (t.events or [])[-8:]:
         out.append(f"  {when(e['ts'])} {e['kind']} {e['subject']} {_short(e['message'], 60)}")
-    for gap in t["missing"]:
+    for gap in t.missing:
         out.append(f"[red]missing     {gap['link']}: {gap['message']}[/]")
     return out
 
@@ -132,7 +135,7 @@ def register(app: typer.Typer) -> None:
         """One prediction traced back to its model, run, data, gate and events."""
         found = open_project(project).trace(request_id)
         if as_json:
-            print_json(found)
+            print_json(found.to_dict())
             return
         out = console()
         for line in lines(found):

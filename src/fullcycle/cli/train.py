@@ -109,24 +109,23 @@ def evaluate(
     from fullcycle.train import report
 
     proj = open_project(project)
-    ev = proj.evaluate(run_id)
+    ev = proj.evaluation(run_id)
     if html is not None:
-        html.write_text(
-            report.to_html(ev, f"{proj.name} run {proj.run(run_id).id[:12]}"), encoding="utf-8"
-        )
+        title = f"{proj.name} run {proj.run(run_id).id[:12]}"
+        html.write_text(report.to_html(ev.to_dict(), title), encoding="utf-8")
     if as_json:
-        print_json(ev)
+        print_json(ev.to_dict())
         return
     out = console()
-    m = ev["metric"]
+    m = ev.metric
     out.print(
         f"[bold]{m['name']} {_fmt(m['value'])}[/]"
         + (f" (95% CI {_fmt(m['ci'][0])}-{_fmt(m['ci'][1])})" if m.get("ci") else "")
         + f", goal {_fmt(m['goal'])}"
     )
-    scalars = {k: v for k, v in ev["metrics"].items() if isinstance(v, float)}
+    scalars = {k: v for k, v in ev.metrics.items() if isinstance(v, float)}
     out.print(", ".join(f"{k} {_fmt(v)}" for k, v in sorted(scalars.items())))
-    base = ev["baselines"]
+    base = ev.baselines
     out.print(
         f"trivial baseline {_fmt(base['trivial']['metric'])}"
         + (
@@ -135,10 +134,11 @@ def evaluate(
             else ""
         )
     )
-    out.print(f"diagnosis: {ev['diagnosis']['verdict']} - {ev['diagnosis']['why']}")
-    for step in ev["diagnosis"].get("next_steps", []):
+    diagnosis = ev.diagnosis or {}
+    out.print(f"diagnosis: {diagnosis.get('verdict')} - {diagnosis.get('why')}")
+    for step in diagnosis.get("next_steps", []):
         out.print(f"  - {step}")
-    for s in ev.get("slices", []):
+    for s in ev.slices or []:
         if s["below_goal"]:
             out.print(
                 f"[red]slice {s['feature']}={s['value']} ({s['rows']} rows): "

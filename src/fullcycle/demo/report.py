@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from fullcycle.records import DriftVerdict
+
 if TYPE_CHECKING:
     from fullcycle.project import Project
 
@@ -61,7 +63,8 @@ def render(project: Project, results: list[Any], evaluation: float) -> str:
             {
                 "x": periods,
                 "y": [
-                    sum(v == "drift" for v in r.verdicts) / max(len(r.verdicts), 1) for r in results
+                    sum(v == DriftVerdict.DRIFT for v in r.verdicts) / max(len(r.verdicts), 1)
+                    for r in results
                 ],
                 "name": "share of monitor reports with drift",
                 "mode": "lines+markers",

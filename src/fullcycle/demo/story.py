@@ -23,6 +23,7 @@ from fullcycle.demo import labellers, traffic
 from fullcycle.demo.server import DEMO_TOKEN_TTL_S, Server
 from fullcycle.examples import voice
 from fullcycle.project import Project
+from fullcycle.records import DriftVerdict
 
 if TYPE_CHECKING:
     from fullcycle.facade._groups import Tokens
@@ -36,7 +37,7 @@ class PeriodResult:
     loop_metric: float
     frozen_metric: float
     served_by: dict[int, int]
-    verdicts: list[str] = field(default_factory=list)
+    verdicts: list[DriftVerdict] = field(default_factory=list)
     drifted: list[str] = field(default_factory=list)
     live_metric: float | None = None
     live_cost: float | None = None  # expected cost per 1,000 decisions on labelled requests
@@ -243,15 +244,15 @@ class Demo:
 
     def after_chunk(self, project: Project, result: PeriodResult) -> None:
         report = project.monitor("last:1200", actor="demo")
-        result.verdicts.append(report["verdict"])
-        result.drifted = sorted(set(result.drifted) | set(report["drifted_features"]))
-        result.live_metric = report["performance"].get("value")
-        cost = report.get("cost") or {}
+        result.verdicts.append(report.verdict)
+        result.drifted = sorted(set(result.drifted) | set(report.drifted_features))
+        result.live_metric = report.performance.get("value")
+        cost = report.cost or {}
         result.live_cost = cost.get("cost_per_1000")
         result.abstain_share = cost.get("abstain_share")
-        if report["alerts"] and self.detected_after is None:
+        if report.alerts and self.detected_after is None:
             self.detected_after = self.served
-            self.detection = "; ".join(a["message"] for a in report["alerts"])
+            self.detection = "; ".join(a["message"] for a in report.alerts)
             self.say(f"monitor   decay detected after {self.served} requests: {self.detection}")
         step = project.loop_step(holder="demo-loop")
         result.actions.append(step.action)

@@ -12,6 +12,9 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from fullcycle.errors import NotFound
+from fullcycle.records import MonitorReport
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -290,7 +293,7 @@ class Monitor(_Group):
         save: bool = True,
         html: bool = False,
         actor: str = "monitor",
-    ) -> dict[str, Any]:
+    ) -> MonitorReport:
         """A monitor report for a window of production (see ``monitoring/service.py``); the
         window defaults to the scope's ``monitoring.window`` (``"all"``: the whole log)."""
         from fullcycle import registry
@@ -302,7 +305,7 @@ class Monitor(_Group):
             self._deps(), project.scope, mv, window=window, save=save, html=html, actor=actor
         )
 
-    def run(self, window: str | None = "last:5000", **options: Any) -> dict[str, Any]:
+    def run(self, window: str | None = "last:5000", **options: Any) -> MonitorReport:
         """One monitor report (the same as calling ``project.monitor(...)``)."""
         return self(window, **options)
 
@@ -314,9 +317,12 @@ class Monitor(_Group):
         """Alerts not yet closed."""
         return self._project.open_alerts()
 
-    def html(self, report: dict[str, Any]) -> bytes:
-        """The HTML page a report saved (``html=True``)."""
-        return self._project._artifacts.get_bytes(report["html_sha256"])
+    def html(self, report: MonitorReport | dict[str, Any]) -> bytes:
+        """The HTML page a report saved (``html=True``); a report or a stored report's dict."""
+        sha = report.html_sha256 if isinstance(report, MonitorReport) else report["html_sha256"]
+        if not sha:
+            raise NotFound("this report saved no HTML page", hint="monitor with html=True")
+        return self._project._artifacts.get_bytes(sha)
 
     def log(self, since: float | None = None, *, model: str | None = None) -> pd.DataFrame:
         """The prediction log of model ``model`` (default: the project's) since ``since``:

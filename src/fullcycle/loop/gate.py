@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -135,16 +136,24 @@ def paired_bootstrap(
     )
 
 
+class GateVerdict(StrEnum):
+    """The gate's answer; a ``str`` so stored JSON and comparisons with ``"pass"`` still work."""
+
+    PASS = "pass"
+    REFUSE = "refuse"
+    UNDECIDED = "undecided"  # the sequential test wants more rows
+
+
 @dataclass(frozen=True)
 class GateResult:
     passed: bool
     reasons: list[str]
     numbers: dict[str, Any] = field(default_factory=dict)
-    verdict: str = ""  # pass | refuse | undecided (the sequential test wants more rows)
+    verdict: GateVerdict = GateVerdict.REFUSE
 
     @property
     def undecided(self) -> bool:
-        return self.verdict == "undecided"
+        return self.verdict is GateVerdict.UNDECIDED
 
 
 def loss_margin(metric: str, margin: float, y: Any, old: float) -> float:
@@ -206,7 +215,7 @@ def gate(
     if champion is None or old is None:
         if ok:
             reasons.append(f"challenger {metric} {new:.4f} passes on {n} rows")
-        return GateResult(ok, reasons, numbers, "pass" if ok else "refuse")
+        return GateResult(ok, reasons, numbers, GateVerdict.PASS if ok else GateVerdict.REFUSE)
     numbers["champion"] = old
     if meets is not None and not meets(new) and not meets(old):
         reasons.append(
@@ -227,18 +236,18 @@ def gate(
     )
     verdict, why, more = found
     numbers.update(more)
-    if _gain(metric, new, old) < margin and verdict != "undecided":
-        verdict = "refuse"
+    if _gain(metric, new, old) < margin and verdict is not GateVerdict.UNDECIDED:
+        verdict = GateVerdict.REFUSE
         why = (
             f"challenger {metric} {new:.4f} does not beat champion {old:.4f} by the margin "
             f"{margin:.4f} on the same {n} rows"
         )
     if not ok:
-        verdict = "refuse"
-    elif verdict == "pass":
+        verdict = GateVerdict.REFUSE
+    elif verdict is GateVerdict.PASS:
         why = f"challenger {metric} {new:.4f} beats champion {old:.4f} on {n} rows ({why})"
     reasons.append(why)
-    return GateResult(verdict == "pass", reasons, numbers, verdict)
+    return GateResult(verdict is GateVerdict.PASS, reasons, numbers, verdict)
 
 
 TESTS = ("sequential", "paired_bootstrap", "mcnemar")
@@ -247,7 +256,7 @@ TESTS = ("sequential", "paired_bootstrap", "mcnemar")
 def _compare(
     test: str, metric: str, y: Any, champion: Any, challenger: Any, margin: float, alpha: float,
     seed: int, looks: tuple[int, int], probas: dict[str, Any], labels: Any,
-) -> tuple[str, str, dict[str, Any]]:  # fmt: skip
+) -> tuple[GateVerdict, str, dict[str, Any]]:  # fmt: skip
     """(pass | refuse | undecided, the sentence, the numbers) for one paired test; ``looks`` is
     (this look's number, the rows the sequential boundary is tuned for, fixed by the policy)."""
     look, tuned_for = looks
@@ -259,8 +268,8 @@ def _compare(
             "p_value": mc.p_value,
         }
         if mc.challenger_only > mc.champion_only and mc.p_value < alpha:
-            return "pass", f"mcnemar p={mc.p_value:.3g}", nums
-        return "refuse", _not_significant("mcnemar", mc.p_value, alpha), nums
+            return GateVerdict.PASS, f"mcnemar p={mc.p_value:.3g}", nums
+        return GateVerdict.REFUSE, _not_significant("mcnemar", mc.p_value, alpha), nums
     yc, (a, b) = prepare(metric, y, champion, challenger)
     keys = None if labels is None else list(metric_table.class_keys(labels))
     la = metric_table.row_losses(metric, yc, a, probas["champion_proba"], keys)
@@ -276,20 +285,21 @@ def _compare(
         "delta": bs.delta, "ci": [bs.low, bs.high], "p_value": bs.p_value, "alpha_spent": spent
     }  # fmt: skip
     if bs.p_value < spent:
-        return "pass", f"paired bootstrap p={bs.p_value:.3g}", nums
+        return GateVerdict.PASS, f"paired bootstrap p={bs.p_value:.3g}", nums
     if test == "sequential" and bs.high > margin:
         gap, half = bs.delta - margin, (bs.high - bs.low) / 2
         need = len(y) * (half / gap) ** 2 if gap > 0 else math.inf  # width shrinks as 1/sqrt(n)
         nums["rows_needed"] = None if math.isinf(need) else int(need) + 1
         if need <= MAX_GROWTH * len(y):
-            return "undecided", f"paired bootstrap p={bs.p_value:.3g}: undecided, look again", nums
-        return "refuse", _not_significant("paired_bootstrap", bs.p_value, spent), nums
-    return "refuse", _not_significant("paired_bootstrap", bs.p_value, spent), nums
+            why = f"paired bootstrap p={bs.p_value:.3g}: undecided, look again"
+            return GateVerdict.UNDECIDED, why, nums
+        return GateVerdict.REFUSE, _not_significant("paired_bootstrap", bs.p_value, spent), nums
+    return GateVerdict.REFUSE, _not_significant("paired_bootstrap", bs.p_value, spent), nums
 
 
 def _sequential(
     diffs: Any, margin: float, alpha: float, tuned_for: int
-) -> tuple[str, str, dict[str, Any]]:
+) -> tuple[GateVerdict, str, dict[str, Any]]:
     cs = sequential.confidence_sequence(diffs, alpha=alpha, margin=margin, tuned_for=tuned_for)
     n = cs.n
     nums = {"loss_delta": cs.mean, "cs": [cs.low, cs.high], "loss_margin": margin,
@@ -299,14 +309,14 @@ def _sequential(
         f"[{cs.low:.4g}, {cs.high:.4g}]"
     )
     if n >= sequential.MIN_ROWS and cs.low > margin:
-        return "pass", where, nums
+        return GateVerdict.PASS, where, nums
     if cs.high < margin:
-        return "refuse", f"challenger is not better: {where}", nums
+        return GateVerdict.REFUSE, f"challenger is not better: {where}", nums
     if n >= tuned_for and cs.rows_needed > MAX_GROWTH * n:
         need = "never" if math.isinf(cs.rows_needed) else f"about {int(cs.rows_needed)} rows"
-        return "refuse", f"the gain is too small to prove ({need} needed; {where})", nums
+        return GateVerdict.REFUSE, f"the gain is too small to prove ({need} needed; {where})", nums
     return (
-        "undecided",
+        GateVerdict.UNDECIDED,
         f"undecided after {n} rows, about {_rows(cs.rows_needed)} needed ({where})",
         nums,
     )
@@ -410,4 +420,9 @@ def cost_gate(
     if ok:
         versus = "" if old is None else f" against the champion's {old:.1f}"
         reasons.append(f"challenger cost {new:.1f} per 1,000 decisions{versus} passes on {n} rows")
-    return GateResult(passed=ok, reasons=reasons, numbers=numbers)
+    return GateResult(
+        passed=ok,
+        reasons=reasons,
+        numbers=numbers,
+        verdict=GateVerdict.PASS if ok else GateVerdict.REFUSE,
+    )

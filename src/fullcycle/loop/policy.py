@@ -8,10 +8,19 @@ numbers, including "no action", so the audit log says why nothing happened too.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Literal
 
 Action = Literal["none", "wait", "queue_labels", "wait_labels", "retrain", "analyse_rollout"]
-CanaryAction = Literal["extend", "step", "promote", "rollback"]
+
+
+class CanaryAction(StrEnum):
+    """What a rollout does next; a ``str``, so stored rollouts compare as before."""
+
+    EXTEND = "extend"  # too few requests yet, or behind within the noise: look longer
+    STEP = "step"  # within every limit: raise the challenger's share
+    PROMOTE = "promote"  # within every limit at the last step: the challenger serves all
+    ROLLBACK = "rollback"  # a limit was breached: the champion serves all again
 
 
 @dataclass(frozen=True)
@@ -229,19 +238,19 @@ def canary_verdict(
     numbers = {**stats.__dict__, "share": share, "min_requests": rollout.min_requests}
     if stats.requests < rollout.min_requests:
         return CanaryVerdict(
-            "extend",
+            CanaryAction.EXTEND,
             [f"inconclusive, extending: {stats.requests} of {rollout.min_requests} requests"],
             numbers,
         )
     bad = _canary_breaches(stats, rollout, greater_is_better, min_labelled)
     if bad:
-        return CanaryVerdict("rollback", bad, numbers)
+        return CanaryVerdict(CanaryAction.ROLLBACK, bad, numbers)
     if _worse_within_noise(stats, greater_is_better, min_labelled):
         # worse on the labelled rows but not significantly: never promote on that; look longer,
         # and give up on the challenger after three times the minimum sample
         if stats.requests >= 3 * rollout.min_requests:
             return CanaryVerdict(
-                "rollback",
+                CanaryAction.ROLLBACK,
                 [
                     f"still behind production after {stats.requests} requests "
                     f"({stats.challenger_metric:.4g} vs {stats.champion_metric:.4g})"
@@ -249,7 +258,7 @@ def canary_verdict(
                 numbers,
             )
         return CanaryVerdict(
-            "extend",
+            CanaryAction.EXTEND,
             [
                 f"behind production on {stats.labelled} labelled rows but within the noise: "
                 "extending"
@@ -260,9 +269,11 @@ def canary_verdict(
     ok = [f"{stats.requests} requests within every limit"]
     if later and later[0] < 1.0:
         return CanaryVerdict(
-            "step", ok + [f"raise share {share} -> {later[0]}"], {**numbers, "next_share": later[0]}
+            CanaryAction.STEP,
+            ok + [f"raise share {share} -> {later[0]}"],
+            {**numbers, "next_share": later[0]},
         )
-    return CanaryVerdict("promote", ok, numbers)
+    return CanaryVerdict(CanaryAction.PROMOTE, ok, numbers)
 
 
 def _worse_within_noise(stats: CanaryStats, gib: bool, min_labelled: int) -> bool:

@@ -16,7 +16,7 @@ from fullcycle import clock
 from fullcycle.contract import normalise_mapping
 from fullcycle.loop import gate
 from fullcycle.loop.labelled import spec_for
-from fullcycle.loop.policy import CanaryStats, CanaryVerdict, canary_verdict
+from fullcycle.loop.policy import CanaryAction, CanaryStats, CanaryVerdict, canary_verdict
 from fullcycle.store.events import Note
 from fullcycle.train import decide
 
@@ -265,9 +265,9 @@ def analyse(project: LoopProject, rollout: Rollout, log: pd.DataFrame) -> Canary
             "last_verdict": verdict.action,
         },
     )
-    if rollout.state == "shadow" and verdict.action in ("step", "promote"):
+    if rollout.state == "shadow" and verdict.action in (CanaryAction.STEP, CanaryAction.PROMOTE):
         verdict = CanaryVerdict(
-            "step",
+            CanaryAction.STEP,
             [*verdict.reasons, "shadow passed: start the canary"],
             {**verdict.numbers, "next_share": policy.canary_share},
         )

@@ -26,6 +26,7 @@ from fullcycle.monitoring import drift, features
 from fullcycle.monitoring.reference import NUMBER_KINDS, Reference, Summary
 from fullcycle.monitoring.report import DriftReport, FeatureDrift
 from fullcycle.monitoring.sketch import ColumnSketch, WindowSketch, sketch_column
+from fullcycle.records import DriftVerdict
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -138,10 +139,11 @@ def report_from_sketch(
     ]
     _weigh(results, reference)
     results.sort(key=lambda f: (not f.drifted, not f.decided, -f.score * f.weight))
-    verdict = _dataset_verdict(results, sketch.n_rows, pol)
+    outcome, verdict = _dataset_verdict(results, sketch.n_rows, pol)
     return DriftReport(
         verdict=verdict,
-        drifted=verdict.startswith("drift"),
+        drifted=outcome is DriftVerdict.DRIFT,
+        outcome=outcome,
         n_reference=reference.n_rows,
         n_current=sketch.n_rows,
         features=results,
@@ -240,6 +242,10 @@ def _floor_key(statistic: str, ref: Summary) -> str:
     return statistic
 
 
+#: a feature's verdict when its share of missing values is what moved (its rows are the missing)
+MISSING_VALUES_DRIFT = "drift (missing values)"
+
+
 def _verdict(
     ref: Summary,
     obs: features.Observation,
@@ -255,7 +261,7 @@ def _verdict(
     significant = q < float(pol["alpha"])
     missing_drift = ratios.get("missing_change", 0.0) > 1.0
     if significant and missing_drift and obs.pvalues["missing"] == min(obs.pvalues.values()):
-        return True, True, "drift (missing values)"
+        return True, True, MISSING_VALUES_DRIFT
     if ref.valid < need:
         return False, False, f"insufficient data: the reference has {ref.valid} values, need {need}"
     if obs.valid < need:
@@ -285,17 +291,20 @@ def _drift_score(results: list[FeatureDrift]) -> float:
     return sum(f.weight for f in decided if f.drifted) / total
 
 
-def _dataset_verdict(results: list[FeatureDrift], n: int, pol: dict[str, Any]) -> str:
+def _dataset_verdict(
+    results: list[FeatureDrift], n: int, pol: dict[str, Any]
+) -> tuple[DriftVerdict, str]:
+    """The window's verdict and the sentence that says why."""
     need = int(pol["min_rows"])
     if n < need:
-        return f"insufficient data: {n} rows, need {need}"
+        return DriftVerdict.INSUFFICIENT_DATA, f"insufficient data: {n} rows, need {need}"
     decided = [f for f in results if f.decided]
     drifted = [f for f in results if f.drifted]
     if not decided:
-        return "insufficient data: no feature has enough values"
+        return DriftVerdict.INSUFFICIENT_DATA, "insufficient data: no feature has enough values"
     if drifted and len(drifted) / len(decided) > pol["dataset_drift_share"]:
-        return f"drift: {len(drifted)} of {len(decided)} features"
-    return "no drift"
+        return DriftVerdict.DRIFT, f"drift: {len(drifted)} of {len(decided)} features"
+    return DriftVerdict.NO_DRIFT, "no drift"
 
 
 def _attach_rows(
@@ -309,7 +318,7 @@ def _attach_rows(
     limit, eps = int(pol["top_rows"]), float(pol["eps"])
     for f in [f for f in results if f.drifted][: int(pol["top_features"])]:
         ref, s = reference.features[f.name], series[f.name].reset_index(drop=True)
-        if f.verdict == "drift (missing values)":
+        if f.verdict == MISSING_VALUES_DRIFT:
             pos = np.flatnonzero(~np.isfinite(_as_float(s, ref)))[:limit]
         elif ref.kind in NUMBER_KINDS:
             pos = features.numeric_rows(ref, s, limit, eps)

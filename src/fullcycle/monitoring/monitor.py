@@ -27,6 +27,7 @@ from fullcycle.monitoring.parts import (
 )
 from fullcycle.monitoring.reference import Reference
 from fullcycle.monitoring.window import decode_json_column
+from fullcycle.records import DriftVerdict
 
 SERVED = ("production", "canary")
 
@@ -164,15 +165,11 @@ def finish(
     drift_report = _drift(part, evidence, reference, kinds, monitoring)
     rows = part.rows
     verdict, verdict_text = (
-        "insufficient_data",
+        DriftVerdict.INSUFFICIENT_DATA,
         f"insufficient data: {rows} rows, need {monitoring.min_rows}",
     )
     if drift_report is not None:
-        verdict_text = drift_report.verdict
-        if drift_report.drifted:
-            verdict = "drift"
-        elif not verdict_text.startswith("insufficient"):
-            verdict = "no_drift"
+        verdict, verdict_text = drift_report.outcome, drift_report.verdict
     perf = live_performance(labelled, part, metric=metric, classes=classes)
     th = monitoring.thresholds
     hl = health(
@@ -273,7 +270,7 @@ def alerts_for(report: Mapping[str, Any], *, metric_drop: float) -> list[dict[st
     """Each breached rule as {key, message}; the key stays the same while the rule holds."""
     out = []
     model = report["model"]
-    if report["verdict"] == "drift":
+    if report["verdict"] == DriftVerdict.DRIFT:
         names = ", ".join(report["drifted_features"][:5])
         out.append({"key": f"{model}:drift", "message": f"drift in {names}"})
     perf = report["performance"]

@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from fullcycle.records import DriftVerdict
+
 #: Statistics shown as columns, in order, when present.
 STAT_ORDER = (
     "psi",
@@ -61,6 +63,8 @@ class DriftReport:
     policy: dict[str, Any]
     #: importance-weighted share of drifted features among the decided ones, in [0, 1]
     drift_score: float = 0.0
+    #: the verdict as a value (``verdict`` is the sentence); not part of ``to_dict()``
+    outcome: DriftVerdict = DriftVerdict.INSUFFICIENT_DATA
 
     @property
     def drifted_features(self) -> list[str]:

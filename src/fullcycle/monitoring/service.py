@@ -14,6 +14,7 @@ from fullcycle.monitoring.incremental import eligible
 from fullcycle.monitoring.monitor import build_report
 from fullcycle.monitoring.reference import Reference
 from fullcycle.monitoring.window import Window, parse_window
+from fullcycle.records import MonitorReport
 from fullcycle.store import alerts as alert_store
 from fullcycle.store import logs as log_store
 from fullcycle.store import reports as report_store
@@ -95,7 +96,7 @@ def run_monitor(
     html: bool = False,
     actor: str = "monitor",
     incremental: bool = True,
-) -> dict[str, Any]:
+) -> MonitorReport:
     """Build the report for ``version`` (a registry ModelVersion) over ``window`` (None: the
     scope's ``monitoring.window``); with ``html`` the drift page is stored too (a few MB:
     plotly.js is inlined). ``incremental``: merge the stored parts of sealed segments wholly
@@ -140,7 +141,7 @@ def run_monitor(
         report["id"] = report_store.save(deps.db, report, html_sha=html_sha, actor=actor)
         report["html_sha256"] = html_sha
         _alerts(deps, scope, report, actor)
-    return report
+    return MonitorReport.from_dict(report)
 
 
 def _feedback(deps: MonitorDeps, since: float | None, spec: Any) -> dict[str, Any]:

@@ -109,11 +109,11 @@ def _gate(
             current.metrics.get("expected_cost_per_1000"),
         )
         if mine is not None and theirs is not None:
-            if mine > theirs * (1 + gate.margin):
+            if mine - theirs > gate.tolerance:
                 refusals.append(
                     f"expected cost per 1,000 {mine:.2f} is worse than "
-                    f"{current.ref}'s {theirs:.2f} by more than the margin "
-                    f"{gate.margin:.0%}"
+                    f"{current.ref}'s {theirs:.2f} by more than the tolerance "
+                    f"{gate.tolerance:g}"
                 )
             else:
                 passed.append(f"expected cost {mine:.2f} vs {current.ref} {theirs:.2f}")
@@ -134,11 +134,11 @@ def _gate(
     if value is None or theirs_v is None:
         return refusals, passed, holder
     shortfall = (theirs_v - value) if metric.greater_is_better else (value - theirs_v)
-    if shortfall > gate.margin:
+    if shortfall > gate.tolerance:
         refusals.append(
             f"{metric.name} {value:.4f} is worse than {current.ref} ({alias}) "
-            f"{theirs_v:.4f} on {where} by {shortfall:.4f}, more than the margin "
-            f"{gate.margin}"
+            f"{theirs_v:.4f} on {where} by {shortfall:.4f}, more than the tolerance "
+            f"{gate.tolerance}"
         )
     else:
         passed.append(f"{metric.name} {value:.4f} vs {current.ref} {theirs_v:.4f} on {where}")
@@ -181,7 +181,8 @@ def promote(
             )
         raise GateRefused(
             f"promotion of {version.ref} to {alias} refused: " + "; ".join(refusals),
-            hint="improve the model, or override with --force --reason TEXT",
+            hint="improve the model, allow a shortfall with gate.tolerance in fullcycle.yaml "
+            "(gate.margin is the loop's required gain), or override with --force --reason TEXT",
         )
     kind = "model.promote.forced" if refusals else "model.promote"
     message = (

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from fullcycle import names
-from fullcycle.errors import IntegrityError, InvalidInput, NotFound
+from fullcycle.errors import IntegrityError, InvalidInput, ModelCheckFailed, NotFound
 from fullcycle.names import check_name
 from fullcycle.records import Alias, ModelVersion
 from fullcycle.registry import _limits
@@ -17,18 +18,42 @@ from fullcycle.store import runs as run_store
 from fullcycle.store.artifacts import ArtifactStore
 from fullcycle.store.db import Database
 
+#: ``validate(records) -> (frame, violations)``: the contract's ``validate_records``
+Validate = Callable[[list[dict[str, Any]]], tuple[Any, Sequence[Any]]]
+
+
+def _no_contract(records: list[dict[str, Any]]) -> tuple[Any, Sequence[Any]]:
+    raise ModelCheckFailed(
+        "this model was loaded without its contract, so requests cannot be validated",
+        hint="load it for serving (serving/source.py: load_for_serving)",
+    )
+
 
 @dataclass(frozen=True)
 class LoadedModel:
-    """A verified, deserialized version, ready to predict."""
+    """A verified, deserialized version, ready to predict (the one loaded-model record).
+
+    :func:`load` fills ``info`` (the registry record) and leaves ``validate`` and
+    ``reference_rows`` empty; the server's source (``serving/source.py``) adds the contract's
+    validation hook and the reference rows its swap check predicts on. A test may build one
+    by hand from an estimator."""
 
     name: str
     version: int
     estimator: Any
-    classes: list[Any] | None
-    signature: dict[str, Any]
-    decision: dict[str, Any]
-    info: ModelVersion = field(repr=False)
+    validate: Validate = _no_contract
+    classes: list[Any] | None = None
+    signature: dict[str, Any] = field(default_factory=dict)
+    reference_rows: list[dict[str, Any]] = field(default_factory=list)
+    decision: dict[str, Any] = field(default_factory=dict)  # ModelVersion.decision
+    info: ModelVersion | None = field(default=None, repr=False)
+
+    @property
+    def record(self) -> ModelVersion:
+        """The registry record it was loaded from."""
+        if self.info is None:
+            raise NotFound(f"{self.name}:{self.version} was not loaded from the registry")
+        return self.info
 
 
 def parse_ref(ref: str) -> tuple[str, int | None, str | None]:
@@ -253,10 +278,10 @@ def load(db: Database, artifacts: ArtifactStore, ref: str) -> LoadedModel:
         version.name,
         version.version,
         estimator,
-        version.classes,
-        version.signature,
-        version.decision,
-        version,
+        classes=version.classes,
+        signature=version.signature,
+        decision=version.decision,
+        info=version,
     )
 
 

@@ -262,17 +262,18 @@ class Retraining(Section):
 class Gate(Section):
     """What a challenger must prove before it is promoted.
 
-    ``margin`` is in the metric's units (cost per 1,000 decisions with ``compare_on: cost``)
-    and is read by two gates (docs/glossary.md, "margin"): the loop's gate asks a challenger to
-    beat the champion by at least ``margin``; ``fullcycle promote`` refuses a version only when
-    it falls short of the alias's current holder by more than ``margin`` (with cost: by more
-    than ``margin`` as a fraction of the holder's cost).
+    Both distances are in the metric's units (cost per 1,000 decisions with ``compare_on:
+    cost``), one per gate (docs/glossary.md): ``margin`` is the gain the loop's gate asks of a
+    challenger over the champion; ``tolerance`` is how far ``fullcycle promote`` lets a version
+    fall short of the alias's current holder. (Before ``tolerance`` existed, ``fullcycle
+    promote`` read ``margin`` as its tolerance, as a fraction of the holder's cost with cost.)
 
     ``min_samples``: the held-out rows a fixed-sample test (``paired_bootstrap``, ``mcnemar``,
     the cost gate) needs; the ``sequential`` test, valid however often it looks, decides from
     50 rows when the evidence is strong and is tuned to be tightest at ``min_samples``."""
 
     margin: float = Field(default=0.0, ge=0)
+    tolerance: float = Field(default=0.0, ge=0)
     test: Literal["sequential", "paired_bootstrap", "mcnemar"] = "sequential"
     alpha: float = Field(default=0.05, gt=0, le=0.5)
     compare_on: Literal["metric", "cost"] = "metric"

@@ -86,7 +86,11 @@ SCOPE_READERS: dict[str, tuple[str, ...]] = {
     "retraining.data.dedupe": (f"{_LOOP}.retrain:training_frame",),
     "retraining.data.recent_weight": (f"{_LOOP}.retrain:training_frame",),
     "retraining.new_classes": (f"{_LOOP}.controller:Controller._take_in_classes",),
-    "gate.margin": (f"{_LOOP}.retrain:gate", "fullcycle.train.spec:TrainSpec.from_scope"),
+    "gate.margin": (f"{_LOOP}.retrain:gate",),
+    "gate.tolerance": (
+        "fullcycle.train.spec:TrainSpec.from_scope",
+        "fullcycle.registry._promotion:_gate",
+    ),
     "gate.test": (f"{_LOOP}.retrain:gate",),
     "gate.alpha": (f"{_LOOP}.retrain:gate",),
     "gate.compare_on": (

@@ -139,8 +139,9 @@ retraining:
                                 # | learn (added once 20 labelled rows name it)
 
 gate:                           # what a challenger must prove to be promoted
-  margin: 0.0                   # loop: beat the champion by at least this much; promote:
-                                # fall short of the alias's holder by at most this
+  margin: 0.0                   # the loop: a challenger beats the champion by at least this
+  tolerance: 0.0                # fullcycle promote: fall short of the alias's holder by at
+                                # most this (both in the metric's units; cost per 1,000)
   test: {test}              # sequential (stops as soon as the evidence is enough)
                                 # | paired_bootstrap | mcnemar
   alpha: 0.05

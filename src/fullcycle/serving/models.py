@@ -1,22 +1,21 @@
 """What the server needs from the registry and the contract, as one small interface.
 
 A :class:`ModelSource` says what is deployed (:class:`DeploymentState`) and loads a version as a
-:class:`LoadedModel`: the estimator, the validation hook (the contract's ``validate_records``)
-and the reference rows that the swap check predicts on. The registry implements the
-store-backed source; tests wrap models trained in the test.
+:class:`~fullcycle.registry.LoadedModel` (the registry's record, with the validation hook, the
+contract's ``validate_records``, and the reference rows that the swap check predicts on). The
+registry implements the store-backed source; tests wrap models trained in the test.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 
 from fullcycle.contract import Violation  # the one Violation: row -1 is the whole request
 from fullcycle.errors import ModelCheckFailed
+from fullcycle.registry import LoadedModel, Validate  # the one LoadedModel
 from fullcycle.store.deployments import DeploymentState
 from fullcycle.train import decide
 
@@ -34,23 +33,6 @@ __all__ = [
 
 
 WHOLE = -1  # the row number of a violation of the whole request (the contract's convention)
-
-
-Validate = Callable[[list[dict[str, Any]]], tuple[Any, Sequence[Any]]]
-
-
-@dataclass(frozen=True)
-class LoadedModel:
-    """A model version ready to serve. ``validate(records) -> (DataFrame, violations)``."""
-
-    name: str
-    version: int
-    estimator: Any
-    validate: Validate
-    classes: list[Any] | None = None
-    signature: dict[str, Any] = field(default_factory=dict)
-    reference_rows: list[dict[str, Any]] = field(default_factory=list)
-    decision: dict[str, Any] = field(default_factory=dict)  # ModelVersion.decision
 
 
 class ModelSource(Protocol):

@@ -8,6 +8,7 @@ Each version is validated against the contract it was trained with, stored with 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from fullcycle import registry
@@ -83,15 +84,11 @@ def load_for_serving(
         )
     contract = Contract.from_dict(contract_dict)
     rows: list[dict[str, Any]] = []
-    if loaded.info.reference_sha256:
-        rows = json.loads(artifacts.get_bytes(loaded.info.reference_sha256)).get("rows", [])
-    return LoadedModel(
-        name=name,
-        version=version,
-        estimator=loaded.estimator,
+    if loaded.record.reference_sha256:
+        rows = json.loads(artifacts.get_bytes(loaded.record.reference_sha256)).get("rows", [])
+    return replace(
+        loaded,
         validate=contract.validate_records,
-        classes=loaded.classes,
-        signature=loaded.signature,
         reference_rows=rows,
         decision=dict(loaded.decision or {}),
     )

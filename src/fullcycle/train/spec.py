@@ -73,7 +73,9 @@ class FeatureSpec:
 
 @dataclass(frozen=True)
 class GateSpec:
-    margin: float = 0.0
+    """What ``fullcycle promote`` reads of ``gate:`` (the loop's gate reads the scope itself)."""
+
+    tolerance: float = 0.0  # how far a version may fall short of the alias's current holder
     compare_on: str = "metric"  # metric | cost
 
 
@@ -166,7 +168,7 @@ class TrainSpec:
             split=split,
             search_space=_plain(_get(training, "search_space") or _get(training, "search")) or {},
             gate=GateSpec(
-                margin=float(_get(gate, "margin", 0.0) or 0.0),
+                tolerance=float(_get(gate, "tolerance", 0.0) or 0.0),
                 compare_on=str(_get(gate, "compare_on", "metric") or "metric"),
             ),
             decisions=decisions or None,

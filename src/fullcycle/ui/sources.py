@@ -1,12 +1,11 @@
-"""What each page shows, gathered from the project facade and the stages.
+"""What each page shows, gathered from the project facade.
 
-A stage that has not landed yet (its facade method or module is missing) gives a
-:class:`Pending` that the page shows as "nothing here yet: run X", never an error.
+A part with nothing in it yet (no dataset, no model, no report) gives a :class:`Pending` that
+the page shows as "nothing here yet: run X", never an error.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -25,18 +24,6 @@ class Pending:
     command: str
 
 
-def facade(project: Project, method: str) -> Any:
-    """The facade method, or None when its stage is not installed yet."""
-    return getattr(project, method, None)
-
-
-def module(name: str) -> Any:
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        return None
-
-
 def scope_info(project: Project) -> dict[str, Any]:
     """The scope as plain values, or ``{"error": ...}`` when it cannot be read."""
     if not project.settings.scope_path.is_file():
@@ -46,39 +33,21 @@ def scope_info(project: Project) -> dict[str, Any]:
     except (ImportError, FullcycleError, ValueError) as exc:
         return {"error": f"fullcycle.yaml cannot be read: {exc}", "command": "fullcycle status"}
     metric = scope.metric
-    baseline = getattr(metric, "baseline", None)
-    constraints = getattr(scope, "constraints", None)
+    baseline = metric.baseline
+    constraints = scope.constraints.model_dump(exclude_none=True)
     return {
         "name": scope.name,
-        "description": getattr(scope, "description", ""),
+        "description": scope.description,
         "task": str(scope.task),
         "target": scope.target,
-        "users": list(getattr(scope, "users", []) or []),
+        "users": list(scope.users),
         "metric": str(metric.name),
         "goal": metric.goal,
-        "higher_is_better": _higher(metric),
-        "baseline": getattr(baseline, "value", baseline),
-        "baseline_label": getattr(baseline, "label", "baseline"),
-        "constraints": _plain(constraints),
+        "higher_is_better": metric.greater_is_better,
+        "baseline": None if baseline is None else baseline.value,
+        "baseline_label": "baseline" if baseline is None else baseline.label,
+        "constraints": {k: v for k, v in constraints.items() if v not in ({}, [], "")},
     }
-
-
-def _higher(metric: Any) -> bool:
-    is_better = getattr(metric, "is_better", None)
-    if callable(is_better):
-        try:
-            return bool(is_better(1.0, 0.0))
-        except Exception:  # noqa: BLE001 - a display hint only
-            return True
-    return True
-
-
-def _plain(section: Any) -> dict[str, Any]:
-    if section is None:
-        return {}
-    dump = getattr(section, "model_dump", None)
-    data = dump(exclude_none=True) if callable(dump) else dict(section)
-    return {k: v for k, v in data.items() if v not in ({}, [], "")}
 
 
 def overview(project: Project) -> dict[str, Any]:
@@ -109,10 +78,7 @@ def _latest_metric(reports: list[dict[str, Any]], metric: str) -> float | None:
 
 
 def data_page(project: Project, ref: str | None) -> dict[str, Any]:
-    listing = facade(project, "datasets")
-    if listing is None:
-        return {"pending": Pending("the data stage", "fullcycle data add FILE --name NAME")}
-    versions = listing()
+    versions = project.datasets()
     if not versions:
         return {
             "pending": Pending(
@@ -121,16 +87,12 @@ def data_page(project: Project, ref: str | None) -> dict[str, Any]:
         }
     chosen = next((v for v in versions if v.ref == ref), None) if ref else None
     chosen = chosen or max(versions, key=lambda v: v.created_at)
-    contract = facade(project, "contract")
-    lineage = facade(project, "lineage")
     return {
         "versions": sorted(versions, key=lambda v: (v.name, -v.version)),
         "chosen": chosen,
-        "contract": _contract_rows(contract() if contract else None),
+        "contract": _contract_rows(project.contract()),
         "profile": charts.profiles(chosen.profile),
-        "lineage_chart": charts.lineage(lineage(chosen.ref))
-        if lineage and chosen.parents
-        else None,
+        "lineage_chart": charts.lineage(project.lineage(chosen.ref)) if chosen.parents else None,
     }
 
 

@@ -6,17 +6,14 @@ from typing import TYPE_CHECKING, Any
 
 from fullcycle.errors import FullcycleError
 from fullcycle.ui import charts
-from fullcycle.ui.sources import Pending, facade, module, scope_info
+from fullcycle.ui.sources import Pending, scope_info
 
 if TYPE_CHECKING:
     from fullcycle.project import Project
 
 
 def models_page(project: Project, ref: str | None) -> dict[str, Any]:
-    listing = facade(project, "models")
-    if listing is None:
-        return {"pending": Pending("the model registry", "fullcycle train && fullcycle register")}
-    versions = listing()
+    versions = project.models()
     if not versions:
         return {"pending": Pending("no model version yet", "fullcycle train && fullcycle register")}
     chosen = next((v for v in versions if v.ref == ref), None) if ref else None
@@ -35,21 +32,20 @@ def models_page(project: Project, ref: str | None) -> dict[str, Any]:
 
 
 def _evaluation(project: Project, version: Any) -> dict[str, Any] | None:
-    evaluate = facade(project, "evaluate")
-    if evaluate is None or not version.run_id:
+    if not version.run_id:
         return None
     try:
-        ev = evaluate(version.run_id)
+        return project.evaluation(version.run_id).to_dict()
     except (FullcycleError, ValueError, KeyError, OSError):
         return None
-    return ev if isinstance(ev, dict) else None
 
 
 def _eval_charts(ev: dict[str, Any] | None, goal: float | None) -> list[dict[str, Any]]:
     if not ev:
         return []
-    report = module("fullcycle.train.report")
-    figures = list(report.charts(ev)) if report is not None else []
+    from fullcycle.train import report
+
+    figures = list(report.charts(ev))
     for fig in figures:
         layout = fig.setdefault("layout", {})
         layout.setdefault("height", 300)
@@ -158,8 +154,6 @@ def monitoring_page(project: Project, report_id: int | None) -> dict[str, Any]:
 
 
 def labelling_page(project: Project, task_id: int | None, after: int) -> dict[str, Any]:
-    if module("fullcycle.data.labeling") is None:
-        return {"pending": Pending("the labelling queue", "fullcycle label queue ...")}
     progress = project.labels.progress()
     task = project.labels.task(task_id) if task_id else None
     if task is None or task["status"] != "queued":
@@ -182,13 +176,12 @@ def labelling_page(project: Project, task_id: int | None, after: int) -> dict[st
 
 
 def _classes(project: Project, task: dict[str, Any] | None) -> list[str]:
-    contract = facade(project, "contract")
     try:
-        found = contract() if contract else None
-    except (FullcycleError, ValueError, ImportError):
+        found = project.contract()
+    except (FullcycleError, ValueError):
         found = None
-    target = getattr(found, "target", None)
-    classes = list(getattr(target, "classes", None) or [])
+    target = None if found is None else found.target
+    classes = list((target.classes if target is not None else None) or [])
     if not classes and task and isinstance(task.get("prediction"), dict):
         classes = sorted((task["prediction"].get("proba") or {}).keys())
     return [str(c) for c in classes][:9]

@@ -99,11 +99,11 @@ def compile_loaded(
     from fullcycle.contract import Contract
     from fullcycle.train.adopt import model_inputs
 
-    what = f"model {loaded.info.ref}"
+    what = f"model {loaded.record.ref}"
     if to != "onnx":
         raise InvalidInput(f"cannot compile to {to!r}", hint="the one target is onnx")
     contract_dict = (loaded.signature or {}).get("contract")
-    lineage = loaded.info.lineage or {}
+    lineage = loaded.record.lineage or {}
     data_ref = lineage.get("dataset") or (lineage.get("data") or {}).get("ref")
     if not contract_dict or not data_ref:
         raise InvalidInput(
