@@ -164,3 +164,20 @@ def test_a_live_metric_below_the_goal_by_chance_is_no_alarm_but_a_clear_drop_is(
     few = _report(0.33, 0.33, 0.33)
     few["performance"]["rows"] = 12
     assert alerts_for(few, metric_drop=0.05) == []
+
+
+def test_a_ratio_metric_needs_more_labelled_rows_than_a_mean_loss_before_it_alarms() -> None:
+    """Macro-F1's bootstrap is too narrow on a few dozen rows (metric_table.rows_to_judge):
+    the same clear shortfall alarms for accuracy at 40 rows, for F1 only from 150."""
+    from fullcycle import metric_table
+    from fullcycle.monitoring.monitor import alerts_for
+
+    assert metric_table.rows_to_judge("accuracy") < metric_table.rows_to_judge("f1_macro")
+    assert metric_table.rows_to_judge("rmse") == metric_table.rows_to_judge("accuracy")
+    assert len(alerts_for(_report(0.60, 0.50, 0.70), metric_drop=0.05)) == 1  # accuracy, 40 rows
+    f1 = _report(0.60, 0.50, 0.70)
+    f1["performance"]["metric"] = "f1_macro"
+    assert alerts_for(f1, metric_drop=0.05) == []
+    f1["performance"]["rows"] = metric_table.rows_to_judge("f1_macro")
+    (alert,) = alerts_for(f1, metric_drop=0.05)
+    assert alert["key"] == "m:performance"

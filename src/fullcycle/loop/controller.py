@@ -12,7 +12,7 @@ import socket
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from fullcycle import clock
+from fullcycle import clock, metric_table
 from fullcycle.errors import InsufficientData, LeaseHeld, NotFound
 from fullcycle.loop import gate as gate_mod
 from fullcycle.loop import labelled as labelled_mod
@@ -141,11 +141,12 @@ class Controller:
         verdict = summary.get("verdict")
         cost = summary.get("cost") or {}
         decisions = self.scope.decisions
+        judge = metric_table.rows_to_judge(self.scope.metric.name)
         obs = policy.Observations(
             now=now,
             drift=None if verdict in (None, "insufficient_data") else verdict == "drift",
             drifted_features=tuple(summary.get("drifted_features") or ()),
-            live_metric=perf.get("value") if (perf.get("rows") or 0) >= 30 else None,
+            live_metric=perf.get("value") if (perf.get("rows") or 0) >= judge else None,
             live_rows=int(perf.get("rows") or 0),
             live_low=perf.get("alarm_low", perf.get("low")),
             live_high=perf.get("alarm_high", perf.get("high")),

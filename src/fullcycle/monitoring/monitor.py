@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from fullcycle import clock
+from fullcycle import clock, metric_table
 from fullcycle.monitoring import performance
 from fullcycle.monitoring.cost import cost_alert, live_cost
 from fullcycle.monitoring.parts import (
@@ -280,7 +280,10 @@ def alerts_for(report: Mapping[str, Any], *, metric_drop: float) -> list[dict[st
     side = "high" if gib else "low"
     best = perf.get(f"alarm_{side}", perf.get(side))
     edge = value if best is None else best
-    if (perf.get("rows") or 0) < MIN_LABELLED:  # a bootstrap on a dozen rows can be a point
+    # a bootstrap on a dozen rows can be a point, and on a few dozen a ratio metric's is too
+    # narrow (metric_table.rows_to_judge)
+    need = metric_table.rows_to_judge(perf["metric"]) if perf.get("metric") else MIN_LABELLED
+    if (perf.get("rows") or 0) < max(MIN_LABELLED, need):
         value = None
     if value is not None and goal is not None and (edge < goal if gib else edge > goal):
         out.append(
