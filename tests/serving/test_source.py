@@ -29,5 +29,3 @@ def test_the_scope_is_read_again_only_when_the_file_changes(tmp_path, monkeypatc
     assert source.deployment() is None and len(reads) == 2
     assert source._scope is not None and source._scope[1] == "attrition"
     project.close()
-
-
