@@ -23,9 +23,10 @@ from fullcycle.examples import realdata  # noqa: E402
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "scenario", nargs="*", choices=list(realdata.LOADERS), help="default: all four"
-    )
+    # no `choices=`: with nargs="*" argparse checks the empty default against them and refuses
+    # a bare `python bench/realdata.py`
+    known = list(realdata.LOADERS)
+    parser.add_argument("scenario", nargs="*", help=f"one of {', '.join(known)} (default: all)")
     parser.add_argument("--quick", action="store_true", help="the test suite's small sizes")
     parser.add_argument("--keep", type=Path, help="keep the projects in this folder")
     parser.add_argument("--seed", type=int, default=0)
@@ -35,6 +36,9 @@ def main() -> None:
         help="a real server on the wall clock (slow) instead of `fullcycle loop backtest`",
     )
     args = parser.parse_args()
+    unknown = [name for name in args.scenario if name not in known]
+    if unknown:
+        parser.error(f"unknown scenario {', '.join(unknown)}: choose from {', '.join(known)}")
     size = "quick" if args.quick else "full"
     with tempfile.TemporaryDirectory(prefix="realdata-") as tmp:
         root = args.keep or Path(tmp)
