@@ -86,3 +86,27 @@ def test_frame_with_mixed_types_names_the_column(store: Any) -> None:
 def test_not_a_table_is_refused(store: Any) -> None:
     with pytest.raises(InvalidInput, match="cannot add list"):
         add_data(store.db, store.artifacts, [1, 2], "x")
+
+
+def test_a_quoted_field_may_hold_newlines_and_quotes(store: Any, tmp_path: Path) -> None:
+    """RFC 4180, as pandas and spreadsheets write it: real text (a tweet, a review) has line
+    breaks and quotes inside a field. The file is read whole, not refused as ragged, also when
+    it is larger than the reader's block (where a block may begin inside a quoted field)."""
+    from fullcycle.data.versions import read_any
+
+    notes = ["line one\nline two", 'he said "yes"', "\u27a1\ufe0fhttps://t.co/x\n\n#tag", "plain"]
+    n = 40_000  # about 2 MiB: several of pyarrow's 1 MiB blocks
+    frame = pd.DataFrame(
+        {
+            "note": [notes[i % 4] + f" {i}" for i in range(n)],
+            "age": range(n),
+            "label": ["yes", "no"] * (n // 2),
+        }
+    )
+    path = tmp_path / "text.csv"
+    frame.to_csv(path, index=False)
+    assert path.stat().st_size > 2**20
+    back = read_any(path)
+    assert len(back) == n and back["note"].tolist() == frame["note"].tolist()
+    version = add_data(store.db, store.artifacts, path, "notes")
+    assert version.n_rows == n

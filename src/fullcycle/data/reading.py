@@ -97,7 +97,8 @@ def _sniff(path: Path, fmt: str) -> None:
 def _read_csv(path: Path, types: dict[str, pa.DataType], delimiter: str) -> pa.Table:
     from pyarrow import csv as pacsv
 
-    parse = pacsv.ParseOptions(delimiter=delimiter)
+    # RFC 4180: a quoted field may hold newlines (real text does: tweets, reviews, addresses)
+    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
     texts = {c: t for c, t in types.items() if pa.types.is_string(t)}
     for column_types in (types, texts):
         convert = pacsv.ConvertOptions(column_types=column_types, strings_can_be_null=True)
