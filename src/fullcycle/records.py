@@ -141,6 +141,12 @@ def _fields_of(record: Any) -> dict[str, Any]:
     return {name: getattr(record, name) for name in record.__dataclass_fields__}
 
 
+def _split(cls: Any, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``data`` as (the fields ``cls`` names, the rest): what goes to ``extra``."""
+    known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__ and k != "extra"}
+    return known, {k: v for k, v in data.items() if k not in known}
+
+
 @dataclass(frozen=True)
 class Status:
     """The project at a glance (``fullcycle status``): scope, store and counts."""
@@ -191,8 +197,7 @@ class Evaluation:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Evaluation:
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__ and k != "extra"}
-        extra = {k: v for k, v in data.items() if k not in known}
+        known, extra = _split(cls, data)
         for key in ("rows", "metric", "metrics", "baselines"):
             if known.get(key) is None:
                 known.pop(key, None)
@@ -244,8 +249,7 @@ class MonitorReport:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MonitorReport:
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__ and k != "extra"}
-        extra = {k: v for k, v in data.items() if k not in known}
+        known, extra = _split(cls, data)
         return cls(**{**known, "verdict": DriftVerdict(known["verdict"])}, extra=extra)
 
     def to_dict(self) -> dict[str, Any]:

@@ -12,12 +12,13 @@ import socket
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from fullcycle import clock, metric_table
+from fullcycle import clock
 from fullcycle.errors import InsufficientData, LeaseHeld, NotFound
 from fullcycle.loop import gate as gate_mod
 from fullcycle.loop import labelled as labelled_mod
 from fullcycle.loop import policy, retrain, rollout, watch
 from fullcycle.loop import recipe as loop_recipe
+from fullcycle.monitoring import performance
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -141,15 +142,15 @@ class Controller:
         verdict = summary.get("verdict")
         cost = summary.get("cost") or {}
         decisions = self.scope.decisions
-        judge = metric_table.rows_to_judge(self.scope.metric.name)
+        live, low, high = performance.judged(perf, self.scope.metric.name)
         obs = policy.Observations(
             now=now,
             drift=None if verdict in (None, "insufficient_data") else verdict == "drift",
             drifted_features=tuple(summary.get("drifted_features") or ()),
-            live_metric=perf.get("value") if (perf.get("rows") or 0) >= judge else None,
+            live_metric=live,
             live_rows=int(perf.get("rows") or 0),
-            live_low=perf.get("alarm_low", perf.get("low")),
-            live_high=perf.get("alarm_high", perf.get("high")),
+            live_low=low,
+            live_high=high,
             refusals_in_a_row=self._refusals(champion.created_at),
             estimate=perf.get("estimate"),
             evaluation_metric=((champion.metrics or {}).get("metric") or {}).get("value"),

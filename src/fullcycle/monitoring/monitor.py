@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from fullcycle import clock, metric_table
+from fullcycle import clock
 from fullcycle.monitoring import performance
 from fullcycle.monitoring.cost import cost_alert, live_cost
 from fullcycle.monitoring.parts import (
@@ -262,10 +262,6 @@ def _top_request_ids(drift_report: Any, ok: Any) -> list[str]:
     return list(seen)
 
 
-#: labelled rows below which the live metric raises no alert (the loop ignores it too)
-MIN_LABELLED = 30
-
-
 def alerts_for(report: Mapping[str, Any], *, metric_drop: float) -> list[dict[str, Any]]:
     """Each breached rule as {key, message}; the key stays the same while the rule holds."""
     out = []
@@ -274,17 +270,12 @@ def alerts_for(report: Mapping[str, Any], *, metric_drop: float) -> list[dict[st
         names = ", ".join(report["drifted_features"][:5])
         out.append({"key": f"{model}:drift", "message": f"drift in {names}"})
     perf = report["performance"]
-    value, goal, gib = perf.get("value"), perf.get("goal"), perf.get("greater_is_better", True)
-    # judged on the alarm interval's better edge, as the loop's performance trigger is: a few
-    # labelled rows below the goal by chance are no alarm (see performance.ALARM_CONFIDENCE)
-    side = "high" if gib else "low"
-    best = perf.get(f"alarm_{side}", perf.get(side))
+    goal, gib = perf.get("goal"), perf.get("greater_is_better", True)
+    # judged as the loop's performance trigger is (performance.judged): on enough labelled rows,
+    # by the alarm interval's better edge, so a few rows below the goal by chance are no alarm
+    value, low, high = performance.judged(perf, perf.get("metric") or "")
+    best = high if gib else low
     edge = value if best is None else best
-    # a bootstrap on a dozen rows can be a point, and on a few dozen a ratio metric's is too
-    # narrow (metric_table.rows_to_judge)
-    need = metric_table.rows_to_judge(perf["metric"]) if perf.get("metric") else MIN_LABELLED
-    if (perf.get("rows") or 0) < max(MIN_LABELLED, need):
-        value = None
     if value is not None and goal is not None and (edge < goal if gib else edge > goal):
         out.append(
             {

@@ -11,7 +11,7 @@ Every metric of the metric table is computed here, for every task; the table say
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -25,6 +25,16 @@ ESTIMATE_ASSUMPTION = "label-free estimate: assumes no concept drift (calibrated
 #: life would call a model that holds its level "below the goal" about half the time; the
 #: 95% interval (``low``/``high``) is what is shown
 ALARM_CONFIDENCE = 0.99
+
+
+def judged(perf: Mapping[str, Any], metric: str) -> tuple[Any, Any, Any]:
+    """(value, low, high) of a report's live metric as alarms and retrain triggers judge it:
+    the alarm interval (:data:`ALARM_CONFIDENCE`; the shown one for a report stored before
+    it), or three Nones below :func:`metric_table.rows_to_judge` labelled rows."""
+    if perf.get("value") is None or (perf.get("rows") or 0) < metric_table.rows_to_judge(metric):
+        return None, None, None
+    low, high = perf.get("alarm_low", perf.get("low")), perf.get("alarm_high", perf.get("high"))
+    return perf["value"], low, high
 
 
 def prepare(metric: str, y_true: Sequence[Any], y_pred: Sequence[Any]) -> tuple[Any, Any]:
