@@ -30,6 +30,19 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="the test suite's small sizes")
     parser.add_argument("--keep", type=Path, help="keep the projects in this folder")
     parser.add_argument("--seed", type=int, default=0)
+    defaults = Options()
+    parser.add_argument(
+        "--labels-per-retrain",
+        type=int,
+        default=defaults.labels_per_retrain,
+        help="retraining.min_new_labels (default %(default)s)",
+    )
+    parser.add_argument(
+        "--feedback-share",
+        type=float,
+        default=defaults.feedback_share,
+        help="share of requests whose label comes back as feedback (default %(default)s)",
+    )
     parser.add_argument(
         "--live",
         action="store_true",
@@ -46,7 +59,13 @@ def main() -> None:
             scenario = realdata.load(name, size, seed=args.seed)
             print(f"== {name}: {scenario.about}", flush=True)
             mode = "live" if args.live else "backtest"
-            outcome = run(scenario, root, Options(seed=args.seed, mode=mode))
+            options = Options(
+                seed=args.seed,
+                mode=mode,
+                labels_per_retrain=args.labels_per_retrain,
+                feedback_share=args.feedback_share,
+            )
+            outcome = run(scenario, root, options)
             print(table(outcome), flush=True)
             print(flush=True)
 

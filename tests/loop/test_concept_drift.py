@@ -9,6 +9,7 @@ from pathlib import Path
 import loopkit
 import numpy as np
 import pandas as pd
+import pytest
 from sklearn.datasets import load_diabetes
 
 from fullcycle.loop import retrain
@@ -47,3 +48,18 @@ def test_a_recent_rows_challenger_is_kept_when_old_data_drowns_the_new(tmp_path:
     assert out.gate.numbers["variants"]["recent"] == "pass"
     gates = {e.data["variant"]: e.data["numbers"] for e in project.events(kind="loop.gate")}
     assert gates["recent"]["challenger"] < gates["full"]["challenger"]  # mae: lower is better
+    # the two were also scored on the same newest held-out rows, which decide between passes
+    assert out.gate.numbers["newest_rows"] >= 30
+    assert out.gate.numbers["newest"] == pytest.approx(
+        retrain.gate_mod.score("mae", *_newest(project, out, live))
+    )
+
+
+def _newest(project: object, out: retrain.RetrainOutcome, live: pd.DataFrame) -> tuple:
+    """The chosen challenger's answers on the rows it was ranked on, scored independently."""
+    rows = live[~live["request_id"].isin(set(out.request_ids))]
+    rows = rows[retrain.holdout_mask(rows["request_id"])]
+    newest = rows.tail(out.gate.numbers["newest_rows"])
+    loaded = project.load_model(f"diab:{out.challenger}")  # type: ignore[attr-defined]
+    features = [c for c in live.columns if c not in ("target", "request_id", "ts", "source")]
+    return newest["target"].to_numpy(), loaded.estimator.predict(newest[features])

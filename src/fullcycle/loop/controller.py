@@ -354,7 +354,11 @@ class Controller:
                 {"challenger": pending.get("challenger")},
             )
         challenger = self.project.models.show(f"{self.name}:{pending['challenger']}")
-        holdout = retrain.gate_rows(self.project, context["labelled"], champion, challenger)
+        since = (pending.get("gate") or {}).get("since")
+        holdout = retrain.gate_rows(
+            self.project, context["labelled"], champion, challenger,
+            since=None if since is None else float(since),
+        )  # fmt: skip
         look = int(pending.get("look") or 1) + 1
         if len(holdout) <= int((pending.get("gate") or {}).get("rows") or 0):
             return self._record(
@@ -368,6 +372,8 @@ class Controller:
             self.project, champion, challenger, holdout, look=look, alpha_share=share
         )
         verdict.numbers["alpha_share"] = share
+        if since is not None:
+            verdict.numbers["since"] = float(since)
         spent = int(pending.get("rows_added") or 0) + len(holdout)
         verdict.numbers["labels_spent"] = spent
         result = {**pending, "labels_spent": spent, "gate": verdict.numbers, "look": look}

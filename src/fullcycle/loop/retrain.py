@@ -117,17 +117,55 @@ def retrain(
         )
         how = (recipe, seed, share)
         tried.append(_attempt(project, window, "recent", how, champion, labelled, reason, actor))
+    if two:
+        _score_newest(project, tried, labelled, champion)
     best = max(tried, key=_rank)
     best.gate.numbers["labels_spent"] = len(ids) + best.holdout_rows
     best.gate.numbers["variants"] = {t.variant: t.gate.verdict for t in tried}
     return best
 
 
+#: variants with the same verdict are told apart on the newest held-out rows (this share of
+#: them, at least NEWEST_MIN_ROWS): under drift the newest rows are the best picture of the
+#: traffic the chosen one will serve, while the verdict itself is taken on all of them
+NEWEST_SHARE = 0.5
+NEWEST_MIN_ROWS = 30
+
+
+def _score_newest(
+    project: LoopProject, tried: list[RetrainOutcome], labelled: Any, champion: ModelVersion
+) -> None:
+    """Score every variant on the same newest held-out rows (none of them learned from),
+    into ``gate.numbers["newest"]``; fewer than NEWEST_MIN_ROWS such rows: nothing."""
+    scope = project.scope
+    name = champion.ref.split(":", 1)[0]
+    versions = [project.models.show(f"{name}:{t.challenger}") for t in tried]
+    rows = gate_rows(project, labelled, champion, *versions)  # no variant learned from them
+    if scope.task == "regression" and len(rows):
+        import pandas as pd
+
+        numeric = pd.to_numeric(rows[scope.target], errors="coerce")
+        rows = rows[numeric.notna()].assign(**{scope.target: numeric.dropna()})
+    if len(rows) < NEWEST_MIN_ROWS:
+        return
+    newest = rows.sort_values("ts", kind="stable").tail(
+        max(NEWEST_MIN_ROWS, int(np.ceil(NEWEST_SHARE * len(rows))))
+    )
+    features = [f.name for f in scope.contract.features]
+    X, y = newest[features], newest[scope.target].to_numpy()
+    for outcome, version in zip(tried, versions, strict=True):
+        pred, proba, labels = scored(project, version, X)
+        value = gate_mod.score(scope.metric.name, y, pred, proba, labels)
+        outcome.gate.numbers.update(newest=value, newest_rows=len(newest))
+
+
 def _rank(outcome: RetrainOutcome) -> tuple[int, float]:
-    """Pass before undecided before refuse; then the better metric on the held-out rows."""
+    """Pass before undecided before refuse; then the better metric on the newest held-out rows
+    (on all of them when the newest were not scored)."""
     order = {"pass": 2, "undecided": 1}.get(outcome.gate.verdict, 0)
-    value = outcome.gate.numbers.get("challenger")
-    metric = outcome.gate.numbers.get("metric")
+    numbers = outcome.gate.numbers
+    value = numbers.get("newest", numbers.get("challenger"))
+    metric = numbers.get("metric")
     if value is None or metric is None or value != value:
         return order, float("-inf")
     from fullcycle import metric_table
@@ -167,6 +205,8 @@ def _attempt(
     )
     holdout = gate_rows(project, labelled, champion, version)
     verdict = gate(project, champion, version, holdout, alpha_share=share)
+    if len(holdout):  # where a pending gate's later looks start (see gate_rows)
+        verdict.numbers["since"] = float(holdout["ts"].min())
     origin = dataset.origin or {}
     spent = int(origin.get("labelled_rows") or 0) + len(holdout)
     verdict.numbers.update(labels_spent=spent, variant=variant, seed=seed, alpha_share=share,
@@ -197,19 +237,27 @@ def trained_on(project: LoopProject, version: ModelVersion | None) -> set[str]:
 
 
 def gate_rows(
-    project: LoopProject, labelled: Any, champion: ModelVersion | None, challenger: ModelVersion
+    project: LoopProject,
+    labelled: Any,
+    champion: ModelVersion | None,
+    *challengers: ModelVersion,
+    since: float | None = None,
 ) -> Any:
     """Every recent labelled row neither version learned from: the hash-held-out rows, and
     rows labelled after the challenger's data was fixed (so a pending gate grows with each
-    label, not with 30% of them)."""
+    label, not with 30% of them). ``since``: the rows from that time on, as a pending gate's
+    first look took them (its rows only ever grow between looks); None: from the champion's
+    making, or the newest ``2 * gate.min_samples`` when those are too few."""
     if not len(labelled):
         return labelled
-    seen = trained_on(project, challenger) | (
-        trained_on(project, champion) if champion is not None else set()
-    )
+    seen: set[str] = set(trained_on(project, champion)) if champion is not None else set()
+    for challenger in challengers:
+        seen |= trained_on(project, challenger)
     unseen = labelled[~labelled["request_id"].astype(str).isin(seen)]
-    since = champion.created_at if champion is not None else 0.0
-    return recent(unseen, since, project.scope.gate.min_samples)
+    if since is not None:
+        return unseen[unseen["ts"] >= since].sort_values("ts", kind="stable").reset_index(drop=True)
+    start = champion.created_at if champion is not None else 0.0
+    return recent(unseen, start, project.scope.gate.min_samples)
 
 
 def gate(
