@@ -29,9 +29,7 @@ def _labelled(old: int, fresh: int, start: int = 0) -> pd.DataFrame:
     """``old`` rows labelled before the champion was made, ``fresh`` after."""
     ts = [CHAMPION_MADE - 100 + i for i in range(old)]
     ts += [CHAMPION_MADE + 1 + start + i for i in range(fresh)]
-    return pd.DataFrame(
-        {"request_id": [f"r{t:.0f}" for t in ts], "ts": ts, "y": [0] * len(ts)}
-    )
+    return pd.DataFrame({"request_id": [f"r{t:.0f}" for t in ts], "ts": ts, "y": [0] * len(ts)})
 
 
 def test_a_pending_gate_keeps_the_rows_of_its_first_look_and_only_grows() -> None:
