@@ -28,6 +28,15 @@ def test_the_limit_follows_what_the_gate_saw_and_never_falls_below_the_policy() 
     assert small > disagreement_limit(policy, _rollout({"gate": {"disagreement": 0.35}}), 600)
     assert small > seen
     assert disagreement_limit(policy, _rollout({"gate": {"disagreement": 0.97}})) == 1.0
+    # drift grows the share with time: the newest held-out rows' share counts when larger
+    newer = {"gate": {"disagreement": 0.24, "disagreement_newest": 0.33}}
+    assert disagreement_limit(policy, _rollout(newer), 10_000) == pytest.approx(
+        disagreement_limit(policy, _rollout({"gate": {"disagreement": 0.33}}), 10_000)
+    )
+    older = {"gate": {"disagreement": 0.33, "disagreement_newest": 0.24}}
+    assert disagreement_limit(policy, _rollout(older), 600) == disagreement_limit(
+        policy, _rollout({"gate": {"disagreement": 0.33}}), 600
+    )
 
 
 def test_a_proven_fix_is_not_rolled_back_for_disagreeing_but_a_wild_one_is() -> None:

@@ -64,6 +64,12 @@ def test_probability_metrics_are_gated_on_themselves(
     weak_pred = project.load_model(weak.ref).estimator.predict(X)
     strong_pred = project.load_model(strong.ref).estimator.predict(X)
     assert numbers["disagreement"] == pytest.approx(np.mean(weak_pred != strong_pred))
+    assert "disagreement_newest" not in numbers  # rows with no time: no newest
+    # with times, the newest half (the canary sees the newest traffic) gets its own share
+    timed = holdout.assign(ts=np.arange(len(holdout))[::-1].astype(float))  # newest first
+    newest = retrain.gate(project, weak, strong, timed).numbers["disagreement_newest"]
+    half = int(np.ceil(len(holdout) / 2))
+    assert newest == pytest.approx(np.mean((weak_pred != strong_pred)[:half]))
     assert verdict.passed, verdict.reasons  # the better-fitted model wins on its own metric
     backwards = retrain.gate(project, strong, weak, holdout)
     assert not backwards.passed

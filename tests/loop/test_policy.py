@@ -183,3 +183,12 @@ def test_a_slow_machine_is_not_a_slow_challenger() -> None:
     ):
         v = canary_verdict(slower, ROLLOUT, share=0.1)
         assert v.action == "rollback" and "p95 latency" in " ".join(v.reasons)
+
+
+def test_an_undecided_gate_asks_for_at_most_as_many_rows_again_as_it_has() -> None:
+    from fullcycle.loop.policy import pending_budget
+
+    assert pending_budget(400, 1685, 0) == 400  # the estimate wanted 1,285 more: double at most
+    assert pending_budget(400, 594, 0) == 194  # a modest estimate is asked for whole
+    assert pending_budget(400, 594, 150) == 44  # less what is queued already
+    assert pending_budget(400, 594, 500) == 0

@@ -336,7 +336,7 @@ class Controller:
         n = int(verdict.numbers.get("rows") or 0)
         need = int(verdict.numbers.get("rows_needed") or 2 * n)
         queued = len(self.project.labels.tasks(status="queued"))
-        budget = max(0, need - n - queued)
+        budget = policy.pending_budget(n, need, queued)
         data = {**result, "challenger": challenger, "look": look, "rows_needed": need,
                 "gate": verdict.numbers, "champion": context["champion"].version}  # fmt: skip
         if budget > 0:

@@ -201,6 +201,14 @@ def next_step(obs: Observations, retraining: Any, thresholds: Any) -> Decision:
     return Decision("retrain", fired, numbers, fired)
 
 
+def pending_budget(rows: int, needed: int, queued: int) -> int:
+    """Labels to queue for an undecided gate that has ``rows`` held-out rows, estimates it
+    needs ``needed`` and has ``queued`` asked already: at most double the rows at each look
+    (an estimate made from a small, noisy difference can run to thousands, and labels are
+    bought; the gate looks again when they come)."""
+    return max(0, min(needed, 2 * rows) - rows - queued)
+
+
 @dataclass(frozen=True)
 class CanaryStats:
     """Live traffic since the rollout began, for the challenger and the champion."""

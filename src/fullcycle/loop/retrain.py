@@ -132,6 +132,10 @@ NEWEST_SHARE = 0.5
 NEWEST_MIN_ROWS = 30
 
 
+def _newest_count(rows: int) -> int:
+    return min(rows, max(NEWEST_MIN_ROWS, int(np.ceil(NEWEST_SHARE * rows))))
+
+
 def _score_newest(
     project: LoopProject, tried: list[RetrainOutcome], labelled: Any, champion: ModelVersion
 ) -> None:
@@ -148,9 +152,7 @@ def _score_newest(
         rows = rows[numeric.notna()].assign(**{scope.target: numeric.dropna()})
     if len(rows) < NEWEST_MIN_ROWS:
         return
-    newest = rows.sort_values("ts", kind="stable").tail(
-        max(NEWEST_MIN_ROWS, int(np.ceil(NEWEST_SHARE * len(rows))))
-    )
+    newest = rows.sort_values("ts", kind="stable").tail(_newest_count(len(rows)))
     features = [f.name for f in scope.contract.features]
     X, y = newest[features], newest[scope.target].to_numpy()
     for outcome, version in zip(tried, versions, strict=True):
@@ -316,6 +318,10 @@ def gate(
 
         differ = metric_table.class_keys(old_pred) != metric_table.class_keys(new_pred)
         result.numbers["disagreement"] = float(np.mean(differ))
+        if "ts" in holdout:  # and on the newest rows: under drift it grows with time
+            order = np.argsort(holdout["ts"].to_numpy(), kind="stable")
+            newest = order[-_newest_count(len(order)) :]
+            result.numbers["disagreement_newest"] = float(np.mean(differ[newest]))
     return result
 
 

@@ -288,13 +288,17 @@ def disagreement_limit(policy: Any, rollout: Any, requests: int = 0) -> float:
     """``rollout.max_disagreement``, or more for a challenger the gate proved better while it
     answered differently on a larger share of the held-out rows: a model that fixes a decayed
     one must disagree with it, and the gate has already seen on labelled rows that it does so
-    for the better. The share seen there may be exceeded by :data:`DISAGREEMENT_SLACK` plus the
-    noise of a canary of ``requests`` rows. A submitted challenger (no gate numbers) keeps the
-    policy's limit."""
-    seen = ((getattr(rollout, "data", None) or {}).get("gate") or {}).get("disagreement")
-    if seen is None:
+    for the better. The share is the larger of those on all the rows and on the newest (drift
+    grows it with time, and the canary sees the newest traffic); it may be exceeded by
+    :data:`DISAGREEMENT_SLACK` plus the noise of a canary of ``requests`` rows. A submitted
+    challenger (no gate numbers) keeps the policy's limit."""
+    gate = (getattr(rollout, "data", None) or {}).get("gate") or {}
+    seen = [
+        float(v) for k in ("disagreement", "disagreement_newest") if (v := gate.get(k)) is not None
+    ]
+    if not seen:
         return float(policy.max_disagreement)
-    p = float(seen)
+    p = max(seen)
     noise = DISAGREEMENT_Z * math.sqrt(p * (1 - p) / max(requests, 1))
     return max(float(policy.max_disagreement), min(1.0, p + DISAGREEMENT_SLACK + noise))
 
