@@ -193,14 +193,18 @@ class Controller:
         self, decision: policy.Decision, context: dict[str, Any], numbers: dict[str, Any]
     ) -> StepResult:
         champion = context["champion"]
-        log = context["log"]
-        recent = log[log["version"] == champion.version] if len(log) else log
-        features = [f.name for f in self.scope.contract.features]
-        frame = labelled_mod.candidates(
-            recent, champion.classes, features, context["report"].get("top_rows")
+        budget = int(decision.numbers.get("budget") or self.scope.retraining.min_new_labels)
+        labelled = context["labelled"]
+        frame = labelled_mod.queue_candidates(
+            context["log"],
+            self._classes_of(champion),
+            [f.name for f in self.scope.contract.features],
+            context["report"].get("top_rows"),
+            champion=champion.version,
+            newest=max(int(context["report"].get("rows") or 0), budget),
+            labelled=set(labelled["request_id"].astype(str)) if len(labelled) else set(),
         )
         strategy = "uncertainty" if champion.classes else "random"
-        budget = int(decision.numbers.get("budget") or self.scope.retraining.min_new_labels)
         try:
             batch = self.project.label_queue(
                 frame,
@@ -217,6 +221,20 @@ class Controller:
             [*decision.reasons, f"queued {queued} rows in batch {batch}"],
             {**numbers, "batch": batch, "queued": queued},
         )
+
+    def _classes_of(self, champion: ModelVersion) -> Any:
+        """A version's classes by number (the champion's at hand, others looked up once)."""
+        known: dict[int, Any] = {champion.version: champion.classes}
+
+        def classes(version: int) -> Any:
+            if version not in known:
+                try:
+                    known[version] = self.project.models.show(f"{self.name}:{version}").classes
+                except NotFound:
+                    known[version] = None
+            return known[version]
+
+        return classes
 
     def _retrain(
         self, decision: policy.Decision, context: dict[str, Any], numbers: dict[str, Any]
@@ -344,6 +362,14 @@ class Controller:
             self._queue_labels(ask, context, {"pending": challenger})
         return self._record("gate_pending", verdict.reasons, data)
 
+    def gate_rows_for(
+        self, context: dict[str, Any], challenger: ModelVersion, since: float | None = None
+    ) -> pd.DataFrame:
+        """The held-out rows the gate would score ``challenger`` on now (see gate_rows)."""
+        return retrain.gate_rows(
+            self.project, context["labelled"], context["champion"], challenger, since=since
+        )
+
     def _regate(self, pending: dict[str, Any], context: dict[str, Any]) -> StepResult:
         """Gate the pending challenger again on every held-out row labelled so far."""
         champion = context["champion"]
@@ -355,10 +381,7 @@ class Controller:
             )
         challenger = self.project.models.show(f"{self.name}:{pending['challenger']}")
         since = (pending.get("gate") or {}).get("since")
-        holdout = retrain.gate_rows(
-            self.project, context["labelled"], champion, challenger,
-            since=None if since is None else float(since),
-        )  # fmt: skip
+        holdout = self.gate_rows_for(context, challenger, None if since is None else float(since))
         look = int(pending.get("look") or 1) + 1
         if len(holdout) <= int((pending.get("gate") or {}).get("rows") or 0):
             return self._record(
@@ -381,7 +404,7 @@ class Controller:
             "loop.gate",
             subject=challenger.ref,
             actor=ACTOR,
-            message=("passed: " if verdict.passed else "refused: ") + "; ".join(verdict.reasons),
+            message=_said(verdict) + "; ".join(verdict.reasons),
             data=_plain({"passed": verdict.passed, "numbers": verdict.numbers, "look": look}),
         )
         if verdict.undecided:
@@ -461,3 +484,8 @@ def _plain(data: dict[str, Any]) -> dict[str, Any]:
 
     plain: dict[str, Any] = json.loads(json.dumps(data, default=str))
     return plain
+
+
+def _said(verdict: Any) -> str:
+    """How a gate event begins: passed, undecided (a later look may decide) or refused."""
+    return "passed: " if verdict.passed else "undecided: " if verdict.undecided else "refused: "

@@ -191,6 +191,42 @@ def candidates(
     return frame.reset_index(drop=True)
 
 
+def queue_candidates(
+    log: Any,
+    classes_of: Any,
+    features: list[str],
+    drift_ids: list[str] | None,
+    *,
+    champion: int,
+    newest: int,
+    labelled: set[str],
+) -> Any:
+    """What the loop may ask labellers for: every row the champion answered, and the newest
+    ``newest`` requests whoever answered them (right after a promotion the champion has served
+    a few dozen rows, and the loop would wait steps for the labels it needs), less the rows that
+    already have a label (a label bought twice teaches nothing). ``classes_of(version)`` gives
+    a version's classes; a class a version did not know has probability 0 in its rows."""
+    import pandas as pd
+
+    if not len(log):
+        return candidates(log, classes_of(champion), features, drift_ids)
+    served = log[(log["route"] == "production") & (log["status"] == 200)]
+    ids = served["request_id"].drop_duplicates().iloc[-max(newest, 0) :] if newest > 0 else []
+    rows = log[(log["version"] == champion) | log["request_id"].isin(set(ids))]
+    parts = [
+        candidates(part, classes_of(int(version)), features, drift_ids)
+        for version, part in rows.groupby("version", sort=False)
+    ]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return candidates(log.iloc[:0], classes_of(champion), features, drift_ids)
+    frame = pd.concat(parts, ignore_index=True)
+    proba = [c for c in frame.columns if c.startswith("proba_")]
+    frame[proba] = frame[proba].fillna(0.0)
+    frame = frame[~frame["request_id"].astype(str).isin(labelled)]
+    return frame.drop_duplicates("request_id", keep="last").reset_index(drop=True)
+
+
 def spec_for(contract: Any, champion: Any = None) -> TargetSpec | None:
     """What labels must fit: the contract's target, with the champion's classes where the
     contract lists none."""
