@@ -185,10 +185,10 @@ def test_a_slow_machine_is_not_a_slow_challenger() -> None:
         assert v.action == "rollback" and "p95 latency" in " ".join(v.reasons)
 
 
-def test_an_undecided_gate_asks_for_at_most_as_many_rows_again_as_it_has() -> None:
+def test_an_undecided_gate_asks_for_its_estimate_up_to_four_times_its_rows() -> None:
     from fullcycle.loop.policy import pending_budget
 
-    assert pending_budget(400, 1685, 0) == 400  # the estimate wanted 1,285 more: double at most
-    assert pending_budget(400, 594, 0) == 194  # a modest estimate is asked for whole
+    assert pending_budget(71, 288, 0) == 217  # a modest estimate is asked for whole
+    assert pending_budget(64, 115_480, 0) == 192  # a gain near zero: four times the rows at most
     assert pending_budget(400, 594, 150) == 44  # less what is queued already
     assert pending_budget(400, 594, 500) == 0
