@@ -188,7 +188,7 @@ def test_a_slow_machine_is_not_a_slow_challenger() -> None:
 def test_an_undecided_gate_asks_for_its_estimate_up_to_four_times_its_rows() -> None:
     from fullcycle.loop.policy import pending_budget
 
-    assert pending_budget(71, 288, 0) == 217  # a modest estimate is asked for whole
+    assert pending_budget(80, 288, 0) == 208  # a modest estimate is asked for whole
     assert pending_budget(64, 115_480, 0) == 192  # a gain near zero: four times the rows at most
     assert pending_budget(400, 594, 150) == 44  # less what is queued already
     assert pending_budget(400, 594, 500) == 0
