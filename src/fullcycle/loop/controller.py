@@ -12,7 +12,7 @@ import socket
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from fullcycle import clock
+from fullcycle import clock, metric_table
 from fullcycle.errors import InsufficientData, LeaseHeld, NotFound
 from fullcycle.loop import gate as gate_mod
 from fullcycle.loop import labelled as labelled_mod
@@ -426,7 +426,30 @@ class Controller:
                  "(rollout.analysis_interval)"],
             )  # fmt: skip
         verdict = rollout.analyse(self.project, active, self.log())
+        if verdict.action == policy.CanaryAction.PROMOTE:
+            self._queue_ahead(active)
         return StepResult(f"rollout_{verdict.action}", verdict.reasons, verdict.numbers)
+
+    def _queue_ahead(self, promoted: Rollout) -> None:
+        """A promoted challenger that missed the goal on the gate's rows (better than the model
+        it replaced, not yet good enough: the world is still moving) gets the labels its own
+        successor will need queued now, not one loop step after the promotion."""
+        numbers = (promoted.data or {}).get("gate") or {}
+        value, goal = numbers.get("challenger"), self.scope.metric.goal
+        if value is None or goal is None or value != value:
+            return
+        if metric_table.meets(self.scope.metric.name, float(value), float(goal)):
+            return
+        obs, context = self.observe()
+        budget = self.scope.retraining.min_new_labels - obs.new_labels - obs.open_label_tasks
+        if budget <= 0:
+            return
+        why = (
+            f"the promoted version's {self.scope.metric.name} {float(value):.4g} on the gate's "
+            f"rows misses the goal {float(goal):.4g}: labels for its successor, queued ahead"
+        )
+        ask = policy.Decision("queue_labels", [why], {"budget": budget})
+        self._queue_labels(ask, context, {"ahead": True, "budget": budget})
 
     def submit(
         self, challenger_ref: str, *, skip_gate: bool = False, reason: str = ""

@@ -1,0 +1,55 @@
+"""A promoted challenger that still misses the goal gets its successor's labels queued at the
+promotion, not a loop step later (real data: scikit-learn's diabetes table)."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+from pathlib import Path  # noqa: E402
+from types import SimpleNamespace  # noqa: E402
+
+import loopkit  # noqa: E402
+import pytest  # noqa: E402
+from sklearn.datasets import load_diabetes  # noqa: E402
+
+from fullcycle.loop.controller import Controller  # noqa: E402
+
+SCOPE = {
+    **loopkit.FAST_LOOP,
+    "metric": {"name": "r2", "goal": 0.3, "baseline": {"value": 0.2, "label": "mean"}},
+    "training": {"estimator": "sklearn.linear_model:Ridge", "params": {"alpha": 0.01}},
+}
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.mark.anyio
+async def test_labels_for_the_successor_are_queued_when_the_promoted_misses_the_goal(
+    tmp_path: Path,
+) -> None:
+    frame = load_diabetes(as_frame=True).frame.sample(frac=1.0, random_state=0)
+    features = [c for c in frame.columns if c != "target"]
+    project = loopkit.make_project(tmp_path / "p", "diab", "regression", "target", SCOPE)
+    loopkit.start(project, frame.iloc[:200])
+    live = frame.iloc[200:300]
+    await loopkit.serve(project, live[features].to_dict("records"), list(live["target"]), 5)
+    controller = Controller(project)
+
+    good = SimpleNamespace(data={"gate": {"challenger": 0.45, "metric": "r2"}})
+    controller._queue_ahead(good)  # meets the goal: no labels bought ahead
+    assert project.events(kind="loop.queue_labels") == []
+
+    short = SimpleNamespace(data={"gate": {"challenger": 0.12, "metric": "r2"}})
+    controller._queue_ahead(short)
+    (queued,) = project.events(kind="loop.queue_labels")
+    assert queued.data["ahead"] is True and "misses the goal 0.3" in queued.message
+    # what the next retrain needs: min_new_labels less the 20 labels that came as feedback
+    assert queued.data["budget"] == SCOPE["retraining"]["min_new_labels"] - 20
+    assert queued.data["queued"] == len(live) - 20  # all the unlabelled rows there are
+    controller._queue_ahead(short)  # asked once: the queued rows count
+    assert len(project.events(kind="loop.queue_labels")) == 1
