@@ -192,3 +192,26 @@ def test_an_undecided_gate_asks_for_its_estimate_up_to_four_times_its_rows() -> 
     assert pending_budget(64, 115_480, 0) == 192  # a gain near zero: four times the rows at most
     assert pending_budget(400, 594, 150) == 44  # less what is queued already
     assert pending_budget(400, 594, 500) == 0
+
+
+def test_a_champion_its_gate_measured_short_of_the_goal_is_not_waited_on() -> None:
+    """Just promoted: too few live labels of its own to judge, but the gate scored it on
+    held-out labelled rows it never saw, and it missed the goal there."""
+    short = obs(drift=None, live_metric=None, gate_metric=0.71, gate_rows=211, new_labels=350)
+    d = next_step(short, RETRAIN, TH)
+    assert d.action == "retrain"
+    assert d.triggers == [
+        "the champion's 0.7100 on the 211 held-out rows of its gate misses the goal 0.9000 "
+        "(too few live labels of its own yet)"
+    ]
+    met = next_step(
+        obs(drift=None, live_metric=None, gate_metric=0.91, new_labels=350), RETRAIN, TH
+    )
+    assert met.action == "none"
+    # its own live metric, once there is enough of it, speaks instead
+    live = obs(drift=False, live_metric=0.92, live_rows=400, gate_metric=0.71, new_labels=350)
+    assert next_step(live, RETRAIN, TH).action == "none"
+    # lower is better (rmse): the same reading in the metric's direction
+    rmse = obs(goal=10.0, evaluation_metric=9.0, greater_is_better=False, live_metric=None,
+               gate_metric=12.5, gate_rows=80, new_labels=350)  # fmt: skip
+    assert next_step(rmse, RETRAIN, TH).action == "retrain"

@@ -53,3 +53,29 @@ async def test_labels_for_the_successor_are_queued_when_the_promoted_misses_the_
     assert queued.data["queued"] == len(live) - 20  # all the unlabelled rows there are
     controller._queue_ahead(short)  # asked once: the queued rows count
     assert len(project.events(kind="loop.queue_labels")) == 1
+
+
+def test_the_champion_s_gate_reading_comes_from_the_rollout_that_let_it_in(
+    tmp_path: Path,
+) -> None:
+    frame = load_diabetes(as_frame=True).frame
+    project = loopkit.make_project(tmp_path / "p", "diab", "regression", "target", SCOPE)
+    champion = loopkit.start(project, frame.iloc[:200])
+    controller = Controller(project)
+    assert controller.observe()[0].gate_metric is None  # promoted by hand: no gate
+    for version, value, metric in [
+        (champion.version + 7, 0.9, "r2"),
+        (champion.version, 0.21, "r2"),
+    ]:
+        project.record(
+            "loop.rollout_started", subject="diab", actor="loop", message="test",
+            data={"challenger": version,
+                  "gate": {"metric": metric, "challenger": value, "rows": 90}},
+        )  # fmt: skip
+    obs = controller.observe()[0]
+    assert (obs.gate_metric, obs.gate_rows) == (0.21, 90)
+    project.record(
+        "loop.rollout_started", subject="diab", actor="loop", message="test",
+        data={"challenger": champion.version, "gate": {"metric": "mae", "challenger": 40.0}},
+    )  # fmt: skip
+    assert controller.observe()[0].gate_metric is None  # measured on another metric

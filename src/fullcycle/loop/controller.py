@@ -154,6 +154,7 @@ class Controller:
             refusals_in_a_row=self._refusals(champion.created_at),
             estimate=perf.get("estimate"),
             evaluation_metric=((champion.metrics or {}).get("metric") or {}).get("value"),
+            **self._gate_of(champion),
             goal=self.scope.metric.goal,
             greater_is_better=self.scope.metric.greater_is_better,
             report_rows=int(summary.get("rows") or 0),
@@ -169,6 +170,19 @@ class Controller:
         )
         context = {"champion": champion, "log": log, "labelled": rows, "report": summary}
         return obs, context
+
+    def _gate_of(self, champion: ModelVersion) -> dict[str, Any]:
+        """What the gate that let the champion in measured of it on held-out labelled rows
+        (``gate_metric``, ``gate_rows``), when the scope's metric is still the one it used."""
+        for e in self.project.events(kind="loop.rollout_started", subject=self.name, limit=50):
+            if (e.data or {}).get("challenger") != champion.version:
+                continue
+            gate = (e.data or {}).get("gate") or {}
+            value = gate.get("challenger")
+            if gate.get("metric") != self.scope.metric.name or value is None or value != value:
+                return {}
+            return {"gate_metric": float(value), "gate_rows": int(gate.get("rows") or 0)}
+        return {}
 
     def _refusals(self, since: float) -> int:
         """Gate refusals since ``since`` with no challenger passing after them."""

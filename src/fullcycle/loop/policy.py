@@ -48,6 +48,9 @@ class Observations:
     live_low: float | None = None  # the live metric's alarm interval (bootstrap, 99%)
     live_high: float | None = None
     refusals_in_a_row: int = 0  # gate refusals since the champion went live, none passed since
+    #: the champion's metric on the held-out labelled rows of the gate that let it in
+    gate_metric: float | None = None
+    gate_rows: int = 0
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,18 @@ def _performance_triggers(obs: Observations, thresholds: Any) -> list[str]:
                 f"live metric {obs.live_metric:.4f} dropped more than {thresholds.metric_drop} "
                 f"from {obs.evaluation_metric:.4f} at evaluation"
             )
+    elif (
+        obs.gate_metric is not None
+        and obs.goal is not None
+        and _worse(obs.gate_metric, obs.goal, gib) > 0
+    ):
+        # too few live labels of its own yet, but its gate measured it on labelled rows it
+        # never saw: better than the model it replaced, still short of the goal (the world is
+        # still moving); a successor that is no better is refused and the guard backs off
+        fired.append(
+            f"the champion's {obs.gate_metric:.4f} on the {obs.gate_rows} held-out rows of its "
+            f"gate misses the goal {obs.goal:.4f} (too few live labels of its own yet)"
+        )
     elif (
         obs.estimate is not None
         and obs.evaluation_metric is not None
