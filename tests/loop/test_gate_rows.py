@@ -13,10 +13,12 @@ from fullcycle.loop.retrain import RetrainOutcome, _rank, gate_rows
 CHAMPION_MADE = 1000.0
 
 
-def _project(min_samples: int, learned: dict[str, list[str]]) -> SimpleNamespace:
+def _project(
+    min_samples: int, learned: dict[str, list[str]], test: str = "paired_bootstrap"
+) -> SimpleNamespace:
     datasets = {ref: SimpleNamespace(origin={"request_ids": ids}) for ref, ids in learned.items()}
     return SimpleNamespace(
-        scope=SimpleNamespace(gate=SimpleNamespace(min_samples=min_samples)),
+        scope=SimpleNamespace(gate=SimpleNamespace(min_samples=min_samples, test=test)),
         dataset=lambda ref: datasets[ref],
     )
 
@@ -27,7 +29,7 @@ def _version(dataset: str, created_at: float) -> SimpleNamespace:
 
 def _labelled(old: int, fresh: int, start: int = 0) -> pd.DataFrame:
     """``old`` rows labelled before the champion was made, ``fresh`` after."""
-    ts = [CHAMPION_MADE - 100 + i for i in range(old)]
+    ts = [CHAMPION_MADE - old + i for i in range(old)]
     ts += [CHAMPION_MADE + 1 + start + i for i in range(fresh)]
     return pd.DataFrame({"request_id": [f"r{t:.0f}" for t in ts], "ts": ts, "y": [0] * len(ts)})
 
@@ -47,6 +49,21 @@ def test_a_pending_gate_keeps_the_rows_of_its_first_look_and_only_grows() -> Non
     again = gate_rows(project, later, champion, challenger, since=float(first["ts"].min()))
     assert set(first["request_id"]) <= set(again["request_id"])
     assert len(again) == 30 and again["ts"].is_monotonic_increasing
+
+
+def test_a_sequential_gate_reaches_back_only_when_fewer_rows_than_its_first_look() -> None:
+    """The sequential test may decide from 50 rows: 60 rows since the champion are enough, and
+    the rows from before it (what the world looked like then) stay out; a fixed-sample test
+    needs its 200 and reaches back for them."""
+    learned = {"champ@1": [], "chal@1": []}
+    champion, challenger = _version("champ@1", CHAMPION_MADE), _version("chal@1", 2000.0)
+    rows = _labelled(500, 60)
+    sequential = gate_rows(_project(200, learned, "sequential"), rows, champion, challenger)
+    assert len(sequential) == 60 and (sequential["ts"] > CHAMPION_MADE).all()
+    fixed = gate_rows(_project(200, learned), rows, champion, challenger)
+    assert len(fixed) == 400 and (fixed["ts"] < CHAMPION_MADE).sum() == 340
+    few = gate_rows(_project(200, learned, "sequential"), _labelled(500, 20), champion, challenger)
+    assert len(few) == 100  # too few since the champion: the newest twice the first look
 
 
 def test_rows_any_variant_learned_from_are_left_out() -> None:

@@ -259,7 +259,8 @@ def gate_rows(
     if since is not None:
         return unseen[unseen["ts"] >= since].sort_values("ts", kind="stable").reset_index(drop=True)
     start = champion.created_at if champion is not None else 0.0
-    return recent(unseen, start, project.scope.gate.min_samples)
+    gate = project.scope.gate
+    return recent(unseen, start, gate_mod.rows_to_look(gate.test, gate.min_samples))
 
 
 def gate(
