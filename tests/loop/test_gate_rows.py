@@ -51,21 +51,6 @@ def test_a_pending_gate_keeps_the_rows_of_its_first_look_and_only_grows() -> Non
     assert len(again) == 30 and again["ts"].is_monotonic_increasing
 
 
-def test_a_sequential_gate_reaches_back_only_when_fewer_rows_than_its_first_look() -> None:
-    """The sequential test may decide from 50 rows: 60 rows since the champion are enough, and
-    the rows from before it (what the world looked like then) stay out; a fixed-sample test
-    needs its 200 and reaches back for them."""
-    learned = {"champ@1": [], "chal@1": []}
-    champion, challenger = _version("champ@1", CHAMPION_MADE), _version("chal@1", 2000.0)
-    rows = _labelled(500, 60)
-    sequential = gate_rows(_project(200, learned, "sequential"), rows, champion, challenger)
-    assert len(sequential) == 60 and (sequential["ts"] > CHAMPION_MADE).all()
-    fixed = gate_rows(_project(200, learned), rows, champion, challenger)
-    assert len(fixed) == 400 and (fixed["ts"] < CHAMPION_MADE).sum() == 340
-    few = gate_rows(_project(200, learned, "sequential"), _labelled(500, 20), champion, challenger)
-    assert len(few) == 100  # too few since the champion: the newest twice the first look
-
-
 def test_rows_any_variant_learned_from_are_left_out() -> None:
     project = _project(2, {"champ@1": [], "full@1": ["r1001"], "recent@1": ["r1002"]})
     champion = _version("champ@1", CHAMPION_MADE)

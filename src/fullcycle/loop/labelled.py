@@ -32,9 +32,8 @@ def holdout_mask(request_ids: Any, share: float = HOLDOUT_SHARE) -> np.ndarray:
 
 def recent(rows: Any, since: float, min_rows: int) -> Any:
     """The held-out rows the gate scores on: "recent labelled data" means those labelled since
-    the champion went live, when there are ``min_rows`` of them (the rows the gate's test first
-    looks at: 50 for the sequential test); when they are too few, the newest ``2 * min_rows``
-    held-out rows."""
+    the champion went live, when there are ``min_rows`` of them; when they are too few, the
+    newest ``2 * min_rows`` held-out rows."""
     if not len(rows):
         return rows
     ordered = rows.sort_values("ts", kind="stable")
