@@ -50,6 +50,8 @@ def project(tmp_path: Path) -> Path:
 
 def test_the_cli_says_a_read_only_store_in_one_line(tmp_path: Path, capsys, monkeypatch) -> None:
     folder = project(tmp_path)
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
     capsys.readouterr()
     store = next((folder / ".fullcycle").glob("*.db"))
     monkeypatch.setenv("FULLCYCLE_DATABASE_URL", f"sqlite:///file:{store}?mode=ro&uri=true")
@@ -57,6 +59,8 @@ def test_the_cli_says_a_read_only_store_in_one_line(tmp_path: Path, capsys, monk
     err = capsys.readouterr().err
     assert code == 9
     assert "unavailable" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    # the URI filename is not a folder name: nothing named "file:" made where the CLI ran
+    assert not (tmp_path / "elsewhere" / "file:").exists()
 
 
 def refuse_tokens(folder: Path) -> None:

@@ -90,6 +90,8 @@ class Database:
 
     def _sqlite_prepare(self) -> None:
         path = self.engine.url.database
+        if path and path.startswith("file:"):  # a URI filename (``?uri=true``): its path
+            path = path.removeprefix("file:").split("?", 1)[0]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
 
