@@ -64,3 +64,13 @@ def make_project(folder: Path, frame: pd.DataFrame, task: str, environ: Any = No
 
 def records(frame: pd.DataFrame, n: int, start: int = 0) -> list[dict[str, Any]]:
     return frame.drop(columns=["label"]).iloc[start : start + n].to_dict("records")
+
+
+async def predict(client: Any, frame: pd.DataFrame, n: int, start: int = 0) -> list[str]:
+    """One ``/predict`` per row of ``frame[start:start + n]``; the request ids, in order."""
+    ids = []
+    for i in range(n):
+        res = await client.post("/predict", json={"records": records(frame, 1, start + i)})
+        assert res.status_code == 200, res.text
+        ids.append(res.json()["request_id"])
+    return ids

@@ -4,7 +4,7 @@ and the loop's observation skip and count them (issue 16 item 4)."""
 from __future__ import annotations
 
 import pytest
-from doorkit import breast_cancer, make_project, records
+from doorkit import breast_cancer, make_project, predict
 
 from fullcycle.loop.controller import Controller
 from fullcycle.store import alerts, logs
@@ -16,10 +16,7 @@ async def test_monitor_and_the_loop_survive_bad_stored_labels(tmp_path, serve) -
     frame = breast_cancer()
     project = make_project(tmp_path / "p", frame, "classification")
     async with serve(project) as client:
-        ids = []
-        for i in range(40):
-            res = await client.post("/predict", json={"records": records(frame, 1, 100 + i)})
-            ids.append(res.json()["request_id"])
+        ids = await predict(client, frame, 40, 100)
     truth = frame["label"].iloc[100:140].tolist()
     legacy = [[1, 2], {"a": 1}, float("nan"), "1.0", "0", 1.0, 7]  # as main used to store them
     labels = [*legacy, *truth[len(legacy) :]]

@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from doorkit import breast_cancer, diabetes, records
+from doorkit import breast_cancer, diabetes, predict
 
 from fullcycle.store import logs
 
 pytestmark = pytest.mark.anyio
-
-
-async def predict(client, frame, n, start=0) -> list[str]:
-    ids = []
-    for i in range(n):
-        res = await client.post("/predict", json={"records": records(frame, 1, start + i)})
-        assert res.status_code == 200, res.text
-        ids.append(res.json()["request_id"])
-    return ids
 
 
 async def test_one_class_however_it_is_spelled(cancer_project, serve) -> None:

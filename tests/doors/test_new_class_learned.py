@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from doorkit import breast_cancer, make_project, records
+from doorkit import breast_cancer, make_project, predict, records
 
 from fullcycle.loop.controller import NEW_CLASS_MIN_ROWS, Controller
 from fullcycle.store import alerts, logs
@@ -18,10 +18,7 @@ async def _served_with_a_new_class(tmp_path, serve, name: str, new: int):
     frame = breast_cancer()
     project = make_project(tmp_path / name, frame, "classification")
     async with serve(project) as client:
-        ids = []
-        for i in range(60):
-            res = await client.post("/predict", json={"records": records(frame, 1, 200 + i)})
-            ids.append(res.json()["request_id"])
+        ids = await predict(client, frame, 60, 200)
     truth = frame["label"].iloc[200:260].tolist()
     labels = [2] * new + truth[new:]  # the first rows name a class no model has seen
     logs.add_feedback(project._db, [(r, y, True) for r, y in zip(ids, labels, strict=True)])

@@ -35,6 +35,22 @@ FAST_LOOP: dict[str, Any] = {
 }
 
 
+#: A regression scope on scikit-learn's diabetes table: R² against a goal of 0.3, a ridge fit.
+DIABETES_R2: dict[str, Any] = {
+    **FAST_LOOP,
+    "metric": {"name": "r2", "goal": 0.3, "baseline": {"value": 0.2, "label": "mean"}},
+    "training": {"estimator": "sklearn.linear_model:Ridge", "params": {"alpha": 0.01}},
+}
+
+
+def diabetes() -> pd.DataFrame:
+    """scikit-learn's diabetes table (real data), its rows shuffled once."""
+    from sklearn.datasets import load_diabetes
+
+    frame = load_diabetes(as_frame=True).frame
+    return frame.sample(frac=1.0, random_state=0).reset_index(drop=True)
+
+
 def make_project(folder: Path, name: str, task: str, target: str, patch: dict[str, Any]) -> Project:
     project: Project = make_project_(folder, name=name, task=task, target=target, scope=patch)
     return project

@@ -7,36 +7,21 @@ by looks on the rows since the champion alone, once those reached the minimum: 4
 
 from __future__ import annotations
 
-import os
+from pathlib import Path
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")
+import loopkit
+import pytest
 
-from pathlib import Path  # noqa: E402
+from fullcycle.loop.controller import Controller
 
-import loopkit  # noqa: E402
-import pytest  # noqa: E402
-from sklearn.datasets import load_diabetes  # noqa: E402
-
-from fullcycle.loop.controller import Controller  # noqa: E402
-
-SCOPE = {
-    **loopkit.FAST_LOOP,
-    "metric": {"name": "r2", "goal": 0.3, "baseline": {"value": 0.2, "label": "mean"}},
-    "training": {"estimator": "sklearn.linear_model:Ridge", "params": {"alpha": 0.01}},
-}
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
+SCOPE = loopkit.DIABETES_R2
 
 
 @pytest.mark.anyio
 async def test_a_pending_gate_looks_again_on_its_first_rows_and_the_new_ones(
     tmp_path: Path,
 ) -> None:
-    frame = load_diabetes(as_frame=True).frame.sample(frac=1.0, random_state=0)
-    frame = frame.reset_index(drop=True)
+    frame = loopkit.diabetes()
     features = [c for c in frame.columns if c != "target"]
     project = loopkit.make_project(tmp_path / "p", "diab", "regression", "target", SCOPE)
     loopkit.start(project, frame.iloc[:200])

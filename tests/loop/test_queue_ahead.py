@@ -3,36 +3,22 @@ promotion, not a loop step later (real data: scikit-learn's diabetes table)."""
 
 from __future__ import annotations
 
-import os
+from pathlib import Path
+from types import SimpleNamespace
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")
+import loopkit
+import pytest
 
-from pathlib import Path  # noqa: E402
-from types import SimpleNamespace  # noqa: E402
+from fullcycle.loop.controller import Controller
 
-import loopkit  # noqa: E402
-import pytest  # noqa: E402
-from sklearn.datasets import load_diabetes  # noqa: E402
-
-from fullcycle.loop.controller import Controller  # noqa: E402
-
-SCOPE = {
-    **loopkit.FAST_LOOP,
-    "metric": {"name": "r2", "goal": 0.3, "baseline": {"value": 0.2, "label": "mean"}},
-    "training": {"estimator": "sklearn.linear_model:Ridge", "params": {"alpha": 0.01}},
-}
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
+SCOPE = loopkit.DIABETES_R2
 
 
 @pytest.mark.anyio
 async def test_labels_for_the_successor_are_queued_when_the_promoted_misses_the_goal(
     tmp_path: Path,
 ) -> None:
-    frame = load_diabetes(as_frame=True).frame.sample(frac=1.0, random_state=0)
+    frame = loopkit.diabetes()
     features = [c for c in frame.columns if c != "target"]
     project = loopkit.make_project(tmp_path / "p", "diab", "regression", "target", SCOPE)
     loopkit.start(project, frame.iloc[:200])
@@ -58,7 +44,7 @@ async def test_labels_for_the_successor_are_queued_when_the_promoted_misses_the_
 def test_the_champion_s_gate_reading_comes_from_the_rollout_that_let_it_in(
     tmp_path: Path,
 ) -> None:
-    frame = load_diabetes(as_frame=True).frame
+    frame = loopkit.diabetes()
     project = loopkit.make_project(tmp_path / "p", "diab", "regression", "target", SCOPE)
     champion = loopkit.start(project, frame.iloc[:200])
     controller = Controller(project)

@@ -4,32 +4,14 @@ challenger promoted, judged on R² with per-row squared errors."""
 
 from __future__ import annotations
 
-import os
+from pathlib import Path
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")
+import loopkit
+import pandas as pd
+import pytest
+from loopkit import diabetes
 
-from pathlib import Path  # noqa: E402
-
-import loopkit  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from sklearn.datasets import load_diabetes  # noqa: E402
-
-SCOPE = {
-    **loopkit.FAST_LOOP,
-    "metric": {"name": "r2", "goal": 0.3, "baseline": {"value": 0.2, "label": "mean"}},
-    "training": {"estimator": "sklearn.linear_model:Ridge", "params": {"alpha": 0.01}},
-}
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-def diabetes() -> pd.DataFrame:
-    frame = load_diabetes(as_frame=True).frame
-    return frame.sample(frac=1.0, random_state=0).reset_index(drop=True)
+SCOPE = loopkit.DIABETES_R2
 
 
 def drifted(frame: pd.DataFrame) -> pd.DataFrame:

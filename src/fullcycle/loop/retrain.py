@@ -145,11 +145,7 @@ def _score_newest(
     name = champion.ref.split(":", 1)[0]
     versions = [project.models.show(f"{name}:{t.challenger}") for t in tried]
     rows = gate_rows(project, labelled, champion, *versions)  # no variant learned from them
-    if scope.task == "regression" and len(rows):
-        import pandas as pd
-
-        numeric = pd.to_numeric(rows[scope.target], errors="coerce")
-        rows = rows[numeric.notna()].assign(**{scope.target: numeric.dropna()})
+    rows = scorable(scope, rows)
     if len(rows) < NEWEST_MIN_ROWS:
         return
     newest = rows.sort_values("ts", kind="stable").tail(_newest_count(len(rows)))
@@ -265,6 +261,17 @@ def gate_rows(
     return recent(unseen, start, project.scope.gate.min_samples)
 
 
+def scorable(scope: Any, rows: Any) -> Any:
+    """``rows`` a gate can score: for a regression target, those whose label is a number (as
+    a float); a label that is not one is left out."""
+    if scope.task != "regression" or not len(rows):
+        return rows
+    import pandas as pd
+
+    numeric = pd.to_numeric(rows[scope.target], errors="coerce")
+    return rows[numeric.notna()].assign(**{scope.target: numeric.dropna()})
+
+
 def gate(
     project: LoopProject,
     champion: ModelVersion | None,
@@ -279,11 +286,7 @@ def gate(
     been gated (the sequential test may be asked again as labels arrive)."""
     scope = project.scope
     features = [f.name for f in scope.contract.features]
-    if scope.task == "regression" and len(holdout):  # a label that is not a number: not scored
-        import pandas as pd
-
-        numeric = pd.to_numeric(holdout[scope.target], errors="coerce")
-        holdout = holdout[numeric.notna()].assign(**{scope.target: numeric.dropna()})
+    holdout = scorable(scope, holdout)
     need = gate_mod.rows_to_look(scope.gate.test, scope.gate.min_samples)
     if len(holdout) < need:
         raise InsufficientData(
