@@ -6,7 +6,6 @@ import os
 import re
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +16,7 @@ import yaml
 
 from fullcycle.examples import voice
 from fullcycle.project import Project
-from fullcycle.testing import wait_until
+from fullcycle.testing import free_port, wait_serving
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -43,12 +42,6 @@ def fullcycle(*argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         f"fullcycle {shlex.join(argv)}: {done.returncode}\n{done.stderr[-2000:]}"
     )
     return done
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def curl_request(lines: list[str], token: str) -> tuple[str, dict[str, str]]:
@@ -101,12 +94,7 @@ def test_the_readme_walkthrough_runs_end_to_end(tmp_path: Path) -> None:
     proc = subprocess.Popen(cmd, cwd=folder, env=env, stdout=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
-
-        def ready() -> bool:
-            assert proc.poll() is None, f"fullcycle serve exited with {proc.returncode}"
-            return httpx.get(f"{url}/v2/health/ready", timeout=1).status_code == 200
-
-        wait_until(ready, timeout=120, interval=0.2, what="fullcycle serve to be ready")
+        wait_serving(proc, port, timeout=120, interval=0.2, what="fullcycle serve")
         state = Project.open(folder).settings.state_dir
         token = (state / "bootstrap-admin-token").read_text().strip()
         body, headers = curl_request(commands, token)

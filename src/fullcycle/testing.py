@@ -3,7 +3,8 @@
 ``check_model`` (does my estimator keep fullcycle's model contract?), ``wait_until`` (wait on
 a condition, not a sleep), ``make_project`` (a project from the template scope, with data and
 models in one call) and ``make_served_project`` (a project whose scope is written out in full
-from a table, with its first model serving).
+from a table, with its first model serving), ``free_port`` and ``wait_serving`` (wait for a
+server started as a child process, and for that one, not a stranger on its port).
 """
 
 from __future__ import annotations
@@ -12,6 +13,17 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from fullcycle.errors import ModelCheckFailed
+from fullcycle.ports import free_port, listens
+
+__all__ = [
+    "check_model",
+    "free_port",
+    "make_project",
+    "make_served_project",
+    "served_scope",
+    "wait_serving",
+    "wait_until",
+]
 
 if TYPE_CHECKING:
     from fullcycle.project import Project
@@ -103,6 +115,33 @@ def wait_until(
             cause = f" (last error: {type(last).__name__}: {last})" if last else ""
             raise TimeoutError(f"waited {timeout:g} s for {name}; it never became true{cause}")
         time.sleep(interval)
+
+
+def wait_serving(
+    proc: Any,
+    port: int,
+    *,
+    path: str = "/v2/health/ready",
+    timeout: float = 60.0,
+    interval: float = 0.1,
+    what: str = "the server",
+) -> None:
+    """Wait until the child process ``proc`` (a ``subprocess.Popen``) listens on ``port`` itself
+    and answers 200 on ``path``; fail at once when it exits.
+
+    A port from :func:`free_port` can be taken by another server before the child binds it; its
+    "ready" would end the wait while the child never serves (and a SIGTERM then kills it before
+    its start-up, recovery included, has run).
+    """
+    import httpx
+
+    def ready() -> bool:
+        assert proc.poll() is None, f"{what} exited with {proc.returncode}"
+        if listens(proc.pid, port) is False:
+            return False
+        return httpx.get(f"http://127.0.0.1:{port}{path}", timeout=1).status_code == 200
+
+    wait_until(ready, timeout=timeout, interval=interval, what=f"{what} to be ready on {port}")
 
 
 def _merged(base: dict[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:

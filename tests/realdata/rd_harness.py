@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -124,9 +123,9 @@ GREATER_IS_BETTER = {"r2": True, "rmse": False, "mae": False}
 
 # -- processes -------------------------------------------------------------------------------
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    from fullcycle.ports import free_port as pick
+
+    return pick()
 
 
 class Driver:
@@ -180,7 +179,7 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Server:
-        import httpx
+        from fullcycle.testing import wait_serving
 
         log = open(self.folder / "server.log", "ab")  # noqa: SIM115 - closed in __exit__
         self.log = log
@@ -191,17 +190,8 @@ class Server:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"fullcycle serve exited with {self.proc.returncode}")
-            try:
-                if httpx.get(f"{self.url}/v2/health/ready", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError("fullcycle serve did not become ready in 90 s")
+        wait_serving(self.proc, self.port, timeout=90, interval=0.2, what="fullcycle serve")
+        return self
 
     def __exit__(self, *exc: object) -> None:
         if self.proc is not None and self.proc.poll() is None:

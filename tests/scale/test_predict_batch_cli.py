@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import s3kit
 import scalekit as kit
 
 from fullcycle import registry
 from fullcycle.cli import main
 from fullcycle.project import Project
 from fullcycle.scale.cluster import ProcessCluster
+from fullcycle.testing import free_port
 from fullcycle.train.serialization import dumps
 
 
@@ -85,7 +85,7 @@ def test_predict_batch_unreachable_scheduler_fails_or_falls_back_when_asked(
     proj, _, _ = scored_project
     where = ["-C", str(proj.settings.project_dir)]
     out = proj.settings.project_dir / "o.parquet"
-    address = f"tcp://127.0.0.1:{s3kit.free_port()}"
+    address = f"tcp://127.0.0.1:{free_port()}"
     monkeypatch.setenv("FULLCYCLE_DASK_SCHEDULER", address)
     code, _, err = run_cli(capsys, "predict-batch", "scoring@1", "--out", str(out), *where)
     assert code != 0 and address in err and not out.exists()

@@ -20,7 +20,7 @@ from fullcycle.serving.logbook import read_log
 from fullcycle.store import deployments, logs
 from fullcycle.store.artifacts import ArtifactStore
 from fullcycle.store.db import Database
-from fullcycle.testing import wait_until
+from fullcycle.testing import free_port, wait_serving, wait_until
 
 pytest.importorskip("s3fs")
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -30,12 +30,7 @@ def _start(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "fullcycle.serving", "--source", "teamkit:make_source"]
     cmd += ["--model", teamkit.MODEL, "--port", str(port), "--poll-s", "0.2", "--no-auth"]
     proc = subprocess.Popen(cmd, env=env)
-
-    def ready() -> bool:
-        assert proc.poll() is None, f"replica on {port} exited with {proc.returncode}"
-        return httpx.get(f"http://127.0.0.1:{port}/v2/health/ready", timeout=1).status_code == 200
-
-    wait_until(ready, timeout=60, interval=0.1, what=f"replica on {port} to be ready")
+    wait_serving(proc, port, what=f"replica on {port}")
     return proc
 
 
@@ -90,7 +85,7 @@ def test_two_replicas_share_the_store_move_together_and_log_to_one_place(
     env["PYTHONPATH"] = os.pathsep.join(
         [str(teamkit.__file__).rsplit("/", 1)[0], env.get("PYTHONPATH", "")]
     )
-    ports = [s3kit.free_port(), s3kit.free_port()]
+    ports = [free_port(), free_port()]
     procs = []
     try:
         procs = [_start(env, port) for port in ports]

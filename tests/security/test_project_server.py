@@ -12,7 +12,6 @@ from pathlib import Path
 import httpx
 import pytest
 from seckit import Running, bearer
-from test_server import free_port
 
 import trainkit
 from fullcycle import registry
@@ -23,7 +22,7 @@ from fullcycle.serving.logbook import Logbook
 from fullcycle.serving.runtime import Runtime
 from fullcycle.serving.source import RegistrySource
 from fullcycle.store import alerts, deployments
-from fullcycle.testing import make_project, wait_until
+from fullcycle.testing import free_port, make_project, wait_serving
 
 pytestmark = pytest.mark.anyio
 ROW = {"amount": 0.3, "visits": 2, "city": "paris"}
@@ -73,13 +72,8 @@ def start(folder: Path, port: int, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(cmd, cwd=folder, env=env, stdout=subprocess.PIPE, text=True)
 
 
-def wait_ready(proc: subprocess.Popen[str], url: str) -> None:
-
-    def ready() -> bool:
-        assert proc.poll() is None, f"server exited with {proc.returncode}"
-        return httpx.get(f"{url}/v2/health/ready", timeout=1).status_code == 200
-
-    wait_until(ready, timeout=90, interval=0.2, what="the server to be ready")
+def wait_ready(proc: subprocess.Popen[str], port: int) -> None:
+    wait_serving(proc, port, timeout=90, interval=0.2)
 
 
 def stop(proc: subprocess.Popen[str]) -> str:
@@ -98,7 +92,7 @@ def test_fullcycle_serve_checks_tokens_prints_one_bootstrap_token_and_mounts_the
     url = f"http://127.0.0.1:{port}"
     proc = start(folder, port)
     try:
-        wait_ready(proc, url)
+        wait_ready(proc, port)
         with httpx.Client(base_url=url, timeout=30) as client:
             refused = client.post("/predict", json={"records": [ROW]})
             ui_anon = client.get("/ui/models")
@@ -117,7 +111,7 @@ def test_fullcycle_serve_checks_tokens_prints_one_bootstrap_token_and_mounts_the
     assert evil.status_code == 400
     proc = start(folder, port)
     try:
-        wait_ready(proc, url)
+        wait_ready(proc, port)
         with httpx.Client(base_url=url, timeout=30, headers=bearer(token)) as client:
             ok = client.post("/predict", json={"records": [ROW]})
             page = client.get("/ui/models")

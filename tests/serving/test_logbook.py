@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from pathlib import Path
 
@@ -199,3 +200,72 @@ async def test_with_the_store_down_segments_wait_on_disk_and_seal_later(db, tmp_
     again.start()
     again.close()
     assert again.recovered == 1 and list(read_log(db).request_id) == ["kept"]
+
+
+async def test_a_recovery_the_store_refused_at_start_is_retried_while_the_server_runs(
+    db, tmp_path, monkeypatch
+):
+    """A killed process's segment waits on disk while the store is down at start, and is
+    sealed once the store answers, not only at the next start (there may be none soon)."""
+    import orjson
+
+    from fullcycle.serving import logbook as logbook_module
+    from fullcycle.store import alerts
+
+    root = tmp_path / "logs"
+    (root / segments.ACTIVE).mkdir(parents=True)
+    left = root / segments.ACTIVE / "deadhost-1-20260101T000000-00001.jsonl"
+    left.write_bytes(b"".join(orjson.dumps(record(f"old-{i}")) + b"\n" for i in range(3)))
+    real, calls = segments.recover, []
+
+    def down_at_first(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise StoreUnavailable("the store is down")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(logbook_module.segments, "recover", down_at_first)
+    monkeypatch.setattr(logbook_module, "SEAL_RETRY_S", 0.05)
+    book = Logbook(db, root, model="demo")
+    book.start()
+    assert book.recovered == 0 and book.seal_errors == 1 and left.exists()
+    await book.log([record("live")], wait=True)  # the live log goes on meanwhile
+    deadline = time.monotonic() + 30
+    while left.exists() and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    assert not left.exists() and book.recovered == 3
+    assert sorted(read_log(db).request_id) == ["old-0", "old-1", "old-2"]
+    book.close()
+    assert sorted(read_log(db).request_id) == ["live", "old-0", "old-1", "old-2"]
+    assert len(calls) == 2  # retried until it worked, then no more
+    (alert,) = alerts.open_alerts(db)
+    assert alert["key"].startswith("log.unclean_stop:") and alert["data"] == {"rows": 3}
+
+
+async def test_a_new_segment_is_never_found_unlocked_by_a_recovery(db, tmp_path, monkeypatch):
+    """Recovery in another process between a writer's open and its lock would seal the new
+    file away under it: the file is locked before it gets the name recovery reads."""
+    from fullcycle.serving import logbook as logbook_module
+
+    root = tmp_path / "logs"
+    seen: list[list[Path]] = []
+    real_flock = logbook_module.fcntl.flock
+
+    def flock_and_look(fd, op):
+        seen.append(active_files(root))  # what a recovery would find at this instant
+        return real_flock(fd, op)
+
+    monkeypatch.setattr(logbook_module.fcntl, "flock", flock_and_look)
+    book = Logbook(db, root, model="demo")
+    book.start()
+    await book.log([record("one")], wait=True)
+    book.close()
+    assert seen and all(found == [] for found in seen)
+    stale = root / segments.ACTIVE / f"gone{segments.OPENING}"
+    stale.touch()
+    os.utime(stale, (time.time() - 3600, time.time() - 3600))
+    fresh = root / segments.ACTIVE / f"opening-now{segments.OPENING}"
+    fresh.touch()
+    segments.recover(db, root, replica="r", model="demo")
+    assert not stale.exists() and fresh.exists()  # a writer may be between open and rename
+    assert list(read_log(db).request_id) == ["one"]

@@ -5,35 +5,19 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
 
-from fullcycle.testing import make_project, wait_until
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from fullcycle.testing import free_port, make_project, wait_serving
 
 
 def _cli(folder: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environ = {**os.environ, "FULLCYCLE_PROJECT_DIR": str(folder), **env}
     cmd = [sys.executable, "-m", "fullcycle", *args]
     return subprocess.run(cmd, env=environ, capture_output=True, text=True, timeout=120)
-
-
-def _wait_ready(proc: subprocess.Popen[str], url: str) -> None:
-    def ready() -> bool:
-        assert proc.poll() is None, f"server exited with {proc.returncode}"
-        return httpx.get(f"{url}/v2/health/ready", timeout=1).status_code == 200
-
-    wait_until(ready, timeout=180, interval=0.2, what="the server to be ready")
 
 
 def test_without_a_server_url_nothing_is_contacted(tmp_path: Path) -> None:
@@ -44,7 +28,7 @@ def test_without_a_server_url_nothing_is_contacted(tmp_path: Path) -> None:
 def test_an_unreachable_server_is_named_and_the_deployment_still_moves(tmp_path: Path) -> None:
     folder = tmp_path / "p"
     make_project(folder, "churn", rows=120, versions=2, deploy=True)
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     done = _cli(folder, "deploy", "production", "churn:1", FULLCYCLE_SERVER_URL=url)
     assert done.returncode == 0, done.stderr
     assert "not reached" in done.stderr and url in done.stderr
@@ -58,12 +42,13 @@ def test_deploy_nudges_the_running_server_with_the_token(tmp_path: Path) -> None
     project = make_project(folder, "churn", rows=120, versions=2, deploy=True)
     _name, admin = project.tokens.create("admin", name="deployer", actor="test")
     _name, reader = project.tokens.create("read", name="reader", actor="test")
-    url = f"http://127.0.0.1:{_free_port()}"
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "FULLCYCLE_PROJECT_DIR": str(folder)}
-    serve = [sys.executable, "-m", "fullcycle", "serve", "--port", url.rsplit(":", 1)[1]]
+    serve = [sys.executable, "-m", "fullcycle", "serve", "--port", str(port)]
     proc = subprocess.Popen(serve, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait_ready(proc, url)
+        wait_serving(proc, port, timeout=180, interval=0.2)
         refused = _cli(
             folder, "deploy", "production", "churn:1",
             FULLCYCLE_SERVER_URL=url, FULLCYCLE_TOKEN=reader,

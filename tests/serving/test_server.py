@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -19,15 +18,9 @@ from serving_fixtures import MODEL, rows
 from fullcycle.serving.logbook import read_log
 from fullcycle.store import deployments, logs
 from fullcycle.store.db import Database
-from fullcycle.testing import wait_until
+from fullcycle.testing import free_port, wait_serving, wait_until
 
 HERE = Path(__file__).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -65,12 +58,8 @@ class Server:
             "--no-auth",  # durability is under test here; tests/security covers the tokens
         ]
         self.proc = subprocess.Popen(cmd, env=env)
-        wait_until(self.ready, timeout=60, interval=0.1, what="the server to be ready")
+        wait_serving(self.proc, self.port)
         return self
-
-    def ready(self) -> bool:
-        assert self.proc is not None and self.proc.poll() is None, "server exited"
-        return httpx.get(f"{self.url}/v2/health/ready", timeout=1).status_code == 200
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
         """Send ``sig`` and wait; uvicorn re-raises SIGTERM after a clean shutdown."""

@@ -13,14 +13,14 @@ import sys
 import httpx
 import pytest
 from serving_fixtures import MODEL, rows
-from test_server import HERE, free_port
+from test_server import HERE
 
 from fullcycle.errors import ConfigError
 from fullcycle.serving.logformat import ACCESS_LOGGER, JSONFormatter, log_config
 from fullcycle.serving.server import ServeOptions
 from fullcycle.store import deployments
 from fullcycle.store.db import Database
-from fullcycle.testing import wait_until
+from fullcycle.testing import free_port, wait_serving
 
 
 @pytest.mark.anyio
@@ -78,12 +78,7 @@ def test_a_real_server_writes_json_access_lines_from_its_worker(tmp_path):
     proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True)
     try:
         url = f"http://127.0.0.1:{port}"
-        wait_until(
-            lambda: httpx.get(f"{url}/v2/health/ready", timeout=1).status_code == 200,
-            timeout=60,
-            interval=0.1,
-            what="the server to be ready",
-        )
+        wait_serving(proc, port)
         r = httpx.post(f"{url}/predict", json={"records": rows(1)}, headers={"X-Request-ID": "z-9"})
         assert r.status_code == 200
     finally:

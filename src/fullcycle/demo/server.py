@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,15 +17,10 @@ from pathlib import Path
 import httpx
 
 from fullcycle.errors import StoreUnavailable
+from fullcycle.ports import free_port, listens
 
 DEMO_TOKEN_TTL_S = 6 * 3600.0  # longer than any demo; revoked at its end anyway
 DEMO_PREFIX = "demo-"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Server:
@@ -62,8 +56,9 @@ class Server:
                 raise StoreUnavailable(
                     f"the server exited with {self.proc.returncode}; see {self.log}"
                 )
-            try:
-                if httpx.get(f"{self.url}/v2/health/ready", timeout=1).status_code == 200:
+            try:  # the port may have been taken meanwhile: wait for our own server's answer
+                mine = self.proc is None or listens(self.proc.pid, self.port) is not False
+                if mine and httpx.get(f"{self.url}/v2/health/ready", timeout=1).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass

@@ -74,8 +74,12 @@ class _Segment:
         unique = os.urandom(4).hex()
         self.path = root / segments.ACTIVE / f"{replica}-{stamp}-{seq:05d}-{unique}.jsonl"
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        # locked under a name recovery does not read, then renamed: a recovery in another
+        # process (or this one's sealer) never finds the new file unlocked and seals it away
+        opening = self.path.with_suffix(segments.OPENING)
+        self.fd = os.open(opening, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.rename(opening, self.path)
         self.opened = time.monotonic()
         self.size = 0
 
@@ -127,25 +131,36 @@ class Logbook:
         self.written = 0
         self.dropped = 0  # fast records that could not be written and did not fit the backlog
         self.recovered = 0
+        self._recover_due = False  # a start's recovery met the store down: the sealer retries
         self.seal_errors = 0
         self.store_down = False  # the last seal failed: records wait on disk for the store
 
     # lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
         """Recover segments a killed process left, then start the writer and sealer threads."""
-        try:
-            self.recovered = segments.recover(
-                self.db, self.root, replica=self.replica, model=self.model
-            )
-        except Exception:  # the store is down: the files wait on disk for the next start
-            self.seal_errors += 1
-        if self.recovered:
-            self.health.unclean_stop(self.recovered)
+        self._recover_due = True
+        self._recover()
         self._stopped = False
         for target, name in ((self._writer_main, "log-writer"), (self._seal_loop, "log-sealer")):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
+
+    def _recover(self) -> None:
+        """Seal what a killed process left; with the store down, the sealer tries again every
+        ``SEAL_RETRY_S`` while this one runs (and once more at close), not only at the next
+        start."""
+        if not self._recover_due:
+            return
+        try:
+            found = segments.recover(self.db, self.root, replica=self.replica, model=self.model)
+        except Exception:  # the store is down: the files wait on disk meanwhile
+            self.seal_errors += 1
+            return
+        self._recover_due = False
+        self.recovered += found
+        if found:
+            self.health.unclean_stop(found)
 
     def close(self) -> None:
         """Write and fsync what is queued, seal every segment, stop the threads."""
@@ -357,13 +372,15 @@ class Logbook:
         durable on disk, so nothing is lost meanwhile)."""
         pending: list[_Segment] = []
         while True:
+            retry = pending or self._recover_due
             try:
-                seg = self._seal_queue.get(timeout=SEAL_RETRY_S if pending else None)
+                seg = self._seal_queue.get(timeout=SEAL_RETRY_S if retry else None)
             except queue.Empty:
                 seg = None
             if seg is not None and seg is not _STOP:
                 pending.append(seg)
             pending = [p for p in pending if not self._seal(p)]
+            self._recover()
             if seg is _STOP:
                 for p in pending:  # left for the next start's recovery
                     with contextlib.suppress(OSError):

@@ -24,6 +24,7 @@ from fullcycle.store import logs
 from fullcycle.store.db import Database
 
 ACTIVE = "active"
+OPENING = ".opening"  # a new segment's name until it is locked (never written to)
 SEALED = "sealed"
 ROW_GROUP = 8192  # rows per Parquet row group: the unit a request-id lookup reads
 COLUMNS = (
@@ -170,6 +171,8 @@ def recover(db: Database, root: Path, *, replica: str, model: str) -> int:
     active = root / ACTIVE
     if not active.is_dir():
         return 0
+    for stale in active.glob(f"*{OPENING}"):  # a writer killed between open and rename
+        _unlink_if_stale(stale)
     for path in sorted(active.glob("*.jsonl")):
         try:
             fd = os.open(path, os.O_RDONLY)
@@ -186,6 +189,14 @@ def recover(db: Database, root: Path, *, replica: str, model: str) -> int:
         finally:
             os.close(fd)
     return total
+
+
+def _unlink_if_stale(path: Path, age_s: float = 60.0) -> None:
+    """An opening segment older than ``age_s`` is a writer's that died before its rename (a
+    live one renames microseconds after it opens); it was never written to."""
+    with contextlib.suppress(FileNotFoundError):
+        if time.time() - path.stat().st_mtime > age_s:
+            path.unlink()
 
 
 def read_log(
