@@ -11,6 +11,13 @@ rows' own times (:mod:`fullcycle.clock`). The file is cut into steps; after each
    leaves the queue alone, to see what the loop does without labels);
 4. the server reloads the deployment the loop may have changed.
 
+While a rollout is in flight the loop also steps inside a step, after every
+``rollout.analysis_interval`` of replayed time (and at least :data:`CONCURRENCY` rows), as
+``loop --watch`` stepping every minute does in production: a shadow or a canary moves on once
+its requests have arrived, not at the end of a step that may span weeks of history. Those
+steps only analyse the rollout (the controller does nothing else while one is in flight); they
+are listed in the step's ``ticks``.
+
 The loop's guards read the simulated clock, so ``min_interval: 6h`` and ``max_per_day: 2``
 mean six hours and one day of the replayed history: a year of traffic runs in minutes with the
 scope as it will run in production. Everything lands in the project's store (events, reports,
@@ -84,6 +91,7 @@ class StepRow:
     rollbacks: int = 0
     alerts: int = 0
     error: str | None = None  # a step that failed (the backtest goes on)
+    ticks: list[str] = field(default_factory=list)  # rollout analyses inside the step
 
 
 @dataclass
@@ -266,17 +274,59 @@ class _Driver:
             raise InvalidInput(f"the server refused to reload: {resp.status_code} {resp.text}")
 
     async def _step(self, number: int, idx: Any) -> StepRow:
-        answers = await self._serve(idx)
-        sent = await self._feedback(float(self.times[idx[-1]]))
+        answers, ticks, sent = await self._serve_watching(idx)
+        sent += await self._feedback(float(self.times[idx[-1]]))
         self.sim.set(float(self.times[idx[-1]]))
         action, reasons, error = await asyncio.to_thread(self._loop_step)
         labels = await asyncio.to_thread(self._label) if self.o.labeller else 0
         await self._reload()
         row = self._row(number, idx, answers, action, reasons, error)
-        row.labels, row.feedback = labels, sent
+        row.labels, row.feedback, row.ticks = labels, sent, ticks
+        if row.error is None:
+            row.error = next((t[len("error: ") :] for t in ticks if t.startswith("error: ")), None)
         for key, count in self._new_events().items():
             setattr(row, key, count)
         return row
+
+    async def _serve_watching(self, idx: Any) -> tuple[list[tuple[int, Any, Any]], list[str], int]:
+        """Serve the step's rows; while a rollout is in flight, step the loop after every
+        ``rollout.analysis_interval`` of replayed time. Returns the answers, the actions of
+        those steps and the feedback sent meanwhile."""
+        answers: list[tuple[int, Any, Any]] = []
+        ticks: list[str] = []
+        sent, pos = 0, 0
+        interval = float(self.project.scope.rollout.analysis_interval)
+        while pos < len(idx):
+            if self.project.loop.active(self.champion.name) is None:
+                answers += await self._serve(idx[pos:])
+                break
+            end = self._slice_end(idx, pos, interval)
+            answers += await self._serve(idx[pos:end])
+            pos = end
+            if pos >= len(idx):
+                break  # the step's own loop step follows
+            now = float(self.times[idx[pos - 1]])
+            sent += await self._feedback(now)
+            self.sim.set(now)
+            action, _, error = await asyncio.to_thread(self._tick)
+            ticks.append(action if error is None else f"error: {error}")
+            await self._reload()
+        return answers, ticks, sent
+
+    def _slice_end(self, idx: Any, pos: int, interval: float) -> int:
+        """The end of the slice from ``pos``: rows within ``interval`` seconds of its first
+        row's time, and at least :data:`CONCURRENCY` of them."""
+        times = self.times[idx]
+        end = int(np.searchsorted(times, times[pos] + interval, side="left"))
+        return min(len(idx), max(end, pos + CONCURRENCY))
+
+    def _tick(self) -> tuple[str, list[str], str | None]:
+        """One loop step, without a monitor report (the monitor keeps the step's cadence)."""
+        try:
+            result = self.project.loop_step(holder=self.prefix)
+            return result.action, list(result.reasons), None
+        except Exception as exc:  # one bad step is reported (in the step's ticks); on it goes
+            return "error", [f"{type(exc).__name__}: {exc}"], f"{type(exc).__name__}: {exc}"
 
     async def _serve(self, idx: Any) -> list[tuple[int, Any, Any]]:
         records = self.frame.loc[idx, self.features].to_dict("records")

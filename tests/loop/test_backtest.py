@@ -99,6 +99,18 @@ def test_a_backtest_replays_history_and_the_loop_recovers_under_its_production_g
     # the test took
     stamps = [e.ts for e in project.events(limit=10_000)]  # type: ignore[attr-defined]
     assert max(stamps) - min(stamps) > 50 * DAY
+    # a rollout in flight is analysed inside the steps, as `loop --watch` would every minute,
+    # no more often than rollout.analysis_interval (1h) of replayed time
+    ticks = [t for s in steps for t in s["ticks"]]
+    assert ticks and all(t.startswith("rollout_") or t == "wait" for t in ticks), ticks
+    assert any(t in ("rollout_step", "rollout_promote") for t in ticks), steps
+    analysed: dict[str, list[float]] = {}  # per rollout (its challenger)
+    for kind in ("loop.rollout.extend", "loop.rollout.step", "loop.promote"):
+        for e in project.events(kind=kind):  # type: ignore[attr-defined]
+            analysed.setdefault(e.subject, []).append(e.ts)
+    assert sum(map(len, analysed.values())) > len(steps) // 2, analysed
+    for times in analysed.values():
+        assert all(later - earlier >= 3600 for earlier, later in pairwise(sorted(times)))
     answers = pd.read_csv(predictions)
     assert len(answers) == ROWS and answers["version"].iloc[0] == 1
     assert answers["version"].nunique() >= 2  # a promoted challenger answered the later rows

@@ -459,8 +459,16 @@ class Backtest(Replay):
             sum(int(st["promotions"]) for st in steps),
             sum(int(st["rollbacks"]) for st in steps),
             sum(int(st["alerts"]) for st in steps),
-            [st["action"] for st in steps],
+            [
+                st["action"] + "".join(f"+{_short(t)}" for t in st.get("ticks") or [])
+                for st in steps
+            ],
         )
+
+
+def _short(action: str) -> str:
+    """A rollout analysis inside a step, shortly (``rollout_step`` -> ``step``)."""
+    return action.removeprefix("rollout_")
 
 
 def _acts(action: str) -> bool:

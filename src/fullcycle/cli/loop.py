@@ -159,6 +159,7 @@ def backtest(
         out.print(
             f"step {row.step}: {row.requests} requests, live {live} (frozen {frozen}), "
             f"{row.action}; labels {row.labels}, feedback {row.feedback}"
+            + (f"; mid-step {', '.join(row.ticks)}" if row.ticks else "")
             + (f" [red]error: {row.error}[/]" if row.error else "")
         )
 
