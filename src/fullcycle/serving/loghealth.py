@@ -85,10 +85,11 @@ class LogHealth:
 
     def unclean_stop(self, rows: int) -> None:
         """A previous process left its log segments open (kill -9, a crash): they were sealed
-        at this start; say so with an alert, so a fault no one saw is still on record."""
+        at this start (or, the store down then, as soon as it answered); say so with an alert,
+        so a fault no one saw is still on record."""
         message = (
             f"a server of {self.model} stopped without closing its prediction log (killed or "
-            f"crashed); {rows} logged record(s) it left were recovered at the start of "
+            f"crashed); {rows} logged record(s) it left were recovered by "
             f"{self.replica}"
         )
         self._in_background(
