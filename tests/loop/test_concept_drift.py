@@ -22,7 +22,9 @@ SCOPE = {
 }
 
 
-def test_a_recent_rows_challenger_is_kept_when_old_data_drowns_the_new(tmp_path: Path) -> None:
+def drowned(tmp_path: Path) -> tuple[object, object, pd.DataFrame, str]:
+    """(project, champion, labelled live rows, base): a long history in which the target rose
+    with the features, and a present in which it falls with them."""
     frame = load_diabetes(as_frame=True).frame
     rng = np.random.default_rng(0)
     # a long history (five jittered copies) in which the target rose with the features ...
@@ -39,6 +41,52 @@ def test_a_recent_rows_challenger_is_kept_when_old_data_drowns_the_new(tmp_path:
     live["ts"] = time.time()
     live["source"] = "feedback"
     base = project.datasets()[-1].ref if project.datasets()[-1].name == "diab" else "diab@1"
+    return project, champion, live, base
+
+
+def test_the_variant_that_predicts_what_came_next_is_the_one_gated_with_the_whole_alpha(
+    tmp_path: Path,
+) -> None:
+    project, champion, live, base = drowned(tmp_path)
+    out = retrain.retrain(
+        project, base=base, labelled=live, champion=champion, reason="test",
+        recipe=champion_recipe(project, champion),
+    )  # fmt: skip
+    assert out.variant == "recent", out.gate.reasons
+    numbers = out.gate.numbers
+    assert out.gate.passed and numbers["alpha_share"] == 1.0
+    forward = numbers["forward"]  # fitted on the older part, scored on the newest labelled half
+    assert forward["recent"] < forward["full"] and forward["p_value"] < retrain.FORWARD_P
+    assert forward["rows"] >= retrain.FORWARD_MIN_ROWS
+    (gate,) = project.events(kind="loop.gate")  # one challenger registered and gated, not two
+    assert gate.data["variant"] == "recent" and gate.data["numbers"]["forward"] == forward
+    assert numbers["variants"] == {"recent": "pass"}
+
+
+def test_a_world_that_did_not_move_keeps_the_full_variant(tmp_path: Path) -> None:
+    frame = load_diabetes(as_frame=True).frame
+    project = loopkit.make_project(tmp_path / "p", "diab", "regression", "target", SCOPE)
+    champion = loopkit.start(project, frame.iloc[:120])
+    live = frame.iloc[120:].reset_index(drop=True)  # more of the same world
+    live["request_id"] = [f"r{i}" for i in range(len(live))]
+    live["ts"] = time.time() + np.arange(len(live))
+    live["source"] = "feedback"
+    picked = retrain.forward_pick(
+        project, "diab@1", live, champion, champion_recipe(project, champion), seed=0
+    )
+    assert picked is not None
+    variant, forward = picked
+    # the windowed fit on fewer rows of the same world is not better by a standard error
+    assert variant == "full" and forward["p_value"] >= retrain.FORWARD_P, forward
+    # too few rows since the champion to both learn from and test on: no forward choice
+    assert retrain.forward_pick(project, "diab@1", live.iloc[:50], champion, None, 0) is None
+
+
+def test_when_no_forward_choice_can_be_made_both_variants_share_the_alpha(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project, champion, live, base = drowned(tmp_path)
+    monkeypatch.setattr(retrain, "forward_pick", lambda *a, **k: None)
     out = retrain.retrain(
         project, base=base, labelled=live, champion=champion, reason="test",
         recipe=champion_recipe(project, champion),
@@ -63,3 +111,34 @@ def _newest(project: object, out: retrain.RetrainOutcome, live: pd.DataFrame) ->
     loaded = project.load_model(f"diab:{out.challenger}")  # type: ignore[attr-defined]
     features = [c for c in live.columns if c not in ("target", "request_id", "ts", "source")]
     return newest["target"].to_numpy(), loaded.estimator.predict(newest[features])
+
+
+def test_a_windowed_challenger_gets_as_many_newest_rows_as_the_first_model_had(
+    tmp_path: Path,
+) -> None:
+    """A loop that promotes often leaves few rows since its champion was made; the windowed
+    challenger then trains on the newest labelled rows, as many as the first data had."""
+    frame = load_diabetes(as_frame=True).frame
+    project = loopkit.make_project(tmp_path / "p", "diab", "regression", "target", SCOPE)
+    champion = loopkit.start(project, frame.iloc[:120])
+    root = project.datasets()[0].ref
+    assert retrain.root_rows(project, root) == 120
+    made = champion.created_at
+    day = 86400.0
+    labelled = frame.iloc[120:420].reset_index(drop=True)  # 300 rows, older than 30 days ...
+    labelled["request_id"] = [f"r{i:03d}" for i in range(len(labelled))]
+    labelled["ts"] = made - 90 * day + np.arange(len(labelled)) * (50 * day / len(labelled))
+    labelled.loc[270:, "ts"] = made + np.arange(30)  # ... but for 30 since the champion
+    labelled["source"] = "feedback"
+    alone, _ = retrain._recent_rows(project, labelled, champion)
+    assert len(alone) == 30  # the rows since the champion: too few to fit the recipe well
+    rows, ids = retrain._recent_rows(project, labelled, champion, root)
+    assert len(rows) == 120 and ids == [f"r{i:03d}" for i in range(180, 300)]  # the newest
+    # the floor is the root's size however many merges the loop made on top of it
+    merged = project.add_data(
+        pd.concat([frame.iloc[:120], labelled[frame.columns]], ignore_index=True),
+        "diab", parents=(root,), allow_violations=True,
+    )  # fmt: skip
+    assert merged.n_rows == 420 and retrain.root_rows(project, merged.ref) == 120
+    rows, _ = retrain._recent_rows(project, labelled.iloc[:50], champion, merged.ref)
+    assert len(rows) == 50  # never more than there are
