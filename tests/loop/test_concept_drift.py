@@ -82,6 +82,30 @@ def test_a_world_that_did_not_move_keeps_the_full_variant(tmp_path: Path) -> Non
     assert retrain.forward_pick(project, "diab@1", live.iloc[:50], champion, None, 0) is None
 
 
+def test_the_forward_fits_keep_the_training_time_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``training.timeout_minutes`` holds for the forward fits too: past it, no forward choice
+    (both variants are then gated as before), never a fit that runs on."""
+    from dataclasses import replace
+
+    from fullcycle.train.limits import TimeLimit
+
+    frame = load_diabetes(as_frame=True).frame
+    project = loopkit.make_project(tmp_path / "p", "diab", "regression", "target", SCOPE)
+    champion = loopkit.start(project, frame.iloc[:120])
+    live = frame.iloc[120:].reset_index(drop=True)
+    live["request_id"] = [f"r{i}" for i in range(len(live))]
+    live["ts"] = time.time() + np.arange(len(live))
+    live["source"] = "feedback"
+    spec = project.train_spec()
+    tiny = replace(spec, time_limit=TimeLimit(1e-6, "training.timeout_minutes"))
+    monkeypatch.setattr(type(project), "train_spec", lambda self: tiny)
+    assert retrain.forward_pick(project, "diab@1", live, champion, None, seed=0) is None
+    monkeypatch.setattr(type(project), "train_spec", lambda self: spec)
+    assert retrain.forward_pick(project, "diab@1", live, champion, None, seed=0) is not None
+
+
 def test_when_no_forward_choice_can_be_made_both_variants_share_the_alpha(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

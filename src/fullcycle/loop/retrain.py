@@ -232,15 +232,22 @@ def _class_union(known: list[list[Any] | None]) -> list[Any] | None:
 
 
 def _fit_recipe(project: LoopProject, recipe: LoopRecipe | None, seed: int, rows: Any) -> Any:
-    """The recipe fitted in memory on ``rows`` (nothing registered: a forward comparison)."""
+    """The recipe fitted in memory on ``rows`` (nothing registered: a forward comparison),
+    within ``training.timeout_minutes`` like any training (past it: TrainingTimeout)."""
+    import time
+
     from fullcycle.train import recipe as recipes
+    from fullcycle.train.limits import fit_within
 
     model = None if recipe is None else recipe.estimator
     params = None if recipe is None or recipe.estimator is None else recipe.params
     spec = project.train_spec()
     built = recipes.build(spec, project.settings.project_dir, model=model, params=params, seed=seed)
     features = [f.name for f in project.scope.contract.features]
-    return built.model.fit(rows[features], rows[project.scope.target].to_numpy())
+    limit = spec.time_limit
+    deadline = time.monotonic() + (limit.seconds if limit else 0.0)
+    X, y = rows[features], rows[project.scope.target].to_numpy()
+    return fit_within(built.model, X, y, limit, deadline)
 
 
 #: variants with the same verdict are told apart on the newest held-out rows (this share of
