@@ -308,7 +308,7 @@ class _Driver:
             now = float(self.times[idx[pos - 1]])
             sent += await self._feedback(now)
             self.sim.set(now)
-            action, _, error = await asyncio.to_thread(self._tick)
+            action, _, error = await asyncio.to_thread(self._loop_step, False)
             ticks.append(action if error is None else f"error: {error}")
             await self._reload()
         return answers, ticks, sent
@@ -319,14 +319,6 @@ class _Driver:
         times = self.times[idx]
         end = int(np.searchsorted(times, times[pos] + interval, side="left"))
         return min(len(idx), max(end, pos + CONCURRENCY))
-
-    def _tick(self) -> tuple[str, list[str], str | None]:
-        """One loop step, without a monitor report (the monitor keeps the step's cadence)."""
-        try:
-            result = self.project.loop_step(holder=self.prefix)
-            return result.action, list(result.reasons), None
-        except Exception as exc:  # one bad step is reported (in the step's ticks); on it goes
-            return "error", [f"{type(exc).__name__}: {exc}"], f"{type(exc).__name__}: {exc}"
 
     async def _serve(self, idx: Any) -> list[tuple[int, Any, Any]]:
         records = self.frame.loc[idx, self.features].to_dict("records")
@@ -369,10 +361,13 @@ class _Driver:
                 sent += int(resp.json().get("stored", len(items)))
         return sent
 
-    def _loop_step(self) -> tuple[str, list[str], str | None]:
+    def _loop_step(self, report: bool = True) -> tuple[str, list[str], str | None]:
+        """One loop step, after a monitor report (``report=False``: a rollout analysis inside
+        a step; the monitor keeps the step's cadence)."""
         window = self.o.window
         try:
-            self.project.monitor(window or f"last:{self._rows_per_step()}", actor="backtest")
+            if report:
+                self.project.monitor(window or f"last:{self._rows_per_step()}", actor="backtest")
             result = self.project.loop_step(holder=self.prefix)
             return result.action, list(result.reasons), None
         except (InsufficientData, NotFound) as exc:

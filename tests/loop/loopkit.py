@@ -101,6 +101,16 @@ async def serve(
     return bodies
 
 
+def diabetes_champion(
+    folder: Path, scope: dict[str, Any], rows: int = 200, frame: pd.DataFrame | None = None
+) -> tuple[Project, Any, pd.DataFrame]:
+    """A regression project ``diab`` whose champion learned the first ``rows`` rows of
+    ``frame`` (default: :func:`diabetes`); (project, champion, frame)."""
+    frame = diabetes() if frame is None else frame
+    project = make_project(folder, "diab", "regression", "target", scope)
+    return project, start(project, frame.iloc[:rows]), frame
+
+
 def step_until(project: Project, wanted: set[str], limit: int = 8) -> list[str]:
     """Monitor and step the loop until it takes one of ``wanted``; the actions it took."""
     actions = []

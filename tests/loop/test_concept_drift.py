@@ -63,14 +63,20 @@ def test_the_variant_that_predicts_what_came_next_is_the_one_gated_with_the_whol
     assert numbers["variants"] == {"recent": "pass"}
 
 
-def test_a_world_that_did_not_move_keeps_the_full_variant(tmp_path: Path) -> None:
+def same_world(tmp_path: Path) -> tuple[object, object, pd.DataFrame]:
+    """(project, champion, labelled live rows): a champion on the first 120 diabetes rows and
+    the other 322 as feedback since, from the same world."""
     frame = load_diabetes(as_frame=True).frame
-    project = loopkit.make_project(tmp_path / "p", "diab", "regression", "target", SCOPE)
-    champion = loopkit.start(project, frame.iloc[:120])
-    live = frame.iloc[120:].reset_index(drop=True)  # more of the same world
+    project, champion, _ = loopkit.diabetes_champion(tmp_path / "p", SCOPE, 120, frame)
+    live = frame.iloc[120:].reset_index(drop=True)
     live["request_id"] = [f"r{i}" for i in range(len(live))]
     live["ts"] = time.time() + np.arange(len(live))
     live["source"] = "feedback"
+    return project, champion, live
+
+
+def test_a_world_that_did_not_move_keeps_the_full_variant(tmp_path: Path) -> None:
+    project, champion, live = same_world(tmp_path)
     picked = retrain.forward_pick(
         project, "diab@1", live, champion, champion_recipe(project, champion), seed=0
     )
@@ -91,13 +97,7 @@ def test_the_forward_fits_keep_the_training_time_limit(
 
     from fullcycle.train.limits import TimeLimit
 
-    frame = load_diabetes(as_frame=True).frame
-    project = loopkit.make_project(tmp_path / "p", "diab", "regression", "target", SCOPE)
-    champion = loopkit.start(project, frame.iloc[:120])
-    live = frame.iloc[120:].reset_index(drop=True)
-    live["request_id"] = [f"r{i}" for i in range(len(live))]
-    live["ts"] = time.time() + np.arange(len(live))
-    live["source"] = "feedback"
+    project, champion, live = same_world(tmp_path)
     spec = project.train_spec()
     tiny = replace(spec, time_limit=TimeLimit(1e-6, "training.timeout_minutes"))
     monkeypatch.setattr(type(project), "train_spec", lambda self: tiny)
@@ -143,8 +143,7 @@ def test_a_windowed_challenger_gets_as_many_newest_rows_as_the_first_model_had(
     """A loop that promotes often leaves few rows since its champion was made; the windowed
     challenger then trains on the newest labelled rows, as many as the first data had."""
     frame = load_diabetes(as_frame=True).frame
-    project = loopkit.make_project(tmp_path / "p", "diab", "regression", "target", SCOPE)
-    champion = loopkit.start(project, frame.iloc[:120])
+    project, champion, _ = loopkit.diabetes_champion(tmp_path / "p", SCOPE, 120, frame)
     root = project.datasets()[0].ref
     assert retrain.root_rows(project, root) == 120
     made = champion.created_at

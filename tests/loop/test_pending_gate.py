@@ -21,10 +21,8 @@ SCOPE = loopkit.DIABETES_R2
 async def test_a_pending_gate_looks_again_on_its_first_rows_and_the_new_ones(
     tmp_path: Path,
 ) -> None:
-    frame = loopkit.diabetes()
+    project, _, frame = loopkit.diabetes_champion(tmp_path / "p", SCOPE)
     features = [c for c in frame.columns if c != "target"]
-    project = loopkit.make_project(tmp_path / "p", "diab", "regression", "target", SCOPE)
-    loopkit.start(project, frame.iloc[:200])
     earlier = frame.iloc[200:300]  # labelled before the champion below was made
     await loopkit.serve(project, earlier[features].to_dict("records"), list(earlier["target"]))
     run = project.train("diab@1", params={"alpha": 1.0}, learning_curve=False)

@@ -18,10 +18,8 @@ SCOPE = loopkit.DIABETES_R2
 async def test_labels_for_the_successor_are_queued_when_the_promoted_misses_the_goal(
     tmp_path: Path,
 ) -> None:
-    frame = loopkit.diabetes()
+    project, _, frame = loopkit.diabetes_champion(tmp_path / "p", SCOPE)
     features = [c for c in frame.columns if c != "target"]
-    project = loopkit.make_project(tmp_path / "p", "diab", "regression", "target", SCOPE)
-    loopkit.start(project, frame.iloc[:200])
     live = frame.iloc[200:300]
     await loopkit.serve(project, live[features].to_dict("records"), list(live["target"]), 5)
     controller = Controller(project)
@@ -44,9 +42,7 @@ async def test_labels_for_the_successor_are_queued_when_the_promoted_misses_the_
 def test_the_champion_s_gate_reading_comes_from_the_rollout_that_let_it_in(
     tmp_path: Path,
 ) -> None:
-    frame = loopkit.diabetes()
-    project = loopkit.make_project(tmp_path / "p", "diab", "regression", "target", SCOPE)
-    champion = loopkit.start(project, frame.iloc[:200])
+    project, champion, _ = loopkit.diabetes_champion(tmp_path / "p", SCOPE)
     controller = Controller(project)
     assert controller.observe()[0].gate_metric is None  # promoted by hand: no gate
     for version, value, metric in [

@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from fullcycle.ports import free_port
+
 FC = str(Path(sys.executable).parent / "fullcycle")
 CALL_TIMEOUT_S = 1800  # a loaded shared machine (a whole backtest is one command)
 
@@ -122,12 +124,6 @@ GREATER_IS_BETTER = {"r2": True, "rmse": False, "mae": False}
 
 
 # -- processes -------------------------------------------------------------------------------
-def free_port() -> int:
-    from fullcycle.ports import free_port as pick
-
-    return pick()
-
-
 class Driver:
     """Runs ``fullcycle`` commands in the project folder and keeps every failure."""
 
