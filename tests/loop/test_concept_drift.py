@@ -165,3 +165,41 @@ def test_a_windowed_challenger_gets_as_many_newest_rows_as_the_first_model_had(
     assert merged.n_rows == 420 and retrain.root_rows(project, merged.ref) == 120
     rows, _ = retrain._recent_rows(project, labelled.iloc[:50], champion, merged.ref)
     assert len(rows) == 50  # never more than there are
+
+
+def test_how_far_back_the_present_reaches_is_chosen_by_the_newest_rows(tmp_path: Path) -> None:
+    """The world turned over a while ago, after a long stretch of labelled rows from the old
+    one: the window that holds only the new world (the newest eighth of the labelled rows)
+    predicts the newest rows best, and the challenger trains on exactly that window."""
+    project, champion, _, base = drowned(tmp_path)
+    frame = load_diabetes(as_frame=True).frame
+    rng = np.random.default_rng(2)
+    live = frame.sample(n=2600, replace=True, random_state=2).reset_index(drop=True)
+    features = list(frame.columns[:10])
+    live[features] = live[features] + rng.normal(0, 1e-3, (len(live), len(features)))
+    turn = 1000  # the newest ~60% of the rows come from the turned-over world
+    live.loc[turn:, "target"] = 400.0 - live.loc[turn:, "target"]
+    live["request_id"] = [f"r{i:04d}" for i in range(len(live))]
+    live["ts"] = time.time() + np.arange(len(live))
+    live["source"] = "feedback"
+    picked = retrain.forward_pick(
+        project, base, live, champion, champion_recipe(project, champion), seed=0
+    )
+    assert picked is not None
+    variant, forward = picked
+    windows = forward["windows"]
+    assert set(windows) == {"all", "1/2", "1/4", "1/8"}, forward
+    assert variant == "recent" and forward["window"] == "1/8", forward  # mae: lower is better
+    assert forward["recent"] == min(windows.values()) < windows["all"] < forward["full"]
+    out = retrain.retrain(
+        project, base=base, labelled=live, champion=champion, reason="test",
+        recipe=champion_recipe(project, champion),
+    )  # fmt: skip
+    assert out.variant == "recent" and out.gate.numbers["forward"]["share"] == 0.125
+    used = live[~retrain.holdout_mask(live["request_id"])]
+    dataset = project.dataset(out.dataset)  # type: ignore[attr-defined]
+    # the newest eighth of the labelled rows the challenger may learn from, all of the new world
+    assert dataset.n_rows == int(np.ceil(len(used) / 8))
+    window = set(dataset.origin["request_ids"])
+    assert window == set(used["request_id"].tail(dataset.n_rows))
+    assert all(int(r[1:]) >= turn for r in window)

@@ -89,8 +89,9 @@ def test_the_gate_scores_on_rows_labelled_since_the_champion_went_live() -> None
 
     rows = pd.DataFrame({"ts": [float(t) for t in range(10)], "request_id": list("abcdefghij")})
     assert list(recent(rows, since=4.5, min_rows=3)["request_id"]) == list("fghij")
-    # too few since then: the newest 2 x min_rows instead
-    assert list(recent(rows, since=8.5, min_rows=2)["request_id"]) == list("ghij")
+    # too few since then: the newest min_rows instead (older rows favour the champion)
+    assert list(recent(rows, since=8.5, min_rows=2)["request_id"]) == list("ij")
+    assert list(recent(rows, since=8.5, min_rows=4)["request_id"]) == list("ghij")
     assert len(recent(rows.iloc[:0], since=0, min_rows=2)) == 0
 
 

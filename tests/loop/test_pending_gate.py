@@ -34,7 +34,7 @@ async def test_a_pending_gate_looks_again_on_its_first_rows_and_the_new_ones(
     controller = Controller(project)
     _, context = controller.observe()
     first = controller.gate_rows_for(context, challenger)  # nothing since the champion yet
-    assert len(first) == 2 * SCOPE["gate"]["min_samples"]
+    assert len(first) == SCOPE["gate"]["min_samples"]
     assert (first["ts"] < champion.created_at).all()
 
     later = frame.iloc[300:360]  # 60 rows since the champion: more than min_samples alone
@@ -46,7 +46,7 @@ async def test_a_pending_gate_looks_again_on_its_first_rows_and_the_new_ones(
     }  # fmt: skip
     _, context = controller.observe()
     step = controller._regate(pending, context)
-    assert step.action != "wait_labels", step.reasons  # it waited: 60 rows "so far", not 140
+    assert step.action != "wait_labels", step.reasons  # it waited: 60 rows "so far", not 100
     (looked,) = [e for e in project.events(kind="loop.gate") if e.subject == challenger.ref]
     assert looked.data["numbers"]["rows"] == len(first) + len(later)  # not 60: none dropped
     assert looked.data["look"] == 2 and looked.data["numbers"]["since"] == pending["gate"]["since"]

@@ -33,14 +33,17 @@ def holdout_mask(request_ids: Any, share: float = HOLDOUT_SHARE) -> np.ndarray:
 def recent(rows: Any, since: float, min_rows: int) -> Any:
     """The held-out rows the gate scores on: "recent labelled data" means those labelled since
     the champion went live, when there are ``min_rows`` of them; when they are too few, the
-    newest ``2 * min_rows`` held-out rows."""
+    newest ``min_rows`` held-out rows. Not more: under a trend every older row favours the
+    champion, which learned from its time (txhousing: a challenger that scored R² 0.75 on the
+    next period where the champion scored 0.48 tied with it on the newest 400 rows, 0.85 to
+    0.85, and led it 0.84 to 0.80 on the newest 200)."""
     if not len(rows):
         return rows
     ordered = rows.sort_values("ts", kind="stable")
     fresh = ordered[ordered["ts"] > since]
     if len(fresh) >= min_rows:
         return fresh.reset_index(drop=True)
-    return ordered.tail(max(2 * min_rows, len(fresh))).reset_index(drop=True)
+    return ordered.tail(max(min_rows, len(fresh))).reset_index(drop=True)
 
 
 def labelled_rows(

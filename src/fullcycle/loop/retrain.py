@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from fullcycle import clock
+from fullcycle import clock, metric_table
 from fullcycle.errors import InsufficientData
 from fullcycle.loop import gate as gate_mod
 from fullcycle.loop.labelled import holdout_mask, recent
@@ -105,12 +105,16 @@ def retrain(
     recent, recent_ids = _recent_rows(project, used, champion, base)
     two = len(recent) >= WINDOW_MIN_ROWS and len(recent) < len(frame)
     picked = forward_pick(project, base, labelled, champion, recipe, seed) if two else None
+    features = [f.name for f in project.scope.contract.features]
     if picked is not None:  # one variant, chosen on rows the gate never sees: the whole alpha
         variant, forward = picked
         if variant == "recent":
+            window = window_rows(used, float(forward["share"]))
             dataset = project.add_data(
-                recent, f"{base_name}-recent", parents=(base,), actor=actor,
-                origin={**origin, "window": True, "request_ids": recent_ids},
+                window[[*features, project.scope.target]].reset_index(drop=True),
+                f"{base_name}-recent", parents=(base,), actor=actor,
+                origin={**origin, "window": True, "share": forward["share"],
+                        "request_ids": [str(r) for r in window["request_id"]]},
                 allow_violations=True,
             )  # fmt: skip
         how = (recipe, seed, 1.0)
@@ -148,11 +152,26 @@ def retrain(
 #: and scored on those newest rows, which is what the chosen one will face: what comes next
 FORWARD_SHARE = 0.5
 FORWARD_MIN_ROWS = 30
-#: the recent variant is chosen only when it is better in more than 1 - FORWARD_P of bootstrap
+#: a windowed variant is chosen only when it is better in more than 1 - FORWARD_P of bootstrap
 #: resamples of those rows: about one standard error, the usual rule for preferring the simpler
 #: model, here the one that forgets nothing (near ties went to the recent one and were then
 #: refused against the champion on the gate's rows)
 FORWARD_P = 0.16
+#: the windows compared with the full variant: the newest share of the labelled rows a
+#: challenger may learn from (1: all of them, without the base), halving while a window keeps
+#: WINDOW_MIN_ROWS rows. How far back the present reaches depends on how fast the world moves,
+#: which no fixed window knows: the newest rows choose it
+WINDOW_SHARES = (1.0, 0.5, 0.25, 0.125)
+
+
+def window_rows(used: Any, share: float) -> Any:
+    """The newest ``share`` of ``used`` (labelled rows, time-ordered by ``ts``)."""
+    count = int(np.ceil(share * len(used)))
+    return used.sort_values("ts", kind="stable").tail(count)
+
+
+def _share_name(share: float) -> str:
+    return "all" if share >= 1.0 else f"1/{round(1 / share)}"
 
 
 def forward_pick(
@@ -160,9 +179,10 @@ def forward_pick(
     recipe: LoopRecipe | None, seed: int,
 ) -> tuple[str, dict[str, Any]] | None:  # fmt: skip
     """``("full" | "recent", scores)``: the variant that, fitted on what came before, predicts
-    the newest rows labelled since the champion better (full unless recent is better by about
-    a standard error, see FORWARD_P), or None when those rows are too few or a fit fails (then
-    both variants are gated, each with half the alpha).
+    the newest rows labelled since the champion best: the full one (base + every labelled row),
+    unless a window of the newest labelled rows (see WINDOW_SHARES; ``scores["share"]`` names
+    the best) is better by about a standard error (FORWARD_P). None when those rows are too few
+    or a fit fails (then both variants are gated, each with half the alpha).
 
     The gate's rows are held out by a hash of the request id, so they are spread over the same
     months the full variant learned from: on them the variant that remembers the past wins,
@@ -184,17 +204,21 @@ def forward_pick(
     held = set(after["request_id"].astype(str))
     before = labelled[~rid.isin(held)]
     full, _ = training_frame(project, base, before, champion)
-    window, _ = _recent_rows(
-        project, used[~used["request_id"].astype(str).isin(held)], champion, base
-    )
-    if len(window) < WINDOW_MIN_ROWS:
+    prior = used[~used["request_id"].astype(str).isin(held)]
+    cols = [*(f.name for f in scope.contract.features), scope.target]
+    candidates: list[tuple[str, float | None, Any]] = [("full", None, full)]
+    for share in WINDOW_SHARES:
+        rows = window_rows(prior, share)
+        if len(rows) >= WINDOW_MIN_ROWS and len(rows) < len(full):
+            candidates.append((_share_name(share), share, rows[cols]))
+    if len(candidates) < 2:
         return None
     features = [f.name for f in scope.contract.features]
     X, y = after[features], after[scope.target].to_numpy()
     metric = scope.metric.name
     answers = {}
     try:
-        for name, rows in (("full", full), ("recent", window)):
+        for name, _, rows in candidates:
             fitted = _fit_recipe(project, recipe, seed, rows)
             pred, proba = predictions(fitted, X)
             classes = getattr(fitted, "classes_", None)
@@ -205,22 +229,28 @@ def forward_pick(
             k: gate_mod.score(metric, y, pred, probas[k], labels)
             for k, (pred, _, _) in answers.items()
         }
-        bs = gate_mod.paired_bootstrap(
-            metric, y, answers["full"][0], answers["recent"][0], seed=seed, labels=labels,
-            champion_proba=probas["full"], challenger_proba=probas["recent"],
-        )  # fmt: skip
     except Exception:  # a recipe that cannot fit a part: the gate decides between both
         return None
     if any(v is None or v != v for v in scores.values()):
         return None
-    scores.update(rows=len(after), p_value=bs.p_value)
-    return ("recent" if bs.p_value < FORWARD_P else "full"), scores
+    sign = 1.0 if metric_table.get(metric).greater_is_better else -1.0
+    best, share = "full", None
+    for name, window_share, _ in candidates[1:]:  # larger windows first: a tie keeps the larger
+        if best == "full" or sign * scores[name] > sign * scores[best]:
+            best, share = name, window_share
+    bs = gate_mod.paired_bootstrap(
+        metric, y, answers["full"][0], answers[best][0], seed=seed, labels=labels,
+        champion_proba=probas["full"], challenger_proba=probas[best],
+    )  # fmt: skip
+    numbers = {"full": scores["full"], "recent": scores[best], "share": share, "window": best,
+               "windows": {k: v for k, v in scores.items() if k != "full"},
+               "rows": len(after), "p_value": bs.p_value}  # fmt: skip
+    return ("recent" if bs.p_value < FORWARD_P else "full"), numbers
 
 
 def _class_union(known: list[list[Any] | None]) -> list[Any] | None:
     """Every class either model knows: the first's in its own order (as the gate takes the
     challenger's), then the others' (None for regressors)."""
-    from fullcycle import metric_table
 
     if any(k is None for k in known):
         return None
@@ -291,7 +321,6 @@ def _rank(outcome: RetrainOutcome) -> tuple[int, float]:
     metric = numbers.get("metric")
     if value is None or metric is None or value != value:
         return order, float("-inf")
-    from fullcycle import metric_table
 
     return order, value if metric_table.get(metric).greater_is_better else -value
 
@@ -389,7 +418,7 @@ def gate_rows(
     rows labelled after the challenger's data was fixed (so a pending gate grows with each
     label, not with 30% of them). ``since``: the rows from that time on, as a pending gate's
     first look took them (its rows only ever grow between looks); None: from the champion's
-    making, or the newest ``2 * gate.min_samples`` when those are too few."""
+    making, or the newest ``gate.min_samples`` when those are too few."""
     if not len(labelled):
         return labelled
     seen: set[str] = set(trained_on(project, champion)) if champion is not None else set()
@@ -464,7 +493,6 @@ def gate(
     if old_pred is not None and scope.task != "regression":
         # how often the two answer differently where the challenger was proven better: the
         # canary expects about as much on live traffic (see rollout.disagreement_limit)
-        from fullcycle import metric_table
 
         differ = metric_table.class_keys(old_pred) != metric_table.class_keys(new_pred)
         result.numbers["disagreement"] = float(np.mean(differ))
@@ -489,7 +517,6 @@ def scored(
 
 def align_proba(proba: Any, have: list[Any] | None, labels: list[Any] | None) -> Any:
     """Probability columns reordered to ``labels`` (matched by class key; absent: 0)."""
-    from fullcycle import metric_table
 
     if proba is None or have is None or labels is None:
         return None
