@@ -188,7 +188,10 @@ def test_how_far_back_the_present_reaches_is_chosen_by_the_newest_rows(tmp_path:
     assert picked is not None
     variant, forward = picked
     windows = forward["windows"]
+    # halving while a window keeps WINDOW_MIN_ROWS rows: 1/16 of the older labelled rows is less
     assert set(windows) == {"all", "1/2", "1/4", "1/8"}, forward
+    assert retrain.window_shares(1600) == [1.0, 0.5, 0.25, 0.125, 0.0625]
+    assert len(retrain.window_shares(10**6)) == retrain.WINDOW_COUNT
     assert variant == "recent" and forward["window"] == "1/8", forward  # mae: lower is better
     assert forward["recent"] == min(windows.values()) < windows["all"] < forward["full"]
     out = retrain.retrain(

@@ -159,9 +159,15 @@ FORWARD_MIN_ROWS = 30
 FORWARD_P = 0.16
 #: the windows compared with the full variant: the newest share of the labelled rows a
 #: challenger may learn from (1: all of them, without the base), halving while a window keeps
-#: WINDOW_MIN_ROWS rows. How far back the present reaches depends on how fast the world moves,
-#: which no fixed window knows: the newest rows choose it
-WINDOW_SHARES = (1.0, 0.5, 0.25, 0.125)
+#: WINDOW_MIN_ROWS rows, at most WINDOW_COUNT of them. How far back the present reaches depends
+#: on how fast the world moves, which no fixed window knows: the newest rows choose it
+WINDOW_COUNT = 6
+
+
+def window_shares(rows: int) -> list[float]:
+    """1, 1/2, 1/4, ... while the newest share of ``rows`` keeps WINDOW_MIN_ROWS rows."""
+    shares = [0.5**k for k in range(WINDOW_COUNT)]
+    return [s for s in shares if np.ceil(s * rows) >= WINDOW_MIN_ROWS]
 
 
 def window_rows(used: Any, share: float) -> Any:
@@ -180,7 +186,7 @@ def forward_pick(
 ) -> tuple[str, dict[str, Any]] | None:  # fmt: skip
     """``("full" | "recent", scores)``: the variant that, fitted on what came before, predicts
     the newest rows labelled since the champion best: the full one (base + every labelled row),
-    unless a window of the newest labelled rows (see WINDOW_SHARES; ``scores["share"]`` names
+    unless a window of the newest labelled rows (see window_shares; ``scores["share"]`` names
     the best) is better by about a standard error (FORWARD_P). None when those rows are too few
     or a fit fails (then both variants are gated, each with half the alpha).
 
@@ -207,9 +213,9 @@ def forward_pick(
     prior = used[~used["request_id"].astype(str).isin(held)]
     cols = [*(f.name for f in scope.contract.features), scope.target]
     candidates: list[tuple[str, float | None, Any]] = [("full", None, full)]
-    for share in WINDOW_SHARES:
+    for share in window_shares(len(prior)):
         rows = window_rows(prior, share)
-        if len(rows) >= WINDOW_MIN_ROWS and len(rows) < len(full):
+        if len(rows) < len(full):
             candidates.append((_share_name(share), share, rows[cols]))
     if len(candidates) < 2:
         return None
