@@ -82,9 +82,9 @@ def retrain(
     recipe: LoopRecipe | None = None,
 ) -> RetrainOutcome:
     """Train a challenger on ``base`` + labelled rows or, when it predicts what came next
-    better (old data outweighs new under drift), one on the recent labelled rows alone, and
-    gate it on the held-out rows (:func:`forward_pick` chooses on other rows, so the gate keeps
-    its whole alpha). When the two cannot be compared forward, gate both on the same held-out
+    better (old data outweighs new under drift), one on a window of the newest labelled rows
+    alone, and gate it on the held-out rows (:func:`forward_pick` chooses the variant and the
+    window on other rows, so the gate keeps its whole alpha). When the two cannot be compared forward, gate both on the same held-out
     rows, each with half the alpha (Bonferroni), and keep the best."""
     frame, _ = training_frame(project, base, labelled, champion)
     used = labelled[~holdout_mask(labelled["request_id"])] if len(labelled) else labelled
@@ -211,7 +211,8 @@ def forward_pick(
     before = labelled[~rid.isin(held)]
     full, _ = training_frame(project, base, before, champion)
     prior = used[~used["request_id"].astype(str).isin(held)]
-    cols = [*(f.name for f in scope.contract.features), scope.target]
+    features = [f.name for f in scope.contract.features]
+    cols = [*features, scope.target]
     candidates: list[tuple[str, float | None, Any]] = [("full", None, full)]
     for share in window_shares(len(prior)):
         rows = window_rows(prior, share)
@@ -219,7 +220,6 @@ def forward_pick(
             candidates.append((_share_name(share), share, rows[cols]))
     if len(candidates) < 2:
         return None
-    features = [f.name for f in scope.contract.features]
     X, y = after[features], after[scope.target].to_numpy()
     metric = scope.metric.name
     answers = {}
@@ -257,7 +257,6 @@ def forward_pick(
 def _class_union(known: list[list[Any] | None]) -> list[Any] | None:
     """Every class either model knows: the first's in its own order (as the gate takes the
     challenger's), then the others' (None for regressors)."""
-
     if any(k is None for k in known):
         return None
     union: dict[Any, Any] = {}
@@ -327,7 +326,6 @@ def _rank(outcome: RetrainOutcome) -> tuple[int, float]:
     metric = numbers.get("metric")
     if value is None or metric is None or value != value:
         return order, float("-inf")
-
     return order, value if metric_table.get(metric).greater_is_better else -value
 
 
@@ -499,7 +497,6 @@ def gate(
     if old_pred is not None and scope.task != "regression":
         # how often the two answer differently where the challenger was proven better: the
         # canary expects about as much on live traffic (see rollout.disagreement_limit)
-
         differ = metric_table.class_keys(old_pred) != metric_table.class_keys(new_pred)
         result.numbers["disagreement"] = float(np.mean(differ))
         if "ts" in holdout:  # and on the newest rows: under drift it grows with time
@@ -523,7 +520,6 @@ def scored(
 
 def align_proba(proba: Any, have: list[Any] | None, labels: list[Any] | None) -> Any:
     """Probability columns reordered to ``labels`` (matched by class key; absent: 0)."""
-
     if proba is None or have is None or labels is None:
         return None
     index = {metric_table.class_key(c): i for i, c in enumerate(have)}
