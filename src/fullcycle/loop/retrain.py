@@ -240,15 +240,15 @@ def forward_pick(
     if any(v is None or v != v for v in scores.values()):
         return None
     sign = 1.0 if metric_table.get(metric).greater_is_better else -1.0
-    best, share = "full", None
+    best, chosen = "full", None
     for name, window_share, _ in candidates[1:]:  # larger windows first: a tie keeps the larger
         if best == "full" or sign * scores[name] > sign * scores[best]:
-            best, share = name, window_share
+            best, chosen = name, window_share
     bs = gate_mod.paired_bootstrap(
         metric, y, answers["full"][0], answers[best][0], seed=seed, labels=labels,
         champion_proba=probas["full"], challenger_proba=probas[best],
     )  # fmt: skip
-    numbers = {"full": scores["full"], "recent": scores[best], "share": share, "window": best,
+    numbers = {"full": scores["full"], "recent": scores[best], "share": chosen, "window": best,
                "windows": {k: v for k, v in scores.items() if k != "full"},
                "rows": len(after), "p_value": bs.p_value}  # fmt: skip
     return ("recent" if bs.p_value < FORWARD_P else "full"), numbers
