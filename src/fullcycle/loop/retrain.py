@@ -84,8 +84,9 @@ def retrain(
     """Train a challenger on ``base`` + labelled rows or, when it predicts what came next
     better (old data outweighs new under drift), one on a window of the newest labelled rows
     alone, and gate it on the held-out rows (:func:`forward_pick` chooses the variant and the
-    window on other rows, so the gate keeps its whole alpha). When the two cannot be compared forward, gate both on the same held-out
-    rows, each with half the alpha (Bonferroni), and keep the best."""
+    window on other rows, so the gate keeps its whole alpha). When the two cannot be compared
+    forward, gate both on the same held-out rows, each with half the alpha (Bonferroni), and
+    keep the best."""
     frame, _ = training_frame(project, base, labelled, champion)
     used = labelled[~holdout_mask(labelled["request_id"])] if len(labelled) else labelled
     learned = trained_on(project, champion) if champion is not None else set()
