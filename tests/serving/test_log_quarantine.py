@@ -68,3 +68,25 @@ def test_feedback_lookups_survive_a_damaged_segment(db, tmp_path):
     Path(bad).write_bytes(Path(bad).read_bytes()[:-100])  # truncated
     assert segments.logged_ids(db, ["a1", "b1", "zz"]) == {"a1"}
     assert alerts.open_alerts(db)
+
+
+def test_two_readers_that_meet_the_same_damage_set_it_aside_once(db, tmp_path):
+    """The server and ``loop --watch`` read the log at the same time; both find the damaged
+    segment. The one that takes it out of the index says so; the other records nothing (the
+    chaos run saw two ``log.quarantined`` events for one file)."""
+    from fullcycle.serving import quarantine
+
+    root = tmp_path / "logs"
+    good, bad = sealed_segments(db, root, [["a1", "a2"], ["b1", "b2", "b3"]])
+    flip(bad)
+    (seg,) = [s for s in logs.segments(db) if s.path == bad]  # what both readers listed
+    quarantine._set_aside(db, seg, "first reader")
+    quarantine._set_aside(db, seg, "second reader")  # the file is gone already: no error
+    (event,) = events.listing(db, kind="log.quarantined")
+    assert event.data["reason"] == "first reader"
+    assert event.data["moved_to"] and Path(event.data["moved_to"]).exists()
+    assert len(alerts.open_alerts(db)) == 1
+    assert [s.path for s in logs.segments(db)] == [good]
+    again = logs.quarantine_segment(db, bad, moved_to=None, reason="third", actor="test")
+    assert again is False and len(events.listing(db, kind="log.quarantined")) == 1
+    assert sorted(read_log(db).request_id) == ["a1", "a2"]

@@ -73,9 +73,11 @@ def _set_aside(db: Database, seg: logs.Segment, reason: str) -> None:
         dest_dir = src.parents[3] / QUARANTINE
         dest_dir.mkdir(parents=True, exist_ok=True)
         dest = dest_dir / f"{src.parent.parent.name}-{src.parent.name}-{src.name}"
-        os.replace(src, dest)
+        if src.exists() or not dest.exists():  # else another reader moved it a moment ago
+            os.replace(src, dest)
         moved = str(dest)
-    logs.quarantine_segment(db, seg.path, moved_to=moved, reason=reason, actor="log-reader")
+    if not logs.quarantine_segment(db, seg.path, moved_to=moved, reason=reason, actor="log-reader"):
+        return  # another reader set it aside first and said so
     alerts.raise_or_touch(
         db,
         f"log.corrupt:{src.name}",

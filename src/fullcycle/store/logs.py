@@ -198,12 +198,16 @@ def split_key(key: str) -> tuple[str, int]:
 
 def quarantine_segment(
     db: Database, path: str, *, moved_to: str | None, reason: str, actor: str
-) -> None:
-    """Take a damaged sealed segment out of the index, with an event saying where it went."""
+) -> bool:
+    """Take a damaged sealed segment out of the index, with an event saying where it went.
+    False when it was no longer indexed: another reader (the server, ``loop --watch``) met the
+    same damage at the same time and set it aside first; then nothing is recorded twice."""
     from fullcycle.store import events
 
     with db.write() as conn:
-        conn.execute(log_segments.delete().where(log_segments.c.path == path))
+        gone = conn.execute(log_segments.delete().where(log_segments.c.path == path))
+        if gone.rowcount == 0:
+            return False
         events.record(
             conn,
             "log.quarantined",
@@ -212,3 +216,4 @@ def quarantine_segment(
             message=f"prediction log segment {path} cannot be read and was set aside: {reason}",
             data={"moved_to": moved_to, "reason": reason},
         )
+    return True
