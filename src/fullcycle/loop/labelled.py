@@ -35,7 +35,7 @@ def recent(rows: Any, since: float, min_rows: int) -> Any:
     the champion went live, when there are ``min_rows`` of them; when they are too few, the
     newest ``min_rows`` held-out rows. Not more: under a trend every older row favours the
     champion, which learned from its time (txhousing: a challenger that scored R² 0.75 on the
-    next period where the champion scored 0.48 tied with it on the newest 400 rows, 0.85 to
+    last period where the champion scored 0.48 tied with it on the newest 400 rows, 0.85 to
     0.85, and led it 0.84 to 0.80 on the newest 200)."""
     if not len(rows):
         return rows
