@@ -43,7 +43,7 @@ def recent(rows: Any, since: float, min_rows: int) -> Any:
     fresh = ordered[ordered["ts"] > since]
     if len(fresh) >= min_rows:
         return fresh.reset_index(drop=True)
-    return ordered.tail(max(min_rows, len(fresh))).reset_index(drop=True)
+    return ordered.tail(min_rows).reset_index(drop=True)
 
 
 def labelled_rows(
