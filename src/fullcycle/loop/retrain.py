@@ -106,46 +106,45 @@ def retrain(
     recent, recent_ids = _recent_rows(project, used, champion, base)
     two = len(recent) >= WINDOW_MIN_ROWS and len(recent) < len(frame)
     picked = forward_pick(project, base, labelled, champion, recipe, seed) if two else None
-    features = [f.name for f in project.scope.contract.features]
     if picked is not None:  # one variant, chosen on rows the gate never sees: the whole alpha
         variant, forward = picked
         if variant == "recent":
+            cols = [*(f.name for f in project.scope.contract.features), project.scope.target]
             window = window_rows(used, float(forward["share"]))
-            dataset = project.add_data(
-                window[[*features, project.scope.target]].reset_index(drop=True),
-                f"{base_name}-recent", parents=(base,), actor=actor,
-                origin={**origin, "window": True, "share": forward["share"],
-                        "request_ids": [str(r) for r in window["request_id"]]},
-                allow_violations=True,
-            )  # fmt: skip
+            ids_in = [str(r) for r in window["request_id"]]
+            more = {"share": forward["share"]}
+            dataset = _window_data(project, base, window[cols], ids_in, origin, actor, more)
         how = (recipe, seed, 1.0)
-        best = _attempt(
-            project, dataset, variant, how, champion, labelled, reason, actor, {"forward": forward}
-        )
-        best.gate.numbers["labels_spent"] = len(ids) + best.holdout_rows
-        best.gate.numbers["variants"] = {variant: best.gate.verdict}
-        return best
-    share = 0.5 if two else 1.0  # two challengers on the same rows share the alpha
-    tried = [
-        _attempt(project, dataset, "full", (recipe, seed, share), champion, labelled, reason, actor)
-    ]
-    if two:
-        window = project.add_data(
-            recent,
-            f"{base_name}-recent",
-            parents=(base,),
-            actor=actor,
-            origin={**origin, "window": True, "request_ids": recent_ids},
-            allow_violations=True,
-        )
+        extra = {"forward": forward}
+        tried = [_attempt(project, dataset, variant, how, champion, labelled, reason, actor, extra)]
+    else:
+        share = 0.5 if two else 1.0  # two challengers on the same rows share the alpha
         how = (recipe, seed, share)
-        tried.append(_attempt(project, window, "recent", how, champion, labelled, reason, actor))
-    if two:
-        _score_newest(project, tried, labelled, champion)
+        tried = [_attempt(project, dataset, "full", how, champion, labelled, reason, actor)]
+        if two:
+            window = _window_data(project, base, recent, recent_ids, origin, actor)
+            tried.append(
+                _attempt(project, window, "recent", how, champion, labelled, reason, actor)
+            )
+            _score_newest(project, tried, labelled, champion)
     best = max(tried, key=_rank)
     best.gate.numbers["labels_spent"] = len(ids) + best.holdout_rows
     best.gate.numbers["variants"] = {t.variant: t.gate.verdict for t in tried}
     return best
+
+
+def _window_data(
+    project: LoopProject, base: str, rows: Any, ids: list[str], origin: dict[str, Any],
+    actor: str, more: dict[str, Any] | None = None,
+) -> DatasetVersion:  # fmt: skip
+    """The windowed challenger's dataset: ``rows`` (the newest labelled rows alone) as
+    ``<base>-recent``, with the request ids it holds (``more``: what else its origin says)."""
+    name = base.split("@", 1)[0].removesuffix("-recent")
+    return project.add_data(
+        rows.reset_index(drop=True), f"{name}-recent", parents=(base,), actor=actor,
+        origin={**origin, "window": True, **(more or {}), "request_ids": ids},
+        allow_violations=True,
+    )  # fmt: skip
 
 
 #: the variants are compared forward in time before the gate: each is fitted on the rows before
