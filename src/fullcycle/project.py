@@ -327,8 +327,10 @@ class Project:
         seed: int | None = None,
         learning_curve: Any = "auto",
         progress: Any = None,
+        refit: bool = False,
     ) -> TrainResult:
-        """Fit, evaluate and save a model as a run (see ``train/trainer.py``)."""
+        """Fit, evaluate and save a model as a run (see ``train/trainer.py``; ``refit``: save
+        the recipe fitted again on the test rows too, for a caller that evaluates it itself)."""
         from fullcycle.train.trainer import train
 
         spec = self.train_spec()
@@ -342,6 +344,7 @@ class Project:
             seed=seed,
             learning_curve=learning_curve,
             progress=progress,
+            refit=refit,
         )
 
     def _newest_dataset(self) -> str | None:

@@ -133,3 +133,27 @@ def test_regression_trains_and_reports_residuals(tmp_path: Path, sqlite_url: str
         ev["errors"]["worst_examples"][0]["abs_error"]
         >= ev["errors"]["worst_examples"][1]["abs_error"]
     )
+
+
+def test_refit_saves_the_recipe_fitted_again_on_the_test_rows_too(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """The loop's gate evaluates a challenger on rows of its own, so the trainer's test rows
+    need not be kept from the saved model: with ``refit`` it learns them too, while the stored
+    evaluation stays that of the model fitted without them (and says so)."""
+    data = kit.frame()
+    deps = kit.deps(tmp_path, sqlite_url, {"d@1": data})
+    spec = kit.spec(estimator="sklearn.tree:DecisionTreeClassifier", params={})  # memorises
+    plain = train(deps, spec, "d@1", seed=4, learning_curve=False)
+    again = train(deps, spec, "d@1", seed=4, learning_curve=False, refit=True)
+    X, y = data.drop(columns="label"), data["label"].to_numpy()
+    assert (plain.model.predict(X) == y).mean() < 1.0  # the test rows were not learned
+    assert (again.model.predict(X) == y).mean() == 1.0  # every row was
+    assert again.value == pytest.approx(plain.value)  # the same evaluation
+    info = run_store.get(deps.db, again.run_id)
+    assert info.params["rows.final"] == len(data) and "rows.final" not in (
+        run_store.get(deps.db, plain.run_id).params
+    )
+    stored = stored_evaluation(deps.db, deps.artifacts, again.run_id)
+    assert stored["final_fit"]["rows"] == len(data)
+    assert stored["final_fit"]["evaluated_rows"] == info.params["rows.train"]

@@ -188,6 +188,7 @@ class LoopProject(Journal, Protocol):
         params: dict[str, Any] | None = ...,
         seed: int | None = ...,
         learning_curve: Any = ...,
+        refit: bool = ...,
     ) -> TrainResult: ...
 
     def register(

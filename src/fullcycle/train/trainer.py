@@ -174,8 +174,15 @@ def train(
     progress: Callable[[str], None] | None = None,
     parent_id: str | None = None,
     name: str = "train",
+    refit: bool = False,
 ) -> TrainResult:
-    """Fit, evaluate and save one model as a run; see the module docstring."""
+    """Fit, evaluate and save one model as a run; see the module docstring.
+
+    ``refit``: once evaluated, fit the recipe again on the training and test rows together and
+    save that model (the validation rows stay out: the decision threshold was chosen on them).
+    For a caller that evaluates the saved model on rows of its own, as the loop's gate does;
+    the stored evaluation is then of the same recipe on fewer rows, and says so
+    (``final_fit``)."""
     from fullcycle.train import evaluation, serialization
 
     ref = data_ref or spec.data
@@ -254,13 +261,29 @@ def train(
             "test_rows_sha256": _rows_sha(frame, test_idx),
         }
         timings["evaluate_s"] = time.perf_counter() - tick
+        final = fitted
+        if refit and len(test_idx):
+            every = np.sort(np.concatenate([fit_idx, test_idx]))
+            say(f"fitting again on {len(every):,} rows")
+            again = R.build(spec, deps.project_dir, model=model, params=params, seed=run.seed)
+            try:
+                final = _fit(again, X_all.iloc[every], y_all[every], spec.time_limit, deadline)
+            except TrainingTimeout:
+                raise _stopped(run, spec.time_limit) from None
+            run.log_params({"rows.final": len(every)})
+            ev["final_fit"] = {
+                "rows": len(every),
+                "evaluated_rows": len(fit_idx),
+                "note": "the saved model is the same recipe fitted again on the training and "
+                "test rows; this evaluation is of the one fitted on the training rows",
+            }
         if spec.time_limit is not None and time.monotonic() > deadline:
             raise _stopped(run, spec.time_limit)
         say("saving")
         tick = time.perf_counter()
-        run.log_bytes(serialization.dumps(fitted), MODEL_FILE)
-        meta = _meta(spec, built, fitted, ev, serialization.library_versions(fitted))
-        meta["format"] = serialization.format_for(fitted)
+        run.log_bytes(serialization.dumps(final), MODEL_FILE)
+        meta = _meta(spec, built, final, ev, serialization.library_versions(final))
+        meta["format"] = serialization.format_for(final)
         run.log_bytes(json.dumps(meta, default=str, sort_keys=True).encode(), META_FILE)
         if deps.reference is not None:
             run.log_bytes(
@@ -286,7 +309,7 @@ def train(
         value=ev["metric"]["value"],
         metrics=flat,
         evaluation=ev,
-        model=fitted,
+        model=final,
         timings=timings,
     )
 
