@@ -157,3 +157,18 @@ def test_refit_saves_the_recipe_fitted_again_on_the_test_rows_too(
     stored = stored_evaluation(deps.db, deps.artifacts, again.run_id)
     assert stored["final_fit"]["rows"] == len(data)
     assert stored["final_fit"]["evaluated_rows"] == info.params["rows.train"]
+
+
+def test_a_refit_that_would_change_the_classes_keeps_the_evaluated_model() -> None:
+    """A class only the test rows hold would give the refitted model classes the evaluation
+    never named: the trainer keeps the evaluated model then (``_same_classes`` decides)."""
+    from types import SimpleNamespace
+
+    from fullcycle.train.trainer import _same_classes
+
+    two, three = SimpleNamespace(classes_=["a", "b"]), SimpleNamespace(classes_=["a", "b", "c"])
+    assert _same_classes(two, SimpleNamespace(classes_=np.array(["a", "b"])))
+    assert not _same_classes(two, three)
+    assert not _same_classes(two, SimpleNamespace(classes_=["b", "a"]))
+    assert _same_classes(object(), object())  # regressors: no classes on either side
+    assert not _same_classes(two, object())

@@ -261,7 +261,7 @@ def train(
             "test_rows_sha256": _rows_sha(frame, test_idx),
         }
         timings["evaluate_s"] = time.perf_counter() - tick
-        final = fitted
+        final, refitted = fitted, 0
         if refit and len(test_idx):
             every = np.sort(np.concatenate([fit_idx, test_idx]))
             say(f"fitting again on {len(every):,} rows")
@@ -270,9 +270,14 @@ def train(
                 final = _fit(again, X_all.iloc[every], y_all[every], spec.time_limit, deadline)
             except TrainingTimeout:
                 raise _stopped(run, spec.time_limit) from None
-            run.log_params({"rows.final": len(every)})
+            if _same_classes(fitted, final):
+                refitted = len(every)
+            else:  # a class only the test rows hold: keep the evaluated model, whose classes
+                final = fitted  # the evaluation and the model card name
+        if refitted:
+            run.log_params({"rows.final": refitted})
             ev["final_fit"] = {
-                "rows": len(every),
+                "rows": refitted,
                 "evaluated_rows": len(fit_idx),
                 "note": "the saved model is the same recipe fitted again on the training and "
                 "test rows; this evaluation is of the one fitted on the training rows",
@@ -326,6 +331,14 @@ def _fit(
             f"{built.estimator_path} rejected its params: {exc}",
             hint="fix training.params or --param",
         ) from None
+
+
+def _same_classes(a: Any, b: Any) -> bool:
+    """Both models know the same classes in the same order (regressors: none, alike)."""
+    ca, cb = getattr(a, "classes_", None), getattr(b, "classes_", None)
+    if ca is None or cb is None:
+        return ca is None and cb is None
+    return len(ca) == len(cb) and bool(np.all(np.asarray(ca) == np.asarray(cb)))
 
 
 def _stopped(run: Run, limit: TimeLimit) -> TrainingTimeout:
