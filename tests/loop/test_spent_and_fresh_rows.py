@@ -59,6 +59,11 @@ def test_held_out_rows_the_gate_no_longer_needs_teach_the_next_challenger(
     challenger = project.models.show(f"diab:{out.challenger}")
     rows = retrain.gate_rows(project, live, champion, challenger)
     assert set(rows["request_id"]) == set(reserve["request_id"])
+    # once it serves, what its own challengers' gates may score on leaves out what it learned
+    left = retrain.held_out_rows(project, live, challenger)
+    assert set(reserve["request_id"]) <= set(left["request_id"])
+    assert not set(left["request_id"]) & learned
+    assert len(left) < int(hold.sum())  # the released rows, which the hash alone would count
 
 
 def test_after_an_abrupt_change_the_rows_since_the_champion_may_decide_alone(

@@ -281,11 +281,7 @@ class Controller:
                     f"{champion.ref} has no dataset to start from",
                     hint="set retraining.data.base in fullcycle.yaml",
                 )
-            held = (
-                int(labelled_mod.holdout_mask(context["labelled"]["request_id"]).sum())
-                if len(context["labelled"])
-                else 0
-            )
+            held = len(retrain.held_out_rows(self.project, context["labelled"], champion))
             need = gate_mod.rows_to_look(self.scope.gate.test, self.scope.gate.min_samples)
             if held < need:
                 budget = int((need - held) / labelled_mod.HOLDOUT_SHARE) + 1
@@ -474,12 +470,7 @@ class Controller:
         challenger = self.project.models.show(challenger_ref)
         if not skip_gate:
             obs, context = self.observe()
-            hold: Any = (
-                labelled_mod.holdout_mask(context["labelled"]["request_id"])
-                if len(context["labelled"])
-                else []
-            )
-            holdout = context["labelled"][hold] if len(hold) else context["labelled"]
+            holdout = retrain.held_out_rows(self.project, context["labelled"], champion)
             holdout = labelled_mod.recent(holdout, champion.created_at, self.scope.gate.min_samples)
             try:
                 verdict = retrain.gate(self.project, champion, challenger, holdout)

@@ -61,6 +61,17 @@ def trainable(project: LoopProject, labelled: Any, champion: Any = None) -> np.n
     return np.asarray(~hold | ~rid.isin(kept).to_numpy())
 
 
+def held_out_rows(project: LoopProject, labelled: Any, champion: Any = None) -> Any:
+    """The held-out rows a gate could still score ``champion``'s challenger on: those the
+    champion did not learn from (older held-out rows are released to training, see
+    :func:`trainable`)."""
+    if not len(labelled):
+        return labelled
+    hold = holdout_mask(labelled["request_id"])
+    learned = trained_on(project, champion) if champion is not None else set()
+    return labelled[hold & ~labelled["request_id"].astype(str).isin(learned).to_numpy()]
+
+
 def training_frame(
     project: LoopProject, base: str, labelled: Any, champion: Any = None
 ) -> tuple[Any, Any]:
@@ -495,12 +506,14 @@ def gate(
     need = gate_mod.rows_to_look(scope.gate.test, scope.gate.min_samples)
     rows = scorable(scope, holdout)
     made = getattr(champion, "created_at", None)
-    stamped = made is not None and "ts" in rows and scope.gate.compare_on != "cost"
-    if not stamped or not (rows["ts"] <= float(made)).any():
+    if made is None or "ts" not in rows or scope.gate.compare_on == "cost":
+        return _gate_on(project, champion, challenger, rows, look=look, alpha_share=alpha_share)
+    made = float(made)
+    if not (rows["ts"] <= made).any():
         return _gate_on(project, champion, challenger, rows, look=look, alpha_share=alpha_share)
     half = alpha_share / 2
     every = _gate_on(project, champion, challenger, rows, look=look, alpha_share=half)
-    since = rows[rows["ts"] > float(made)]
+    since = rows[rows["ts"] > made]
     if len(since) < need:
         every.numbers["since_champion"] = {"rows": len(since), "verdict": "too few rows"}
         return every
