@@ -503,21 +503,18 @@ def gate(
     are enough rows since the champion to test yet: a pending gate's later looks keep the first
     look's rows, so they reach back as it did, and the test stays valid however it ends."""
     scope = project.scope
-    need = gate_mod.rows_to_look(scope.gate.test, scope.gate.min_samples)
-    rows = scorable(scope, holdout)
+    rows, pair = scorable(scope, holdout), (champion, challenger)
     made = getattr(champion, "created_at", None)
-    if made is None or "ts" not in rows or scope.gate.compare_on == "cost":
-        return _gate_on(project, champion, challenger, rows, look=look, alpha_share=alpha_share)
-    made = float(made)
-    if not (rows["ts"] <= made).any():
-        return _gate_on(project, champion, challenger, rows, look=look, alpha_share=alpha_share)
-    half = alpha_share / 2
-    every = _gate_on(project, champion, challenger, rows, look=look, alpha_share=half)
-    since = rows[rows["ts"] > made]
-    if len(since) < need:
+    stamped = made is not None and "ts" in rows and scope.gate.compare_on != "cost"
+    before = rows["ts"].to_numpy() <= float(made or 0.0) if stamped else np.zeros(0, dtype=bool)
+    if not before.any():
+        return _gate_on(project, pair, rows, look, alpha_share)
+    every = _gate_on(project, pair, rows, look, alpha_share / 2)
+    since = rows[~before]
+    if len(since) < gate_mod.rows_to_look(scope.gate.test, scope.gate.min_samples):
         every.numbers["since_champion"] = {"rows": len(since), "verdict": "too few rows"}
         return every
-    fresh = _gate_on(project, champion, challenger, since, look=look, alpha_share=half)
+    fresh = _gate_on(project, pair, since, look, alpha_share / 2)
     every.numbers["since_champion"] = {
         k: fresh.numbers.get(k) for k in ("rows", "challenger", "champion", "p_value", "alpha")
     } | {"verdict": str(fresh.verdict)}
@@ -529,15 +526,11 @@ def gate(
 
 
 def _gate_on(
-    project: LoopProject,
-    champion: ModelVersion | None,
-    challenger: ModelVersion,
-    holdout: Any,
-    *,
-    look: int = 1,
-    alpha_share: float = 1.0,
-) -> gate_mod.GateResult:
+    project: LoopProject, pair: tuple[ModelVersion | None, ModelVersion], holdout: Any,
+    look: int, alpha_share: float,
+) -> gate_mod.GateResult:  # fmt: skip
     """:func:`gate` on these rows, with this share of the alpha."""
+    champion, challenger = pair
     scope = project.scope
     features = [f.name for f in scope.contract.features]
     holdout = scorable(scope, holdout)
