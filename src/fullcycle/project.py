@@ -533,6 +533,11 @@ class Project:
         from fullcycle.train.trainer import score_on_test
 
         data = mine.lineage.get("data") or {}
+        if data.get("refit_rows"):
+            raise ValueError(
+                f"{mine.ref} was fitted again on its test rows (a loop challenger, gated on "
+                "held-out production rows), so they cannot judge it"
+            )
         models = [registry.load(self._db, self._artifacts, v.ref).estimator for v in (mine, theirs)]
         a, b = score_on_test(
             self._train_deps(), self.train_spec(), data["ref"], data["split"], models

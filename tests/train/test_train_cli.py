@@ -151,3 +151,28 @@ def test_the_gate_rescores_both_versions_on_the_candidates_test_rows(
         with pytest.raises(GateRefused, match=r"worse than churn:1 \(production\) .* re-scored"):
             project.promote("churn:2")
         assert project.load_model("churn@production").version == 1
+
+
+def test_a_version_refitted_on_its_test_rows_is_not_rescored_on_them(
+    project_dir: Path, tmp_path: Path
+) -> None:
+    """A loop challenger learned its trainer's test rows (``refit``): re-scoring it there would
+    flatter it, so the promotion gate keeps the recorded evaluations and says why."""
+    from fullcycle.errors import GateRefused
+
+    with Project.open(project_dir) as project:
+        project.train("churn@1", seed=1, learning_curve=False)
+        project.register()
+        project.promote("churn:1")
+        kit.frame(n=800, seed=7).to_csv(tmp_path / "more.csv", index=False)
+        project.add_data(tmp_path / "more.csv", "churn")
+        project.train("churn@2", seed=1, learning_curve=False, refit=True)
+        version = project.register()
+        run = project.runs.get(version.run_id)
+        assert version.lineage["data"]["refit_rows"] == run.params["rows.final"]
+        assert run.params["rows.final"] == run.params["rows.train"] + run.params["rows.test"]
+        with pytest.raises(GateRefused) as refused:
+            project.promote(version.ref)
+        said = str(refused.value)
+        assert "on their own test data" in said and "(both re-scored)" not in said
+        assert "re-scoring failed: churn:2 was fitted again on its test rows" in said

@@ -275,6 +275,7 @@ def train(
             else:  # a class only the test rows hold: keep the evaluated model, whose classes
                 final = fitted  # the evaluation and the model card name
         if refitted:
+            ev["data"]["refit_rows"] = refitted  # in the version's lineage: see Project._rescore
             run.log_params({"rows.final": refitted})
             ev["final_fit"] = {
                 "rows": refitted,
