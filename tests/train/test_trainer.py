@@ -159,16 +159,29 @@ def test_refit_saves_the_recipe_fitted_again_on_the_test_rows_too(
     assert stored["final_fit"]["evaluated_rows"] == info.params["rows.train"]
 
 
-def test_a_refit_that_would_change_the_classes_keeps_the_evaluated_model() -> None:
+def test_a_refit_that_would_change_the_classes_keeps_the_evaluated_model(
+    tmp_path: Path, sqlite_url: str
+) -> None:
     """A class only the test rows hold would give the refitted model classes the evaluation
-    never named: the trainer keeps the evaluated model then (``_same_classes`` decides)."""
-    from types import SimpleNamespace
+    never named: the trainer keeps the evaluated model then, and records no refit."""
+    from dataclasses import replace
 
-    from fullcycle.train.trainer import _same_classes
-
-    two, three = SimpleNamespace(classes_=["a", "b"]), SimpleNamespace(classes_=["a", "b", "c"])
-    assert _same_classes(two, SimpleNamespace(classes_=np.array(["a", "b"])))
-    assert not _same_classes(two, three)
-    assert not _same_classes(two, SimpleNamespace(classes_=["b", "a"]))
-    assert _same_classes(object(), object())  # regressors: no classes on either side
-    assert not _same_classes(two, object())
+    data = kit.frame()
+    data.loc[data.index[-20:], "label"] = "maybe"  # the split below puts them all in test
+    rest = np.arange(len(data) - 20)
+    test = np.concatenate([rest[-100:], np.arange(len(data) - 20, len(data))])
+    deps = replace(
+        kit.deps(tmp_path, sqlite_url, {"d@1": data}),
+        splitter=lambda frame, spec, seed: (rest[:-100], test),
+    )
+    spec = kit.spec(estimator="sklearn.tree:DecisionTreeClassifier", params={})
+    kept = train(deps, spec, "d@1", seed=4, learning_curve=False, refit=True)
+    assert list(kept.model.classes_) == ["no", "yes"]  # not the refit, which learns "maybe"
+    info = run_store.get(deps.db, kept.run_id)
+    assert "rows.final" not in info.params
+    assert "final_fit" not in stored_evaluation(deps.db, deps.artifacts, kept.run_id)
+    # the same split without the new class: the refit is saved
+    plain = data.assign(label=data["label"].replace("maybe", "yes"))
+    deps = replace(deps, load_data=lambda ref: plain)
+    refitted = train(deps, spec, "d@1", seed=4, learning_curve=False, refit=True)
+    assert run_store.get(deps.db, refitted.run_id).params["rows.final"] == len(data)

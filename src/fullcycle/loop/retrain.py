@@ -49,16 +49,12 @@ def trainable(project: LoopProject, labelled: Any, champion: Any = None) -> np.n
     those are fewer (see :func:`gate_rows`): that reserve stays out; an older held-out row
     has done its work (it judged the challengers of its time) and would otherwise never teach
     anything, a third of every label bought."""
-    if not len(labelled):
-        return np.zeros(0, dtype=bool)
-    hold = holdout_mask(labelled["request_id"])
-    if champion is None:
-        return ~hold
-    rid = labelled["request_id"].astype(str)
-    pool = labelled[hold & ~rid.isin(trained_on(project, champion)).to_numpy()]
+    if champion is None or not len(labelled):
+        return ~holdout_mask(labelled["request_id"]) if len(labelled) else np.zeros(0, bool)
+    pool = held_out_rows(project, labelled, champion)
     reserve = recent(pool, float(champion.created_at), project.scope.gate.min_samples)
     kept = set(reserve["request_id"].astype(str))
-    return np.asarray(~hold | ~rid.isin(kept).to_numpy())
+    return ~labelled["request_id"].astype(str).isin(kept).to_numpy()
 
 
 def held_out_rows(project: LoopProject, labelled: Any, champion: Any = None) -> Any:
