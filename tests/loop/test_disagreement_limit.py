@@ -50,3 +50,30 @@ def test_a_proven_fix_is_not_rolled_back_for_disagreeing_but_a_wild_one_is() -> 
     assert canary_verdict(wild, proven, 0.5).action == "rollback" and "60.0%" in why
     unproven = _with_latency(policy, scope, _rollout({}), 60)
     assert canary_verdict(live, unproven, 0.5).action == "rollback"
+
+
+def test_disagreeing_past_the_limit_is_no_fault_where_labels_show_the_challenger_right() -> None:
+    """A fix for a decayed model may disagree with it on more rows than the gate saw (the
+    traffic went on drifting): where labels came back for rows they disagree on and the
+    challenger is right on significantly more of them (sign test), the limit is not breached;
+    a challenger merely ahead by chance, or behind, is still rolled back."""
+    policy = Rollout(max_disagreement=0.2, min_requests=50)
+    wild = dict(requests=60, errors=0, p95_ms=5.0, disagreement=0.6)
+    fixed = canary_verdict(CanaryStats(**wild, fixes=6, breaks=0), policy, 0.5)
+    assert fixed.action == "promote"
+    assert any("for the better" in r and "right on 6, production on 0" in r for r in fixed.reasons)
+    for fixes, breaks in ((4, 2), (5, 1), (3, 3), (0, 6), (0, 0)):  # 5 of 6: p = 0.11
+        v = canary_verdict(CanaryStats(**wild, fixes=fixes, breaks=breaks), policy, 0.5)
+        assert v.action == "rollback" and "disagrees" in v.reasons[0], (fixes, breaks)
+    assert canary_verdict(CanaryStats(**wild, fixes=9, breaks=1), policy, 0.5).action == "promote"
+
+
+def test_the_canary_counts_who_is_right_where_the_versions_differ() -> None:
+    from fullcycle.loop.rollout import _who_is_right
+
+    truth = ["a", "b", "a", "b", "a", 1]
+    theirs = ["a", "a", "b", "b", "b", "1"]  # the champion
+    mine = ["b", "b", "a", "b", "c", 1.0]  # the challenger
+    # row 0: only the champion; rows 1, 2: only the challenger; row 3: same answer; row 4:
+    # both wrong; row 5: the same class spelled three ways, no disagreement
+    assert _who_is_right(truth, theirs, mine) == (2, 1)

@@ -39,7 +39,8 @@ def show_report(report: MonitorReport) -> None:
     if perf.get("value") is not None:
         out.print(
             f"live {perf['metric']} {_fmt(perf['value'])} "
-            f"(95% CI {_fmt(perf['low'])}-{_fmt(perf['high'])}, {perf['rows']} labelled) "
+            f"(95% CI {_fmt(perf['low'])}-{_fmt(perf['high'])}, {perf['rows']} labelled"
+            f"{_audited(perf)}) "
             f"vs goal {perf['goal']} and {_fmt(perf['evaluation'])} at evaluation"
         )
     if perf.get("estimate") is not None:
@@ -169,3 +170,8 @@ def listing(
 
 def register(app: typer.Typer) -> None:
     app.add_typer(monitor_app, name="monitor")
+
+
+def _audited(perf: dict[str, Any]) -> str:
+    n = perf.get("audited_rows") or 0
+    return f", {n} by a random audit" if n else ""

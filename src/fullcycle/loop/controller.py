@@ -19,6 +19,7 @@ from fullcycle.loop import labelled as labelled_mod
 from fullcycle.loop import policy, retrain, rollout, watch
 from fullcycle.loop import recipe as loop_recipe
 from fullcycle.monitoring import performance
+from fullcycle.store import labels as label_store
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -143,6 +144,7 @@ class Controller:
         cost = summary.get("cost") or {}
         decisions = self.scope.decisions
         live, low, high = performance.judged(perf, self.scope.metric.name)
+        queued = self.project.labels.tasks(status="queued")
         obs = policy.Observations(
             now=now,
             drift=None if verdict in (None, "insufficient_data") else verdict == "drift",
@@ -159,7 +161,9 @@ class Controller:
             greater_is_better=self.scope.metric.greater_is_better,
             report_rows=int(summary.get("rows") or 0),
             new_labels=len(fresh),
-            open_label_tasks=len(self.project.labels.tasks(status="queued")),
+            open_label_tasks=len(queued),
+            open_audit_tasks=sum(t.strategy in label_store.UNBIASED for t in queued),
+            live_rows_needed=metric_table.rows_to_judge(self.scope.metric.name),
             last_retrain_at=retrains[0].ts if retrains else None,
             retrains_last_day=sum(1 for e in retrains if e.ts > now - DAY),
             retrain_running=self.project.loop.lease_holder(f"retrain:{self.name}") is not None,
@@ -209,8 +213,10 @@ class Controller:
         champion = context["champion"]
         budget = int(decision.numbers.get("budget") or self.scope.retraining.min_new_labels)
         labelled = context["labelled"]
+        audit = bool(decision.numbers.get("audit"))
+        log = _window_of(context["log"], context["report"], champion) if audit else context["log"]
         frame = labelled_mod.queue_candidates(
-            context["log"],
+            log,
             self._classes_of(champion),
             [f.name for f in self.scope.contract.features],
             context["report"].get("top_rows"),
@@ -218,7 +224,7 @@ class Controller:
             newest=max(int(context["report"].get("rows") or 0), budget),
             labelled=set(labelled["request_id"].astype(str)) if len(labelled) else set(),
         )
-        strategy = "uncertainty" if champion.classes else "random"
+        strategy = "uncertainty" if champion.classes and not audit else "random"
         try:
             batch = self.project.label_queue(
                 frame,
@@ -517,3 +523,13 @@ def _plain(data: dict[str, Any]) -> dict[str, Any]:
 def _said(verdict: Any) -> str:
     """How a gate event begins: passed, undecided (a later look may decide) or refused."""
     return "passed: " if verdict.passed else "undecided: " if verdict.undecided else "refused: "
+
+
+def _window_of(log: pd.DataFrame, report: dict[str, Any], champion: ModelVersion) -> pd.DataFrame:
+    """The rows of the latest monitoring report's window (the champion's, from its first row
+    on): the rows an audit's labels count for in the live metric."""
+    rows = log[log["version"] == champion.version] if len(log) else log
+    since = report.get("window_since")
+    if since is not None and len(rows):
+        rows = rows[rows["ts"] >= float(since)]
+    return rows

@@ -7,6 +7,7 @@ numbers, including "no action", so the audit log says why nothing happened too.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
@@ -51,6 +52,9 @@ class Observations:
     #: the champion's metric on the held-out labelled rows of the gate that let it in
     gate_metric: float | None = None
     gate_rows: int = 0
+    #: labelled rows the live metric needs before it judges (``metric_table.rows_to_judge``)
+    live_rows_needed: int = 0
+    open_audit_tasks: int = 0  # queued label tasks drawn at random (they will count in it)
 
 
 @dataclass(frozen=True)
@@ -176,6 +180,9 @@ def next_step(obs: Observations, retraining: Any, thresholds: Any) -> Decision:
         return Decision("wait", ["another process is retraining (it holds the lease)"], numbers)
     fired = fired_triggers(obs, retraining, thresholds)
     if not fired:
+        audit = _audit(obs, retraining, numbers)
+        if audit is not None:
+            return audit
         why = "insufficient data" if obs.drift is None and obs.live_metric is None else "healthy"
         return Decision("none", [f"no trigger fired ({why})"], numbers)
     guards = retraining.guards
@@ -216,6 +223,35 @@ def next_step(obs: Observations, retraining: Any, thresholds: Any) -> Decision:
     return Decision("retrain", fired, numbers, fired)
 
 
+def _audit(obs: Observations, retraining: Any, numbers: dict[str, Any]) -> Decision | None:
+    """Drift is flagged but too few labels came back to judge the live metric, and nothing
+    else says the model is hurt: then the label-free estimate (or an old gate's figure) would
+    decide alone, and it cannot see a concept drift. Buy the evidence instead: a random audit of
+    the window's rows, labelled, counts in the live metric (it is unbiased; the rows the
+    queue picks for what they teach are not), so the next report can judge. None when there is
+    nothing to audit."""
+    if "performance" not in retraining.triggers or not obs.drift or obs.live_metric is not None:
+        return None
+    missing = obs.live_rows_needed - obs.live_rows
+    if missing <= 0:
+        return None
+    why = (
+        f"drift in {', '.join(obs.drifted_features[:5]) or 'the prediction mix'}, and the live "
+        f"metric has {obs.live_rows} of the {obs.live_rows_needed} labelled rows it needs to "
+        "judge (the label-free estimate assumes no concept drift)"
+    )
+    if obs.open_audit_tasks >= missing:
+        return Decision(
+            "wait_labels", [f"{why}: waiting for {obs.open_audit_tasks} audit rows"], numbers
+        )
+    budget = missing - obs.open_audit_tasks
+    return Decision(
+        "queue_labels",
+        [f"{why}: queue a random audit of {budget} rows"],
+        {**numbers, "budget": budget, "audit": True},
+    )
+
+
 #: an undecided gate grows its rows at most this many times over at one look
 PENDING_GROWTH = 4
 
@@ -247,6 +283,10 @@ class CanaryStats:
     significantly_worse: bool | None = None
     #: production's p95 on the traffic it served over the same time (None: not measured)
     champion_p95_ms: float | None = None
+    #: labelled rows where the two answer differently and only the challenger (``fixes``) or
+    #: only the champion (``breaks``) is right
+    fixes: int = 0
+    breaks: int = 0
 
 
 @dataclass(frozen=True)
@@ -296,6 +336,12 @@ def canary_verdict(
         )
     later = [s for s in rollout.steps if s > share]
     ok = [f"{stats.requests} requests within every limit"]
+    if stats.disagreement is not None and stats.disagreement > rollout.max_disagreement:
+        ok.append(
+            f"disagrees with production on {stats.disagreement:.1%} of rows (max "
+            f"{rollout.max_disagreement:.0%}), for the better: of the labelled rows where they "
+            f"differ, the challenger is right on {stats.fixes}, production on {stats.breaks}"
+        )
     if later and later[0] < 1.0:
         return CanaryVerdict(
             CanaryAction.STEP,
@@ -327,6 +373,25 @@ def _slow(stats: CanaryStats, limit: float | None) -> bool:
     return theirs is None or theirs <= limit or stats.p95_ms > SLOWER_THAN_PRODUCTION * theirs
 
 
+#: a sign test on the labelled rows where the two disagree: the challenger is right on more of
+#: them than chance would give a version no better than production, at this level (one-sided)
+FIXES_ALPHA = 0.05
+
+
+def disagrees_for_the_better(stats: CanaryStats) -> bool:
+    """The disagreement limit guards against a challenger that answers differently from
+    production for no good reason, when labels are too few to tell. A challenger that fixes a
+    decayed model must disagree with it, often on more rows than the gate's held-out rows
+    showed (the traffic goes on drifting). Where labels did come back for rows they disagree
+    on, the challenger is right on significantly more of them than production: then its
+    disagreement is the fix, not a fault."""
+    n = stats.fixes + stats.breaks
+    if n == 0 or stats.fixes <= stats.breaks:
+        return False
+    tail = sum(math.comb(n, k) for k in range(stats.fixes, n + 1)) / 2**n
+    return tail <= FIXES_ALPHA
+
+
 def _canary_breaches(stats: CanaryStats, rollout: Any, gib: bool, min_labelled: int) -> list[str]:
     bad = []
     if stats.requests:
@@ -335,7 +400,11 @@ def _canary_breaches(stats: CanaryStats, rollout: Any, gib: bool, min_labelled: 
             bad.append(f"error rate {rate:.3f} above {rollout.max_error_rate}")
     if _slow(stats, rollout.max_p95_ms):
         bad.append(f"p95 latency {stats.p95_ms:.1f} ms above {rollout.max_p95_ms} ms")
-    if stats.disagreement is not None and stats.disagreement > rollout.max_disagreement:
+    if (
+        stats.disagreement is not None
+        and stats.disagreement > rollout.max_disagreement
+        and not disagrees_for_the_better(stats)
+    ):
         bad.append(
             f"disagrees with production on {stats.disagreement:.1%} of rows "
             f"(max {rollout.max_disagreement:.0%})"

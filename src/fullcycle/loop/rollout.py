@@ -89,6 +89,7 @@ def stats(project: LoopProject, rollout: Any, log: pd.DataFrame, *, route: str) 
     p95 = float(np.percentile(requests["latency_ms"].to_numpy(dtype=float), 95))
     ok = rows[rows["status"] == 200]
     disagreement, labelled, mine, theirs, worse = None, 0, None, None, None
+    fixes = breaks = 0
     champion_p95 = _p95_of(log, rollout.champion, since)
     on_cost = project.scope.gate.compare_on == "cost"
     if len(ok) and rollout.champion is not None:
@@ -106,6 +107,8 @@ def stats(project: LoopProject, rollout: Any, log: pd.DataFrame, *, route: str) 
         labelled = int(have.sum())
         if labelled:
             truth = [feedback[r] for r in ok["request_id"][have]]
+            if disagreement is not None:
+                fixes, breaks = _who_is_right(truth, theirs_all[have], mine_all[have])
             if on_cost:
                 truth = [str(t) for t in truth]
                 mine, theirs, worse = _live_costs(
@@ -126,7 +129,19 @@ def stats(project: LoopProject, rollout: Any, log: pd.DataFrame, *, route: str) 
         compared_on="cost" if on_cost else "metric",
         significantly_worse=worse,
         champion_p95_ms=champion_p95,
+        fixes=fixes,
+        breaks=breaks,
     )
+
+
+def _who_is_right(truth: list[Any], theirs: Any, mine: Any) -> tuple[int, int]:
+    """On labelled rows where the two versions answer differently: (rows only the challenger
+    got right, rows only the champion got right), classes compared by key."""
+    from fullcycle import metric_table
+
+    t, a, b = (np.asarray(metric_table.class_keys(v)) for v in (truth, theirs, mine))
+    differ = a != b
+    return int((differ & (b == t)).sum()), int((differ & (a == t)).sum())
 
 
 def _p95_of(log: Any, version: int | None, since: float) -> float | None:

@@ -8,7 +8,7 @@ call for. The result is plain JSON, stored and shown as it is.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import numpy as np
@@ -152,6 +152,7 @@ def finish(
     decision: Mapping[str, Any] | None = None,
     cost_limit: float | None = None,
     contract: Any = None,
+    audited: Collection[str] = (),
 ) -> dict[str, Any]:
     """The report from the window's merged ``part``; ``evidence`` (decoded rows) names the rows
     that drift most, ``labelled`` the rows with feedback. With ``with_html`` it also carries
@@ -160,7 +161,8 @@ def finish(
     ``decision`` is the version's stored decision record: with it the report carries the live
     expected cost on labelled requests and the share of abstentions (``cost``). With the
     version's ``contract`` it counts the soft violations the server served with a flag
-    (``contract``), alerting above ``thresholds.unseen_share``."""
+    (``contract``), alerting above ``thresholds.unseen_share``. ``audited`` names the row keys
+    whose label came from a random audit rather than feedback (counted as ``audited_rows``)."""
     del feedback  # joined already (``labelled``)
     drift_report = _drift(part, evidence, reference, kinds, monitoring)
     rows = part.rows
@@ -190,6 +192,7 @@ def finish(
         "drift": drift_report.to_dict() if drift_report else None,
         "performance": {
             **perf,
+            "audited_rows": _audited_rows(labelled, audited),
             "goal": goal,
             "evaluation": evaluation_value,
             "greater_is_better": greater_is_better,
@@ -208,6 +211,16 @@ def finish(
             title=f"{model}:{version}, window {window_text}: {verdict_text}{live}"
         )
     return report
+
+
+def _audited_rows(labelled: Any, audited: Collection[str]) -> int:
+    """How many of the labelled rows had their label from a random audit."""
+    from fullcycle.store.logs import row_key
+
+    if not audited or not len(labelled):
+        return 0
+    pairs = zip(labelled["request_id"], labelled["row"], strict=True)
+    return sum(row_key(r, int(n)) in audited for r, n in pairs)
 
 
 def _drift(

@@ -16,6 +16,7 @@ from fullcycle.monitoring.reference import Reference
 from fullcycle.monitoring.window import Window, parse_window
 from fullcycle.records import MonitorReport
 from fullcycle.store import alerts as alert_store
+from fullcycle.store import labels as label_store
 from fullcycle.store import logs as log_store
 from fullcycle.store import reports as report_store
 from fullcycle.store.artifacts import ArtifactStore
@@ -131,7 +132,8 @@ def run_monitor(
         log = read_window(deps, w, model=version.name, version=version.version)
         since = float(log["ts"].min()) if len(log) else None
         until = float(log["ts"].max()) if len(log) else None
-        report = build_report(log, feedback=_feedback(deps, since, spec), **args)
+        feedback, audited = _feedback(deps, since, spec)
+        report = build_report(log, feedback=feedback, audited=audited, **args)
     report["window_since"] = since
     report["window_until"] = until
     report["latency"] = {k: report["health"][k] for k in ("p50", "p95", "p99")}
@@ -144,9 +146,16 @@ def run_monitor(
     return MonitorReport.from_dict(report)
 
 
-def _feedback(deps: MonitorDeps, since: float | None, spec: Any) -> dict[str, Any]:
+def _feedback(deps: MonitorDeps, since: float | None, spec: Any) -> tuple[dict[str, Any], set[str]]:
+    """{row key: label} the live metric is measured on, and the keys whose label came from an
+    audit: the feedback that came back, and the labels of rows the labelling queue drew at
+    random (unbiased, unlike the rows it picks for what they teach), so a model whose feedback
+    is too thin to judge can be judged once its audit is labelled. Feedback wins where a row
+    has both."""
+    audit = label_store.audited(deps.db, since=since)
     feedback = {r["request_id"]: r["label"] for r in log_store.feedback_rows(deps.db, since=since)}
-    return normalise_mapping(feedback, spec)  # "1" == 1 == 1.0
+    merged = normalise_mapping({**audit, **feedback}, spec)  # "1" == 1 == 1.0
+    return merged, set(audit) - set(feedback)
 
 
 def _incremental(
@@ -164,10 +173,10 @@ def _incremental(
     for seg in inside:
         part = part + step.part_of(seg)
     part = part + summarize(rest, decoded, reference, kinds, contract)
-    feedback = _feedback(deps, part.ts_min, spec)
+    feedback, audited = _feedback(deps, part.ts_min, spec)
     named = step.labelled_log(inside, rest, feedback)
     labelled = labelled_outputs(decode(named, list(kinds)).ok, feedback)
-    report = finish(part, decoded, labelled, feedback=feedback, **args)
+    report = finish(part, decoded, labelled, feedback=feedback, audited=audited, **args)
     report["sealed_read"] = step.read_segments
     return report, part.ts_min, part.ts_max
 

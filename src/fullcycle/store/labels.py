@@ -77,6 +77,27 @@ def tasks(
         return [_task(r) for r in conn.execute(query)]
 
 
+#: label-task strategies that draw rows uniformly from the traffic: their labels measure the live
+#: metric without bias (an uncertainty pick does not: it favours the rows the model finds hard)
+UNBIASED = ("audit", "random")
+
+
+def audited(db: Database, *, since: float | None = None) -> dict[str, Any]:
+    """{row key: label} of the tasks drawn at random (:data:`UNBIASED`), labelled (merged into
+    a dataset or not) and queued at or after ``since``: a task is queued after the request it
+    names, so older ones name none of a window that starts at ``since``."""
+    query = sa.select(label_tasks.c.request_id, label_tasks.c.label).where(
+        label_tasks.c.status.in_(("labelled", "merged")),
+        label_tasks.c.strategy.in_(UNBIASED),
+        label_tasks.c.request_id.is_not(None),
+        label_tasks.c.label.is_not(None),
+    )
+    if since is not None:
+        query = query.where(label_tasks.c.created_at >= since)
+    with db.read() as conn:
+        return {rid: label for rid, label in conn.execute(query.order_by(label_tasks.c.id))}
+
+
 def existing_labels(db: Database, task_ids: Iterable[int]) -> dict[tuple[int, str], Any]:
     """{(task_id, labeller): label} for the given tasks."""
     ids = list(task_ids)

@@ -1,0 +1,110 @@
+"""Drift with too little feedback to judge the live metric: the loop buys the evidence with a
+random audit of the window's rows, and the monitor counts the audit's labels in the live metric
+(real data: scikit-learn's breast cancer table, its labels turned over in production: a concept
+drift the label-free estimate cannot see)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import anyio
+import loopkit
+import pandas as pd
+from sklearn.datasets import load_breast_cancer
+
+from fullcycle.loop.policy import Observations, next_step
+from fullcycle.scope import Guards, Retraining, Thresholds
+
+SCOPE = {
+    **loopkit.FAST_LOOP,
+    "metric": {"name": "accuracy", "goal": 0.85, "baseline": {"value": 0.6, "label": "prior"}},
+    "training": {
+        "estimator": "sklearn.linear_model:LogisticRegression",
+        "params": {"max_iter": 2000},
+    },
+}
+
+RETRAIN = Retraining(min_new_labels=150, guards=Guards(min_interval=1, max_per_day=20))
+TH = Thresholds(metric_drop=0.05)
+THIN = dict(
+    now=1e6, goal=0.85, evaluation_metric=0.95, drift=True, drifted_features=("mean radius",),
+    live_metric=None, live_rows=12, live_rows_needed=30, estimate=0.94,
+)  # fmt: skip
+
+
+def test_drift_with_too_few_labels_to_judge_queues_a_random_audit_of_what_is_missing() -> None:
+    d = next_step(Observations(**THIN), RETRAIN, TH)  # type: ignore[arg-type]
+    assert d.action == "queue_labels" and d.numbers["audit"] and d.numbers["budget"] == 18
+    assert "12 of the 30 labelled rows" in d.reasons[0] and "mean radius" in d.reasons[0]
+    part = next_step(Observations(**{**THIN, "open_audit_tasks": 10}), RETRAIN, TH)  # type: ignore[arg-type]
+    assert part.action == "queue_labels" and part.numbers["budget"] == 8
+    wait = next_step(Observations(**{**THIN, "open_audit_tasks": 18}), RETRAIN, TH)  # type: ignore[arg-type]
+    assert wait.action == "wait_labels" and "18 audit rows" in wait.reasons[0]
+
+
+def test_no_audit_without_drift_with_a_judged_metric_or_without_the_performance_trigger() -> None:
+    for change in (
+        {"drift": False},
+        {"drift": None},
+        {"live_metric": 0.96, "live_rows": 40},
+        {"live_rows": 30},
+    ):
+        d = next_step(Observations(**{**THIN, **change}), RETRAIN, TH)  # type: ignore[arg-type]
+        assert d.action == "none", change
+    drift_only = Retraining(min_new_labels=150, triggers=["drift"])
+    assert next_step(Observations(**THIN), drift_only, TH).action == "none"  # type: ignore[arg-type]
+
+
+def _answer(project: object, truth: dict[str, int], folder: Path) -> int:
+    """Export the queue, answer every row from ``truth``, import it; how many were answered."""
+    folder.mkdir()
+    n = project.label_export(folder / "queue.csv", "csv")  # type: ignore[attr-defined]
+    with open(folder / "queue.csv", newline="") as fh, open(folder / "done.csv", "w") as out:
+        writer = csv.DictWriter(out, fieldnames=["task_id", "label"])
+        writer.writeheader()
+        for row in csv.DictReader(fh):
+            writer.writerow({"task_id": row["task_id"], "label": truth[row["request_id"]]})
+    project.label_import(folder / "done.csv", labeller="alice")  # type: ignore[attr-defined]
+    return int(n)
+
+
+def test_the_audit_is_drawn_from_the_window_and_its_labels_judge_the_live_metric(
+    tmp_path: Path,
+) -> None:
+    data = load_breast_cancer(as_frame=True)
+    frame = data.frame.rename(columns=lambda c: c.replace(" ", "_"))
+    frame = frame.sample(frac=1.0, random_state=0).reset_index(drop=True)
+    train, rest = frame.iloc[:300], frame.iloc[300:]
+    project = loopkit.make_project(tmp_path / "p", "bc", "classification", "target", SCOPE)
+    loopkit.start(project, train, contract_from=frame)
+    # production sees the largest tumours (a covariate shift the monitor flags) and, from now
+    # on, the opposite labels (a concept drift: the model stays confident, and wrong)
+    live = rest.sort_values("mean_radius", ascending=False).iloc[:150].reset_index(drop=True)
+    rows = live.drop(columns=["target"]).to_dict("records")
+    turned = (1 - live["target"]).astype(int).tolist()
+    bodies = anyio.run(loopkit.serve, project, rows, turned, 10)  # feedback on every 10th row
+    truth = {b["request_id"]: t for b, t in zip(bodies, turned, strict=True)}
+
+    report = project.monitor("last:5000")
+    perf = report.performance
+    assert report.verdict == "drift", report.verdict_text
+    assert perf["rows"] == 15 and perf["audited_rows"] == 0  # too few to judge (30 for accuracy)
+    assert perf["estimate"] > 0.85  # the label-free estimate sees nothing wrong
+    step = project.loop_step()
+    assert step.action == "queue_labels", step.reasons
+    assert "random audit of 15 rows" in step.reasons[0]
+    tasks = project.labels.tasks(status="queued")
+    assert len(tasks) == 15 and {t.strategy for t in tasks} == {"random"}
+    assert {t.request_id for t in tasks} <= set(truth)  # the window's rows, none labelled yet
+    assert not {t.request_id for t in tasks} & set(list(truth)[::10])
+    assert project.loop_step().action == "wait_labels"  # asked once, not at every step
+
+    assert _answer(project, truth, tmp_path / "labels") == 15
+    report = project.monitor("last:5000")
+    perf = report.performance
+    assert perf["rows"] == 30 and perf["audited_rows"] == 15
+    assert perf["value"] < 0.5 < perf["estimate"]  # judged now: the labels show the drift
+    step = project.loop_step()  # the performance trigger fires on the judged live metric
+    assert any("below the goal" in t for t in step.numbers["triggers"]), step.reasons
+    assert step.action in ("queue_labels", "retrain")
