@@ -10,9 +10,10 @@ from pathlib import Path
 
 import anyio
 import loopkit
-import pandas as pd
+import pytest
 from sklearn.datasets import load_breast_cancer
 
+from fullcycle.cli import main
 from fullcycle.loop.policy import Observations, next_step
 from fullcycle.scope import Guards, Retraining, Thresholds
 
@@ -70,7 +71,7 @@ def _answer(project: object, truth: dict[str, int], folder: Path) -> int:
 
 
 def test_the_audit_is_drawn_from_the_window_and_its_labels_judge_the_live_metric(
-    tmp_path: Path,
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     data = load_breast_cancer(as_frame=True)
     frame = data.frame.rename(columns=lambda c: c.replace(" ", "_"))
@@ -105,6 +106,8 @@ def test_the_audit_is_drawn_from_the_window_and_its_labels_judge_the_live_metric
     perf = report.performance
     assert perf["rows"] == 30 and perf["audited_rows"] == 15
     assert perf["value"] < 0.5 < perf["estimate"]  # judged now: the labels show the drift
+    assert main(["monitor", "-C", str(tmp_path / "p"), "--window", "last:5000"]) == 0
+    assert "30 labelled, 15 by a random audit" in capsys.readouterr().out
     step = project.loop_step()  # the performance trigger fires on the judged live metric
     assert any("below the goal" in t for t in step.numbers["triggers"]), step.reasons
     assert step.action in ("queue_labels", "retrain")
