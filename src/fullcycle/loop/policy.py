@@ -404,7 +404,7 @@ def disagrees_for_the_better(stats: CanaryStats) -> bool:
     n = stats.fixes + stats.breaks
     if n == 0 or stats.fixes <= stats.breaks:
         return False
-    tail = sum(math.comb(n, k) for k in range(stats.fixes, n + 1)) / 2**n
+    tail: float = sum(math.comb(n, k) for k in range(stats.fixes, n + 1)) / 2**n
     return tail <= FIXES_ALPHA
 
 
