@@ -62,19 +62,9 @@ def test_disagreeing_past_the_limit_is_no_fault_where_labels_show_the_challenger
     fixed = canary_verdict(CanaryStats(**wild, fixes=6, breaks=0), policy, 0.5)
     assert fixed.action == "promote"
     assert any("for the better" in r and "right on 6, production on 0" in r for r in fixed.reasons)
-    for fixes, breaks in ((3, 3), (0, 6), (0, 0)):
+    for fixes, breaks in ((4, 2), (5, 1), (3, 3), (0, 6), (0, 0)):  # 5 of 6: p = 0.11
         v = canary_verdict(CanaryStats(**wild, fixes=fixes, breaks=breaks), policy, 0.5)
         assert v.action == "rollback" and "disagrees" in v.reasons[0], (fixes, breaks)
-    # leaning to a fix, too few to tell (5 of 6: p = 0.11): look longer, up to three times
-    # the minimum sample, then roll back
-    for fixes, breaks in ((4, 2), (5, 1)):
-        v = canary_verdict(CanaryStats(**wild, fixes=fixes, breaks=breaks), policy, 0.5)
-        assert v.action == "extend" and "too few to tell" in v.reasons[0], (fixes, breaks)
-        late = CanaryStats(**{**wild, "requests": 150}, fixes=fixes, breaks=breaks)
-        assert canary_verdict(late, policy, 0.5).action == "rollback"
-    # another breach beside it is never waited on
-    slow = CanaryStats(**{**wild, "errors": 10}, fixes=5, breaks=1)
-    assert canary_verdict(slow, policy, 0.5).action == "rollback"
     assert canary_verdict(CanaryStats(**wild, fixes=9, breaks=1), policy, 0.5).action == "promote"
 
 

@@ -312,22 +312,6 @@ def canary_verdict(
             numbers,
         )
     bad = _canary_breaches(stats, rollout, greater_is_better, min_labelled)
-    if (
-        len(bad) == 1
-        and bad[0].startswith("disagrees")
-        and stats.fixes > stats.breaks
-        and stats.requests < 3 * rollout.min_requests
-    ):
-        # the labels lean to a fix but are too few for the sign test: look longer (up to three
-        # times the minimum sample) before throwing away a challenger the gate proved better
-        return CanaryVerdict(
-            CanaryAction.EXTEND,
-            [
-                f"{bad[0]}, but of the labelled rows where they differ the challenger is right "
-                f"on {stats.fixes}, production on {stats.breaks}: too few to tell, extending"
-            ],
-            numbers,
-        )
     if bad:
         return CanaryVerdict(CanaryAction.ROLLBACK, bad, numbers)
     if _worse_within_noise(stats, greater_is_better, min_labelled):
