@@ -5,7 +5,6 @@ drift the label-free estimate cannot see)."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import anyio
@@ -57,19 +56,6 @@ def test_no_audit_without_drift_with_a_judged_metric_or_without_the_performance_
     assert next_step(Observations(**THIN), drift_only, TH).action == "none"  # type: ignore[arg-type]
 
 
-def _answer(project: object, truth: dict[str, int], folder: Path) -> int:
-    """Export the queue, answer every row from ``truth``, import it; how many were answered."""
-    folder.mkdir()
-    n = project.label_export(folder / "queue.csv", "csv")  # type: ignore[attr-defined]
-    with open(folder / "queue.csv", newline="") as fh, open(folder / "done.csv", "w") as out:
-        writer = csv.DictWriter(out, fieldnames=["task_id", "label"])
-        writer.writeheader()
-        for row in csv.DictReader(fh):
-            writer.writerow({"task_id": row["task_id"], "label": truth[row["request_id"]]})
-    project.label_import(folder / "done.csv", labeller="alice")  # type: ignore[attr-defined]
-    return int(n)
-
-
 def test_the_audit_is_drawn_from_the_window_and_its_labels_judge_the_live_metric(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -101,7 +87,7 @@ def test_the_audit_is_drawn_from_the_window_and_its_labels_judge_the_live_metric
     assert not {t.request_id for t in tasks} & set(list(truth)[::10])
     assert project.loop_step().action == "wait_labels"  # asked once, not at every step
 
-    assert _answer(project, truth, tmp_path / "labels") == 15
+    assert loopkit.answer_queue(project, truth, tmp_path / "labels") == 15
     report = project.monitor("last:5000")
     perf = report.performance
     assert perf["rows"] == 30 and perf["audited_rows"] == 15

@@ -69,11 +69,13 @@ def test_disagreeing_past_the_limit_is_no_fault_where_labels_show_the_challenger
 
 
 def test_the_canary_counts_who_is_right_where_the_versions_differ() -> None:
-    from fullcycle.loop.rollout import _who_is_right
+    """The canary's fixes and breaks are McNemar's discordant pairs (``gate.mcnemar``)."""
+    from fullcycle.loop.gate import mcnemar
 
     truth = ["a", "b", "a", "b", "a", 1]
     theirs = ["a", "a", "b", "b", "b", "1"]  # the champion
     mine = ["b", "b", "a", "b", "c", 1.0]  # the challenger
     # row 0: only the champion; rows 1, 2: only the challenger; row 3: same answer; row 4:
     # both wrong; row 5: the same class spelled three ways, no disagreement
-    assert _who_is_right(truth, theirs, mine) == (2, 1)
+    pairs = mcnemar(truth, theirs, mine)
+    assert (pairs.challenger_only, pairs.champion_only) == (2, 1)

@@ -1,11 +1,11 @@
 """The loop against a real server: too little data, and a controller killed mid-retrain."""
 
-import csv
 import multiprocessing as mp
 import os
 import signal
 from pathlib import Path
 
+import loopkit
 import pytest
 
 from fullcycle import auth
@@ -61,19 +61,6 @@ def test_without_traffic_the_loop_says_insufficient_data_and_does_nothing(tmp_pa
     assert [e.kind for e in project.events(kind="loop.")] == ["loop.none"]
 
 
-def label_queue(project: Project, truth: dict[str, str], folder: Path) -> None:
-    """Export the queue, answer every row from the truth, import it back."""
-    folder.mkdir()
-    if project.label_export(folder / "queue.csv", "csv") == 0:
-        return
-    with open(folder / "queue.csv", newline="") as fh, open(folder / "done.csv", "w") as out:
-        writer = csv.DictWriter(out, fieldnames=["task_id", "label"])
-        writer.writeheader()
-        for row in csv.DictReader(fh):
-            writer.writerow({"task_id": row["task_id"], "label": truth[row["request_id"]]})
-    project.label_import(folder / "done.csv", labeller="alice")
-
-
 def _retrain_and_die(folder: str) -> None:
     """A controller that holds the loop's lease and is killed with SIGKILL in the middle of
     retraining: after the new dataset version, during the training run, before registration."""
@@ -108,7 +95,7 @@ def test_a_controller_killed_mid_retrain_leaves_nothing_partial_and_the_next_one
         truth = dict(zip([f"t3-{i}" for i in range(1000)], frame["domain"], strict=True))
         first = project.loop_step()  # decay and drift, too few labels: queue rows
         assert first.action == "queue_labels", first
-        label_queue(project, truth, tmp_path / "round0")
+        loopkit.answer_queue(project, truth, tmp_path / "round0")
         versions_before = len(project.models())
 
         proc = mp.get_context("spawn").Process(target=_retrain_and_die, args=(str(folder),))

@@ -7,7 +7,6 @@ numbers, including "no action", so the audit log says why nothing happened too.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
@@ -385,11 +384,12 @@ def disagrees_for_the_better(stats: CanaryStats) -> bool:
     showed (the traffic goes on drifting). Where labels did come back for rows they disagree
     on, the challenger is right on significantly more of them than production: then its
     disagreement is the fix, not a fault."""
+    from scipy.stats import binomtest
+
     n = stats.fixes + stats.breaks
     if n == 0 or stats.fixes <= stats.breaks:
         return False
-    tail: float = sum(math.comb(n, k) for k in range(stats.fixes, n + 1)) / 2**n
-    return tail <= FIXES_ALPHA
+    return bool(binomtest(stats.fixes, n, 0.5, alternative="greater").pvalue <= FIXES_ALPHA)
 
 
 def _canary_breaches(stats: CanaryStats, rollout: Any, gib: bool, min_labelled: int) -> list[str]:

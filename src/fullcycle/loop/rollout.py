@@ -107,8 +107,9 @@ def stats(project: LoopProject, rollout: Any, log: pd.DataFrame, *, route: str) 
         labelled = int(have.sum())
         if labelled:
             truth = [feedback[r] for r in ok["request_id"][have]]
-            if disagreement is not None:
-                fixes, breaks = _who_is_right(truth, theirs_all[have], mine_all[have])
+            if disagreement is not None:  # the discordant pairs, as McNemar's test counts them
+                pairs = gate.mcnemar(truth, theirs_all[have], mine_all[have])
+                fixes, breaks = pairs.challenger_only, pairs.champion_only
             if on_cost:
                 truth = [str(t) for t in truth]
                 mine, theirs, worse = _live_costs(
@@ -132,16 +133,6 @@ def stats(project: LoopProject, rollout: Any, log: pd.DataFrame, *, route: str) 
         fixes=fixes,
         breaks=breaks,
     )
-
-
-def _who_is_right(truth: list[Any], theirs: Any, mine: Any) -> tuple[int, int]:
-    """On labelled rows where the two versions answer differently: (rows only the challenger
-    got right, rows only the champion got right), classes compared by key."""
-    from fullcycle import metric_table
-
-    t, a, b = (np.asarray(metric_table.class_keys(v)) for v in (truth, theirs, mine))
-    differ = a != b
-    return int((differ & (b == t)).sum()), int((differ & (a == t)).sum())
 
 
 def _p95_of(log: Any, version: int | None, since: float) -> float | None:
