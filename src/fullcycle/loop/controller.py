@@ -350,7 +350,7 @@ class Controller:
             actor=ACTOR,
             reason=f"passed the gate on {verdict.numbers.get('rows')} held-out rows",
         )
-        rollout.begin(
+        begun = rollout.begin(
             self.project,
             champion.version,
             challenger,
@@ -359,6 +359,8 @@ class Controller:
         )  # fmt: skip
         spent = result.get("labels_spent")
         said = [*verdict.reasons, *([f"{spent} labelled rows spent"] if spent is not None else [])]
+        if skipped := begun.data.get("shadow_skipped"):
+            said.append(f"no shadow, straight to the canary: {skipped}")
         return self._record("rollout_started", said, result)
 
     def _pending_more(

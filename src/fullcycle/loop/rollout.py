@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from fullcycle import clock
+from fullcycle import clock, metric_table
 from fullcycle.contract import normalise_mapping
 from fullcycle.loop import gate
 from fullcycle.loop.labelled import spec_for
@@ -40,16 +40,37 @@ def begin(
 
 
 def advance_from_gated(project: LoopProject, rollout: Rollout) -> Rollout:
+    """Shadow first (``rollout.shadow``), or straight to the canary: always for ``never``, and
+    for ``when_healthy`` when the gate's rows show the champion misses the goal."""
     policy = project.scope.rollout
-    if policy.shadow:
+    data: dict[str, Any] = {"phase_started_at": clock.now()}
+    failing = None
+    if policy.shadow == "when_healthy":
+        failing = champion_failing(rollout.data.get("gate") or {})
+    if policy.shadow == "always" or (policy.shadow == "when_healthy" and failing is None):
         _route(project, rollout, shadow=rollout.challenger, share=0.0, why="shadow")
-        state, share = "shadow", 0.0
+        state, data["share"] = "shadow", 0.0
     else:
-        share = policy.canary_share
-        _route(project, rollout, canary=rollout.challenger, share=share, why="canary")
-        state = "canary"
-    data = {"share": share, "phase_started_at": clock.now()}
+        why = "canary" if failing is None else f"no shadow ({failing}): canary"
+        _route(project, rollout, canary=rollout.challenger, share=policy.canary_share, why=why)
+        state, data["share"] = "canary", policy.canary_share
+        if failing is not None:
+            data["shadow_skipped"] = failing
     return project.loop.update_rollout(rollout.id, data, state=state)
+
+
+def champion_failing(numbers: dict[str, Any]) -> str | None:
+    """Why the champion fails by the gate's own rows (its metric there misses the goal), or
+    None: no goal, no figure for the champion, or it meets the goal. The same point figures
+    the gate compared, the ones that let a challenger below the goal pass."""
+    metric, goal, old = numbers.get("metric"), numbers.get("goal"), numbers.get("champion")
+    if metric is None or goal is None or old is None or old != old:
+        return None
+    if metric_table.meets(str(metric), float(old), float(goal)):
+        return None
+    rows = numbers.get("rows")
+    on = f" on the gate's {rows} rows" if rows else " on the gate's rows"
+    return f"the champion's {metric} {float(old):.4g}{on} misses the goal {float(goal):.4g}"
 
 
 def _route(

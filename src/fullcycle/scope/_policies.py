@@ -283,7 +283,9 @@ class Gate(Section):
 class Rollout(Section):
     """How a promoted challenger reaches traffic: shadow, then canary steps, with analysis."""
 
-    shadow: bool = True
+    #: always (true) | never (false) | when_healthy: skip the shadow when the gate's own rows show
+    #: the champion misses the goal (a shadow then only keeps users on the failing model)
+    shadow: Literal["always", "when_healthy", "never"] = "when_healthy"
     canary_share: OpenShare = 0.1
     steps: list[OpenShare] = Field(default_factory=lambda: [0.1, 0.5, 1.0])
     min_requests: int = Field(default=500, ge=1)
@@ -291,6 +293,14 @@ class Rollout(Section):
     max_p95_ms: PositiveFloat | None = None
     max_disagreement: Share = 0.2
     analysis_interval: Duration = 300.0
+
+    @field_validator("shadow", mode="before")
+    @classmethod
+    def _shadow_bool(cls, value: Any) -> Any:
+        """``true`` / ``false`` (the earlier boolean) mean ``always`` / ``never``."""
+        if isinstance(value, bool):
+            return "always" if value else "never"
+        return value
 
     @model_validator(mode="after")
     def _steps_rise(self) -> Rollout:

@@ -149,7 +149,9 @@ gate:                           # what a challenger must prove to be promoted
   min_samples: 200               # held-out rows (sequential: may decide from 50)
 
 rollout:
-  shadow: true                  # first answer nothing, only log the challenger's predictions
+  shadow: when_healthy          # first answer nothing, only log the challenger's predictions:
+                                # always | never | when_healthy (not while the gate's rows
+                                # show the champion misses the goal: users wait on it)
   canary_share: 0.1             # then send it this share of traffic
   steps: [0.1, 0.5, 1.0]        # and raise the share step by step
   min_requests: 500             # no decision on fewer requests than this
