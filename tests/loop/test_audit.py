@@ -97,3 +97,49 @@ def test_the_audit_is_drawn_from_the_window_and_its_labels_judge_the_live_metric
     step = project.loop_step()  # the performance trigger fires on the judged live metric
     assert any("below the goal" in t for t in step.numbers["triggers"]), step.reasons
     assert step.action in ("queue_labels", "retrain")
+
+
+#: enough labels to judge, and the live metric below the goal, but its 99% interval reaches it
+CLOSE = dict(
+    now=1e6, goal=0.85, evaluation_metric=0.90, drift=True, drifted_features=("mean radius",),
+    live_metric=0.78, live_low=0.62, live_high=0.91, live_rows=100, live_rows_needed=30,
+)  # fmt: skip
+
+
+def test_a_close_live_metric_under_drift_buys_the_rows_its_interval_needs() -> None:
+    d = next_step(Observations(**CLOSE), RETRAIN, TH)  # type: ignore[arg-type]
+    # the interval's half-width 0.13 must shrink to the gap 0.07: 100 x (0.13/0.07)^2 = 345 rows
+    assert d.action == "queue_labels" and d.numbers["audit"], d.reasons
+    assert d.numbers["budget"] == 245
+    assert "0.7800 is below the goal 0.8500 on 100 labelled rows" in d.reasons[0]
+    assert "interval still reaches it" in d.reasons[0]
+    wait = next_step(Observations(**{**CLOSE, "open_audit_tasks": 245}), RETRAIN, TH)  # type: ignore[arg-type]
+    assert wait.action == "wait_labels"
+    # a hair from the goal: at most AUDIT_GROWTH (4) times the rows it has
+    hair = next_step(Observations(**{**CLOSE, "live_metric": 0.849}), RETRAIN, TH)  # type: ignore[arg-type]
+    assert hair.numbers["budget"] == 300
+    # no goal: the line is the evaluation less metric_drop (0.85 again)
+    drop = next_step(Observations(**{**CLOSE, "goal": None}), RETRAIN, TH)  # type: ignore[arg-type]
+    assert drop.numbers["budget"] == 245 and "less metric_drop" in drop.reasons[0]
+
+
+def test_a_settled_live_metric_needs_no_audit() -> None:
+    clear = next_step(Observations(**{**CLOSE, "live_high": 0.84}), RETRAIN, TH)  # type: ignore[arg-type]
+    assert clear.action != "none" and any("below the goal" in t for t in clear.triggers)
+    assert not clear.numbers.get("audit")
+    above = next_step(Observations(**{**CLOSE, "live_metric": 0.87}), RETRAIN, TH)  # type: ignore[arg-type]
+    assert above.action == "none"
+    calm = next_step(Observations(**{**CLOSE, "drift": False}), RETRAIN, TH)  # type: ignore[arg-type]
+    assert calm.action == "none"
+
+
+def test_a_close_call_on_a_lower_is_better_metric() -> None:
+    rmse = dict(
+        now=1e6, goal=10.0, evaluation_metric=9.5, drift=True, greater_is_better=False,
+        live_metric=12.0, live_low=7.5, live_high=15.0, live_rows=50, live_rows_needed=30,
+    )  # fmt: skip
+    d = next_step(Observations(**rmse), RETRAIN, TH)  # type: ignore[arg-type]
+    # half-width 4.5, gap to the goal 2: 50 x 2.25^2 = 253.1 -> 254, capped at 200
+    assert d.action == "queue_labels" and d.numbers["budget"] == 150
+    met = next_step(Observations(**{**rmse, "live_metric": 9.0}), RETRAIN, TH)  # type: ignore[arg-type]
+    assert met.action == "none"

@@ -7,6 +7,7 @@ numbers, including "no action", so the audit log says why nothing happened too.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
@@ -179,7 +180,7 @@ def next_step(obs: Observations, retraining: Any, thresholds: Any) -> Decision:
         return Decision("wait", ["another process is retraining (it holds the lease)"], numbers)
     fired = fired_triggers(obs, retraining, thresholds)
     if not fired:
-        audit = _audit(obs, retraining, numbers)
+        audit = _audit(obs, retraining, thresholds, numbers)
         if audit is not None:
             return audit
         why = "insufficient data" if obs.drift is None and obs.live_metric is None else "healthy"
@@ -222,23 +223,41 @@ def next_step(obs: Observations, retraining: Any, thresholds: Any) -> Decision:
     return Decision("retrain", fired, numbers, fired)
 
 
-def _audit(obs: Observations, retraining: Any, numbers: dict[str, Any]) -> Decision | None:
-    """Drift is flagged but too few labels came back to judge the live metric, and nothing
-    else says the model is hurt: then the label-free estimate (or an old gate's figure) would
-    decide alone, and it cannot see a concept drift. Buy the evidence instead: a random audit of
-    the window's rows, labelled, counts in the live metric (it is unbiased; the rows the
-    queue picks for what they teach are not), so the next report can judge. None when there is
-    nothing to audit."""
-    if "performance" not in retraining.triggers or not obs.drift or obs.live_metric is not None:
+#: an audit that settles a close live metric asks for at most this many times the labelled rows
+#: it has (the interval narrows as one over the root of the rows: a point estimate a hair from
+#: the goal would otherwise ask for the whole window)
+AUDIT_GROWTH = 4
+
+
+def _audit(
+    obs: Observations, retraining: Any, thresholds: Any, numbers: dict[str, Any]
+) -> Decision | None:
+    """Drift is flagged and nothing says the model is hurt, because too few labels came back:
+    either too few to judge the live metric at all (then the label-free estimate, or an old
+    gate's figure, would decide alone, and it cannot see a concept drift), or enough to put the
+    live metric below the goal but not enough for its interval to clear it (then the loop would
+    wait for feedback to trickle in while the drift may be hurting). Buy the evidence instead:
+    a random audit of the window's rows, labelled, counts in the live metric (it is unbiased;
+    the rows the queue picks for what they teach are not), so the next report can judge. None
+    when there is nothing to audit."""
+    if "performance" not in retraining.triggers or not obs.drift:
         return None
-    missing = obs.live_rows_needed - obs.live_rows
+    drifted = ", ".join(obs.drifted_features[:5]) or "the prediction mix"
+    if obs.live_metric is None:
+        needed = obs.live_rows_needed
+        why = (
+            f"drift in {drifted}, and the live metric has {obs.live_rows} of the {needed} "
+            "labelled rows it needs to judge (the label-free estimate assumes no concept drift)"
+        )
+    else:
+        close = _close_call(obs, thresholds)
+        if close is None:
+            return None
+        needed, said = close
+        why = f"drift in {drifted}, and {said}"
+    missing = needed - obs.live_rows
     if missing <= 0:
         return None
-    why = (
-        f"drift in {', '.join(obs.drifted_features[:5]) or 'the prediction mix'}, and the live "
-        f"metric has {obs.live_rows} of the {obs.live_rows_needed} labelled rows it needs to "
-        "judge (the label-free estimate assumes no concept drift)"
-    )
     if obs.open_audit_tasks >= missing:
         return Decision(
             "wait_labels", [f"{why}: waiting for {obs.open_audit_tasks} audit rows"], numbers
@@ -249,6 +268,37 @@ def _audit(obs: Observations, retraining: Any, numbers: dict[str, Any]) -> Decis
         [f"{why}: queue a random audit of {budget} rows"],
         {**numbers, "budget": budget, "audit": True},
     )
+
+
+def _close_call(obs: Observations, thresholds: Any) -> tuple[int, str] | None:
+    """(labelled rows the live metric needs, why) when its point estimate misses the goal, or
+    has dropped more than ``metric_drop`` from evaluation, while its interval still reaches
+    that line; None when it does not miss it, or no interval was computed. The rows: those for
+    the interval to shrink to the gap, at most AUDIT_GROWTH times the rows it has."""
+    gib, live = obs.greater_is_better, obs.live_metric
+    edge = obs.live_high if gib else obs.live_low
+    if live is None or edge is None or obs.live_rows <= 0:
+        return None
+    lines = []
+    if obs.goal is not None:
+        lines.append((obs.goal, f"the goal {obs.goal:.4f}"))
+    if obs.evaluation_metric is not None:
+        ref = obs.evaluation_metric
+        line = ref - thresholds.metric_drop if gib else ref + thresholds.metric_drop
+        lines.append((line, f"{ref:.4f} at evaluation less metric_drop {thresholds.metric_drop}"))
+    for line, name in lines:
+        gap = _worse(live, line, gib)
+        if gap <= 0 or _worse(edge, line, gib) > 0:
+            continue  # meets the line, or already clear of it (a trigger fires)
+        half = abs(edge - live)
+        rows = int(math.ceil(obs.live_rows * (half / gap) ** 2))
+        needed = min(rows, AUDIT_GROWTH * obs.live_rows)
+        said = (
+            f"the live metric {live:.4f} is below {name} on {obs.live_rows} labelled rows, "
+            f"but its 99% interval still reaches it"
+        )
+        return needed, said
+    return None
 
 
 #: an undecided gate grows its rows at most this many times over at one look
