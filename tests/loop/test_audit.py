@@ -107,20 +107,27 @@ CLOSE = dict(
 
 
 def test_a_close_live_metric_under_drift_buys_the_rows_its_interval_needs() -> None:
-    d = next_step(Observations(**CLOSE), RETRAIN, TH)  # type: ignore[arg-type]
+    wide = Retraining(min_new_labels=300, guards=Guards(min_interval=1, max_per_day=20))
+    d = next_step(Observations(**CLOSE), wide, TH)  # type: ignore[arg-type]
     # the interval's half-width 0.13 must shrink to the gap 0.07: 100 x (0.13/0.07)^2 = 345 rows
     assert d.action == "queue_labels" and d.numbers["audit"], d.reasons
     assert d.numbers["budget"] == 245
     assert "0.7800 is below the goal 0.8500 on 100 labelled rows" in d.reasons[0]
     assert "interval still reaches it" in d.reasons[0]
-    wait = next_step(Observations(**{**CLOSE, "open_audit_tasks": 245}), RETRAIN, TH)  # type: ignore[arg-type]
+    wait = next_step(Observations(**{**CLOSE, "open_audit_tasks": 245}), wide, TH)  # type: ignore[arg-type]
     assert wait.action == "wait_labels"
-    # a hair from the goal: at most AUDIT_GROWTH (4) times the rows it has
-    hair = next_step(Observations(**{**CLOSE, "live_metric": 0.849}), RETRAIN, TH)  # type: ignore[arg-type]
-    assert hair.numbers["budget"] == 300
+    # never more than one retrain's labels (retraining.min_new_labels: 150)
+    capped = next_step(Observations(**CLOSE), RETRAIN, TH)  # type: ignore[arg-type]
+    assert capped.numbers["budget"] == 150
     # no goal: the line is the evaluation less metric_drop (0.85 again)
-    drop = next_step(Observations(**{**CLOSE, "goal": None}), RETRAIN, TH)  # type: ignore[arg-type]
+    drop = next_step(Observations(**{**CLOSE, "goal": None}), wide, TH)  # type: ignore[arg-type]
     assert drop.numbers["budget"] == 245 and "less metric_drop" in drop.reasons[0]
+    # a hair from the goal (0.849: 100 x 61^2 rows, more than 4x what it has): not bought
+    hair = next_step(Observations(**{**CLOSE, "live_metric": 0.849}), wide, TH)  # type: ignore[arg-type]
+    assert hair.action == "none"
+    # within half the interval of the goal (0.80: 100 x (0.11/0.05)^2 = 484 > 400): not bought
+    near = next_step(Observations(**{**CLOSE, "live_metric": 0.80}), wide, TH)  # type: ignore[arg-type]
+    assert near.action == "none"
 
 
 def test_a_settled_live_metric_needs_no_audit() -> None:
@@ -136,10 +143,11 @@ def test_a_settled_live_metric_needs_no_audit() -> None:
 def test_a_close_call_on_a_lower_is_better_metric() -> None:
     rmse = dict(
         now=1e6, goal=10.0, evaluation_metric=9.5, drift=True, greater_is_better=False,
-        live_metric=12.0, live_low=7.5, live_high=15.0, live_rows=50, live_rows_needed=30,
+        live_metric=12.0, live_low=8.5, live_high=15.0, live_rows=50, live_rows_needed=30,
     )  # fmt: skip
-    d = next_step(Observations(**rmse), RETRAIN, TH)  # type: ignore[arg-type]
-    # half-width 4.5, gap to the goal 2: 50 x 2.25^2 = 253.1 -> 254, capped at 200
-    assert d.action == "queue_labels" and d.numbers["budget"] == 150
+    # half-width 3.5, gap to the goal 2: 50 x 1.75^2 = 153.1 -> 154 rows, 104 more
+    wide = Retraining(min_new_labels=300, guards=Guards(min_interval=1, max_per_day=20))
+    d = next_step(Observations(**rmse), wide, TH)  # type: ignore[arg-type]
+    assert d.action == "queue_labels" and d.numbers["budget"] == 104
     met = next_step(Observations(**{**rmse, "live_metric": 9.0}), RETRAIN, TH)  # type: ignore[arg-type]
     assert met.action == "none"
