@@ -52,3 +52,55 @@ async def test_a_pending_gate_looks_again_on_its_first_rows_and_the_new_ones(
     assert looked.data["look"] == 2 and looked.data["numbers"]["since"] == pending["gate"]["since"]
     said = {"rollout_started": "passed: ", "gate_pending": "undecided: "}.get(step.action, "refu")
     assert looked.message.startswith(said), (step.action, looked.message)
+
+
+@pytest.mark.anyio
+async def test_a_challenger_still_undecided_at_the_fourth_look_gives_way_to_a_fresher_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The gate's verdict is pinned to "undecided" (the gate has its own tests): this is about
+    what the controller does with a challenger that stays undecided while labels pile up."""
+    from fullcycle.loop import controller as controller_mod
+    from fullcycle.loop import gate as gate_mod
+    from fullcycle.loop import retrain
+
+    project, champion, frame = loopkit.diabetes_champion(tmp_path / "p", SCOPE)
+    features = [c for c in frame.columns if c != "target"]
+    challenger = project.register(
+        project.train("diab@1", params={"alpha": 1.0}, learning_curve=False).run_id
+    )
+    since = frame.iloc[200:420]  # 220 labelled rows since the champion (min_new_labels: 150)
+    await loopkit.serve(project, since[features].to_dict("records"), list(since["target"]))
+
+    def undecided(*_: object, **__: object) -> gate_mod.GateResult:
+        numbers = {"rows": 60, "rows_needed": 900, "metric": "r2"}
+        return gate_mod.GateResult(
+            False, ["undecided after 60 rows"], numbers, gate_mod.GateVerdict.UNDECIDED
+        )
+
+    monkeypatch.setattr(retrain, "gate", undecided)
+    controller = Controller(project)
+    pending = {"challenger": challenger.version, "champion": champion.version,
+               "rows_needed": 900, "rows_added": 0,
+               "gate": {"rows": 0, "alpha_share": 1.0}}  # fmt: skip
+    _, context = controller.observe()
+    assert controller_mod.STALE_LOOK == 4
+    third = controller._regate({**pending, "look": 2}, context, new_labels=500)
+    assert third.action == "gate_pending"  # look 3: it may still decide
+    few = controller._regate({**pending, "look": 3}, context, new_labels=149)
+    assert few.action == "gate_pending"  # look 4, but nothing much to learn from yet
+
+    # through a whole step: the pending challenger is dropped and the step decides afresh
+    project.record("loop.gate_pending", subject="diab", actor="loop", message="undecided",
+                   data={**pending, "look": 3})  # fmt: skip
+    assert controller._pending() is not None
+    retraining = controller.scope.retraining.model_copy(update={"triggers": ["new_labels"]})
+    controller.scope = controller.scope.model_copy(update={"retraining": retraining})
+    step = controller.step()
+    (stale,) = project.events(kind="loop.gate_stale")
+    assert f"{challenger.ref} is still undecided at look 4" in stale.message
+    assert "220 labelled rows came after it was trained" in stale.message
+    # the new labels trigger fired in the same step: a fresher challenger, now the pending one
+    assert step.action == "gate_pending", step.reasons
+    now = controller._pending()
+    assert now is not None and now["challenger"] > challenger.version and now["look"] == 1
