@@ -6,14 +6,17 @@ drift the label-free estimate cannot see)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import anyio
 import loopkit
 import pytest
 from sklearn.datasets import load_breast_cancer
 
+from fullcycle import clock
 from fullcycle.cli import main
 from fullcycle.loop.policy import Observations, next_step
+from fullcycle.project import Project
 from fullcycle.scope import Guards, Retraining, Thresholds
 
 SCOPE = {
@@ -56,23 +59,27 @@ def test_no_audit_without_drift_with_a_judged_metric_or_without_the_performance_
     assert next_step(Observations(**THIN), drift_only, TH).action == "none"  # type: ignore[arg-type]
 
 
-def test_the_audit_is_drawn_from_the_window_and_its_labels_judge_the_live_metric(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _turned_tumours(folder: Path, scope: dict[str, Any]) -> tuple[Project, dict[str, Any]]:
+    """A breast cancer project whose production sees the largest tumours (a covariate shift
+    the monitor flags) with, from now on, the opposite labels (a concept drift: the model stays
+    confident, and wrong); feedback on every 10th of 150 requests. (project, truth by id)"""
     data = load_breast_cancer(as_frame=True)
     frame = data.frame.rename(columns=lambda c: c.replace(" ", "_"))
     frame = frame.sample(frac=1.0, random_state=0).reset_index(drop=True)
     train, rest = frame.iloc[:300], frame.iloc[300:]
-    project = loopkit.make_project(tmp_path / "p", "bc", "classification", "target", SCOPE)
+    project = loopkit.make_project(folder, "bc", "classification", "target", scope)
     loopkit.start(project, train, contract_from=frame)
-    # production sees the largest tumours (a covariate shift the monitor flags) and, from now
-    # on, the opposite labels (a concept drift: the model stays confident, and wrong)
     live = rest.sort_values("mean_radius", ascending=False).iloc[:150].reset_index(drop=True)
     rows = live.drop(columns=["target"]).to_dict("records")
     turned = (1 - live["target"]).astype(int).tolist()
     bodies = anyio.run(loopkit.serve, project, rows, turned, 10)  # feedback on every 10th row
-    truth = {b["request_id"]: t for b, t in zip(bodies, turned, strict=True)}
+    return project, {b["request_id"]: t for b, t in zip(bodies, turned, strict=True)}
 
+
+def test_the_audit_is_drawn_from_the_window_and_its_labels_judge_the_live_metric(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project, truth = _turned_tumours(tmp_path / "p", SCOPE)
     report = project.monitor("last:5000")
     perf = report.performance
     assert report.verdict == "drift", report.verdict_text
@@ -153,3 +160,25 @@ def test_a_close_call_on_a_lower_is_better_metric() -> None:
     assert eva.numbers["budget"] == 53  # 50 x (3.5/2.45)^2 = 102.04 -> 103 rows
     met = next_step(Observations(**{**rmse, "live_metric": 9.0}), RETRAIN, TH)  # type: ignore[arg-type]
     assert met.action == "none"
+
+
+def test_the_label_budget_caps_what_the_loop_queues_in_a_day(tmp_path: Path) -> None:
+    """retraining.guards.max_labels_per_day: the audit wants 15 rows, the budget has 10."""
+    guards = {**SCOPE["retraining"]["guards"], "max_labels_per_day": 10}
+    scope = {**SCOPE, "retraining": {**SCOPE["retraining"], "guards": guards}}
+    project, _ = _turned_tumours(tmp_path / "p", scope)
+    project.monitor("last:5000")
+    step = project.loop_step()
+    assert step.action == "queue_labels", step.reasons
+    assert len(project.labels.tasks(status="queued")) == 10
+    said = " ".join(step.reasons)
+    assert "15 wanted" in said and "max_labels_per_day 10) has 10 left" in said
+    step = project.loop_step()  # 5 audit rows still missing, none left in the budget
+    assert step.action == "wait_labels", step.reasons
+    assert "has 0 left: 10 rows were queued in the last 24 hours" in " ".join(step.reasons)
+    assert len(project.labels.tasks(status="queued")) == 10  # nothing more was queued
+    with clock.simulated(clock.now() + 86400 + 1):  # a day later the budget is whole again
+        project.monitor("last:5000")
+        step = project.loop_step()
+        assert step.action == "queue_labels", step.reasons
+        assert len(project.labels.tasks(status="queued")) == 15

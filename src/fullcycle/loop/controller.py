@@ -220,7 +220,10 @@ class Controller:
         self, decision: policy.Decision, context: dict[str, Any], numbers: dict[str, Any]
     ) -> StepResult:
         champion = context["champion"]
-        budget = int(decision.numbers.get("budget") or self.scope.retraining.min_new_labels)
+        wanted = int(decision.numbers.get("budget") or self.scope.retraining.min_new_labels)
+        budget, capped = self._label_allowance(wanted)
+        if budget <= 0:
+            return self._record("wait_labels", [*decision.reasons, str(capped)], numbers)
         labelled = context["labelled"]
         audit = bool(decision.numbers.get("audit"))
         log = _window_of(context["log"], context["report"], champion) if audit else context["log"]
@@ -245,10 +248,28 @@ class Controller:
         except InsufficientData as exc:
             return self._record("wait_labels", [*decision.reasons, str(exc)], numbers)
         queued = len(self.project.labels.tasks(batch=batch))
+        said = [*decision.reasons, f"queued {queued} rows in batch {batch}"]
         return self._record(
             "queue_labels",
-            [*decision.reasons, f"queued {queued} rows in batch {batch}"],
-            {**numbers, "batch": batch, "queued": queued},
+            [*said, *([f"{wanted} wanted, but {capped}"] if capped else [])],
+            {**numbers, "batch": batch, "queued": queued, "wanted": wanted},
+        )
+
+    def _label_allowance(self, wanted: int) -> tuple[int, str | None]:
+        """How many of ``wanted`` rows may be queued now under
+        ``retraining.guards.max_labels_per_day`` (rows queued in the last 24 hours count, in
+        the clock's time), and why fewer, if fewer."""
+        limit = self.scope.retraining.guards.max_labels_per_day
+        if limit is None:
+            return wanted, None
+        since = clock.now() - DAY
+        asked = sum(1 for t in self.project.labels.tasks() if t.created_at >= since)
+        left = max(0, limit - asked)
+        if left >= wanted:
+            return wanted, None
+        return left, (
+            f"the label budget (retraining.guards.max_labels_per_day {limit}) has {left} "
+            f"left: {asked} rows were queued in the last 24 hours"
         )
 
     def _classes_of(self, champion: ModelVersion) -> Any:

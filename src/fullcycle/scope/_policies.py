@@ -205,6 +205,9 @@ class Guards(Section):
     min_interval: Duration = 6 * 3600.0
     max_per_day: int = Field(default=2, ge=1)
     lease_seconds: int = Field(default=3600, ge=10)
+    #: rows the loop may queue for labelling in any 24 hours, whatever asks for them (retrains,
+    #: pending gates, audits); None: no limit
+    max_labels_per_day: int | None = Field(default=None, ge=1)
 
     @model_validator(mode="after")
     def _consistent(self) -> Guards:

@@ -80,6 +80,7 @@ SCOPE_READERS: dict[str, tuple[str, ...]] = {
     "retraining.min_new_labels": (f"{_LOOP}.controller:Controller._queue_labels",),
     "retraining.guards.min_interval": (f"{_LOOP}.policy:next_step",),
     "retraining.guards.max_per_day": (f"{_LOOP}.policy:next_step",),
+    "retraining.guards.max_labels_per_day": (f"{_LOOP}.controller:Controller._label_allowance",),
     "retraining.guards.lease_seconds": (f"{_LOOP}.controller:Controller.step",),
     "retraining.data.base": (f"{_LOOP}.controller:Controller._retrain",),
     "retraining.data.window": (f"{_LOOP}.retrain:training_frame",),

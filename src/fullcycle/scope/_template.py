@@ -130,6 +130,7 @@ retraining:
     min_interval: 6h            # never retrain more often than this
     max_per_day: 2
     lease_seconds: 3600         # one retrain at a time, even with several controllers
+    max_labels_per_day: ~       # rows the loop may queue for labelling in 24 h (~: no limit)
   data:
     base: ~                     # dataset to start from, e.g. {name}-train@1 (default: latest)
     window: 30d                 # recent labelled production rows to add
