@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import os
 import resource
 import signal
@@ -112,10 +113,14 @@ class FullDisk:
 
     def __enter__(self) -> str:
         if self.tmpfs:
-            with open(self.filler, "wb") as fh, contextlib.suppress(OSError):
-                while True:
-                    fh.write(b"\0" * 65536)
-                    fh.flush()
+            try:  # until the tmpfs is full; the server's own log may have filled it already
+                with open(self.filler, "wb") as fh:
+                    while True:
+                        fh.write(b"\0" * 65536)
+                        fh.flush()
+            except OSError as exc:
+                if exc.errno != errno.ENOSPC:
+                    raise
             return "tmpfs filled"
         assert self.server.proc is not None
         _, self.hard = resource.prlimit(self.server.proc.pid, resource.RLIMIT_FSIZE)
