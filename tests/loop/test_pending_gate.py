@@ -7,6 +7,7 @@ by looks on the rows since the champion alone, once those reached the minimum: 4
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import loopkit
@@ -83,12 +84,19 @@ async def test_a_challenger_still_undecided_at_the_fourth_look_gives_way_to_a_fr
     pending = {"challenger": challenger.version, "champion": champion.version,
                "rows_needed": 900, "rows_added": 0,
                "gate": {"rows": 0, "alpha_share": 1.0}}  # fmt: skip
-    _, context = controller.observe()
+    obs, context = controller.observe()
     assert controller_mod.STALE_LOOK == 4
-    third = controller._regate({**pending, "look": 2}, context, new_labels=500)
+    many, none_yet = replace(obs, new_labels=500), replace(obs, new_labels=149)
+    third = controller._regate({**pending, "look": 2}, context, many)
     assert third.action == "gate_pending"  # look 3: it may still decide
-    few = controller._regate({**pending, "look": 3}, context, new_labels=149)
+    few = controller._regate({**pending, "look": 3}, context, none_yet)
     assert few.action == "gate_pending"  # look 4, but nothing much to learn from yet
+    # look 4 with plenty to learn from, but the guard holds a retrain back (the last one 30 s
+    # ago, min_interval 1s x 2^6 after six refusals): dropping it would leave no challenger
+    held = replace(many, last_retrain_at=obs.now - 30, refusals_in_a_row=6)
+    guarded = controller._regate({**pending, "look": 3}, context, held)
+    assert guarded.action == "gate_pending", guarded.reasons
+    assert not project.events(kind="loop.gate_stale")
 
     # through a whole step: the pending challenger is dropped and the step decides afresh
     project.record("loop.gate_pending", subject="diab", actor="loop", message="undecided",

@@ -82,7 +82,7 @@ class Controller:
         obs, context = self.observe()
         pending = self._pending()
         if pending is not None:
-            regated = self._regate(pending, context, obs.new_labels)
+            regated = self._regate(pending, context, obs)
             if regated.action != "gate_stale":
                 return regated
         decision = policy.next_step(obs, self.scope.retraining, self.scope.monitoring.thresholds)
@@ -419,12 +419,14 @@ class Controller:
         )
 
     def _regate(
-        self, pending: dict[str, Any], context: dict[str, Any], new_labels: int = 0
-    ) -> StepResult:
+        self, pending: dict[str, Any], context: dict[str, Any],
+        obs: policy.Observations | None = None,
+    ) -> StepResult:  # fmt: skip
         """Gate the pending challenger again on every held-out row labelled so far; still
-        undecided at :data:`STALE_LOOK` with ``new_labels`` (labelled since it was trained) at
-        least ``retraining.min_new_labels``: ``gate_stale``, and the step goes on to decide
-        afresh (a retrain on those rows, if a trigger fires)."""
+        undecided at :data:`STALE_LOOK`, with at least ``retraining.min_new_labels`` labelled
+        since it was trained (``obs.new_labels``) and no guard against a retrain now:
+        ``gate_stale``, and the step goes on to decide afresh (a retrain on those rows, if a
+        trigger fires). Without ``obs``, never stale."""
         champion = context["champion"]
         if pending.get("champion") != champion.version:  # production moved meanwhile
             return self._record(
@@ -460,9 +462,12 @@ class Controller:
             message=_said(verdict) + "; ".join(verdict.reasons),
             data=_plain({"passed": verdict.passed, "numbers": verdict.numbers, "look": look}),
         )
-        if verdict.undecided and look >= STALE_LOOK:
-            wanted = self.scope.retraining.min_new_labels
-            if new_labels >= wanted:
+        if verdict.undecided and look >= STALE_LOOK and obs is not None:
+            retraining = self.scope.retraining
+            wanted, new_labels = retraining.min_new_labels, obs.new_labels
+            # dropped only when its successor may be trained now: a guard that holds the
+            # retrain back would leave no challenger at all where this one could still pass
+            if new_labels >= wanted and policy.retrain_blocked(obs, retraining.guards) is None:
                 why = (f"{challenger.ref} is still undecided at look {look}, and {new_labels} "
                        f"labelled rows came after it was trained (min_new_labels {wanted}): "
                        "dropped for a challenger that learns from them")  # fmt: skip

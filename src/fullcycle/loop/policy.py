@@ -185,20 +185,9 @@ def next_step(obs: Observations, retraining: Any, thresholds: Any) -> Decision:
             return audit
         why = "insufficient data" if obs.drift is None and obs.live_metric is None else "healthy"
         return Decision("none", [f"no trigger fired ({why})"], numbers)
-    guards = retraining.guards
-    # every refused challenger in a row doubles the wait: a drift that retraining does not fix
-    # (seasonal, or noise) must not cause a retrain at every interval
-    interval = guards.min_interval * 2 ** min(obs.refusals_in_a_row, 6)
-    if obs.last_retrain_at is not None and obs.now - obs.last_retrain_at < interval:
-        wait = interval - (obs.now - obs.last_retrain_at)
-        backoff = f" ({obs.refusals_in_a_row} refused in a row)" if obs.refusals_in_a_row else ""
-        return Decision(
-            "none", [f"guard: last retrain too recent, {wait:.0f} s to go{backoff}"], numbers, fired
-        )
-    if obs.retrains_last_day >= guards.max_per_day:
-        return Decision(
-            "none", [f"guard: {obs.retrains_last_day} retrains in the last day"], numbers, fired
-        )
+    blocked = retrain_blocked(obs, retraining.guards)
+    if blocked is not None:
+        return Decision("none", [blocked], numbers, fired)
     missing = retraining.min_new_labels - obs.new_labels
     if missing > 0:
         if obs.open_label_tasks >= missing:
@@ -221,6 +210,20 @@ def next_step(obs: Observations, retraining: Any, thresholds: Any) -> Decision:
             fired,
         )
     return Decision("retrain", fired, numbers, fired)
+
+
+def retrain_blocked(obs: Observations, guards: Any) -> str | None:
+    """Why ``retraining.guards`` forbid a retrain now, or None."""
+    # every refused challenger in a row doubles the wait: a drift that retraining does not fix
+    # (seasonal, or noise) must not cause a retrain at every interval
+    interval = guards.min_interval * 2 ** min(obs.refusals_in_a_row, 6)
+    if obs.last_retrain_at is not None and obs.now - obs.last_retrain_at < interval:
+        wait = interval - (obs.now - obs.last_retrain_at)
+        backoff = f" ({obs.refusals_in_a_row} refused in a row)" if obs.refusals_in_a_row else ""
+        return f"guard: last retrain too recent, {wait:.0f} s to go{backoff}"
+    if obs.retrains_last_day >= guards.max_per_day:
+        return f"guard: {obs.retrains_last_day} retrains in the last day"
+    return None
 
 
 #: an audit that settles a close live metric asks for at most this many times the labelled rows
