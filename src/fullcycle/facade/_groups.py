@@ -205,6 +205,12 @@ class Labels(_Group):
 
         return labels.tasks(self._project._db, batch=batch, status=status)
 
+    def queued_since(self, since: float) -> int:
+        """How many label tasks were queued at or after ``since`` (epoch seconds)."""
+        from fullcycle.store import labels
+
+        return labels.queued_since(self._project._db, since)
+
     def feedback(self, *, since: float | None = None) -> builtins.list[dict[str, Any]]:
         """Labels that came back through ``/feedback`` (request id, label, ...), oldest first."""
         from fullcycle.store import logs

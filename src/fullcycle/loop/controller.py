@@ -263,7 +263,7 @@ class Controller:
         if limit is None:
             return wanted, None
         since = clock.now() - DAY
-        asked = sum(1 for t in self.project.labels.tasks() if t.created_at >= since)
+        asked = self.project.labels.queued_since(since)
         left = max(0, limit - asked)
         if left >= wanted:
             return wanted, None

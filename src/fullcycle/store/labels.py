@@ -77,6 +77,13 @@ def tasks(
         return [_task(r) for r in conn.execute(query)]
 
 
+def queued_since(db: Database, since: float) -> int:
+    """How many label tasks were queued at or after ``since`` (whatever became of them)."""
+    query = sa.select(sa.func.count()).select_from(label_tasks)
+    with db.read() as conn:
+        return int(conn.execute(query.where(label_tasks.c.created_at >= since)).scalar_one())
+
+
 #: label-task strategies that draw rows uniformly from the traffic: their labels measure the live
 #: metric without bias (an uncertainty pick does not: it favours the rows the model finds hard)
 UNBIASED = ("audit", "random")
