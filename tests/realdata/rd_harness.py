@@ -41,6 +41,7 @@ class Options:
     seed: int = 0
     labels_per_retrain: int = 200  # retraining.min_new_labels, scaled to the replay's volume
     canary_requests: int = 50  # rollout.min_requests, scaled likewise
+    gate_rows: int = 200  # gate.min_samples, scaled likewise
     canary_share: float = 0.5  # rollout.canary_share and steps [share, 1.0] (backtest mode)
     steps_per_period: int = 6  # loop steps per replayed period (backtest mode)
     mode: str = "backtest"  # or "live": a real server on the wall clock

@@ -93,6 +93,7 @@ class Replay:
                 "retraining.guards.max_per_day": 1000,
                 "retraining.min_new_labels": self.o.labels_per_retrain,
                 "rollout.min_requests": self.o.canary_requests,
+                "gate.min_samples": self.o.gate_rows,
                 # the scripted user lets the loop take in a class the labels name (a new device)
                 "retraining.new_classes": "learn",
             },
