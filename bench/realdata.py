@@ -28,7 +28,11 @@ def main() -> None:
     # a bare `python bench/realdata.py`
     known = list(realdata.LOADERS)
     parser.add_argument("scenario", nargs="*", help=f"one of {', '.join(known)} (default: all)")
-    parser.add_argument("--quick", action="store_true", help="a smaller, faster smoke run (not the size the targets hold at)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a smaller, faster smoke run (not the size the targets hold at)",
+    )
     parser.add_argument("--keep", type=Path, help="keep the projects in this folder")
     parser.add_argument("--seed", type=int, default=0)
     defaults = Options()
