@@ -206,3 +206,27 @@ def test_how_far_back_the_present_reaches_is_chosen_by_the_newest_rows(tmp_path:
     window = set(dataset.origin["request_ids"])
     assert window == set(used["request_id"].tail(dataset.n_rows))
     assert all(int(r[1:]) >= turn for r in window)
+
+
+def test_windows_are_compared_forward_even_when_the_base_is_itself_a_window(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a windowed champion the base is a window too, and the fallback window (the newest
+    rows, as many as the first data had) is no smaller than the full data; the halves of the
+    labelled rows are still worth comparing forward (computers, PC prices: without them every
+    retrain after the first windowed one kept all its rows, and lagged the falling prices)."""
+    project, champion, live, base = drowned(tmp_path)
+    whole = retrain._recent_rows
+
+    def as_large(*args: object, **kw: object) -> tuple[pd.DataFrame, list[str]]:
+        rows, ids = whole(*args, **kw)  # type: ignore[arg-type]
+        frame, _ = retrain.training_frame(project, base, live, champion)  # type: ignore[arg-type]
+        return pd.concat([rows] * (len(frame) // max(len(rows), 1) + 1)), ids
+
+    monkeypatch.setattr(retrain, "_recent_rows", as_large)
+    out = retrain.retrain(
+        project, base=base, labelled=live, champion=champion, reason="test",
+        recipe=champion_recipe(project, champion),
+    )  # fmt: skip
+    assert "forward" in out.gate.numbers and out.gate.numbers["alpha_share"] == 1.0
+    assert out.variant == "recent" and out.gate.passed, out.gate.reasons

@@ -131,7 +131,11 @@ def retrain(
     seed = loop_seed(dataset.sha256, {"retraining": policy, "recipe": _recipe_json(recipe)})
     recent, recent_ids = _recent_rows(project, used, champion, base)
     two = len(recent) >= WINDOW_MIN_ROWS and len(recent) < len(frame)
-    picked = forward_pick(project, base, labelled, champion, recipe, seed) if two else None
+    # forward, the windows are halves of every labelled row (see window_shares), so they are
+    # worth comparing even where the fallback window is no smaller than the full data (a base
+    # that is itself a window, after a windowed champion)
+    windows = two or len(used) >= 2 * WINDOW_MIN_ROWS
+    picked = forward_pick(project, base, labelled, champion, recipe, seed) if windows else None
     if picked is not None:  # one variant, chosen on rows the gate never sees: the whole alpha
         variant, forward = picked
         if variant == "recent":
