@@ -144,6 +144,22 @@ def test_a_settled_live_metric_needs_no_audit() -> None:
     assert calm.action == "none"
 
 
+def test_a_drift_the_report_could_not_judge_does_not_hide_a_close_live_metric() -> None:
+    """A champion fitted on a short window of recent rows leaves the drift test a reference too
+    small to judge (computers, PC prices: "no feature has enough values" for four months while
+    the model decayed): a close live metric is then audited as under drift."""
+    wide = Retraining(min_new_labels=300, guards=Guards(min_interval=1, max_per_day=20))
+    blind = next_step(Observations(**{**CLOSE, "drift": None}), wide, TH)  # type: ignore[arg-type]
+    assert blind.action == "queue_labels" and blind.numbers["budget"] == 245
+    assert blind.reasons[0].startswith("drift the report could not judge, and the live metric")
+    # undecided drift and no live metric either: nothing calls for labels yet
+    thin = next_step(Observations(**{**THIN, "drift": None}), wide, TH)  # type: ignore[arg-type]
+    assert thin.action == "none"
+    # a drift test that found none: no audit (the control scenario must stay quiet)
+    calm = next_step(Observations(**{**CLOSE, "drift": False}), wide, TH)  # type: ignore[arg-type]
+    assert calm.action == "none"
+
+
 def test_a_close_call_on_a_lower_is_better_metric() -> None:
     rmse = dict(
         now=1e6, goal=10.0, evaluation_metric=9.5, drift=True, greater_is_better=False,

@@ -161,14 +161,18 @@ def test_refused_challengers_in_a_row_back_the_retrains_off() -> None:
 
 def test_a_live_metric_below_the_goal_by_chance_on_few_rows_fires_nothing() -> None:
     # 32 labelled rows at 0.85 with an interval reaching 0.97: not evidence of decay
-    noisy = obs(live_metric=0.85, live_low=0.70, live_high=0.97, live_rows=32, new_labels=500)
-    assert next_step(noisy, RETRAIN, TH).action == "none"
+    noisy = dict(live_metric=0.85, live_low=0.70, live_high=0.97, live_rows=32, new_labels=500)
+    assert next_step(obs(drift=False, **noisy), RETRAIN, TH).action == "none"
+    # the world may be moving (drift flagged, or undecided): buy the evidence, do not retrain
+    for drift in (True, None):
+        audit = next_step(obs(drift=drift, **noisy), RETRAIN, TH)
+        assert audit.action == "queue_labels" and audit.numbers["audit"], drift
     sure = obs(live_metric=0.80, live_low=0.76, live_high=0.84, live_rows=600, new_labels=500)
     d = next_step(sure, RETRAIN, TH)
     assert d.action == "retrain" and "interval clear of the goal" in d.triggers[0]
     # an error metric: lower is better, so the interval's low edge must clear the goal
     rmse = obs(goal=1.0, evaluation_metric=0.9, greater_is_better=False, new_labels=500,
-               live_metric=1.3, live_low=0.8, live_high=1.8, live_rows=30)  # fmt: skip
+               drift=False, live_metric=1.3, live_low=0.8, live_high=1.8, live_rows=30)  # fmt: skip
     assert next_step(rmse, RETRAIN, TH).action == "none"
 
 

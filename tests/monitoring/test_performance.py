@@ -100,3 +100,78 @@ def test_a_model_that_holds_its_level_raises_no_alarm_over_many_looks_and_a_real
     assert alarms <= 1 and shown >= 2  # (at 95% it would: 2.5% of looks by construction)
     dropped = [look(s, 0.55) for s in range(10)]
     assert all(out["alarm_high"] < 0.95 * goal for out in dropped)
+
+
+def _perf(metric: str, y: np.ndarray, pred: np.ndarray, ts: np.ndarray, goal: float) -> dict:
+    from fullcycle.monitoring.performance import newest
+
+    out = live_metric(metric, y, pred, n_boot=300)
+    recent = newest(metric, list(y), list(pred), ts)
+    if recent is not None:
+        out["newest"] = recent
+    return {**out, "goal": goal, "evaluation": None, "greater_is_better": True}
+
+
+def test_the_newest_labelled_rows_judge_a_model_that_decays_while_it_serves() -> None:
+    """R² 0.94 for the first 300 labelled rows of a window, then the world moves under the
+    model: on all 600 rows the live R² still reaches the goal, on the newest 300 it is clearly
+    below it, and those decide (alarm and trigger), named as the newest rows."""
+    from fullcycle.monitoring.monitor import alerts_for
+    from fullcycle.monitoring.performance import judged
+
+    rng = np.random.default_rng(0)
+    y = rng.normal(0, 1, 600)
+    pred = y + rng.normal(0, 0.25, 600)
+    pred[300:] = y[300:] + rng.normal(0, 0.6, 300)  # decayed: R² about 0.64
+    ts = np.arange(600, dtype=float)
+    order = rng.permutation(600)  # rows arrive in any order: the time decides what is newest
+    perf = _perf("r2", y[order], pred[order], ts[order], goal=0.75)
+    whole = live_metric("r2", y, pred, n_boot=300)
+    assert whole["alarm_high"] > 0.75  # all the rows: no alarm
+    look = judged(perf, "r2")
+    assert look.newest and look.rows == 300 and look.high is not None and look.high < 0.75
+    (alert,) = alerts_for(
+        {
+            "model": "m",
+            "verdict": "no_drift",
+            "drifted_features": [],
+            "health": {"requests": 0},
+            "performance": perf,
+        },  # fmt: skip
+        metric_drop=0.05,
+    )
+    assert "on the newest 300 labelled rows" in alert["message"]
+    # the newest rows scoring better than the whole window never make it look better
+    better = _perf("r2", y[::-1].copy(), pred[::-1].copy(), ts, goal=0.75)  # decay is oldest
+    assert not judged(better, "r2").newest
+
+
+def test_the_newest_look_waits_for_the_rows_a_judgement_needs() -> None:
+    from fullcycle import metric_table
+    from fullcycle.monitoring.performance import newest
+
+    need = metric_table.rows_to_judge("f1_macro")
+    y = np.array([0, 1] * need)
+    few = list(y[: 2 * need - 2])
+    assert newest("f1_macro", few, few, range(len(few))) is None
+    out = newest("f1_macro", list(y), list(y), range(2 * need))
+    assert out is not None and out["rows"] == need and out["value"] == 1.0
+
+
+def test_a_model_that_holds_its_level_stays_quiet_with_the_newest_look_too() -> None:
+    """Judging the worse of two looks (all labelled rows, the newest half) must not turn noise
+    into alarms: a model at its level over 200 windows of 400 labelled rows (R², goal 5% under
+    its level) raises at most 2 alarms, where the 99% edge allows about one per look."""
+    from fullcycle.monitoring.performance import judged
+
+    alarms, newest_used = 0, 0
+    for seed in range(200):
+        rng = np.random.default_rng(seed)
+        y = rng.normal(0, 1, 400)
+        pred = y + rng.normal(0, 0.45, 400)  # R² about 0.8
+        perf = _perf("r2", y, pred, np.arange(400, dtype=float), goal=0.75)
+        look = judged(perf, "r2")
+        newest_used += look.newest
+        alarms += look.high is not None and look.high < 0.75
+    assert 40 < newest_used < 160  # the newest half is the worse look about half the time
+    assert alarms <= 2

@@ -43,6 +43,13 @@ def show_report(report: MonitorReport) -> None:
             f"{_audited(perf)}) "
             f"vs goal {perf['goal']} and {_fmt(perf['evaluation'])} at evaluation"
         )
+    newest = perf.get("newest") or {}
+    if newest.get("value") is not None:
+        out.print(
+            f"  on the newest {newest['rows']} labelled rows: {_fmt(newest['value'])} "
+            f"(95% CI {_fmt(newest['low'])}-{_fmt(newest['high'])}; where it is worse, it "
+            "is what alerts and the loop judge)"
+        )
     if perf.get("estimate") is not None:
         out.print(
             f"estimated {perf['metric']} from confidence: {_fmt(perf['estimate'])} "

@@ -151,16 +151,17 @@ class Controller:
         verdict = summary.get("verdict")
         cost = summary.get("cost") or {}
         decisions = self.scope.decisions
-        live, low, high = performance.judged(perf, self.scope.metric.name)
+        look = performance.judged(perf, self.scope.metric.name)
         queued = self.project.labels.tasks(status="queued")
         obs = policy.Observations(
             now=now,
             drift=None if verdict in (None, "insufficient_data") else verdict == "drift",
             drifted_features=tuple(summary.get("drifted_features") or ()),
-            live_metric=live,
-            live_rows=int(perf.get("rows") or 0),
-            live_low=low,
-            live_high=high,
+            live_metric=look.value,
+            live_rows=look.rows,
+            live_low=look.low,
+            live_high=look.high,
+            live_newest=look.newest,
             refusals_in_a_row=self._refusals(champion.created_at),
             estimate=perf.get("estimate"),
             evaluation_metric=((champion.metrics or {}).get("metric") or {}).get("value"),

@@ -33,6 +33,8 @@ class Observations:
     drifted_features: tuple[str, ...] = ()
     live_metric: float | None = None  # the scope metric on rows whose labels arrived
     live_rows: int = 0
+    #: the live metric is the window's newest labelled rows' (they score worse than all)
+    live_newest: bool = False
     estimate: float | None = None  # label-free estimate of the metric
     evaluation_metric: float | None = None  # the champion's metric at evaluation
     goal: float | None = None
@@ -119,6 +121,11 @@ def _drift_hurts(obs: Observations, thresholds: Any) -> str | None:
     return None
 
 
+def _labelled(obs: Observations) -> str:
+    """The labelled rows the live metric stands on, in words."""
+    return f"the newest {obs.live_rows}" if obs.live_newest else f"{obs.live_rows}"
+
+
 def _performance_triggers(obs: Observations, thresholds: Any) -> list[str]:
     fired = []
     gib = obs.greater_is_better
@@ -130,15 +137,15 @@ def _performance_triggers(obs: Observations, thresholds: Any) -> list[str]:
         if obs.goal is not None and _worse(edge, obs.goal, gib) > 0:
             fired.append(
                 f"live metric {obs.live_metric:.4f} below the goal {obs.goal:.4f} "
-                f"({obs.live_rows} labelled rows; 99% interval clear of the goal)"
+                f"({_labelled(obs)} labelled rows; 99% interval clear of the goal)"
             )
         elif (
             obs.evaluation_metric is not None
             and _worse(edge, obs.evaluation_metric, gib) > thresholds.metric_drop
         ):
             fired.append(
-                f"live metric {obs.live_metric:.4f} dropped more than {thresholds.metric_drop} "
-                f"from {obs.evaluation_metric:.4f} at evaluation"
+                f"live metric {obs.live_metric:.4f} ({_labelled(obs)} labelled rows) dropped "
+                f"more than {thresholds.metric_drop} from {obs.evaluation_metric:.4f} at evaluation"
             )
     elif (
         obs.gate_metric is not None
@@ -242,8 +249,15 @@ def _audit(
     wait for feedback to trickle in while the drift may be hurting). Buy the evidence instead:
     a random audit of the window's rows, labelled, counts in the live metric (it is unbiased;
     the rows the queue picks for what they teach are not), so the next report can judge. None
-    when there is nothing to audit."""
-    if "performance" not in retraining.triggers or not obs.drift:
+    when there is nothing to audit.
+
+    A drift the report could not judge (too few values, or a reference too small: a champion
+    fitted on a short window of recent rows) is no evidence that the world stands still: then a
+    close live metric is audited as under drift, for it is the only evidence left. With neither
+    a drift verdict nor a live metric there is nothing that calls for labels yet."""
+    if "performance" not in retraining.triggers or obs.drift is False:
+        return None
+    if obs.drift is None and obs.live_metric is None:
         return None
     drifted = ", ".join(obs.drifted_features[:5]) or "the prediction mix"
     if obs.live_metric is None:
@@ -257,7 +271,8 @@ def _audit(
         if close is None:
             return None
         needed, said = close
-        why = f"drift in {drifted}, and {said}"
+        seen = f"drift in {drifted}" if obs.drift else "drift the report could not judge"
+        why = f"{seen}, and {said}"
     missing = needed - obs.live_rows
     if missing <= 0:
         return None
@@ -301,7 +316,7 @@ def _close_call(obs: Observations, thresholds: Any, min_new_labels: int) -> tupl
         rows = int(math.ceil(obs.live_rows * (half / gap) ** 2))
         needed = min(rows, AUDIT_GROWTH * obs.live_rows, obs.live_rows + min_new_labels)
         said = (
-            f"the live metric {live:.4f} is below {name} on {obs.live_rows} labelled rows, "
+            f"the live metric {live:.4f} is below {name} on {_labelled(obs)} labelled rows, "
             f"but its 99% interval still reaches it"
         )
         return needed, said

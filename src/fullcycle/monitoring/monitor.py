@@ -85,7 +85,7 @@ def labelled_outputs(ok: Any, feedback: Mapping[str, Any]) -> Any:
 
     from fullcycle.store.logs import split_key
 
-    cols = ["request_id", "row", "output", "proba", "label"]
+    cols = ["request_id", "row", "output", "proba", "label", "ts"]
     if not len(ok) or not feedback:
         return pd.DataFrame(columns=cols)
     wanted = pd.DataFrame(
@@ -93,7 +93,9 @@ def labelled_outputs(ok: Any, feedback: Mapping[str, Any]) -> Any:
         columns=["request_id", "row", "label"],
     )
     rows = ok[ok["request_id"].isin(wanted["request_id"].unique().tolist())]
-    rows = rows.drop_duplicates(["request_id", "row"])[["request_id", "row", "output", "proba"]]
+    rows = rows.drop_duplicates(["request_id", "row"])
+    rows = rows.assign(ts=rows["ts"] if "ts" in rows else np.arange(len(rows), dtype=float))
+    rows = rows[["request_id", "row", "output", "proba", "ts"]]
     rows = rows.astype({"request_id": object, "row": "int64"})
     joined = rows.merge(wanted.astype({"row": "int64"}), on=["request_id", "row"], how="inner")
     return joined[cols].reset_index(drop=True)
@@ -108,9 +110,12 @@ def live_performance(
     y_pred = decode_json_column(labelled["output"]) if len(labelled) else []
     probs = decode_json_column(labelled["proba"]) if len(labelled) and classes else []
     with_proba = bool(len(probs)) and all(p is not None for p in probs)
-    live = performance.live_metric(
-        metric, y_true, y_pred, proba=probs if with_proba else None, classes=classes
-    )
+    proba = probs if with_proba else None
+    live = performance.live_metric(metric, y_true, y_pred, proba=proba, classes=classes)
+    ts = labelled["ts"].to_numpy(dtype=float) if len(labelled) else []
+    recent = performance.newest(metric, y_true, y_pred, ts, proba=proba, classes=classes)
+    if recent is not None:
+        live["newest"] = recent
     est = None
     if classes and part.rows and len(part.probs):
         est = performance.estimate(metric, np.asarray(part.probs, dtype=float))
@@ -286,14 +291,15 @@ def alerts_for(report: Mapping[str, Any], *, metric_drop: float) -> list[dict[st
     goal, gib = perf.get("goal"), perf.get("greater_is_better", True)
     # judged as the loop's performance trigger is (performance.judged): on enough labelled rows,
     # by the alarm interval's better edge, so a few rows below the goal by chance are no alarm
-    value, low, high = performance.judged(perf, perf.get("metric") or "")
-    best = high if gib else low
+    look = performance.judged(perf, perf.get("metric") or "")
+    value = look.value
+    best = look.high if gib else look.low
     edge = value if best is None else best
     if value is not None and goal is not None and (edge < goal if gib else edge > goal):
         out.append(
             {
                 "key": f"{model}:performance",
-                "message": f"live {perf['metric']} {value:.4f} on {perf['rows']} labelled rows "
+                "message": f"live {perf['metric']} {value:.4f} on {look.where} "
                 f"is below the goal {goal:.4f} "
                 f"({performance.ALARM_CONFIDENCE:.0%} interval clear of it)",
             }
@@ -304,8 +310,8 @@ def alerts_for(report: Mapping[str, Any], *, metric_drop: float) -> list[dict[st
             out.append(
                 {
                     "key": f"{model}:performance",
-                    "message": f"live {perf['metric']} {value:.4f} dropped {drop:.4f} from "
-                    f"{perf['evaluation']:.4f} at evaluation",
+                    "message": f"live {perf['metric']} {value:.4f} on {look.where} dropped "
+                    f"{drop:.4f} from {perf['evaluation']:.4f} at evaluation",
                 }
             )
     alert = cost_alert(model, report.get("cost"))

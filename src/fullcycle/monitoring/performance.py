@@ -12,6 +12,7 @@ Every metric of the metric table is computed here, for every task; the table say
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -27,14 +28,72 @@ ESTIMATE_ASSUMPTION = "label-free estimate: assumes no concept drift (calibrated
 ALARM_CONFIDENCE = 0.99
 
 
-def judged(perf: Mapping[str, Any], metric: str) -> tuple[Any, Any, Any]:
-    """(value, low, high) of a report's live metric as alarms and retrain triggers judge it:
-    the alarm interval (:data:`ALARM_CONFIDENCE`; the shown one for a report stored before
-    it), or three Nones below :func:`metric_table.rows_to_judge` labelled rows."""
-    if perf.get("value") is None or (perf.get("rows") or 0) < metric_table.rows_to_judge(metric):
-        return None, None, None
+@dataclass(frozen=True)
+class Look:
+    """The live metric as alarms and retrain triggers judge it: its value, the alarm interval
+    (:data:`ALARM_CONFIDENCE`), the labelled rows it stands on, and whether those are the
+    window's newest (see :func:`newest`) rather than all of its labelled rows."""
+
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    rows: int = 0
+    newest: bool = False
+
+    @property
+    def where(self) -> str:
+        which = "the newest " if self.newest else ""
+        return f"{which}{self.rows} labelled rows"
+
+
+def judged(perf: Mapping[str, Any], metric: str) -> Look:
+    """A report's live metric as alarms and retrain triggers judge it: on the alarm interval
+    (the shown one for a report stored before it), nothing below
+    :func:`metric_table.rows_to_judge` labelled rows. Where the window's newest labelled rows
+    (``perf["newest"]``, see :func:`newest`) score worse than all of them, those decide: a
+    model that decays while it serves is judged on where it is, not on its whole tenure (on a
+    window of a thousand rows, a price model whose R² fell from 0.9 to 0.1 over its last months
+    still showed 0.79 on all of them)."""
+    need = metric_table.rows_to_judge(metric)
+    rows = int(perf.get("rows") or 0)
+    if perf.get("value") is None or rows < need:
+        return Look(rows=rows)
     low, high = perf.get("alarm_low", perf.get("low")), perf.get("alarm_high", perf.get("high"))
-    return perf["value"], low, high
+    whole = Look(perf["value"], low, high, rows)
+    part = perf.get("newest") or {}
+    if part.get("value") is None or int(part.get("rows") or 0) < need:
+        return whole
+    gib = metric_table.get(metric).greater_is_better if metric in metric_table.TABLE else True
+    worse = part["value"] < whole.value if gib else part["value"] > whole.value
+    if not worse:
+        return whole
+    return Look(part["value"], part.get("alarm_low"), part.get("alarm_high"), part["rows"], True)
+
+
+#: the newest look at the live metric: the newest half of the window's labelled rows, once
+#: that half has the rows a judgement needs (:func:`metric_table.rows_to_judge`)
+NEWEST_SHARE = 0.5
+
+
+def newest(
+    metric: str,
+    y_true: Sequence[Any],
+    y_pred: Sequence[Any],
+    ts: Sequence[float],
+    *,
+    proba: Any = None,
+    classes: Sequence[Any] | None = None,
+) -> dict[str, Any] | None:
+    """The live metric on the newest :data:`NEWEST_SHARE` of the labelled rows (by the time
+    they were answered, ``ts``), or None while that share is too small to be judged."""
+    n = len(y_true)
+    count = int(n * NEWEST_SHARE)
+    if count < metric_table.rows_to_judge(metric) or count >= n:
+        return None
+    keep = np.argsort(np.asarray(ts, dtype=float), kind="stable")[-count:]
+    yt, yp = [y_true[i] for i in keep], [y_pred[i] for i in keep]
+    p = None if proba is None else [proba[i] for i in keep]
+    return live_metric(metric, yt, yp, proba=p, classes=classes, seed=1)
 
 
 def prepare(metric: str, y_true: Sequence[Any], y_pred: Sequence[Any]) -> tuple[Any, Any]:
