@@ -90,3 +90,23 @@ def deps(tmp_path: Path, db_url: str, data: dict[str, pd.DataFrame]) -> TrainDep
     return TrainDeps(
         Database.open(db_url), ArtifactStore(str(tmp_path / "artifacts")), tmp_path, load_data=load
     )
+
+
+def served_cancer(
+    folder: Path, name: str, sections: dict[str, Any]
+) -> tuple[Any, pd.DataFrame, list[str]]:
+    """(project, frame, features): a served project trained on scikit-learn's breast cancer
+    data, its first eight features, the target spelled benign / malignant, goal 0.8."""
+    from sklearn.datasets import load_breast_cancer
+
+    from fullcycle.testing import make_served_project
+
+    data = load_breast_cancer(as_frame=True).frame
+    data.columns = [c.replace(" ", "_") for c in data.columns]
+    data["target"] = np.where(data["target"] == 1, "benign", "malignant")
+    features = [c for c in data.columns if c != "target"][:8]
+    project = make_served_project(
+        folder, data[[*features, "target"]], name, target="target", goal=0.8,
+        params={"max_iter": 2000}, sections=sections,
+    )  # fmt: skip
+    return project, data, features

@@ -20,7 +20,7 @@ from fullcycle.monitoring.monitor import drift_policy
 from fullcycle.project import Project
 from fullcycle.scope import Monitoring, Thresholds
 from fullcycle.serving import segments
-from fullcycle.testing import make_served_project
+from trainkit import served_cancer
 
 NAME = "cancer"
 
@@ -28,19 +28,8 @@ NAME = "cancer"
 @pytest.fixture(scope="module")
 def project_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("cancer")
-    frame = load_breast_cancer(as_frame=True).frame
-    frame.columns = [c.replace(" ", "_") for c in frame.columns]
-    frame["target"] = np.where(frame["target"] == 1, "benign", "malignant")
-    features = [c for c in frame.columns if c != "target"][:8]
-    project = make_served_project(
-        folder,
-        frame[[*features, "target"]],
-        NAME,
-        target="target",
-        goal=0.8,
-        params={"max_iter": 2000},
-        sections={"monitoring": {"window": "1h", "interval": "7m", "min_rows": 50}},
-    )
+    monitoring = {"window": "1h", "interval": "7m", "min_rows": 50}
+    project, frame, features = served_cancer(folder, NAME, {"monitoring": monitoring})
     write_log(project, frame[features].to_dict("records"))
     return folder
 

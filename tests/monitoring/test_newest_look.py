@@ -12,12 +12,11 @@ from pathlib import Path
 import numpy as np
 import orjson
 import pytest
-from sklearn.datasets import load_breast_cancer
 
 from fullcycle.cli import main
 from fullcycle.serving import segments
 from fullcycle.store import logs as log_store
-from fullcycle.testing import make_served_project
+from trainkit import served_cancer
 
 NAME = "cancer"
 
@@ -25,14 +24,7 @@ NAME = "cancer"
 @pytest.fixture(scope="module")
 def decayed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("newest")
-    frame = load_breast_cancer(as_frame=True).frame
-    frame.columns = [c.replace(" ", "_") for c in frame.columns]
-    frame["target"] = np.where(frame["target"] == 1, "benign", "malignant")
-    features = [c for c in frame.columns if c != "target"][:8]
-    project = make_served_project(
-        folder, frame[[*features, "target"]], NAME, target="target", goal=0.8,
-        params={"max_iter": 2000}, sections={"monitoring": {"min_rows": 50}},
-    )  # fmt: skip
+    project, frame, features = served_cancer(folder, NAME, {"monitoring": {"min_rows": 50}})
     root = Path(project.settings.resolved_log_url())
     (root / segments.ACTIVE).mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(0)
