@@ -51,9 +51,9 @@ def judged(perf: Mapping[str, Any], metric: str) -> Look:
     (the shown one for a report stored before it), nothing below
     :func:`metric_table.rows_to_judge` labelled rows. Where the window's newest labelled rows
     (``perf["newest"]``, see :func:`newest`) score worse than all of them, those decide: a
-    model that decays while it serves is judged on where it is, not on its whole tenure (on a
-    window of a thousand rows, a price model whose R² fell from 0.9 to 0.1 over its last months
-    still showed 0.79 on all of them)."""
+    model that decays while it serves is judged on where it is, not on its whole tenure (PC
+    prices: a champion that scored R² -0.1 on the months it was then serving still showed 0.79
+    on all the labelled rows of its window, for four months)."""
     need = metric_table.rows_to_judge(metric)
     rows = int(perf.get("rows") or 0)
     if perf.get("value") is None or rows < need:
