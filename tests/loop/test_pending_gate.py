@@ -45,8 +45,8 @@ async def test_a_pending_gate_looks_again_on_its_first_rows_and_the_new_ones(
         "rows_needed": 10_000, "rows_added": 0,
         "gate": {"rows": len(first), "since": float(first["ts"].min()), "alpha_share": 1.0},
     }  # fmt: skip
-    _, context = controller.observe()
-    step = controller._regate(pending, context)
+    obs, context = controller.observe()
+    step = controller._regate(pending, context, obs)
     assert step.action != "wait_labels", step.reasons  # it waited: 60 rows "so far", not 100
     (looked,) = [e for e in project.events(kind="loop.gate") if e.subject == challenger.ref]
     assert looked.data["numbers"]["rows"] == len(first) + len(later)  # not 60: none dropped

@@ -103,13 +103,15 @@ def test_a_model_that_holds_its_level_raises_no_alarm_over_many_looks_and_a_real
 
 
 def _perf(metric: str, y: np.ndarray, pred: np.ndarray, ts: np.ndarray, goal: float) -> dict:
+    from fullcycle import metric_table
     from fullcycle.monitoring.performance import newest
 
     out = live_metric(metric, y, pred, n_boot=300)
     recent = newest(metric, list(y), list(pred), ts)
     if recent is not None:
         out["newest"] = recent
-    return {**out, "goal": goal, "evaluation": None, "greater_is_better": True}
+    gib = metric_table.get(metric).greater_is_better
+    return {**out, "goal": goal, "evaluation": None, "greater_is_better": gib}
 
 
 def test_the_newest_labelled_rows_judge_a_model_that_decays_while_it_serves() -> None:
@@ -144,6 +146,9 @@ def test_the_newest_labelled_rows_judge_a_model_that_decays_while_it_serves() ->
     # the newest rows scoring better than the whole window never make it look better
     better = _perf("r2", y[::-1].copy(), pred[::-1].copy(), ts, goal=0.75)  # decay is oldest
     assert not judged(better, "r2").newest
+    # an error metric: worse is higher, and the newest rows' higher rmse decides
+    rmse = judged(_perf("rmse", y, pred, ts, goal=0.5), "rmse")
+    assert rmse.newest and rmse.value == pytest.approx(np.sqrt(np.mean((y - pred)[300:] ** 2)))
 
 
 def test_the_newest_look_waits_for_the_rows_a_judgement_needs() -> None:

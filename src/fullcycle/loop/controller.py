@@ -420,14 +420,13 @@ class Controller:
         )
 
     def _regate(
-        self, pending: dict[str, Any], context: dict[str, Any],
-        obs: policy.Observations | None = None,
-    ) -> StepResult:  # fmt: skip
+        self, pending: dict[str, Any], context: dict[str, Any], obs: policy.Observations
+    ) -> StepResult:
         """Gate the pending challenger again on every held-out row labelled so far; still
         undecided at :data:`STALE_LOOK`, with at least ``retraining.min_new_labels`` labelled
         since it was trained (``obs.new_labels``) and no guard against a retrain now:
         ``gate_stale``, and the step goes on to decide afresh (a retrain on those rows, if a
-        trigger fires). Without ``obs``, never stale."""
+        trigger fires)."""
         champion = context["champion"]
         if pending.get("champion") != champion.version:  # production moved meanwhile
             return self._record(
@@ -463,7 +462,7 @@ class Controller:
             message=_said(verdict) + "; ".join(verdict.reasons),
             data=_plain({"passed": verdict.passed, "numbers": verdict.numbers, "look": look}),
         )
-        if verdict.undecided and look >= STALE_LOOK and obs is not None:
+        if verdict.undecided and look >= STALE_LOOK:
             retraining = self.scope.retraining
             wanted, new_labels = retraining.min_new_labels, obs.new_labels
             # dropped only when its successor may be trained now: a guard that holds the

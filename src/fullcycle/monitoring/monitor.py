@@ -93,9 +93,9 @@ def labelled_outputs(ok: Any, feedback: Mapping[str, Any]) -> Any:
         columns=["request_id", "row", "label"],
     )
     rows = ok[ok["request_id"].isin(wanted["request_id"].unique().tolist())]
-    rows = rows.drop_duplicates(["request_id", "row"])
-    rows = rows.assign(ts=rows["ts"] if "ts" in rows else np.arange(len(rows), dtype=float))
-    rows = rows[["request_id", "row", "output", "proba", "ts"]]
+    rows = rows.drop_duplicates(["request_id", "row"])[
+        ["request_id", "row", "output", "proba", "ts"]
+    ]
     rows = rows.astype({"request_id": object, "row": "int64"})
     joined = rows.merge(wanted.astype({"row": "int64"}), on=["request_id", "row"], how="inner")
     return joined[cols].reset_index(drop=True)

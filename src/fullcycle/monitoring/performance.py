@@ -63,7 +63,7 @@ def judged(perf: Mapping[str, Any], metric: str) -> Look:
     part = perf.get("newest") or {}
     if part.get("value") is None or int(part.get("rows") or 0) < need:
         return whole
-    gib = metric_table.get(metric).greater_is_better if metric in metric_table.TABLE else True
+    gib = perf.get("greater_is_better", True)  # as the report's alerts read it
     worse = part["value"] < whole.value if gib else part["value"] > whole.value
     if not worse:
         return whole
@@ -86,9 +86,8 @@ def newest(
 ) -> dict[str, Any] | None:
     """The live metric on the newest :data:`NEWEST_SHARE` of the labelled rows (by the time
     they were answered, ``ts``), or None while that share is too small to be judged."""
-    n = len(y_true)
-    count = int(n * NEWEST_SHARE)
-    if count < metric_table.rows_to_judge(metric) or count >= n:
+    count = int(len(y_true) * NEWEST_SHARE)
+    if count < metric_table.rows_to_judge(metric):
         return None
     keep = np.argsort(np.asarray(ts, dtype=float), kind="stable")[-count:]
     yt, yp = [y_true[i] for i in keep], [y_pred[i] for i in keep]
