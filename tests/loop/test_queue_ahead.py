@@ -10,6 +10,8 @@ import loopkit
 import pytest
 
 from fullcycle.loop.controller import Controller
+from fullcycle.loop.policy import Observations, next_step
+from fullcycle.scope import Guards, Retraining, Thresholds
 
 SCOPE = loopkit.DIABETES_R2
 
@@ -61,3 +63,62 @@ def test_the_champion_s_gate_reading_comes_from_the_rollout_that_let_it_in(
         data={"challenger": champion.version, "gate": {"metric": "mae", "challenger": 40.0}},
     )  # fmt: skip
     assert controller.observe()[0].gate_metric is None  # measured on another metric
+
+
+RETRAIN = Retraining(min_new_labels=150, guards=Guards(min_interval=1, max_per_day=20))
+CALM = dict(now=1e6, goal=0.3, evaluation_metric=0.45, drift=False, live_metric=0.44,
+            live_rows=40, live_low=0.35, live_high=0.5, greater_is_better=True,
+            new_labels=30, fast_world="diab:1 was replaced after serving 60 requests")  # fmt: skip
+
+
+def test_a_fast_world_buys_the_next_retrain_s_labels_before_the_alarm() -> None:
+    d = next_step(Observations(**CALM), RETRAIN, Thresholds())  # type: ignore[arg-type]
+    assert d.action == "queue_labels" and d.numbers["audit"] and d.numbers["ahead"]
+    assert d.numbers["budget"] == 150 - 30 and "diab:1 was replaced" in d.reasons[0]
+    part = next_step(Observations(**{**CALM, "open_label_tasks": 100}), RETRAIN, Thresholds())  # type: ignore[arg-type]
+    assert part.numbers["budget"] == 20
+    for enough in ({"open_label_tasks": 120}, {"new_labels": 150}, {"fast_world": None}):
+        d = next_step(Observations(**{**CALM, **enough}), RETRAIN, Thresholds())  # type: ignore[arg-type]
+        assert d.action == "none", enough
+    drift_only = Retraining(min_new_labels=150, triggers=["drift"])
+    assert next_step(Observations(**CALM), drift_only, Thresholds()).action == "none"  # type: ignore[arg-type]
+
+
+@pytest.mark.anyio
+async def test_a_champion_whose_predecessor_did_not_last_a_window_gets_labels_ahead(
+    tmp_path: Path,
+) -> None:
+    """The version the loop replaced served 60 requests, fewer than a last:100 window: the
+    next step queues a random audit of the new champion's rows, and with a last:50 window
+    (the old one lasted longer than that) it does not."""
+    project, old, frame = loopkit.diabetes_champion(tmp_path / "p", SCOPE)
+    features = [c for c in frame.columns if c != "target"]
+    first = frame.iloc[200:260]
+    await loopkit.serve(project, first[features].to_dict("records"), list(first["target"]), 60)
+    data = project.add_data(frame.iloc[:260], "diab", allow_violations=True)
+    project.train(data.ref, learning_curve=False)
+    new = project.register()
+    project.deployments.route("diab", production=new.version, actor="loop", reason="test")
+    project.record("loop.promote", subject=new.ref, actor="loop", message="test",
+                   data={"champion": old.version})  # fmt: skip
+    live = frame.iloc[260:360]
+    await loopkit.serve(project, live[features].to_dict("records"), list(live["target"]), 10)
+
+    project.monitor("last:50")
+    assert Controller(project).observe()[0].fast_world is None  # it lasted a window
+    project.monitor("last:100")
+    obs = Controller(project).observe()[0]
+    assert obs.fast_world == (
+        f"diab:{old.version} was replaced after serving 60 requests, fewer than the "
+        "monitoring window's 100"
+    )
+    step = project.loop_step()
+    assert step.action == "queue_labels" and step.numbers["ahead"], step.reasons
+    tasks = project.labels.tasks(status="queued")
+    assert step.numbers["budget"] == 150 - obs.new_labels == 140
+    # every row the new champion answered that has no label yet (fewer than the budget)
+    assert len(tasks) == step.numbers["queued"] == len(live) - obs.new_labels
+    assert {t.strategy for t in tasks} == {"random"}
+    served_by_new = {r["request_id"] for r in project.monitor.log(model="diab").to_dict("records")
+                     if r["version"] == new.version}  # fmt: skip
+    assert {t.request_id for t in tasks} <= served_by_new

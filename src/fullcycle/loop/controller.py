@@ -180,6 +180,7 @@ class Controller:
             if (cost.get("rows") or 0) >= int(cost.get("min_rows") or 30)
             else None,
             cost_limit=decisions.max_cost_per_1000 if decisions is not None else None,
+            fast_world=self._fast_world(champion, log, summary),
         )
         context = {"champion": champion, "log": log, "labelled": rows, "report": summary}
         return obs, context
@@ -196,6 +197,43 @@ class Controller:
                 return {}
             return {"gate_metric": float(value), "gate_rows": int(gate.get("rows") or 0)}
         return {}
+
+    def _fast_world(
+        self, champion: ModelVersion, log: pd.DataFrame, report: dict[str, Any]
+    ) -> str | None:
+        """Why the world moves faster than the monitoring window, or None: the loop promoted
+        the champion over a version that served production for less than one window (fewer
+        requests than a ``last:N`` window, or less time than a timed one), so that version's
+        decay and its whole recovery fit in less than the window shows."""
+        promoted = self.project.events(kind="loop.promote", subject=champion.ref, limit=1)
+        before = (promoted[0].data or {}).get("champion") if promoted else None
+        if before is None or not len(log):
+            return None
+        from fullcycle.monitoring.service import scope_window
+        from fullcycle.monitoring.window import parse_window
+
+        window = parse_window(str(report.get("window") or scope_window(self.scope)))
+        served = log[(log["version"] == before) & (log["route"] == "production")]
+        served = served.drop_duplicates("request_id")
+        if not len(served):
+            return None
+        old = f"{self.name}:{before}"
+        if window.last is not None:
+            if len(served) >= window.last:
+                return None
+            return (
+                f"{old} was replaced after serving {len(served)} requests, fewer than the "
+                f"monitoring window's {window.last}"
+            )
+        if window.since is None or window.until is None:
+            return None
+        span = float(served["ts"].max() - served["ts"].min())
+        if span >= window.until - window.since:
+            return None
+        return (
+            f"{old} was replaced after serving {span / 3600:.1f} h, less than the monitoring "
+            f"window's {(window.until - window.since) / 3600:.1f} h"
+        )
 
     def _refusals(self, since: float) -> int:
         """Gate refusals since ``since`` with no challenger passing after them."""
