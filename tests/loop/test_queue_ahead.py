@@ -73,7 +73,7 @@ CALM = dict(now=1e6, goal=0.3, evaluation_metric=0.45, drift=False, live_metric=
 
 def test_a_fast_world_buys_the_next_retrain_s_labels_before_the_alarm() -> None:
     d = next_step(Observations(**CALM), RETRAIN, Thresholds())  # type: ignore[arg-type]
-    assert d.action == "queue_labels" and d.numbers["audit"] and d.numbers["ahead"]
+    assert d.action == "queue_labels" and d.numbers["ahead"] and not d.numbers.get("audit")
     assert d.numbers["budget"] == 150 - 30 and "diab:1 was replaced" in d.reasons[0]
     part = next_step(Observations(**{**CALM, "open_label_tasks": 100}), RETRAIN, Thresholds())  # type: ignore[arg-type]
     assert part.numbers["budget"] == 20
@@ -89,8 +89,9 @@ async def test_a_champion_whose_predecessor_did_not_last_a_window_gets_labels_ah
     tmp_path: Path,
 ) -> None:
     """The version the loop replaced served 60 requests, fewer than a last:100 window: the
-    next step queues a random audit of the new champion's rows, and with a last:50 window
-    (the old one lasted longer than that) it does not."""
+    next step queues the next retrain's labels (the champion's rows, and the newest of the
+    window whoever answered them), and with a last:50 window (the old one lasted longer than
+    that) it does not."""
     project, old, frame = loopkit.diabetes_champion(tmp_path / "p", SCOPE)
     features = [c for c in frame.columns if c != "target"]
     first = frame.iloc[200:260]
@@ -101,7 +102,7 @@ async def test_a_champion_whose_predecessor_did_not_last_a_window_gets_labels_ah
     project.deployments.route("diab", production=new.version, actor="loop", reason="test")
     project.record("loop.promote", subject=new.ref, actor="loop", message="test",
                    data={"champion": old.version})  # fmt: skip
-    live = frame.iloc[260:360]
+    live = frame.iloc[260:340]
     await loopkit.serve(project, live[features].to_dict("records"), list(live["target"]), 10)
 
     project.monitor("last:50")
@@ -114,11 +115,15 @@ async def test_a_champion_whose_predecessor_did_not_last_a_window_gets_labels_ah
     )
     step = project.loop_step()
     assert step.action == "queue_labels" and step.numbers["ahead"], step.reasons
+    assert step.numbers["budget"] == 150 - obs.new_labels == 142
     tasks = project.labels.tasks(status="queued")
-    assert step.numbers["budget"] == 150 - obs.new_labels == 140
-    # every row the new champion answered that has no label yet (fewer than the budget)
-    assert len(tasks) == step.numbers["queued"] == len(live) - obs.new_labels
-    assert {t.strategy for t in tasks} == {"random"}
-    served_by_new = {r["request_id"] for r in project.monitor.log(model="diab").to_dict("records")
-                     if r["version"] == new.version}  # fmt: skip
-    assert {t.request_id for t in tasks} <= served_by_new
+    assert len(tasks) == step.numbers["queued"]
+    log = project.monitor.log(model="diab").drop_duplicates("request_id").sort_values("ts")
+    by_new = set(log.loc[log["version"] == new.version, "request_id"])
+    newest = set(log["request_id"].iloc[-142:])
+    picked = {t.request_id for t in tasks}
+    # the 72 unlabelled rows the new champion answered do not fill a retrain: the newest
+    # requests the old one answered fill the rest, as far as the budget reaches back
+    assert len(picked & by_new) == 72 and 0 < len(picked - by_new) <= 142 - 80
+    assert picked - by_new <= newest
+    assert project.loop_step().action != "queue_labels"  # asked once: the queued rows count

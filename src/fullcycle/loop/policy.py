@@ -299,11 +299,11 @@ def _ahead(obs: Observations, retraining: Any, numbers: dict[str, Any]) -> Decis
     the champion replaced did not last one window), the labels the next retrain needs are
     bought before the alarm, not after it: waiting for a trigger, then for the labels it asks
     for, costs a loop step every cycle, and a cycle is all a fast world gives a model (PC
-    prices: each champion met its goal at promotion and scored R² 0.36-0.64 two steps later).
-    A random audit of the champion's window: the labels count in its live metric at once (the
-    trigger then judges on them) and are what its successor learns from. Never more than one
-    retrain's worth (``retraining.min_new_labels``) between retrains: the new labels and the
-    rows already queued count."""
+    prices: each champion met its goal at promotion and scored R² 0.2-0.6 two steps later).
+    The rows are those any retrain asks for (the champion's and the newest of the window,
+    whoever answered them: right after a promotion the champion has served too few to fill a
+    retrain), never more than one retrain's worth (``retraining.min_new_labels``) between
+    retrains: the new labels and the rows already queued count."""
     if obs.fast_world is None or "performance" not in retraining.triggers:
         return None
     budget = retraining.min_new_labels - obs.new_labels - obs.open_label_tasks
@@ -311,10 +311,9 @@ def _ahead(obs: Observations, retraining: Any, numbers: dict[str, Any]) -> Decis
         return None
     return Decision(
         "queue_labels",
-        [f"{obs.fast_world}: a random audit of {budget} rows for the next retrain, queued "
-         "before its alarm"],
-        {**numbers, "budget": budget, "audit": True, "ahead": True},
-    )  # fmt: skip
+        [f"{obs.fast_world}: {budget} rows for the next retrain, queued before its alarm"],
+        {**numbers, "budget": budget, "ahead": True},
+    )
 
 
 def _close_call(obs: Observations, thresholds: Any, min_new_labels: int) -> tuple[int, str] | None:
