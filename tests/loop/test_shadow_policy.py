@@ -1,11 +1,12 @@
 """rollout.shadow: always | never | when_healthy. A shadow phase keeps every user on the champion
 while the challenger's answers are only logged; when the gate's own rows show the champion
-misses the goal, that wait costs users, so ``when_healthy`` (the default) goes straight to the
-canary and says why."""
+misses the goal, or its own live metric does, that wait costs users, so ``when_healthy`` (the
+default) goes straight to the canary and says why."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -13,6 +14,8 @@ from loopkit import DIABETES_R2, diabetes_champion
 
 from fullcycle.errors import InvalidInput
 from fullcycle.loop import rollout
+from fullcycle.loop.controller import Controller
+from fullcycle.loop.policy import Observations, live_failing
 from fullcycle.scope import Scope
 
 #: the gate's numbers when the champion misses the goal 0.3 on its rows (both miss it: the
@@ -82,3 +85,47 @@ def test_an_unknown_shadow_policy_names_the_field() -> None:
              "metric": {"name": "r2"}, "rollout": {"shadow": "sometimes"}}
         )  # fmt: skip
     assert "shadow" in str(err.value)
+
+
+#: what the champion's live metric said when the loop retrained (policy.live_failing)
+LIVE = "live metric 0.1800 below the goal 0.3000 (the newest 120 labelled rows; 99% interval clear of the goal)"  # noqa: E501
+
+
+@pytest.mark.parametrize(
+    ("shadow", "live", "state"),
+    [
+        ("when_healthy", LIVE, "canary"),
+        ("when_healthy", None, "shadow"),
+        ("always", LIVE, "shadow"),
+    ],
+)
+def test_a_champion_its_own_live_metric_fails_gets_no_shadow_either(
+    tmp_path: Path, shadow: str, live: str | None, state: str
+) -> None:
+    """The gate's rows reach back to when the champion met the goal (HEALTHY), but its live
+    metric's interval is clear of it: the shadow would keep every user on a failing model."""
+    project, champion, challenger = _two_versions(tmp_path, shadow)
+    controller = Controller(project)
+    verdict = SimpleNamespace(numbers=HEALTHY, reasons=["challenger r2 0.45 beats 0.41"])
+    started = controller._start(
+        project.models.show(f"diab:{champion}"), challenger, verdict, {}, {"live_failing": live}
+    )
+    active = project.loop.active("diab")
+    assert active is not None and active.state == state
+    if state == "canary":
+        assert active.data["shadow_skipped"] == f"the champion's {LIVE}"
+        assert f"no shadow, straight to the canary: the champion's {LIVE}" in started.reasons
+
+
+def test_live_failing_reads_the_interval_s_better_edge_in_the_metric_s_direction() -> None:
+    base = dict(now=0.0, goal=0.3, live_metric=0.2, live_rows=80, live_low=0.1, live_high=0.28)
+    assert live_failing(Observations(**base)) == (  # type: ignore[arg-type]
+        "live metric 0.2000 below the goal 0.3000 (80 labelled rows; 99% interval clear of the "
+        "goal)"
+    )
+    assert live_failing(Observations(**{**base, "live_high": 0.31})) is None  # type: ignore[arg-type]
+    assert live_failing(Observations(**{**base, "goal": None})) is None  # type: ignore[arg-type]
+    rmse = dict(base, goal=50.0, live_metric=61.0, live_low=55.0, live_high=70.0,
+                greater_is_better=False)  # fmt: skip
+    assert live_failing(Observations(**rmse)) is not None  # type: ignore[arg-type]
+    assert live_failing(Observations(**{**rmse, "live_low": 49.0})) is None  # type: ignore[arg-type]

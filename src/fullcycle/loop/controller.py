@@ -182,7 +182,8 @@ class Controller:
             cost_limit=decisions.max_cost_per_1000 if decisions is not None else None,
             fast_world=self._fast_world(champion, log, summary),
         )
-        context = {"champion": champion, "log": log, "labelled": rows, "report": summary}
+        context = {"champion": champion, "log": log, "labelled": rows, "report": summary,
+                   "live_failing": policy.live_failing(obs)}  # fmt: skip
         return obs, context
 
     def _gate_of(self, champion: ModelVersion) -> dict[str, Any]:
@@ -405,13 +406,16 @@ class Controller:
                 return self._pending_more(out.challenger, 1, out.gate, context, result)
             if not out.gate.passed:
                 return self._record("gate_refused", out.gate.reasons, result)
-            return self._start(champion, out.challenger, out.gate, result)
+            return self._start(champion, out.challenger, out.gate, result, context)
         finally:
             self.project.loop.release_lease(lease, self.holder)
 
     def _start(
-        self, champion: ModelVersion, challenger: int, verdict: Any, result: dict[str, Any]
-    ) -> StepResult:
+        self, champion: ModelVersion, challenger: int, verdict: Any, result: dict[str, Any],
+        context: dict[str, Any],
+    ) -> StepResult:  # fmt: skip
+        """The challenger's rollout, with the gate's numbers and what the champion's own live
+        metric says of it (``rollout.shadow: when_healthy`` reads both)."""
         self.project.models.set_alias(
             self.name,
             "challenger",
@@ -423,7 +427,8 @@ class Controller:
             self.project,
             champion.version,
             challenger,
-            {"gate": verdict.numbers, "labels_spent": result.get("labels_spent"), **{
+            {"gate": verdict.numbers, "labels_spent": result.get("labels_spent"),
+             "live_failing": context.get("live_failing"), **{
                 k: result[k] for k in ("dataset", "run_id") if k in result}},
         )  # fmt: skip
         spent = result.get("labels_spent")
@@ -514,7 +519,7 @@ class Controller:
             return self._pending_more(challenger.version, look, verdict, context, result)
         if not verdict.passed:
             return self._record("gate_refused", verdict.reasons, result)
-        return self._start(champion, challenger.version, verdict, result)
+        return self._start(champion, challenger.version, verdict, result, context)
 
     def _rollout_step(self, active: Rollout) -> StepResult:
         if active.state == "gated":

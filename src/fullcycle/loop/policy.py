@@ -129,19 +129,30 @@ def _labelled(obs: Observations) -> str:
     return f"the newest {obs.live_rows}" if obs.live_newest else f"{obs.live_rows}"
 
 
+def live_failing(obs: Observations) -> str | None:
+    """Why the champion's own live metric misses the goal, or None. Judged on the interval's
+    better edge: a few labelled rows below the goal by chance are no reason to spend a retrain
+    (and the labels it asks for), nor to keep users off a shadow."""
+    if obs.live_metric is None or obs.goal is None:
+        return None
+    best = obs.live_high if obs.greater_is_better else obs.live_low
+    edge = obs.live_metric if best is None else best
+    if _worse(edge, obs.goal, obs.greater_is_better) <= 0:
+        return None
+    return (
+        f"live metric {obs.live_metric:.4f} below the goal {obs.goal:.4f} "
+        f"({_labelled(obs)} labelled rows; 99% interval clear of the goal)"
+    )
+
+
 def _performance_triggers(obs: Observations, thresholds: Any) -> list[str]:
     fired = []
     gib = obs.greater_is_better
     if obs.live_metric is not None:
-        # judged on the interval's better edge: a few labelled rows below the goal by chance
-        # are no reason to spend a retrain (and the labels it asks for)
         best = obs.live_high if gib else obs.live_low
         edge = obs.live_metric if best is None else best
-        if obs.goal is not None and _worse(edge, obs.goal, gib) > 0:
-            fired.append(
-                f"live metric {obs.live_metric:.4f} below the goal {obs.goal:.4f} "
-                f"({_labelled(obs)} labelled rows; 99% interval clear of the goal)"
-            )
+        if (failing := live_failing(obs)) is not None:
+            fired.append(failing)
         elif (
             obs.evaluation_metric is not None
             and _worse(edge, obs.evaluation_metric, gib) > thresholds.metric_drop

@@ -41,12 +41,17 @@ def begin(
 
 def advance_from_gated(project: LoopProject, rollout: Rollout) -> Rollout:
     """Shadow first (``rollout.shadow``), or straight to the canary: always for ``never``, and
-    for ``when_healthy`` when the gate's rows show the champion misses the goal."""
+    for ``when_healthy`` when the gate's rows show the champion misses the goal, or its own
+    live metric does (``live_failing`` in the rollout's data: the 99% interval clear of the
+    goal; the gate's rows reach back to when the champion still met it, under a fast drift)."""
     policy = project.scope.rollout
     data: dict[str, Any] = {"phase_started_at": clock.now()}
     failing = None
     if policy.shadow == "when_healthy":
         failing = champion_failing(rollout.data.get("gate") or {})
+        live = rollout.data.get("live_failing")
+        if failing is None and live:
+            failing = f"the champion's {live}"
     if policy.shadow == "always" or (policy.shadow == "when_healthy" and failing is None):
         _route(project, rollout, shadow=rollout.challenger, share=0.0, why="shadow")
         state, data["share"] = "shadow", 0.0
