@@ -183,7 +183,7 @@ class Controller:
             fast_world=self._fast_world(champion, log, summary),
         )
         context = {"champion": champion, "log": log, "labelled": rows, "report": summary,
-                   "live_failing": policy.live_failing(obs)}  # fmt: skip
+                   "live_failing": policy.live_failing(obs), "new_since": since}  # fmt: skip
         return obs, context
 
     def _gate_of(self, champion: ModelVersion) -> dict[str, Any]:
@@ -267,6 +267,10 @@ class Controller:
         labelled = context["labelled"]
         audit = bool(decision.numbers.get("audit"))
         log = _window_of(context["log"], context["report"], champion) if audit else context["log"]
+        if numbers.get("ahead") or decision.numbers.get("ahead"):
+            # labels bought before the alarm are for the next retrain: rows that count as new
+            # for it (served since the champion was made and the last attempt), nothing older
+            log = log[log["ts"] > float(context["new_since"])] if len(log) else log
         frame = labelled_mod.queue_candidates(
             log,
             self._classes_of(champion),

@@ -311,10 +311,11 @@ def _ahead(obs: Observations, retraining: Any, numbers: dict[str, Any]) -> Decis
     bought before the alarm, not after it: waiting for a trigger, then for the labels it asks
     for, costs a loop step every cycle, and a cycle is all a fast world gives a model (PC
     prices: each champion met its goal at promotion and scored R² 0.2-0.6 two steps later).
-    The rows are those any retrain asks for (the champion's and the newest of the window,
-    whoever answered them: right after a promotion the champion has served too few to fill a
-    retrain), never more than one retrain's worth (``retraining.min_new_labels``) between
-    retrains: the new labels and the rows already queued count."""
+    The rows are those served since the champion was made (and the last retrain), whoever
+    answered them: right after a promotion the champion has served too few to fill a retrain,
+    and older rows would not count as new for it. Never more than one retrain's worth
+    (``retraining.min_new_labels``) between retrains: the new labels and the rows already
+    queued count."""
     if obs.fast_world is None or "performance" not in retraining.triggers:
         return None
     budget = retraining.min_new_labels - obs.new_labels - obs.open_label_tasks
