@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import loopkit
 import pytest
 
+from fullcycle import clock
 from fullcycle.loop.controller import Controller
 from fullcycle.loop.policy import Observations, next_step
 from fullcycle.scope import Guards, Retraining, Thresholds
@@ -124,3 +125,31 @@ async def test_a_champion_whose_predecessor_did_not_last_a_window_gets_labels_ah
     # next retrain would not count them, and asks for the rest again)
     assert {t.request_id for t in tasks} <= by_new and len(tasks) == 72
     assert project.loop_step().action != "queue_labels"  # asked once: the queued rows count
+
+
+@pytest.mark.anyio
+async def test_with_a_timed_window_the_old_version_s_time_in_production_is_compared(
+    tmp_path: Path,
+) -> None:
+    """monitoring.window in time (the scope's default): the replaced version served for two
+    hours of the clock, less than a 3h window and more than a 1h one."""
+    project, old, frame = loopkit.diabetes_champion(tmp_path / "p", SCOPE)
+    features = [c for c in frame.columns if c != "target"]
+    with clock.simulated(1.9e9) as sim:
+        for part in (frame.iloc[200:230], frame.iloc[230:260]):
+            await loopkit.serve(project, part[features].to_dict("records"), list(part["target"]))
+            sim.advance(2 * 3600)
+    project.train("diab@1", learning_curve=False, params={"alpha": 1.0})
+    new = project.register()
+    project.deployments.route("diab", production=new.version, actor="loop", reason="test")
+    project.record("loop.promote", subject=new.ref, actor="loop", message="test",
+                   data={"champion": old.version})  # fmt: skip
+    log = project.monitor.log(model="diab")
+    controller = Controller(project)
+    assert controller._fast_world(new, log, {"window": "1h"}) is None
+    assert controller._fast_world(new, log, {"window": "3h"}) == (
+        f"diab:{old.version} was replaced after serving 2.0 h, less than the monitoring "
+        "window's 3.0 h"
+    )
+    assert controller._fast_world(new, log, {"window": "all"}) is None  # no window to compare
+    assert controller._fast_world(old, log, {"window": "3h"}) is None  # promoted by hand
