@@ -267,7 +267,7 @@ class Controller:
         labelled = context["labelled"]
         audit = bool(decision.numbers.get("audit"))
         log = _window_of(context["log"], context["report"], champion) if audit else context["log"]
-        if numbers.get("ahead") or decision.numbers.get("ahead"):
+        if decision.numbers.get("ahead"):
             # labels bought before the alarm are for the next retrain: rows that count as new
             # for it (served since the champion was made and the last attempt), nothing older
             log = log[log["ts"] > float(context["new_since"])] if len(log) else log
@@ -560,7 +560,7 @@ class Controller:
             f"the promoted version's {self.scope.metric.name} {float(value):.4g} on the gate's "
             f"rows misses the goal {float(goal):.4g}: labels for its successor, queued ahead"
         )
-        ask = policy.Decision("queue_labels", [why], {"budget": budget})
+        ask = policy.Decision("queue_labels", [why], {"budget": budget, "ahead": True})
         self._queue_labels(ask, context, {"ahead": True, "budget": budget})
 
     def submit(

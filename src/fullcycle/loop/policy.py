@@ -111,9 +111,7 @@ def _drift_hurts(obs: Observations, thresholds: Any) -> str | None:
     if ref is None:
         return None
     if obs.live_metric is not None:
-        edge = obs.live_high if gib else obs.live_low
-        edge = obs.live_metric if edge is None else edge
-        if _worse(edge, ref, gib) > 0:
+        if _worse(_live_edge(obs, obs.live_metric), ref, gib) > 0:
             return f"live metric {obs.live_metric:.4f} below {ref:.4f} at evaluation"
         return None
     if obs.estimate is not None and _worse(obs.estimate, ref, gib) > thresholds.metric_drop:
@@ -129,15 +127,20 @@ def _labelled(obs: Observations) -> str:
     return f"the newest {obs.live_rows}" if obs.live_newest else f"{obs.live_rows}"
 
 
+def _live_edge(obs: Observations, live: float) -> float:
+    """The live metric ``live`` at its alarm interval's better edge (the point value where no
+    interval was computed): what a judgement must find clear of a line."""
+    best = obs.live_high if obs.greater_is_better else obs.live_low
+    return live if best is None else best
+
+
 def live_failing(obs: Observations) -> str | None:
     """Why the champion's own live metric misses the goal, or None. Judged on the interval's
     better edge: a few labelled rows below the goal by chance are no reason to spend a retrain
     (and the labels it asks for), nor to keep users off a shadow."""
     if obs.live_metric is None or obs.goal is None:
         return None
-    best = obs.live_high if obs.greater_is_better else obs.live_low
-    edge = obs.live_metric if best is None else best
-    if _worse(edge, obs.goal, obs.greater_is_better) <= 0:
+    if _worse(_live_edge(obs, obs.live_metric), obs.goal, obs.greater_is_better) <= 0:
         return None
     return (
         f"live metric {obs.live_metric:.4f} below the goal {obs.goal:.4f} "
@@ -149,8 +152,7 @@ def _performance_triggers(obs: Observations, thresholds: Any) -> list[str]:
     fired = []
     gib = obs.greater_is_better
     if obs.live_metric is not None:
-        best = obs.live_high if gib else obs.live_low
-        edge = obs.live_metric if best is None else best
+        edge = _live_edge(obs, obs.live_metric)
         if (failing := live_failing(obs)) is not None:
             fired.append(failing)
         elif (
