@@ -6,18 +6,20 @@ offline model retrained on the previous period, on public datasets that ship in 
     python bench/realdata.py flights --quick # one scenario, a smoke run (too little traffic
                                              # per period for the targets: see test_realdata)
     python bench/realdata.py --live          # a real server and the wall clock (slow)
+    python bench/realdata.py txhousing --metric mae  # another metric of the scenario's task
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "realdata"))
 
-from rd_harness import Options  # noqa: E402
+from rd_harness import LABEL_METRICS, Options  # noqa: E402
 from rd_replay import run, table  # noqa: E402
 
 from fullcycle.examples import realdata  # noqa: E402
@@ -54,6 +56,11 @@ def main() -> None:
         help="share of requests whose label comes back as feedback (default %(default)s)",
     )
     parser.add_argument(
+        "--metric",
+        help="the scope's metric instead of the scenario's (one the replay can score from the "
+        "answers: " + "; ".join(f"{t}: {', '.join(ms)}" for t, ms in LABEL_METRICS.items()) + ")",
+    )
+    parser.add_argument(
         "--live",
         action="store_true",
         help="a real server on the wall clock (slow) instead of `fullcycle loop backtest`",
@@ -63,10 +70,21 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown scenario {', '.join(unknown)}: choose from {', '.join(known)}")
     size = "quick" if args.quick else "full"
+    scenarios = [
+        realdata.load(name, size, seed=args.seed) for name in args.scenario or realdata.SUITE
+    ]
+    if args.metric:
+        for scenario in scenarios:
+            if args.metric not in LABEL_METRICS[scenario.task]:
+                parser.error(
+                    f"--metric {args.metric}: {scenario.name} is {scenario.task}; choose one of "
+                    f"{', '.join(LABEL_METRICS[scenario.task])}"
+                )
+        scenarios = [dataclasses.replace(s, metric=args.metric) for s in scenarios]
     with tempfile.TemporaryDirectory(prefix="realdata-") as tmp:
         root = args.keep or Path(tmp)
-        for name in args.scenario or list(realdata.SUITE):
-            scenario = realdata.load(name, size, seed=args.seed)
+        for scenario in scenarios:
+            name = scenario.name
             print(f"== {name}: {scenario.about}", flush=True)
             mode = "live" if args.live else "backtest"
             options = Options(

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from fullcycle import metric_table
 from fullcycle.ports import free_port
 
 FC = str(Path(sys.executable).parent / "fullcycle")
@@ -91,6 +92,16 @@ class Outcome:
     def last(self) -> PeriodRow:
         return self.periods[-1]
 
+    def share_of_reference(self) -> float | None:
+        """The loop's last period as a share of the retrained reference's, the better the
+        higher whatever the metric's direction (``reference / loop`` for an error)."""
+        loop, ref = self.last.loop, self.last.reference
+        if loop is None or ref is None:
+            return None
+        if GREATER_IS_BETTER.get(self.metric, True):
+            return loop / ref if ref else None
+        return ref / loop if loop else None
+
 
 # -- metrics (offline; the same definitions as scikit-learn's) --------------------------------
 def _norm(value: Any) -> str:
@@ -107,21 +118,31 @@ def score(metric: str, truth: Any, pred: Any) -> float | None:
 
     if len(truth) == 0:
         return None
-    if metric in ("r2", "rmse", "mae"):
+    if metric in ("r2", "rmse", "mae", "mape"):
         y, p = np.asarray(truth, dtype=float), np.asarray(pred, dtype=float)
         if metric == "r2":
             return float(m.r2_score(y, p))
         if metric == "rmse":
             return float(np.sqrt(m.mean_squared_error(y, p)))
+        if metric == "mape":
+            return float(m.mean_absolute_percentage_error(y, p))
         return float(m.mean_absolute_error(y, p))
     y = [_norm(v) for v in truth]
     p = [_norm(v) for v in pred]
     if metric == "accuracy":
         return float(m.accuracy_score(y, p))
-    return float(m.f1_score(y, p, average=metric.split("_", 1)[1]))
+    name, average = metric.split("_", 1)  # f1_macro, precision_weighted, recall_macro, ...
+    scorer = {"f1": m.f1_score, "precision": m.precision_score, "recall": m.recall_score}[name]
+    return float(scorer(y, p, average=average, zero_division=0))
 
 
-GREATER_IS_BETTER = {"r2": True, "rmse": False, "mae": False}
+#: the metrics a replay scores from the served answers (labels or numbers, no probabilities),
+#: and which way each is better: fullcycle's metric table says, scikit-learn scores
+LABEL_METRICS = {
+    task: tuple(m.name for m in metric_table.TABLE.values() if m.task == task and not m.needs_proba)
+    for task in ("classification", "regression")
+}
+GREATER_IS_BETTER = {m.name: m.greater_is_better for m in metric_table.TABLE.values()}
 
 
 # -- processes -------------------------------------------------------------------------------

@@ -532,6 +532,8 @@ def table(outcome: Outcome) -> str:
                 ]
             )
         )
+    if outcome.periods and (share := outcome.share_of_reference()) is not None:
+        lines.append(f"last period: the loop at {share:.0%} of the retrained reference")
     lines.append(
         f"decay onset at request {outcome.onset}; first flagged at request "
         f"{outcome.flagged_at}: {outcome.flag_reason[:160]}"

@@ -81,9 +81,8 @@ class Every:
 class Drifting(Every):
     def test_loop_recovers_to_the_retrained_reference(self, outcomes: Any) -> None:
         outcome = outcomes(self.name)
-        last = outcome.last
-        assert last.loop is not None and last.reference is not None, table(outcome)
-        assert last.loop >= 0.9 * last.reference, table(outcome)
+        share = outcome.share_of_reference()
+        assert share is not None and share >= 0.9, table(outcome)
 
 
 class Decaying(Drifting):
