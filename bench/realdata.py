@@ -19,9 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "realdata"))
 
-from rd_harness import LABEL_METRICS, Options  # noqa: E402
+from rd_harness import METRICS_BY_TASK, Options  # noqa: E402
 from rd_replay import run, table  # noqa: E402
 
+from fullcycle import metric_table  # noqa: E402
 from fullcycle.examples import realdata  # noqa: E402
 
 
@@ -58,7 +59,7 @@ def main() -> None:
     parser.add_argument(
         "--metric",
         help="the scope's metric instead of the scenario's (one the replay can score from the "
-        "answers: " + "; ".join(f"{t}: {', '.join(ms)}" for t, ms in LABEL_METRICS.items()) + ")",
+        "answers: " + "; ".join(f"{t}: {', '.join(ms)}" for t, ms in METRICS_BY_TASK.items()) + ")",
     )
     parser.add_argument(
         "--live",
@@ -75,11 +76,14 @@ def main() -> None:
     ]
     if args.metric:
         for scenario in scenarios:
-            if args.metric not in LABEL_METRICS[scenario.task]:
+            if args.metric not in METRICS_BY_TASK[scenario.task]:
                 parser.error(
                     f"--metric {args.metric}: {scenario.name} is {scenario.task}; choose one of "
-                    f"{', '.join(LABEL_METRICS[scenario.task])}"
+                    f"{', '.join(METRICS_BY_TASK[scenario.task])}"
                 )
+        if args.live and metric_table.get(args.metric).needs_proba:
+            parser.error(f"--metric {args.metric} needs probabilities: the --live replay scores "
+                         "the answers' labels only; leave out --live")  # fmt: skip
         scenarios = [dataclasses.replace(s, metric=args.metric) for s in scenarios]
     with tempfile.TemporaryDirectory(prefix="realdata-") as tmp:
         root = args.keep or Path(tmp)

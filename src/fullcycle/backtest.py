@@ -226,6 +226,9 @@ class _Driver:
         rng = np.random.default_rng(options.seed)
         self.gets_feedback = rng.random(len(frame)) < options.feedback_share
         self.pending: list[tuple[float, str]] = []  # (due time, request id)
+        #: the class probabilities each answered row came back with, by class key (a
+        #: probability metric is scored from them: versions may know different classes)
+        self.proba: dict[int, dict[str, float]] = {}
         self.seen_events = {e.id for e in project.events(limit=100_000)}
         self.result = BacktestResult(self.champion.name, self.metric, champion.version, len(frame))
 
@@ -340,10 +343,15 @@ class _Driver:
             return resp.status_code, None, None
         data = resp.json()
         pred = (data.get("predictions") or [None])[0]
+        proba = (data.get("probabilities") or [None])[0]
+        if proba is not None and data.get("classes"):
+            keys = [metric_table.class_key(c) for c in data["classes"]]
+            self.proba[i] = dict(zip(keys, map(float, proba), strict=True))
         self.result.predictions.append(
             {"request_id": self.ids[i], "time": float(self.times[i] - self.shift), "version":
              data.get("version"), "prediction": pred, "truth": self.truth[self.ids[i]],
-             "time_replayed": float(self.times[i])}
+             "time_replayed": float(self.times[i]),
+             "probabilities": json.dumps(self.proba[i]) if i in self.proba else ""}
         )  # fmt: skip
         return 200, pred, data.get("version")
 
@@ -408,11 +416,18 @@ class _Driver:
         ok = np.array([status == 200 for status, _, _ in answers], dtype=bool)
         served = self.frame.loc[idx[ok]]
         truth = served[self.target].to_numpy()
-        live = self._score(truth, [p for (st, p, _) in answers if st == 200])
+        proba = [self.proba.get(int(i)) for i in idx[ok]]
+        live = self._score(truth, [p for (st, p, _) in answers if st == 200], proba)
         frozen = None
         if len(served):
-            pred, _ = predictions(self.frozen, served[self.features])
-            frozen = self._score(truth, pred)
+            pred, frozen_proba = predictions(self.frozen, served[self.features])
+            keys = [metric_table.class_key(c) for c in getattr(self.frozen, "classes_", [])]
+            by_class = (
+                None
+                if frozen_proba is None
+                else [dict(zip(keys, map(float, row), strict=True)) for row in frozen_proba]
+            )
+            frozen = self._score(truth, pred, by_class)
         by: dict[str, int] = {}
         for status, _, version in answers:
             if status == 200:
@@ -423,7 +438,13 @@ class _Driver:
             int((~ok).sum()), live, frozen, by, action, reasons, error=error,
         )  # fmt: skip
 
-    def _score(self, truth: Any, pred: Any) -> float | None:
+    def _score(
+        self, truth: Any, pred: Any, proba: list[dict[str, float] | None] | None = None
+    ) -> float | None:
+        """The scope's metric on these rows; a probability metric from each row's class
+        probabilities (``proba``, by class key), over every class the rows and the truth name
+        (a class a version did not know has probability 0 in its rows); None when a row came
+        back without probabilities."""
         if len(truth) == 0:
             return None
         table = metric_table.get(self.metric)
@@ -431,9 +452,13 @@ class _Driver:
             y, p = np.asarray(truth, dtype=float), np.asarray(pred, dtype=float)
         else:
             y, p = metric_table.class_keys(truth), metric_table.class_keys(pred)
-        if table.needs_proba:  # the metric needs probabilities the answers do not carry
+        if not table.needs_proba:
+            return metric_table.value(self.metric, y, p)
+        if proba is None or len(proba) != len(y) or any(row is None for row in proba):
             return None
-        return metric_table.value(self.metric, y, p)
+        labels = sorted({str(c) for c in y} | {c for row in proba if row for c in row})
+        matrix = np.array([[(row or {}).get(c, 0.0) for c in labels] for row in proba])
+        return metric_table.value(self.metric, y, p, proba=matrix, labels=labels)
 
     def _new_events(self) -> dict[str, int]:
         counts = dict.fromkeys(COUNTED.values(), 0)

@@ -154,3 +154,49 @@ def test_the_simulated_clock_stamps_records_and_never_runs_back() -> None:
         sim.advance(60)
         assert clock.now() == 1_060.0
     assert clock.now() >= real
+
+
+@pytest.mark.parametrize(
+    ("loader", "metric"), [("load_breast_cancer", "roc_auc"), ("load_wine", "log_loss")]
+)
+def test_a_backtest_scores_a_probability_metric_from_the_answers_probabilities(
+    loader: str, metric: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The answers carry class probabilities: a roc_auc (binary) or log_loss (multiclass)
+    scope gets its live and frozen metric per step, as scikit-learn computes it, and the
+    answers file keeps each row's probabilities."""
+    from sklearn import datasets, metrics
+
+    frame = getattr(datasets, loader)(as_frame=True).frame.sample(frac=1.0, random_state=0)
+    frame = frame.reset_index(drop=True)
+    scope = {**FAST, "metric": {"name": metric, "goal": None, "baseline": None},
+             "training": {"estimator": "sklearn.linear_model:LogisticRegression",
+                          "params": {"max_iter": 5000}}}  # fmt: skip
+    project = loopkit.make_project(tmp_path / "p", "probs", "classification", "target", scope)
+    loopkit.start(project, frame.iloc[:100])
+    later = frame.iloc[100:].reset_index(drop=True)
+    later["when"] = pd.date_range("2021-03-01", periods=len(later), freq="h")
+    file, answers_file = tmp_path / "later.csv", tmp_path / "answers.csv"
+    later.to_csv(file, index=False)
+    code, out = backtest(
+        project, capsys, str(file), "-t", "when", "--steps", "2", "--no-labeller",
+        "--feedback-share", "0", "--predictions", str(answers_file), "--json",
+    )  # fmt: skip
+    assert code == 0, out
+    steps = json.JSONDecoder().raw_decode(out[out.index("{") :])[0]["steps"]
+    answers = pd.read_csv(answers_file)
+    proba = [json.loads(p) for p in answers["probabilities"]]
+    classes = sorted(proba[0], key=int)
+    assert set(classes) == {str(c) for c in frame["target"].unique()}
+    matrix = np.array([[row[c] for c in classes] for row in proba])
+    assert [int(classes[k]) for k in matrix.argmax(axis=1)] == answers["prediction"].tolist()
+    half = len(answers) - len(answers) // 2  # the first step's rows (array_split)
+    for step, rows in zip(steps, (slice(0, half), slice(half, None)), strict=True):
+        truth, p = answers["truth"].to_numpy()[rows], matrix[rows]
+        if metric == "roc_auc":
+            want = metrics.roc_auc_score(truth, p[:, 1])
+        else:
+            want = metrics.log_loss(truth, p, labels=[int(c) for c in classes])
+        assert step["live"] == pytest.approx(want)
+        # nothing was promoted: the frozen model answered the same rows the same way
+        assert step["frozen"] == pytest.approx(want)

@@ -113,11 +113,15 @@ def _norm(value: Any) -> str:
     return str(int(number)) if number.is_integer() else str(number)
 
 
-def score(metric: str, truth: Any, pred: Any) -> float | None:
+def score(metric: str, truth: Any, pred: Any, proba: Any = None) -> float | None:
+    """``metric`` on the rows; a probability metric (roc_auc, log_loss, brier) from ``proba``,
+    each row's class probabilities as ``{class: p}`` (None without them)."""
     from sklearn import metrics as m
 
     if len(truth) == 0:
         return None
+    if metric in ("roc_auc", "log_loss", "brier"):
+        return _proba_score(metric, truth, proba)
     if metric in ("r2", "rmse", "mae", "mape"):
         y, p = np.asarray(truth, dtype=float), np.asarray(pred, dtype=float)
         if metric == "r2":
@@ -136,10 +140,41 @@ def score(metric: str, truth: Any, pred: Any) -> float | None:
     return float(scorer(y, p, average=average, zero_division=0))
 
 
-#: the metrics a replay scores from the served answers (labels or numbers, no probabilities),
-#: and which way each is better: fullcycle's metric table says, scikit-learn scores
-LABEL_METRICS = {
-    task: tuple(m.name for m in metric_table.TABLE.values() if m.task == task and not m.needs_proba)
+def _proba_score(metric: str, truth: Any, proba: Any) -> float | None:
+    from sklearn import metrics as m
+
+    if proba is None or any(row is None for row in proba):
+        return None
+    y = [_norm(v) for v in truth]
+    labels = sorted(set(y) | {_norm(c) for row in proba for c in row})
+    p = np.array([[{_norm(c): v for c, v in row.items()}.get(c, 0.0) for c in labels]
+                  for row in proba])  # fmt: skip
+    if metric == "log_loss":
+        return float(m.log_loss(y, np.clip(p, 1e-15, 1.0), labels=labels))
+    onehot = (np.array(y)[:, None] == np.array(labels)[None, :]).astype(float)
+    if len(labels) == 2:
+        if metric == "brier":
+            return float(m.brier_score_loss(onehot[:, 1], p[:, 1]))
+        return float(m.roc_auc_score(onehot[:, 1], p[:, 1]))
+    if metric == "brier":  # the multiclass Brier score: the squared distance summed over classes
+        return float(((p - onehot) ** 2).sum(axis=1).mean())
+    return float(m.roc_auc_score(onehot, p, multi_class="ovr", average="macro"))
+
+
+def proba_rows(model: Any, X: Any) -> list[dict[str, float]] | None:
+    """A fitted classifier's class probabilities for ``X``, a ``{class: p}`` per row."""
+    if not hasattr(model, "predict_proba"):
+        return None
+    return [
+        dict(zip(model.classes_, map(float, row), strict=True)) for row in model.predict_proba(X)
+    ]
+
+
+#: the metrics a replay scores from the served answers (labels, numbers or class
+#: probabilities), and which way each is better: fullcycle's metric table says, scikit-learn
+#: scores
+METRICS_BY_TASK = {
+    task: tuple(m.name for m in metric_table.TABLE.values() if m.task == task)
     for task in ("classification", "regression")
 }
 GREATER_IS_BETTER = {m.name: m.greater_is_better for m in metric_table.TABLE.values()}

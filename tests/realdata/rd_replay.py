@@ -24,6 +24,7 @@ from rd_harness import (  # noqa: I001 - tests/realdata is on sys.path (conftest
     _plain,
     _replay,
     feedback,
+    proba_rows,
     score,
 )
 
@@ -147,8 +148,9 @@ class Replay:
                 first_request = self.served
                 row = self.period(server.url, index, label, frame, frozen, previous)
                 rows.append(row)
-                truth, pred = frame[self.s.target], frozen.predict(frame[self.s.features])
-                if onset is None and _decayed(self.s.metric, truth, pred, evaluation):
+                X = frame[self.s.features]
+                truth, pred, proba = frame[self.s.target], frozen.predict(X), proba_rows(frozen, X)
+                if onset is None and _decayed(self.s.metric, truth, pred, evaluation, proba):
                     onset = first_request
                 previous = frame
         return Outcome(
@@ -217,7 +219,9 @@ class Replay:
         truth = served[s.target].to_numpy()
         live = score(s.metric, truth, [p for (st, p, _) in answers if st == 200])
         X = served[s.features]
-        frozen_metric = score(s.metric, truth, frozen.predict(X)) if len(X) else None
+        frozen_metric = (
+            score(s.metric, truth, frozen.predict(X), proba_rows(frozen, X)) if len(X) else None
+        )
         return PeriodRow(
             label,
             len(frame),
@@ -242,8 +246,9 @@ class Replay:
         if not len(served):
             return None
         model = clone(frozen).fit(previous[self.s.features], previous[self.s.target])
+        X = served[self.s.features]
         return score(
-            self.s.metric, served[self.s.target].to_numpy(), model.predict(served[self.s.features])
+            self.s.metric, served[self.s.target].to_numpy(), model.predict(X), proba_rows(model, X)
         )
 
     # -- the steps after each chunk ----------------------------------------------------------------
@@ -314,7 +319,9 @@ class Replay:
             self.counts[kind] = sum(1 for e in events if e.get("kind") == kind)
 
 
-def _decayed(metric: str, truth: Any, pred: Any, evaluation: float | None) -> bool:
+def _decayed(
+    metric: str, truth: Any, pred: Any, evaluation: float | None, proba: Any = None
+) -> bool:
     """The frozen model lost more than the template's metric_drop (0.05) from its evaluation,
     with 95% confidence (bootstrap over the period's rows), so noise is not called decay."""
     if evaluation is None or len(truth) == 0:
@@ -324,7 +331,12 @@ def _decayed(metric: str, truth: Any, pred: Any, evaluation: float | None) -> bo
     draws = []
     for _ in range(200):
         idx = rng.integers(0, len(truth), len(truth))
-        draws.append(score(metric, truth[idx], pred[idx]))
+        value = score(
+            metric, truth[idx], pred[idx], None if proba is None else [proba[i] for i in idx]
+        )
+        if value is None:
+            return False
+        draws.append(value)
     if GREATER_IS_BETTER.get(metric, True):
         return float(np.quantile(draws, 0.975)) < evaluation - 0.05
     return float(np.quantile(draws, 0.025)) > evaluation + 0.05 * abs(evaluation)
@@ -418,8 +430,9 @@ class Backtest(Replay):
                     self.flag_reason = f"{step['action']}: " + "; ".join(step["reasons"])[:200]
                 served += step["requests"]
             rows.append(self.period_row(label, frame, index, history, answers, frozen, mine))
-            truth, pred = frame[s.target], frozen.predict(frame[s.features])
-            if onset is None and _decayed(s.metric, truth, pred, evaluation):
+            X = frame[s.features]
+            truth, pred, proba = frame[s.target], frozen.predict(X), proba_rows(frozen, X)
+            if onset is None and _decayed(s.metric, truth, pred, evaluation, proba):
                 onset = sum(r.requests for r in rows[:-1])
         for step in result["steps"]:
             for version, n in (step.get("served_by") or {}).items():
@@ -443,7 +456,11 @@ class Backtest(Replay):
             position = answers["request_id"].str.rsplit("-", n=1).str[-1].astype(int)
             mine = answers[position.isin(where)]
             ok = np.isin(where, position[position.isin(where)].to_numpy())
-            live = score(s.metric, mine["truth"].to_numpy(), mine["prediction"].to_numpy())
+            live = score(
+                s.metric, mine["truth"].to_numpy(), mine["prediction"].to_numpy(),
+                [json.loads(v) if isinstance(v, str) and v else None
+                 for v in mine.get("probabilities", pd.Series([None] * len(mine)))],
+            )  # fmt: skip
         served = history.iloc[where[ok]]
         X = served[s.features]
         previous = s.train if index == 0 else s.periods[index - 1][1]
@@ -452,7 +469,9 @@ class Backtest(Replay):
             len(frame),
             sum(int(st["refused"]) for st in steps),
             live,
-            score(s.metric, served[s.target].to_numpy(), frozen.predict(X)) if len(X) else None,
+            score(s.metric, served[s.target].to_numpy(), frozen.predict(X), proba_rows(frozen, X))
+            if len(X)
+            else None,
             self.reference(frozen, previous, served),
             sum(int(st["labels"]) for st in steps),
             sum(int(st["feedback"]) for st in steps),

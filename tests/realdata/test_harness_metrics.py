@@ -10,23 +10,42 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from rd_harness import GREATER_IS_BETTER, LABEL_METRICS, Outcome, PeriodRow, score
+from rd_harness import GREATER_IS_BETTER, METRICS_BY_TASK, Outcome, PeriodRow, score
 from sklearn import metrics
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_the_replay_scores_every_metric_of_each_task_that_needs_no_probabilities():
-    assert set(LABEL_METRICS["regression"]) == {"r2", "rmse", "mae", "mape"}
-    assert {"accuracy", "f1_macro", "precision_weighted", "recall_macro"} <= set(
-        LABEL_METRICS["classification"]
+def test_the_replay_scores_every_metric_the_scope_accepts():
+    assert set(METRICS_BY_TASK["regression"]) == {"r2", "rmse", "mae", "mape"}
+    assert {"accuracy", "f1_macro", "roc_auc", "log_loss", "brier"} <= set(
+        METRICS_BY_TASK["classification"]
     )
     y, p = np.array([3.0, 5.0, 10.0, 2.0]), np.array([2.5, 5.5, 8.0, 2.0])
-    for name in LABEL_METRICS["regression"]:
+    for name in METRICS_BY_TASK["regression"]:
         assert np.isfinite(score(name, y, p)), name
-    for name in LABEL_METRICS["classification"]:
-        assert 0.0 <= score(name, ["a", "b", "a"], ["a", "b", "b"]) <= 1.0, name
-    assert GREATER_IS_BETTER["mape"] is False and GREATER_IS_BETTER["f1_weighted"] is True
+    proba = [{"a": 0.7, "b": 0.3}, {"a": 0.2, "b": 0.8}, {"a": 0.4, "b": 0.6}]
+    for name in METRICS_BY_TASK["classification"]:
+        value = score(name, ["a", "b", "a"], ["a", "b", "b"], proba)
+        assert value is not None and np.isfinite(value), name
+    assert score("roc_auc", ["a", "b", "a"], ["a", "b", "b"]) is None  # no probabilities
+    assert GREATER_IS_BETTER["mape"] is False and GREATER_IS_BETTER["log_loss"] is False
+
+
+def test_probability_metrics_match_scikit_learn_whatever_the_class_spelling():
+    truth = [1, 0, 1, 1, 0]
+    p1 = np.array([0.9, 0.2, 0.6, 0.4, 0.3])
+    proba = [{"0": 1 - v, 1.0: v} for v in p1]  # the keys a served answer and a model give
+    pred = (p1 > 0.5).astype(int)
+    assert score("roc_auc", truth, pred, proba) == pytest.approx(metrics.roc_auc_score(truth, p1))
+    assert score("log_loss", truth, pred, proba) == pytest.approx(metrics.log_loss(truth, p1))
+    assert score("brier", truth, pred, proba) == pytest.approx(metrics.brier_score_loss(truth, p1))
+    # a class a version did not know (new in the truth) has probability 0
+    three = [{"a": 0.6, "b": 0.4}, {"a": 0.1, "b": 0.9}, {"a": 0.5, "b": 0.5}]
+    onehot = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1]])
+    p = np.array([[0.6, 0.4, 0.0], [0.1, 0.9, 0.0], [0.5, 0.5, 0.0]])
+    want = float(((p - onehot) ** 2).sum(axis=1).mean())
+    assert score("brier", ["a", "b", "c"], ["a", "b", "a"], three) == pytest.approx(want)
 
 
 def test_scores_match_scikit_learn():

@@ -116,7 +116,9 @@ def backtest(
     window: str = typer.Option(None, help="The monitor window (default: the rows of one step)."),
     seed: int = typer.Option(0, help="Which rows get feedback."),
     predictions_out: Path = typer.Option(
-        None, "--predictions", help="Write every answer (request id, time, version, truth) here."
+        None,
+        "--predictions",
+        help="Write every answer (request id, time, version, truth, class probabilities) here.",
     ),
     project: Path = ProjectOption,
     as_json: bool = JsonOption,
@@ -175,6 +177,7 @@ def backtest(
                     "version",
                     "prediction",
                     "truth",
+                    "probabilities",
                 ],
             )
             writer.writeheader()
