@@ -422,11 +422,9 @@ class _Driver:
         if len(served):
             pred, frozen_proba = predictions(self.frozen, served[self.features])
             keys = [metric_table.class_key(c) for c in getattr(self.frozen, "classes_", [])]
-            by_class = (
-                None
-                if frozen_proba is None
-                else [dict(zip(keys, map(float, row), strict=True)) for row in frozen_proba]
-            )
+            by_class: list[dict[str, float] | None] | None = None
+            if frozen_proba is not None:
+                by_class = [dict(zip(keys, map(float, row), strict=True)) for row in frozen_proba]
             frozen = self._score(truth, pred, by_class)
         by: dict[str, int] = {}
         for status, _, version in answers:
