@@ -169,7 +169,7 @@ def test_a_close_call_on_a_lower_is_better_metric() -> None:
     wide = Retraining(min_new_labels=300, guards=Guards(min_interval=1, max_per_day=20))
     d = next_step(Observations(**rmse), wide, TH)  # type: ignore[arg-type]
     assert d.action == "queue_labels" and d.numbers["budget"] == 104
-    assert "below the goal 10.0000" in d.reasons[0]
+    assert "12.0000 is above the goal 10.0000" in d.reasons[0]  # an error: worse is above
     # no goal: the line is the evaluation plus metric_drop (9.55; half-width 3.5, gap 2.45)
     eva = next_step(Observations(**{**rmse, "goal": None}), wide, TH)  # type: ignore[arg-type]
     assert "9.5000 at evaluation plus metric_drop 0.05" in eva.reasons[0]

@@ -127,5 +127,8 @@ def test_live_failing_reads_the_interval_s_better_edge_in_the_metric_s_direction
     assert live_failing(Observations(**{**base, "goal": None})) is None  # type: ignore[arg-type]
     rmse = dict(base, goal=50.0, live_metric=61.0, live_low=55.0, live_high=70.0,
                 greater_is_better=False)  # fmt: skip
-    assert live_failing(Observations(**rmse)) is not None  # type: ignore[arg-type]
+    assert live_failing(Observations(**rmse)) == (  # type: ignore[arg-type]
+        "live metric 61.0000 above the goal 50.0000 (80 labelled rows; 99% interval clear of the "
+        "goal)"
+    )
     assert live_failing(Observations(**{**rmse, "live_low": 49.0})) is None  # type: ignore[arg-type]

@@ -160,6 +160,13 @@ def test_a_live_metric_below_the_goal_by_chance_is_no_alarm_but_a_clear_drop_is(
     # above the goal, but the whole interval well under the evaluation: a drop
     (drop,) = alerts_for(_report(0.82, 0.815, 0.83, evaluation=0.95), metric_drop=0.05)
     assert "dropped" in drop["message"]
+    # an error (log loss, lower is better) worse than its goal sits above it
+    loss = _report(0.61, 0.55, 0.68)
+    loss["performance"].update(
+        metric="log_loss", goal=0.5, evaluation=0.45, greater_is_better=False
+    )
+    (high,) = alerts_for(loss, metric_drop=0.05)
+    assert "live log_loss 0.6100 on 40 labelled rows is above the goal 0.5000" in high["message"]
     # a dozen labelled rows: the bootstrap may collapse to a point; no alarm either way
     few = _report(0.33, 0.33, 0.33)
     few["performance"]["rows"] = 12

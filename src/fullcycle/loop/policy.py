@@ -75,6 +75,11 @@ def _worse(a: float, b: float, greater_is_better: bool) -> float:
     return (b - a) if greater_is_better else (a - b)
 
 
+def _short_of(greater_is_better: bool) -> str:
+    """Which side of a line a worse value sits on: below it, or above it for an error."""
+    return "below" if greater_is_better else "above"
+
+
 def fired_triggers(obs: Observations, retraining: Any, thresholds: Any) -> list[str]:
     """The retraining triggers that fire, each as a sentence with its numbers."""
     fired: list[str] = []
@@ -112,7 +117,7 @@ def _drift_hurts(obs: Observations, thresholds: Any) -> str | None:
         return None
     if obs.live_metric is not None:
         if _worse(_live_edge(obs, obs.live_metric), ref, gib) > 0:
-            return f"live metric {obs.live_metric:.4f} below {ref:.4f} at evaluation"
+            return f"live metric {obs.live_metric:.4f} {_short_of(gib)} {ref:.4f} at evaluation"
         return None
     if obs.estimate is not None and _worse(obs.estimate, ref, gib) > thresholds.metric_drop:
         return (
@@ -143,7 +148,8 @@ def live_failing(obs: Observations) -> str | None:
     if _worse(_live_edge(obs, obs.live_metric), obs.goal, obs.greater_is_better) <= 0:
         return None
     return (
-        f"live metric {obs.live_metric:.4f} below the goal {obs.goal:.4f} "
+        f"live metric {obs.live_metric:.4f} {_short_of(obs.greater_is_better)} the goal "
+        f"{obs.goal:.4f} "
         f"({_labelled(obs)} labelled rows; 99% interval clear of the goal)"
     )
 
@@ -358,7 +364,8 @@ def _close_call(obs: Observations, thresholds: Any, min_new_labels: int) -> tupl
         rows = int(math.ceil(obs.live_rows * (half / gap) ** 2))
         needed = min(rows, AUDIT_GROWTH * obs.live_rows, obs.live_rows + min_new_labels)
         said = (
-            f"the live metric {live:.4f} is below {name} on {_labelled(obs)} labelled rows, "
+            f"the live metric {live:.4f} is {_short_of(gib)} {name} on {_labelled(obs)} "
+            "labelled rows, "
             f"but its 99% interval still reaches it"
         )
         return needed, said

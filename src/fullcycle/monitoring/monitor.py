@@ -300,7 +300,7 @@ def alerts_for(report: Mapping[str, Any], *, metric_drop: float) -> list[dict[st
             {
                 "key": f"{model}:performance",
                 "message": f"live {perf['metric']} {value:.4f} on {look.where} "
-                f"is below the goal {goal:.4f} "
+                f"is {'below' if gib else 'above'} the goal {goal:.4f} "
                 f"({performance.ALARM_CONFIDENCE:.0%} interval clear of it)",
             }
         )
