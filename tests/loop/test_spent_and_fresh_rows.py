@@ -92,14 +92,58 @@ def test_after_an_abrupt_change_the_rows_since_the_champion_may_decide_alone(
     assert verdict.numbers["alpha"] == SCOPE["gate"].get("alpha", 0.05) / 2
     assert verdict.numbers["all_rows"]["rows"] == len(rows)
     assert "since the champion was made" in verdict.reasons[-1]
-    # the same rows all since the champion: one test, with the whole alpha, which it loses
-    after = rows.assign(ts=float(challenger.created_at) + 1.0 + np.arange(len(rows)))
-    alone = retrain.gate(project, champion, challenger, after)
+    # the same rows all since the champion, the two worlds mixed in time (no fall to see): one
+    # test, with the whole alpha, which it loses
+    mixed = rows.sample(frac=1.0, random_state=0).reset_index(drop=True)
+    mixed["ts"] = float(challenger.created_at) + 1.0 + np.arange(len(mixed))
+    alone = retrain.gate(project, champion, challenger, mixed)
     assert not alone.passed and "since_champion" not in alone.numbers
     assert alone.numbers["alpha"] == SCOPE["gate"].get("alpha", 0.05)
+    assert alone.numbers["split_at"] is None  # a pending gate's later looks split nothing
     # rows that reach back with too few since: half the alpha all the same (a pending gate's
     # later looks add rows since the champion, and may test them)
     few = pd.concat([old, new.iloc[:10]], ignore_index=True)
     early = retrain.gate(project, champion, challenger, few)
     assert early.numbers["alpha"] == SCOPE["gate"].get("alpha", 0.05) / 2
     assert early.numbers["since_champion"] == {"rows": 10, "verdict": "too few rows"}
+
+
+def test_a_fall_during_the_champion_s_tenure_lets_the_newest_rows_decide(tmp_path: Path) -> None:
+    """The world turns after the champion was made: every gate row is since its making, and the
+    older half, its world, outvotes the newest. The champion's own answers show the fall (worse
+    by more than metric_drop on the newest half), the gate splits there, and the challenger
+    passes on the newest rows with half the alpha; a pending gate keeps that split."""
+    frame = load_diabetes(as_frame=True).frame
+    project = loopkit.make_project(tmp_path / "p", "diab", "regression", "target", SCOPE)
+    champion = loopkit.start(project, frame.iloc[:300])
+    turned = frame.iloc[300:].assign(target=lambda f: 400.0 - f["target"])
+    data = project.add_data(turned.iloc[:60].reset_index(drop=True), "diab-turned")
+    project.train(data.ref, learning_curve=False)
+    challenger = project.register()
+    new = turned.iloc[60:].reset_index(drop=True)
+    old = frame.iloc[: len(new)].reset_index(drop=True)
+    rows = pd.concat([old, new], ignore_index=True)
+    rows["request_id"] = [f"r{i}" for i in range(len(rows))]
+    rows["ts"] = float(challenger.created_at) + 1.0 + np.arange(len(rows))  # old, then new
+
+    start, why = retrain.change_start(project, champion, rows)
+    assert start == rows["ts"].iloc[len(old)] and "since the champion's fall (mae" in why
+    verdict = retrain.gate(project, champion, challenger, rows)
+    assert verdict.passed, verdict.reasons
+    assert verdict.numbers["since_champion"] is True and verdict.numbers["rows"] == len(new)
+    assert verdict.numbers["alpha"] == SCOPE["gate"].get("alpha", 0.05) / 2
+    assert verdict.numbers["split_at"] == start
+    assert verdict.numbers["all_rows"]["rows"] == len(rows)  # the other half of the alpha
+    assert "rows labelled since the champion's fall" in verdict.reasons[-1]
+    # a later look of a pending gate is told the first look's split: the same two tests
+    again = retrain.gate(project, champion, challenger, rows, look=2, split_at=start)
+    assert again.passed and again.numbers["split_at"] == start
+    # told that the first look split nothing, it splits nothing (one test, the whole alpha)
+    whole = retrain.gate(project, champion, challenger, rows, look=2, split_at=-np.inf)
+    assert "since_champion" not in whole.numbers
+    assert whole.numbers["alpha"] == SCOPE["gate"].get("alpha", 0.05)
+    # a champion that holds its level on the newest rows: no split
+    steady = pd.concat([old, old], ignore_index=True).assign(
+        ts=rows["ts"], request_id=rows["request_id"]
+    )
+    assert retrain.change_start(project, champion, steady) is None

@@ -7,6 +7,7 @@ acting at once. Every decision, "no action" included, becomes an event with its 
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 from dataclasses import dataclass, field
@@ -494,8 +495,9 @@ class Controller:
             )  # fmt: skip
         share = float((pending.get("gate") or {}).get("alpha_share") or 1.0)
         verdict = retrain.gate(
-            self.project, champion, challenger, holdout, look=look, alpha_share=share
-        )
+            self.project, champion, challenger, holdout, look=look, alpha_share=share,
+            split_at=_split_of(pending.get("gate") or {}),
+        )  # fmt: skip
         verdict.numbers["alpha_share"] = share
         if since is not None:
             verdict.numbers["since"] = float(since)
@@ -614,6 +616,15 @@ def _plain(data: dict[str, Any]) -> dict[str, Any]:
 
     plain: dict[str, Any] = json.loads(json.dumps(data, default=str))
     return plain
+
+
+def _split_of(numbers: dict[str, Any]) -> float | None:
+    """Where a pending gate's first look split its rows (see :func:`retrain.gate`): the same
+    split at every later look; ``-inf`` when it split nothing; None when it did not say."""
+    if "split_at" not in numbers:
+        return None
+    at = numbers["split_at"]
+    return -math.inf if at is None else float(at)
 
 
 def _said(verdict: Any) -> str:
