@@ -147,3 +147,7 @@ def test_a_fall_during_the_champion_s_tenure_lets_the_newest_rows_decide(tmp_pat
         ts=rows["ts"], request_id=rows["request_id"]
     )
     assert retrain.change_start(project, champion, steady) is None
+    # a fall that leaves the champion meeting the goal is no reason to halve the alpha
+    metric = project.scope.metric.model_copy(update={"goal": 1000.0})  # an mae of 1,000 is met
+    project.__dict__["scope"] = project.scope.model_copy(update={"metric": metric})
+    assert retrain.change_start(project, champion, rows) is None

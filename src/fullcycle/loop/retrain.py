@@ -558,7 +558,9 @@ def change_start(
     """Where the world changed under the champion, read from the gate's own rows: the first
     time of their newest :data:`CHANGE_SHARE`, when the champion scores worse there than on the
     older rows by more than ``monitoring.thresholds.metric_drop`` (the drop the monitor alarms
-    on) and those newest rows are enough for a gate to look at; None otherwise. Only the
+    on), misses the goal there (when the scope has one: a fall that leaves it meeting the goal
+    is no reason to halve the alpha; macro-F1 on a hundred rows moves by that much by chance)
+    and those newest rows are enough for a gate to look at; None otherwise. Only the
     champion's answers are read, never the challenger's, so the split does not follow the
     challenger's luck."""
     scope = project.scope
@@ -582,6 +584,9 @@ def change_start(
     drop = metric_table.worse_by(scope.metric.name, now, was)
     if drop <= scope.monitoring.thresholds.metric_drop:
         return None
+    goal = scope.metric.goal
+    if goal is not None and metric_table.meets(scope.metric.name, now, goal):
+        return None  # it fell, but still meets the goal there: no reason to spend alpha
     start = float(order["ts"].iloc[len(order) - count])
     name = scope.metric.name
     return start, f"since the champion's fall ({name} {was:.4g} on the older rows, {now:.4g} since)"
