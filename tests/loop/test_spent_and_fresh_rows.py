@@ -5,6 +5,7 @@ the rows labelled since the champion alone (real data: diabetes)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import loopkit
 import numpy as np
@@ -30,6 +31,17 @@ def _live(frame: pd.DataFrame, made: float, before: int) -> pd.DataFrame:
     live["ts"] = made + np.where(offsets < 0, offsets - 1000.0, offsets + 1.0)
     live["source"] = "feedback"
     return live
+
+
+def _turned_world(tmp_path: Path, frame: pd.DataFrame) -> tuple[Any, Any, Any, pd.DataFrame]:
+    """A champion fitted on the first 300 rows, and a challenger on 60 rows of a world whose
+    target is turned upside down (the rows after them: ``turned``)."""
+    project = loopkit.make_project(tmp_path / "p", "diab", "regression", "target", SCOPE)
+    champion = loopkit.start(project, frame.iloc[:300])
+    turned = frame.iloc[300:].assign(target=lambda f: 400.0 - f["target"])
+    data = project.add_data(turned.iloc[:60].reset_index(drop=True), "diab-turned")
+    project.train(data.ref, learning_curve=False)
+    return project, champion, project.register(), turned
 
 
 def test_held_out_rows_the_gate_no_longer_needs_teach_the_next_challenger(
@@ -73,12 +85,7 @@ def test_after_an_abrupt_change_the_rows_since_the_champion_may_decide_alone(
     one. On all the rows together the champion wins; on those since it was made the challenger
     does, and passes with half the alpha, the other half spent on all of them."""
     frame = load_diabetes(as_frame=True).frame
-    project = loopkit.make_project(tmp_path / "p", "diab", "regression", "target", SCOPE)
-    champion = loopkit.start(project, frame.iloc[:300])
-    turned = frame.iloc[300:].assign(target=lambda f: 400.0 - f["target"])
-    data = project.add_data(turned.iloc[:60].reset_index(drop=True), "diab-turned")
-    project.train(data.ref, learning_curve=False)
-    challenger = project.register()
+    project, champion, challenger, turned = _turned_world(tmp_path, frame)
     old = frame.iloc[:150].assign(request_id=[f"o{i}" for i in range(150)])
     old["ts"] = float(champion.created_at) - 500.0 + np.arange(150)
     new = turned.iloc[60:].assign(request_id=[f"n{i}" for i in range(len(turned) - 60)])
@@ -114,12 +121,7 @@ def test_a_fall_during_the_champion_s_tenure_lets_the_newest_rows_decide(tmp_pat
     by more than metric_drop on the newest half), the gate splits there, and the challenger
     passes on the newest rows with half the alpha; a pending gate keeps that split."""
     frame = load_diabetes(as_frame=True).frame
-    project = loopkit.make_project(tmp_path / "p", "diab", "regression", "target", SCOPE)
-    champion = loopkit.start(project, frame.iloc[:300])
-    turned = frame.iloc[300:].assign(target=lambda f: 400.0 - f["target"])
-    data = project.add_data(turned.iloc[:60].reset_index(drop=True), "diab-turned")
-    project.train(data.ref, learning_curve=False)
-    challenger = project.register()
+    project, champion, challenger, turned = _turned_world(tmp_path, frame)
     new = turned.iloc[60:].reset_index(drop=True)
     old = frame.iloc[: len(new)].reset_index(drop=True)
     rows = pd.concat([old, new], ignore_index=True)
