@@ -13,6 +13,7 @@ import pandas as pd
 from sklearn.datasets import load_diabetes
 
 from fullcycle.loop import retrain
+from fullcycle.loop.controller import _split_of
 from fullcycle.loop.recipe import champion_recipe
 
 SCOPE = {
@@ -137,10 +138,13 @@ def test_a_fall_during_the_champion_s_tenure_lets_the_newest_rows_decide(tmp_pat
     assert verdict.numbers["split_at"] == start
     assert verdict.numbers["all_rows"]["rows"] == len(rows)  # the other half of the alpha
     assert "rows labelled since the champion's fall" in verdict.reasons[-1]
-    # a later look of a pending gate is told the first look's split: the same two tests
+    # a later look of a pending gate is told the first look's split (the controller reads it
+    # from the pending gate's numbers): the same two tests
+    assert _split_of(verdict.numbers) == start and _split_of({}) is None
     again = retrain.gate(project, champion, challenger, rows, look=2, split_at=start)
     assert again.passed and again.numbers["split_at"] == start
     # told that the first look split nothing, it splits nothing (one test, the whole alpha)
+    assert _split_of({"split_at": None}) == -np.inf
     whole = retrain.gate(project, champion, challenger, rows, look=2, split_at=-np.inf)
     assert "since_champion" not in whole.numbers
     assert whole.numbers["alpha"] == SCOPE["gate"].get("alpha", 0.05)
