@@ -514,17 +514,16 @@ def gate(
     stamped = made is not None and "ts" in rows and scope.gate.compare_on != "cost"
     if not stamped:
         return _gate_on(project, pair, rows, look, alpha_share)
-    ts = rows["ts"].to_numpy(dtype=float)
-    # split_at -inf: an earlier look of this gate split nothing, nor will this one
+    made_at = float(made or 0.0) + 1e-6  # rows at its making count as before it
     why = "since the champion was made"
-    if split_at is None:
-        split_at = float(made or 0.0) + 1e-6  # rows at its making count as before it
+    if split_at is None:  # a first look: split where the champion was made, or fell
+        split_at = made_at
         change = change_start(project, champion, rows) if champion is not None else None
         if change is not None and change[0] > split_at:
             split_at, why = change
-    elif split_at > float(made or 0.0) + 1e-6:
+    elif split_at > made_at:  # a later look keeps the first's split (-inf: it split nothing)
         why = "since the champion's fall"
-    before = ts < split_at
+    before = rows["ts"].to_numpy(dtype=float) < split_at
     if not before.any():
         whole = _gate_on(project, pair, rows, look, alpha_share)
         whole.numbers["split_at"] = None  # later looks split nothing either
